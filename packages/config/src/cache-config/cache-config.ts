@@ -1,0 +1,335 @@
+import { CacheConfigError, type ConfigProblem, type SettingOrigin } from '../errors/config-error.js';
+import { defaultCacheDirectory } from '../paths/default-paths.js';
+import { SETTING_NAMES, SETTINGS, type SettingName } from '../settings/definitions.js';
+import { readEnvOverlay, DEFAULT_ENV_PREFIX, type EnvOverlayOptions } from '../overlays/env-overlay.js';
+import { readObjectOverlay, type CacheSettingsObject } from '../overlays/object-overlay.js';
+import type { Overlay } from '../overlays/overlay.js';
+import { cacheSettingsSchema, type CacheSettingsInput, type ResolvedCacheSettings, type SettingInput } from '../settings/schema.js';
+
+const CODE: SettingOrigin = { kind: 'code' };
+const DEFAULT: SettingOrigin = { kind: 'default' };
+
+/** The outcome of checking a configuration, without throwing. */
+type Validation = { ok: true; settings: ResolvedCacheSettings } | { ok: false; problems: ConfigProblem[] };
+
+/** The name a problem uses for a setting: the form the user wrote it in. */
+export function displayName(name: SettingName, origin: SettingOrigin | undefined): string {
+  if (origin?.kind === 'file') return SETTINGS[name].fileKey;
+  if (origin?.kind === 'env') return origin.variable;
+  return name;
+}
+
+/**
+ * The cache's settings: Wasmtime's twelve, with Wasmtime's defaults, plus
+ * whether the cache is enabled at all.
+ *
+ * Immutable: every `with*` returns a new value. Values may be given as numbers
+ * in base units (bytes, milliseconds, percent) or as strings with units the way
+ * Wasmtime's file writes them (`'512Mi'`, `'1h'`, `'70%'`). Nothing is checked
+ * until the configuration is applied (store or engine creation) or
+ * {@link CacheConfig.validate} is called; then every problem is reported in one
+ * {@link CacheConfigError}. Getters return validated values and throw that error
+ * when the configuration is invalid.
+ *
+ * @example
+ * const config = CacheConfig.default().withDirectory('/var/cache/app').withCapacity('1Gi');
+ */
+export class CacheConfig {
+  readonly #enabled: boolean;
+  readonly #values: Readonly<CacheSettingsInput>;
+  readonly #origins: Readonly<Partial<Record<SettingName, SettingOrigin>>>;
+  #validation: Validation | undefined;
+
+  /** @internal Use {@link CacheConfig.default} or {@link CacheConfig.disabled}. */
+  protected constructor(
+    enabled: boolean,
+    values: Readonly<CacheSettingsInput>,
+    origins: Readonly<Partial<Record<SettingName, SettingOrigin>>>,
+  ) {
+    this.#enabled = enabled;
+    this.#values = Object.freeze({ ...values });
+    this.#origins = Object.freeze({ ...origins });
+  }
+
+  /** An enabled cache with every one of Wasmtime's defaults and the OS's default directory. */
+  static default(): CacheConfig {
+    return new CacheConfig(true, {}, {});
+  }
+
+  /** A disabled cache: engines compile every time and store nothing. */
+  static disabled(): CacheConfig {
+    return new CacheConfig(false, {}, {});
+  }
+
+  /**
+   * Settings from environment variables (`WASM_CACHE_DIRECTORY`,
+   * `WASM_CACHE_CAPACITY`, `WASM_CACHE_ENABLED`, … see `readEnvOverlay`) laid
+   * over `base` (default: {@link CacheConfig.default}), validated.
+   *
+   * @throws CacheConfigError naming every bad variable and value.
+   */
+  static fromEnv(
+    env: Readonly<Record<string, string | undefined>> = process.env,
+    prefix: string = DEFAULT_ENV_PREFIX,
+    options: EnvOverlayOptions & { base?: CacheConfig } = {},
+  ): CacheConfig {
+    return (options.base ?? CacheConfig.default()).#applyOverlay(readEnvOverlay(env, prefix, options));
+  }
+
+  /**
+   * This configuration with an application's own settings laid over it
+   * (camelCase or kebab-case keys, `capacity`, `enabled`), validated.
+   *
+   * @param label names the source in errors, e.g. `'app.json cache'`.
+   * @throws CacheConfigError naming every unknown key and bad value.
+   */
+  merge(settings: CacheSettingsObject, label = 'settings'): CacheConfig {
+    return this.#applyOverlay(readObjectOverlay(settings, label));
+  }
+
+  /** A copy with whether the cache is enabled changed. */
+  withEnabled(enabled: boolean): CacheConfig {
+    return new CacheConfig(enabled, this.#values, this.#origins);
+  }
+
+  /**
+   * A copy with one setting changed, recording where the value came from.
+   * Adapters (TOML, environment, an application's own config) use this so
+   * errors and `config show` can point at the source.
+   */
+  withSetting(name: SettingName, value: SettingInput, origin: SettingOrigin = CODE): CacheConfig {
+    if (!Object.hasOwn(SETTINGS, name)) {
+      throw new CacheConfigError([{ setting: String(name), value, rule: `unknown setting; known settings: ${SETTING_NAMES.join(', ')}`, origin }]);
+    }
+    return new CacheConfig(this.#enabled, { ...this.#values, [name]: value }, { ...this.#origins, [name]: origin });
+  }
+
+  /** A copy with a setting returned to its default. */
+  withoutSetting(name: SettingName): CacheConfig {
+    const values = { ...this.#values };
+    const origins = { ...this.#origins };
+    delete values[name];
+    delete origins[name];
+    return new CacheConfig(this.#enabled, values, origins);
+  }
+
+  /** Absolute path of the cache directory. Default: the OS's per-user cache folder (see `defaultCacheDirectory`). */
+  withDirectory(path: string): CacheConfig {
+    return this.withSetting('directory', path);
+  }
+
+  /** Total size limit, in bytes or as `'1Gi'`; the same setting as {@link CacheConfig.withFilesTotalSizeSoftLimit}. @default '512Mi' */
+  withCapacity(bytes: number | string): CacheConfig {
+    return this.withSetting('filesTotalSizeSoftLimit', bytes);
+  }
+
+  /** Events that may wait for the background worker. @default 16 */
+  withWorkerEventQueueSize(count: number | string): CacheConfig {
+    return this.withSetting('workerEventQueueSize', count);
+  }
+
+  /** zstd level for new entries, 0 to 21. @default 3 */
+  withBaselineCompressionLevel(level: number): CacheConfig {
+    return this.withSetting('baselineCompressionLevel', level);
+  }
+
+  /** zstd level for entries used often, 0 to 21 and at least the baseline. @default 20 */
+  withOptimizedCompressionLevel(level: number): CacheConfig {
+    return this.withSetting('optimizedCompressionLevel', level);
+  }
+
+  /** Uses after which an entry is recompressed at the optimized level. @default 256 */
+  withOptimizedCompressionUsageCounterThreshold(count: number | string): CacheConfig {
+    return this.withSetting('optimizedCompressionUsageCounterThreshold', count);
+  }
+
+  /** Minimum time between cleanups, in milliseconds or as `'1h'`. @default '1h' */
+  withCleanupInterval(duration: number | string): CacheConfig {
+    return this.withSetting('cleanupInterval', duration);
+  }
+
+  /** How long a recompression task may hold its lock, in milliseconds or as `'30m'`. @default '30m' */
+  withOptimizingCompressionTaskTimeout(duration: number | string): CacheConfig {
+    return this.withSetting('optimizingCompressionTaskTimeout', duration);
+  }
+
+  /** How far in the future a file's date may be and still count as recent. @default '1d' */
+  withAllowedClockDriftForFilesFromFuture(duration: number | string): CacheConfig {
+    return this.withSetting('allowedClockDriftForFilesFromFuture', duration);
+  }
+
+  /** Entry count above which cleanup runs. @default 65536 */
+  withFileCountSoftLimit(count: number | string): CacheConfig {
+    return this.withSetting('fileCountSoftLimit', count);
+  }
+
+  /** Total size above which cleanup runs (the capacity). @default '512Mi' */
+  withFilesTotalSizeSoftLimit(bytes: number | string): CacheConfig {
+    return this.withSetting('filesTotalSizeSoftLimit', bytes);
+  }
+
+  /** Percent of the count limit that cleanup deletes down to. @default '70%' */
+  withFileCountLimitPercentIfDeleting(percent: number | string): CacheConfig {
+    return this.withSetting('fileCountLimitPercentIfDeleting', percent);
+  }
+
+  /** Percent of the size limit that cleanup deletes down to. @default '70%' */
+  withFilesTotalSizeLimitPercentIfDeleting(percent: number | string): CacheConfig {
+    return this.withSetting('filesTotalSizeLimitPercentIfDeleting', percent);
+  }
+
+  /** Whether caching is on. */
+  get enabled(): boolean {
+    return this.#enabled;
+  }
+
+  /** The cache directory (absolute). */
+  get directory(): string {
+    return this.settings().directory;
+  }
+
+  /** The total size limit in bytes (`filesTotalSizeSoftLimit`). */
+  get capacity(): number {
+    return this.settings().filesTotalSizeSoftLimit;
+  }
+
+  /** Events that may wait for the background worker. */
+  get workerEventQueueSize(): number {
+    return this.settings().workerEventQueueSize;
+  }
+
+  /** zstd level for new entries. */
+  get baselineCompressionLevel(): number {
+    return this.settings().baselineCompressionLevel;
+  }
+
+  /** zstd level for entries used often. */
+  get optimizedCompressionLevel(): number {
+    return this.settings().optimizedCompressionLevel;
+  }
+
+  /** Uses after which an entry is recompressed. */
+  get optimizedCompressionUsageCounterThreshold(): number {
+    return this.settings().optimizedCompressionUsageCounterThreshold;
+  }
+
+  /** Minimum time between cleanups, in milliseconds. */
+  get cleanupInterval(): number {
+    return this.settings().cleanupInterval;
+  }
+
+  /** Recompression lock timeout, in milliseconds. */
+  get optimizingCompressionTaskTimeout(): number {
+    return this.settings().optimizingCompressionTaskTimeout;
+  }
+
+  /** Allowed clock drift for files from the future, in milliseconds. */
+  get allowedClockDriftForFilesFromFuture(): number {
+    return this.settings().allowedClockDriftForFilesFromFuture;
+  }
+
+  /** Entry count above which cleanup runs. */
+  get fileCountSoftLimit(): number {
+    return this.settings().fileCountSoftLimit;
+  }
+
+  /** Total size in bytes above which cleanup runs. */
+  get filesTotalSizeSoftLimit(): number {
+    return this.settings().filesTotalSizeSoftLimit;
+  }
+
+  /** Percent of the count limit that cleanup deletes down to. */
+  get fileCountLimitPercentIfDeleting(): number {
+    return this.settings().fileCountLimitPercentIfDeleting;
+  }
+
+  /** Percent of the size limit that cleanup deletes down to. */
+  get filesTotalSizeLimitPercentIfDeleting(): number {
+    return this.settings().filesTotalSizeLimitPercentIfDeleting;
+  }
+
+  /** Where a setting's value came from: default, code, environment, an object, a file (with line). */
+  origin(name: SettingName): SettingOrigin {
+    return this.#origins[name] ?? DEFAULT;
+  }
+
+  /** The values that were set explicitly, as given (strings keep their units). */
+  explicitSettings(): Readonly<CacheSettingsInput> {
+    return this.#values;
+  }
+
+  /** Every problem with this configuration; empty when it is valid. Never throws. */
+  problems(): readonly ConfigProblem[] {
+    const validation = this.#validate();
+    return validation.ok ? [] : validation.problems;
+  }
+
+  /**
+   * Checks every setting and returns this configuration.
+   *
+   * @throws CacheConfigError listing every problem, each with the setting, the value and the rule.
+   */
+  validate(): this {
+    this.settings();
+    return this;
+  }
+
+  /**
+   * Every setting, validated, in base units (bytes, milliseconds, percent).
+   *
+   * @throws CacheConfigError when the configuration is invalid.
+   */
+  settings(): Readonly<ResolvedCacheSettings> {
+    const validation = this.#validate();
+    if (!validation.ok) throw new CacheConfigError(validation.problems);
+    return validation.settings;
+  }
+
+  /** True when both configurations are valid and resolve to the same settings. */
+  equals(other: CacheConfig): boolean {
+    if (this.enabled !== other.enabled) return false;
+    const mine = this.settings();
+    const theirs = other.settings();
+    return SETTING_NAMES.every((name) => mine[name] === theirs[name]);
+  }
+
+  /** The effective settings as a plain object (for logging and `config show`). */
+  toJSON(): { enabled: boolean } & ResolvedCacheSettings {
+    return { enabled: this.#enabled, ...this.settings() };
+  }
+
+  #applyOverlay(overlay: Overlay): CacheConfig {
+    let config: CacheConfig = this;
+    if (overlay.enabled) config = config.withEnabled(overlay.enabled.value);
+    for (const { name, value, origin } of overlay.settings) config = config.withSetting(name, value, origin);
+    const problems = [...overlay.problems, ...config.problems()];
+    if (problems.length > 0) throw new CacheConfigError(problems);
+    return config;
+  }
+
+  #validate(): Validation {
+    if (this.#validation) return this.#validation;
+    const input: Record<string, SettingInput | undefined> = {};
+    for (const name of SETTING_NAMES) {
+      input[name] = this.#values[name] ?? SETTINGS[name].defaultValue;
+    }
+    const result = cacheSettingsSchema.safeParse(input);
+    if (result.success) {
+      const directory = result.data.directory ?? defaultCacheDirectory();
+      this.#validation = { ok: true, settings: Object.freeze({ ...result.data, directory }) };
+    } else {
+      const problems = result.error.issues.map((issue): ConfigProblem => {
+        const name = issue.path[0] as SettingName;
+        const origin = this.#origins[name];
+        return {
+          setting: displayName(name, origin),
+          value: this.#values[name] ?? SETTINGS[name].defaultValue,
+          rule: issue.message,
+          ...(origin ? { origin } : {}),
+        };
+      });
+      this.#validation = { ok: false, problems };
+    }
+    return this.#validation;
+  }
+}

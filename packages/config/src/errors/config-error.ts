@@ -1,0 +1,75 @@
+/** Where a setting's value came from, so an error or `config show` can point at it. */
+export type SettingOrigin =
+  | { readonly kind: 'default' }
+  | { readonly kind: 'code' }
+  | { readonly kind: 'env'; readonly variable: string }
+  | { readonly kind: 'object'; readonly label: string }
+  | { readonly kind: 'file'; readonly file: string; readonly line?: number; readonly column?: number };
+
+/** One thing wrong with one setting. */
+export interface ConfigProblem {
+  /** The setting's name as the user wrote it (camelCase in code, kebab-case in a file, the variable for env). */
+  readonly setting: string;
+  /** The offending value, as given. */
+  readonly value: unknown;
+  /** The rule it broke, in words. */
+  readonly rule: string;
+  /** Where the value came from, when known. */
+  readonly origin?: SettingOrigin;
+}
+
+/** Formats an origin for a message: `file.toml:3:1`, `env WASM_CACHE_DIRECTORY`, … */
+export function describeOrigin(origin: SettingOrigin): string {
+  switch (origin.kind) {
+    case 'default':
+      return 'default';
+    case 'code':
+      return 'code';
+    case 'env':
+      return `environment variable ${origin.variable}`;
+    case 'object':
+      return origin.label;
+    case 'file': {
+      const position = origin.line === undefined ? '' : `:${origin.line}${origin.column === undefined ? '' : `:${origin.column}`}`;
+      return `${origin.file}${position}`;
+    }
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === null || value === undefined) {
+    return String(value);
+  }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** One line for one problem: `cleanupInterval = "10 min" (code): a duration is ...`. */
+export function formatProblem(problem: ConfigProblem): string {
+  const origin = problem.origin;
+  const redundant = !origin || origin.kind === 'code' || (origin.kind === 'env' && origin.variable === problem.setting);
+  const where = redundant ? '' : ` (${describeOrigin(origin)})`;
+  return `${problem.setting} = ${describeValue(problem.value)}${where}: ${problem.rule}`;
+}
+
+/**
+ * Thrown when a cache configuration fails validation. It lists every problem
+ * found at once, each naming the setting, the value and the rule it broke.
+ */
+export class CacheConfigError extends Error {
+  /** Stable code for programmatic handling. */
+  readonly code = 'ERR_CACHE_CONFIG_INVALID' as const;
+  /** Every problem found, in setting order. */
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[], context = 'Invalid cache configuration') {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(`${context} (${count}):\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
+    this.name = 'CacheConfigError';
+    this.problems = problems;
+  }
+}

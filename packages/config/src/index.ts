@@ -1,0 +1,31 @@
+export { CacheConfig, displayName } from './cache-config/cache-config.js';
+export { Config } from './engine-config/config.js';
+export {
+  CacheConfigError,
+  describeOrigin,
+  formatProblem,
+  type ConfigProblem,
+  type SettingOrigin,
+} from './errors/config-error.js';
+export { UnitParseError, type UnitKind } from './errors/unit-error.js';
+export { DEFAULT_ENV_PREFIX, readEnvOverlay, type EnvOverlayOptions } from './overlays/env-overlay.js';
+export { readObjectOverlay, type CacheSettingsObject } from './overlays/object-overlay.js';
+export type { Overlay } from './overlays/overlay.js';
+export { APP_FOLDER, defaultCacheDirectory, defaultConfigFilePath, type PlatformContext } from './paths/default-paths.js';
+export {
+  formatSettingValue,
+  settingForFileKey,
+  SETTING_NAMES,
+  SETTINGS,
+  type SettingDefinition,
+  type SettingKind,
+  type SettingName,
+} from './settings/definitions.js';
+export { cacheFileJsonSchema, cacheFileSchema, cacheFileSectionSchema } from './settings/file-schema.js';
+export {
+  cacheSettingsSchema,
+  type CacheSettingsInput,
+  type ResolvedCacheSettings,
+  type SettingInput,
+} from './settings/schema.js';
+export * from './units/index.js';

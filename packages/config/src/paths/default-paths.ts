@@ -1,0 +1,69 @@
+import { homedir } from 'node:os';
+import { posix, win32 } from 'node:path';
+
+/** The application folder name used under the OS's per-user folders. */
+export const APP_FOLDER = 'wasm-cache';
+
+/** What the default-path functions read; every field defaults to this process's. */
+export interface PlatformContext {
+  platform?: NodeJS.Platform;
+  env?: Readonly<Record<string, string | undefined>>;
+  home?: string;
+}
+
+function resolved(context: PlatformContext) {
+  return {
+    platform: context.platform ?? process.platform,
+    env: context.env ?? process.env,
+    home: context.home ?? homedir(),
+  };
+}
+
+/** An XDG base directory variable is used only when it is an absolute path (the XDG rule). */
+function xdg(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
+  const value = env[name];
+  return value !== undefined && value !== '' && posix.isAbsolute(value) ? value : undefined;
+}
+
+/**
+ * The default cache directory for this user, the way Wasmtime picks its own:
+ * - Linux and other Unix: `$XDG_CACHE_HOME/wasm-cache`, else `~/.cache/wasm-cache`
+ * - macOS: `~/Library/Caches/wasm-cache`
+ * - Windows: `%LOCALAPPDATA%\wasm-cache\cache`
+ */
+export function defaultCacheDirectory(context: PlatformContext = {}): string {
+  const { platform, env, home } = resolved(context);
+  switch (platform) {
+    case 'darwin':
+      return posix.join(home, 'Library', 'Caches', APP_FOLDER);
+    case 'win32': {
+      const local = env['LOCALAPPDATA'];
+      const base = local && win32.isAbsolute(local) ? local : win32.join(home, 'AppData', 'Local');
+      return win32.join(base, APP_FOLDER, 'cache');
+    }
+    default:
+      return posix.join(xdg(env, 'XDG_CACHE_HOME') ?? posix.join(home, '.cache'), APP_FOLDER);
+  }
+}
+
+/**
+ * The default location of the TOML configuration file, as `wasmtime config new`
+ * picks its own:
+ * - Linux and other Unix: `$XDG_CONFIG_HOME/wasm-cache/config.toml`, else `~/.config/wasm-cache/config.toml`
+ * - macOS: `~/Library/Application Support/wasm-cache/config.toml`
+ * - Windows: `%APPDATA%\wasm-cache\config\config.toml`
+ */
+export function defaultConfigFilePath(context: PlatformContext = {}): string {
+  const { platform, env, home } = resolved(context);
+  switch (platform) {
+    case 'darwin':
+      return posix.join(home, 'Library', 'Application Support', APP_FOLDER, 'config.toml');
+    case 'win32': {
+      const roaming = env['APPDATA'];
+      const base = roaming && win32.isAbsolute(roaming) ? roaming : win32.join(home, 'AppData', 'Roaming');
+      return win32.join(base, APP_FOLDER, 'config', 'config.toml');
+    }
+    default:
+      return posix.join(xdg(env, 'XDG_CONFIG_HOME') ?? posix.join(home, '.config'), APP_FOLDER, 'config.toml');
+  }
+}

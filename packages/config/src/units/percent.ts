@@ -1,0 +1,22 @@
+import { UnitParseError } from '../errors/unit-error.js';
+import { splitNumberAndUnit } from './split.js';
+
+/**
+ * Parses a percent the way Wasmtime does (`…-limit-percent-if-deleting`): a
+ * whole number from 0 to 255 followed by `%`. Wasmtime reads it as a u8; the
+ * at-most-100 rule is checked by validation, as Wasmtime does.
+ *
+ * @throws UnitParseError
+ */
+export function parsePercent(input: string): number {
+  const { value, unit } = splitNumberAndUnit('percent', input, 255n);
+  if (unit !== '%') {
+    throw new UnitParseError('percent', input, unit === '' ? 'the % sign is required' : `unknown unit ${JSON.stringify(unit)}; only % is allowed`);
+  }
+  return Number(value);
+}
+
+/** Writes a percent: 70 -> "70%". */
+export function formatPercent(percent: number): string {
+  return `${percent}%`;
+}

@@ -1,0 +1,165 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cacheConfigFor } from '../examples/permission-policy.js';
+import { CacheConfig, CacheConfigError, Config, defaultCacheDirectory, SETTING_NAMES, SETTINGS } from '../src/index.js';
+
+function problemsOf(run: () => unknown): CacheConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(CacheConfigError);
+    return error as CacheConfigError;
+  }
+  throw new Error('expected a CacheConfigError');
+}
+
+describe('CacheConfig', () => {
+  it("has Wasmtime's defaults", () => {
+    const config = CacheConfig.default();
+    expect(config.enabled).toBe(true);
+    expect(config.workerEventQueueSize).toBe(16);
+    expect(config.baselineCompressionLevel).toBe(3);
+    expect(config.optimizedCompressionLevel).toBe(20);
+    expect(config.optimizedCompressionUsageCounterThreshold).toBe(256);
+    expect(config.cleanupInterval).toBe(3_600_000);
+    expect(config.optimizingCompressionTaskTimeout).toBe(1_800_000);
+    expect(config.allowedClockDriftForFilesFromFuture).toBe(86_400_000);
+    expect(config.fileCountSoftLimit).toBe(65_536);
+    expect(config.filesTotalSizeSoftLimit).toBe(512 * 1024 * 1024);
+    expect(config.fileCountLimitPercentIfDeleting).toBe(70);
+    expect(config.filesTotalSizeLimitPercentIfDeleting).toBe(70);
+    expect(config.directory).toBe(defaultCacheDirectory());
+    expect(config.origin('cleanupInterval')).toEqual({ kind: 'default' });
+  });
+
+  it('declares all twelve settings, each with a setter and a getter', () => {
+    expect(SETTING_NAMES).toHaveLength(12);
+    const proto = CacheConfig.prototype as unknown as Record<string, unknown>;
+    for (const name of SETTING_NAMES) {
+      const setter = `with${name[0]?.toUpperCase()}${name.slice(1)}`;
+      expect(typeof proto[setter], setter).toBe('function');
+      expect(Object.getOwnPropertyDescriptor(CacheConfig.prototype, name)?.get, name).toBeTypeOf('function');
+    }
+  });
+
+  it('is immutable: with* returns a new value and leaves the old one alone', () => {
+    const base = CacheConfig.default();
+    const changed = base.withCapacity('1Gi').withCleanupInterval('5m');
+    expect(changed).not.toBe(base);
+    expect(base.capacity).toBe(512 * 1024 * 1024);
+    expect(changed.capacity).toBe(1024 ** 3);
+    expect(changed.cleanupInterval).toBe(300_000);
+    expect(changed.origin('cleanupInterval')).toEqual({ kind: 'code' });
+    expect(Object.isFrozen(changed.explicitSettings())).toBe(true);
+  });
+
+  it('accepts numbers in code and unit strings alike', () => {
+    expect(CacheConfig.default().withCapacity(1024 * 1024).equals(CacheConfig.default().withCapacity('1Mi'))).toBe(true);
+    expect(CacheConfig.default().withCleanupInterval(90_000).cleanupInterval).toBe(CacheConfig.default().withCleanupInterval('90s').cleanupInterval);
+  });
+
+  it('disabled() turns caching off and keeps valid defaults', () => {
+    const config = CacheConfig.disabled();
+    expect(config.enabled).toBe(false);
+    expect(config.capacity).toBe(512 * 1024 * 1024);
+    expect(config.withEnabled(true).enabled).toBe(true);
+  });
+
+  it('defers validation, then lists every problem with setting, value and rule', () => {
+    const config = CacheConfig.default()
+      .withDirectory('relative/dir')
+      .withCapacity(0)
+      .withCleanupInterval('10 min')
+      .withBaselineCompressionLevel(22)
+      .withFileCountLimitPercentIfDeleting('120%')
+      .withFileCountSoftLimit(-5)
+      .withWorkerEventQueueSize(1.5);
+    const error = problemsOf(() => config.validate());
+    expect(error.code).toBe('ERR_CACHE_CONFIG_INVALID');
+    const bySetting = Object.fromEntries(error.problems.map((p) => [p.setting, p]));
+    expect(Object.keys(bySetting).sort()).toEqual(
+      ['baselineCompressionLevel', 'cleanupInterval', 'directory', 'fileCountLimitPercentIfDeleting', 'fileCountSoftLimit', 'filesTotalSizeSoftLimit', 'workerEventQueueSize'].sort(),
+    );
+    expect(bySetting['directory']?.rule).toMatch(/absolute/);
+    expect(bySetting['directory']?.value).toBe('relative/dir');
+    expect(bySetting['filesTotalSizeSoftLimit']?.rule).toMatch(/at least 1/);
+    expect(bySetting['cleanupInterval']?.rule).toMatch(/unknown unit "min"/);
+    expect(bySetting['baselineCompressionLevel']?.rule).toMatch(/0 to 21/);
+    expect(bySetting['fileCountLimitPercentIfDeleting']?.rule).toMatch(/at most 100%/);
+    expect(bySetting['fileCountSoftLimit']?.rule).toMatch(/at least 1/);
+    expect(bySetting['workerEventQueueSize']?.rule).toMatch(/whole number/);
+    expect(error.message).toContain('cleanupInterval = "10 min"');
+    expect(config.problems()).toHaveLength(error.problems.length);
+    // Getters throw the same typed error on an invalid config.
+    expect(() => config.capacity).toThrow(CacheConfigError);
+  });
+
+  it('requires the optimized level to be at least the baseline, even alongside other problems', () => {
+    const error = problemsOf(() =>
+      CacheConfig.default().withBaselineCompressionLevel(10).withOptimizedCompressionLevel(5).withCapacity('huge').validate(),
+    );
+    expect(error.problems.map((p) => p.setting).sort()).toEqual(['filesTotalSizeSoftLimit', 'optimizedCompressionLevel']);
+    expect(error.problems.find((p) => p.setting === 'optimizedCompressionLevel')?.rule).toMatch(/baseline compression level \(10\)/);
+    expect(CacheConfig.default().withBaselineCompressionLevel(10).withOptimizedCompressionLevel(10).validate().optimizedCompressionLevel).toBe(10);
+  });
+
+  it('refuses a directory path that is an existing file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'not-a-dir');
+    writeFileSync(file, 'x');
+    const error = problemsOf(() => CacheConfig.default().withDirectory(file).validate());
+    expect(error.problems[0]?.rule).toMatch(/not a directory/);
+    expect(CacheConfig.default().withDirectory(join(dir, 'absent')).directory).toBe(join(dir, 'absent'));
+  });
+
+  it('rejects values of the wrong type with a clear rule', () => {
+    const config = CacheConfig.default().withSetting('cleanupInterval', true as unknown as number);
+    expect(problemsOf(() => config.validate()).problems[0]?.rule).toMatch(/number or a duration string/);
+    expect(() => CacheConfig.default().withSetting('nope' as 'directory', 1)).toThrow(/unknown setting/);
+  });
+
+  it('compares by effective settings', () => {
+    const a = CacheConfig.default().withCapacity('1Gi');
+    expect(a.equals(CacheConfig.default().withCapacity(1024 ** 3))).toBe(true);
+    expect(a.equals(CacheConfig.default())).toBe(false);
+    expect(a.equals(a.withEnabled(false))).toBe(false);
+    expect(CacheConfig.default().withCapacity('512Mi').equals(CacheConfig.default())).toBe(true);
+  });
+
+  it('serializes its effective settings for logging', () => {
+    const json = CacheConfig.default().withDirectory('/srv/cache').toJSON();
+    expect(json).toMatchObject({ enabled: true, directory: '/srv/cache', filesTotalSizeSoftLimit: 512 * 1024 * 1024 });
+    for (const name of SETTING_NAMES) expect(json).toHaveProperty(name);
+    expect(Object.keys(SETTINGS)).toEqual(SETTING_NAMES);
+  });
+});
+
+describe('Config', () => {
+  it('carries a cache config and is immutable', () => {
+    const cache = CacheConfig.default().withCapacity('1Gi');
+    const base = Config.default();
+    const config = base.cacheConfig(cache);
+    expect(config.cache).toBe(cache);
+    expect(base.cache.capacity).toBe(512 * 1024 * 1024);
+    expect(config.validate()).toBe(config);
+    expect(() => Config.default().cacheConfig(CacheConfig.default().withCapacity(-1)).validate()).toThrow(CacheConfigError);
+    expect(() => Config.default().cacheConfig({} as CacheConfig)).toThrow(TypeError);
+  });
+});
+
+describe('the permission-level policy example', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+  it('gives fast SSD 2 MiB, HDD 512 KiB, and untrusted tenants no cache', () => {
+    expect(cacheConfigFor('fast-ssd', dir).capacity).toBe(2 * 1024 * 1024);
+    const hdd = cacheConfigFor('hdd', dir);
+    expect(hdd.capacity).toBe(512 * 1024);
+    expect(hdd.cleanupInterval).toBe(6 * 3_600_000);
+    expect(hdd.enabled).toBe(true);
+    expect(cacheConfigFor('none', dir).enabled).toBe(false);
+  });
+  it('fails when the policy is given a relative directory', () => {
+    expect(() => cacheConfigFor('fast-ssd', 'cache')).toThrow(/absolute/);
+  });
+});

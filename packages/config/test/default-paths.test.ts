@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { defaultCacheDirectory, defaultConfigFilePath } from '../src/index.js';
+
+describe('default locations per OS', () => {
+  it('Linux uses XDG_CACHE_HOME / XDG_CONFIG_HOME when absolute, else ~/.cache and ~/.config', () => {
+    expect(defaultCacheDirectory({ platform: 'linux', env: { XDG_CACHE_HOME: '/xdg/cache' }, home: '/home/u' })).toBe('/xdg/cache/wasm-cache');
+    expect(defaultCacheDirectory({ platform: 'linux', env: {}, home: '/home/u' })).toBe('/home/u/.cache/wasm-cache');
+    expect(defaultCacheDirectory({ platform: 'linux', env: { XDG_CACHE_HOME: 'relative' }, home: '/home/u' })).toBe('/home/u/.cache/wasm-cache');
+    expect(defaultConfigFilePath({ platform: 'linux', env: { XDG_CONFIG_HOME: '/xdg/config' }, home: '/home/u' })).toBe('/xdg/config/wasm-cache/config.toml');
+    expect(defaultConfigFilePath({ platform: 'freebsd', env: {}, home: '/home/u' })).toBe('/home/u/.config/wasm-cache/config.toml');
+  });
+
+  it('macOS uses ~/Library/Caches and ~/Library/Application Support', () => {
+    expect(defaultCacheDirectory({ platform: 'darwin', env: { XDG_CACHE_HOME: '/ignored' }, home: '/Users/u' })).toBe('/Users/u/Library/Caches/wasm-cache');
+    expect(defaultConfigFilePath({ platform: 'darwin', env: {}, home: '/Users/u' })).toBe('/Users/u/Library/Application Support/wasm-cache/config.toml');
+  });
+
+  it('Windows uses LOCALAPPDATA and APPDATA, with fallbacks under the profile', () => {
+    expect(defaultCacheDirectory({ platform: 'win32', env: { LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, home: 'C:\\Users\\u' })).toBe(
+      'C:\\Users\\u\\AppData\\Local\\wasm-cache\\cache',
+    );
+    expect(defaultCacheDirectory({ platform: 'win32', env: {}, home: 'C:\\Users\\u' })).toBe('C:\\Users\\u\\AppData\\Local\\wasm-cache\\cache');
+    expect(defaultConfigFilePath({ platform: 'win32', env: { APPDATA: 'D:\\Roaming' }, home: 'C:\\Users\\u' })).toBe('D:\\Roaming\\wasm-cache\\config\\config.toml');
+  });
+});

@@ -1,0 +1,15 @@
+export { CacheConfig } from './cache-config.js';
+export { ConfigFileAccessError, ConfigFileExistsError, TomlSyntaxError } from './errors/toml-errors.js';
+export { locateKeys, type KeyPositions, type TextPosition } from './locate/key-locator.js';
+export { tomlToBuilderCode, type MigrationOptions } from './migrate/to-builder-code.js';
+export { loadDefaultCacheConfig } from './read/default-config.js';
+export {
+  loadCacheConfig,
+  loadCacheConfigSync,
+  parseCacheConfig,
+  type ConfigFileWarning,
+  type ParseOptions,
+} from './read/parse-config.js';
+export { createDefaultConfigFile, defaultConfigFileText } from './write/default-file.js';
+export { saveCacheConfig, stringifyCacheConfig, writeConfigFile, type SaveOptions } from './write/stringify-config.js';
+export { defaultConfigFilePath } from '@cache/config';

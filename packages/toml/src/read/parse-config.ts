@@ -1,0 +1,174 @@
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import {
+  CacheConfig,
+  CacheConfigError,
+  cacheFileSchema,
+  settingForFileKey,
+  type ConfigProblem,
+  type SettingOrigin,
+} from '@cache/config';
+import { parse, TomlError } from 'smol-toml';
+import { ConfigFileAccessError, systemCodeOf, TomlSyntaxError } from '../errors/toml-errors.js';
+import { locateKeys } from '../locate/key-locator.js';
+
+/** A warning the loader raises (only the deprecated `enabled` key, for now). */
+export interface ConfigFileWarning {
+  /** Stable code. */
+  code: 'CACHE_TOML_ENABLED_DEPRECATED';
+  /** What to tell the user. */
+  message: string;
+  /** Where. */
+  origin: SettingOrigin;
+}
+
+/** Options for reading a configuration file. */
+export interface ParseOptions {
+  /** The file name to name in errors. @default '<string>' */
+  file?: string;
+  /** The configuration the file's settings are laid over. @default CacheConfig.default() */
+  base?: CacheConfig;
+  /**
+   * Receives warnings. By default each warning code is emitted once per
+   * process with `process.emitWarning` as a DeprecationWarning.
+   */
+  onWarning?: (warning: ConfigFileWarning) => void;
+}
+
+const emittedWarnings = new Set<string>();
+
+function emitOnce(warning: ConfigFileWarning): void {
+  if (emittedWarnings.has(warning.code)) return;
+  emittedWarnings.add(warning.code);
+  process.emitWarning(warning.message, { type: 'DeprecationWarning', code: warning.code });
+}
+
+/** Keys inside `[cache]` are named as written there; anything else by its dotted path. */
+function describePath(path: readonly PropertyKey[]): string {
+  const inCache = path.length === 2 && path[0] === 'cache';
+  return (inCache ? path.slice(1) : path).map(String).join('.');
+}
+
+function byPosition(a: ConfigProblem, b: ConfigProblem): number {
+  const line = (p: ConfigProblem) => (p.origin?.kind === 'file' ? (p.origin.line ?? 0) : 0);
+  return line(a) - line(b);
+}
+
+/**
+ * Reads the text of Wasmtime's cache configuration file into a validated
+ * {@link CacheConfig}: a `[cache]` table with kebab-case keys. Unknown keys,
+ * values of the wrong TOML type and invalid values are all reported in one
+ * {@link CacheConfigError}, each naming the key, the file, the line and the
+ * column. The `enabled` key, which Wasmtime 33 removed, is accepted with a
+ * deprecation warning; `enabled = false` yields a disabled configuration.
+ *
+ * @throws TomlSyntaxError when the text is not TOML.
+ * @throws CacheConfigError when the settings are wrong.
+ */
+export function parseCacheConfig(text: string, options: ParseOptions = {}): CacheConfig {
+  const file = options.file ?? '<string>';
+  let document: Record<string, unknown>;
+  try {
+    document = parse(text) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const reason = error.message.split('\n')[0]?.replace(/^Invalid TOML document: /, '') ?? error.message;
+      throw new TomlSyntaxError(file, error.line, error.column, reason, { cause: error });
+    }
+    throw error;
+  }
+
+  const positions = locateKeys(text);
+  const originOf = (path: readonly PropertyKey[]): SettingOrigin => {
+    const position = positions.find(path.map(String));
+    return position ? { kind: 'file', file, line: position.line, column: position.column } : { kind: 'file', file };
+  };
+
+  const problems: ConfigProblem[] = [];
+  const badPaths = new Set<string>();
+  const shape = cacheFileSchema.safeParse(document);
+  if (!shape.success) {
+    for (const issue of shape.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          const path = [...issue.path, key];
+          badPaths.add(path.map(String).join('.'));
+          const where = issue.path.length === 0 ? 'at the top level (only the [cache] table is allowed)' : `in [${describePath(issue.path)}]`;
+          problems.push({ setting: describePath(path), value: readPath(document, path), rule: `unknown key ${where}`, origin: originOf(path) });
+        }
+      } else if (issue.path.length === 0 || (issue.path.length === 1 && issue.path[0] === 'cache' && issue.code === 'invalid_type' && document['cache'] === undefined)) {
+        problems.push({ setting: 'cache', value: undefined, rule: 'the [cache] table is missing', origin: { kind: 'file', file } });
+      } else {
+        badPaths.add(issue.path.map(String).join('.'));
+        problems.push({
+          setting: describePath(issue.path),
+          value: readPath(document, issue.path),
+          rule: issue.path.length === 1 ? 'must be a table ([cache])' : issue.message,
+          origin: originOf(issue.path),
+        });
+      }
+    }
+  }
+
+  let config = options.base ?? CacheConfig.default();
+  const section = document['cache'];
+  if (section !== null && typeof section === 'object' && !Array.isArray(section)) {
+    for (const [key, value] of Object.entries(section as Record<string, unknown>)) {
+      if (badPaths.has(`cache.${key}`)) continue;
+      const origin = originOf(['cache', key]);
+      if (key === 'enabled') {
+        const warning: ConfigFileWarning = {
+          code: 'CACHE_TOML_ENABLED_DEPRECATED',
+          message: `${file}: the "enabled" key was removed in Wasmtime 33, which rejects files that have it; it is accepted here. Remove it${value === false ? ' and disable the cache in code (CacheConfig.disabled())' : ''} to share the file with Wasmtime 33+.`,
+          origin,
+        };
+        (options.onWarning ?? emitOnce)(warning);
+        config = config.withEnabled(value === true);
+        continue;
+      }
+      const name = settingForFileKey(key);
+      if (name && (typeof value === 'string' || typeof value === 'number')) config = config.withSetting(name, value, origin);
+    }
+  }
+
+  problems.push(...config.problems());
+  if (problems.length > 0) throw new CacheConfigError(problems.sort(byPosition), `Invalid cache configuration in ${file}`);
+  return config;
+}
+
+function readPath(document: Record<string, unknown>, path: readonly PropertyKey[]): unknown {
+  let node: unknown = document;
+  for (const part of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+  return node;
+}
+
+function readText(file: string, read: () => string): string {
+  try {
+    return read();
+  } catch (error) {
+    throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
+  }
+}
+
+/**
+ * Loads and validates a cache configuration file.
+ *
+ * @throws ConfigFileAccessError, TomlSyntaxError or CacheConfigError.
+ */
+export async function loadCacheConfig(file: string, options: Omit<ParseOptions, 'file'> = {}): Promise<CacheConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
+  }
+  return parseCacheConfig(text, { ...options, file });
+}
+
+/** The synchronous form of {@link loadCacheConfig}, for start-up code such as `--import` hooks. */
+export function loadCacheConfigSync(file: string, options: Omit<ParseOptions, 'file'> = {}): CacheConfig {
+  return parseCacheConfig(readText(file, () => readFileSync(file, 'utf8')), { ...options, file });
+}

