@@ -7,7 +7,7 @@
 //   node tooling/scripts/run.mjs test   install, build, run every test
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PNPM = 'pnpm@10.34.9';
@@ -15,7 +15,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const task = process.argv[2];
 const rest = process.argv.slice(3);
 
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', npm_config_update_notifier: 'false' };
+const env = {
+  ...process.env,
+  // turbo looks for the package manager on PATH: the pinned pnpm is a root devDependency.
+  PATH: `${join(root, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+  npm_config_update_notifier: 'false',
+};
 
 function run(command, args) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
