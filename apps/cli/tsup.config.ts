@@ -9,4 +9,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   banner: { js: '#!/usr/bin/env node' },
+  // Workspace packages stay imports (they are dependencies), so the engine finds its producer entry.
+  external: [/^@cache\//, 'esbuild-wasm'],
 });

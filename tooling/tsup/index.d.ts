@@ -4,6 +4,8 @@ import type { Options } from 'tsup';
 export interface PackageBuildOptions {
   entry: Record<string, string> | string[];
   external?: string[];
+  /** Dependencies to bundle into the output (fewer files to load at start-up). */
+  noExternal?: string[];
 }
 
 /** The shared tsup configuration: ESM + CJS + declarations, Node 20 target. */

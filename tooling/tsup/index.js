@@ -4,7 +4,7 @@ import { defineConfig } from 'tsup';
  * The one tsup configuration every package uses: ESM and CJS side by side,
  * type declarations for both, sourcemaps, Node 20 as the target.
  *
- * @param {{ entry: Record<string, string> | string[], external?: string[] }} options
+ * @param {{ entry: Record<string, string> | string[], external?: string[], noExternal?: string[] }} options
  */
 export function definePackageConfig(options) {
   return defineConfig({
@@ -20,5 +20,6 @@ export function definePackageConfig(options) {
     treeshake: true,
     shims: true,
     external: options.external ?? [],
+    noExternal: options.noExternal ?? [],
   });
 }

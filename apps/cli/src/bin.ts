@@ -1,3 +1,3 @@
-import { buildProgram } from './program.js';
+import { main } from './program.js';
 
-await buildProgram().parseAsync(process.argv);
+process.exitCode = await main(process.argv);

@@ -103,6 +103,11 @@ describe('CacheConfig', () => {
     expect(error.problems.map((p) => p.setting).sort()).toEqual(['filesTotalSizeSoftLimit', 'optimizedCompressionLevel']);
     expect(error.problems.find((p) => p.setting === 'optimizedCompressionLevel')?.rule).toMatch(/baseline compression level \(10\)/);
     expect(CacheConfig.default().withBaselineCompressionLevel(10).withOptimizedCompressionLevel(10).validate().optimizedCompressionLevel).toBe(10);
+    const withDirectory = problemsOf(() => CacheConfig.default().withDirectory('').withBaselineCompressionLevel(9).withOptimizedCompressionLevel(4).validate());
+    expect(withDirectory.problems.map((p) => [p.setting, p.rule])).toEqual([
+      ['directory', 'must not be empty'],
+      ['optimizedCompressionLevel', 'must be at least the baseline compression level (9)'],
+    ]);
   });
 
   it('refuses a directory path that is an existing file', () => {

@@ -9,7 +9,7 @@ import {
   processIdentity,
   serialize,
 } from '../src/index.js';
-import { buildWasmModule } from './fixtures/wasm-module.js';
+import { buildWasmModule } from '@cache/wasm-fixtures';
 
 interface WasmForTests {
   Module: new (bytes: Uint8Array) => WebAssembly.Module;

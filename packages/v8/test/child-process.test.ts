@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddonStatus, SerializedHeader } from '../src/index.js';
-import { buildWasmModule } from './fixtures/wasm-module.js';
+import { buildWasmModule } from '@cache/wasm-fixtures';
 
 const run = promisify(execFile);
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,53 +1,96 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CacheConfig } from '@cache/config';
-import { loadCacheConfigSync, stringifyCacheConfig } from '@cache/toml';
+import { readDirectoryStats } from '@cache/store';
+import { CliError } from '../errors/cli-error.js';
+import { startProgress } from '../output/progress.js';
+import { formatBytes, formatMs, out, table } from '../output/style.js';
+import { engineFor } from './engine-for.js';
 
-/** What the demo printed, for tests. */
-export interface DemoResult {
-  fromCode: CacheConfig;
-  fromToml: CacheConfig;
-  same: boolean;
+const workload = fileURLToPath(new URL('../demo/esbuild-workload.mjs', import.meta.url));
+
+interface WorkloadReport {
+  firstResultMs: number;
+  restMs: number;
+  bytes: number;
+  wasmPath: string;
+}
+
+function runWorkload(env: NodeJS.ProcessEnv): Promise<WorkloadReport> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [workload], { env, encoding: 'utf8', maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      if (error) reject(new CliError(`the demo workload failed: ${stderr.trim() || error.message}`));
+      else resolve(JSON.parse(stdout) as WorkloadReport);
+    });
+  });
+}
+
+/** Options of `demo`. */
+export interface DemoOptions {
+  /** Use this cache directory (kept) instead of a temporary one (removed). */
+  dir?: string;
+  json?: boolean;
 }
 
 /**
- * Builds a cache configuration in code, writes the same settings as a
- * Wasmtime TOML file, loads that file back, and prints both.
+ * The README's main command: esbuild-wasm (a real 14 MB module from npm)
+ * transforms TypeScript in fresh processes: without the cache, with an empty
+ * cache (compiled cold; optimized code produced in the background), and with
+ * the cache filled. Prints the timings side by side and the cache statistics.
  */
-export function runConfigDemo(print: (line: string) => void = console.log): DemoResult {
-  const workDir = mkdtempSync(join(tmpdir(), 'wasm-cache-demo-'));
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const directory = options.dir ?? mkdtempSync(join(tmpdir(), 'wasm-cache-demo-'));
+  const log = (line: string) => {
+    if (!options.json) console.log(line);
+  };
   try {
-    const fromCode = CacheConfig.default()
-      .withDirectory(join(workDir, 'cache'))
-      .withCapacity('1Gi')
-      .withCleanupInterval('30m')
-      .withBaselineCompressionLevel(5)
-      .validate();
-    print('1. A cache configuration built in code:');
-    print('   CacheConfig.default().withDirectory(…).withCapacity("1Gi").withCleanupInterval("30m").withBaselineCompressionLevel(5)');
-    print(indent(JSON.stringify(fromCode.toJSON(), null, 2)));
+    const base = { ...process.env, WASM_CACHE_DIRECTORY: directory, NODE_OPTIONS: '' };
+    log(`Cache directory: ${directory}\n`);
+    log('1. Fresh process, plain Node (no cache): esbuild-wasm compiles its module lazily, optimizes while it runs.');
+    const plain = await runWorkload({ ...base, DEMO_USE_CACHE: '0' });
+    log(`   first result ${formatMs(plain.firstResultMs)}, then 10 transforms in ${formatMs(plain.restMs)}\n`);
 
-    const file = join(workDir, 'config.toml');
-    const text = stringifyCacheConfig(fromCode);
-    writeFileSync(file, text);
-    print(`\n2. The same settings in Wasmtime's TOML format (${file}):`);
-    print(indent(text.trimEnd()));
+    log('2. Fresh process with the cache, which is empty: compiled as usual; optimized code is produced in the background.');
+    const cold = await runWorkload({ ...base, DEMO_USE_CACHE: '1' });
+    log(`   first result ${formatMs(cold.firstResultMs)}, then 10 transforms in ${formatMs(cold.restMs)}`);
+    const engine = engineFor(CacheConfig.default().withDirectory(directory));
+    const wasmBytes = readFileSync(cold.wasmPath);
+    const progress = startProgress('waiting for the optimized artifact');
+    const waitStarted = performance.now();
+    while (!(await engine.isCached(wasmBytes))) {
+      if (performance.now() - waitStarted > 180_000) throw new CliError('the optimized artifact was not produced within 3 minutes');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    progress.stop();
+    await engine.close();
+    log(`   optimized artifact stored ${formatMs(performance.now() - waitStarted)} after the process ended\n`);
 
-    const fromToml = loadCacheConfigSync(file);
-    print('\n3. Loaded back from the TOML file:');
-    print(indent(JSON.stringify(fromToml.toJSON(), null, 2)));
-    const same = fromToml.equals(fromCode);
-    print(`\nThe two configurations are ${same ? 'identical' : 'DIFFERENT'}.`);
-    return { fromCode, fromToml, same };
+    log('3. Fresh process with the cache filled: V8 loads its saved optimized code.');
+    const cached = await runWorkload({ ...base, DEMO_USE_CACHE: '1' });
+    log(`   first result ${formatMs(cached.firstResultMs)}, then 10 transforms in ${formatMs(cached.restMs)}\n`);
+
+    const stats = await readDirectoryStats(directory);
+    const report = { directory, plain, cold, cached, store: stats.total };
+    if (options.json) {
+      console.log(JSON.stringify(report, null, 2));
+      return;
+    }
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}x`;
+    console.log(
+      table([
+        ['', 'first result', '10 more transforms'].map((h) => out.bold(h)),
+        ['plain Node', formatMs(plain.firstResultMs), formatMs(plain.restMs)],
+        ['cache, cold', formatMs(cold.firstResultMs), formatMs(cold.restMs)],
+        ['cache, filled', out.green(formatMs(cached.firstResultMs)), out.green(formatMs(cached.restMs))],
+        ['speed-up', ratio(plain.firstResultMs, cached.firstResultMs), ratio(plain.restMs, cached.restMs)],
+      ]),
+    );
+    const t = stats.total;
+    console.log(`\nCache statistics: ${t.hits} hits, ${t.misses} misses, ${t.writes} writes, ${formatBytes(t.bytesWritten)} written, ${formatBytes(t.bytesRead)} read, ${t.corruptEntries} corrupt.`);
   } finally {
-    rmSync(workDir, { recursive: true, force: true });
+    if (!options.dir) rmSync(directory, { recursive: true, force: true });
   }
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => `   ${line}`)
-    .join('\n');
 }

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { UnitParseError } from '../errors/unit-error.js';
 import { parseCount, parseDuration, parsePercent, parseSize } from '../units/index.js';
 import { SETTINGS, type SettingName } from './definitions.js';
@@ -22,63 +22,88 @@ const EXAMPLES = {
   percent: '"70%", 70',
 } as const;
 
+/** One rule: a predicate and what to say when it fails. */
+type Rule<T> = readonly [test: (value: T) => boolean, message: string];
+
+/**
+ * One check for an ordered list of rules, reporting the first one broken: a
+ * value breaks one rule at a time ("must not be empty" rather than that and
+ * "must be an absolute path"), and no check aborts the object's own checks.
+ */
+function rules<T>(...list: ReadonlyArray<Rule<T>>) {
+  return z.refine<T>((value) => list.every(([test]) => test(value)), {
+    error: (issue) => list.find(([test]) => !test(issue.input as T))?.[1] ?? 'is invalid',
+  });
+}
+
+/** A value that is a number in code, or a string parsed by one of Wasmtime's unit parsers. */
 function unitSetting(name: SettingName, kind: keyof typeof UNIT_PARSERS) {
   const { min } = SETTINGS[name];
   const max = kind === 'percent' ? 100 : Number.MAX_SAFE_INTEGER;
   const parse = UNIT_PARSERS[kind];
   const unitName = kind === 'duration' ? 'milliseconds' : kind === 'size' ? 'bytes' : kind === 'percent' ? 'percent' : 'a count';
-  return z
-    .union([z.number(), z.string()], { error: `must be a number or a ${kind} string such as ${EXAMPLES[kind]}` })
-    .transform((value, ctx) => {
-      if (typeof value === 'number') return value;
-      try {
-        return parse(value);
-      } catch (error) {
-        if (!(error instanceof UnitParseError)) throw error;
-        ctx.addIssue({ code: 'custom', message: `${error.reason} (examples: ${EXAMPLES[kind]})`, input: value });
-        return z.NEVER;
-      }
-    })
-    .pipe(
-      z
-        .number()
-        .refine(Number.isSafeInteger, { error: `must be a whole number of ${unitName}` })
-        .refine((n) => n >= min, { error: min === 0 ? 'must not be negative' : `must be at least ${min}${min === 1 ? ' (zero would disable the limit)' : ''}` })
-        .refine((n) => n <= max, { error: kind === 'percent' ? 'must be at most 100%' : `must be at most ${max}` }),
-    );
-}
-
-function levelSetting() {
-  return z
-    .union([z.number(), z.string()], { error: 'must be a whole number from 0 to 21' })
-    .transform((value, ctx) => {
-      if (typeof value === 'number') return value;
-      const text = value.trim();
-      if (!/^[0-9]+$/.test(text)) {
-        ctx.addIssue({ code: 'custom', message: 'must be a whole number from 0 to 21', input: value });
-        return z.NEVER;
-      }
-      return Number(text);
-    })
-    .pipe(z.number().refine((n) => Number.isInteger(n) && n >= 0 && n <= 21, { error: 'must be a whole number from 0 to 21 (zstd levels)' }));
-}
-
-function directorySetting() {
-  return z
-    .string({ error: 'must be a path (a string)' })
-    .refine((p) => p.length > 0, { error: 'must not be empty' })
-    .refine((p) => !p.includes('\0'), { error: 'must not contain a NUL character' })
-    .refine((p) => isAbsolute(p), { error: 'must be an absolute path' })
-    .refine(
-      (p) => {
+  return z.pipe(
+    z.pipe(
+      z.union([z.number(), z.string()], { error: `must be a number or a ${kind} string such as ${EXAMPLES[kind]}` }),
+      z.transform((value: number | string, payload) => {
+        if (typeof value === 'number') return value;
         try {
-          return statSync(p).isDirectory();
-        } catch {
-          return true; // absent: the store creates it
+          return parse(value);
+        } catch (error) {
+          if (!(error instanceof UnitParseError)) throw error;
+          payload.issues.push({ code: 'custom', message: `${error.reason} (examples: ${EXAMPLES[kind]})`, input: value });
+          return z.NEVER;
         }
-      },
-      { error: 'exists but is not a directory' },
-    );
+      }),
+    ),
+    z.number().check(
+      rules<number>(
+        [Number.isSafeInteger, `must be a whole number of ${unitName}`],
+        [(n) => n >= min, min === 0 ? 'must not be negative' : `must be at least ${min}${min === 1 ? ' (zero would disable the limit)' : ''}`],
+        [(n) => n <= max, kind === 'percent' ? 'must be at most 100%' : `must be at most ${max}`],
+      ),
+    ),
+  );
+}
+
+/** A zstd level: an integer 0..21 in code or a TOML file, digits in an environment variable. */
+function levelSetting() {
+  return z.pipe(
+    z.pipe(
+      z.union([z.number(), z.string()], { error: 'must be a whole number from 0 to 21' }),
+      z.transform((value: number | string, payload) => {
+        if (typeof value === 'number') return value;
+        const text = value.trim();
+        if (!/^[0-9]+$/.test(text)) {
+          payload.issues.push({ code: 'custom', message: 'must be a whole number from 0 to 21', input: value });
+          return z.NEVER;
+        }
+        return Number(text);
+      }),
+    ),
+    z.number().check(rules<number>([(n) => Number.isInteger(n) && n >= 0 && n <= 21, 'must be a whole number from 0 to 21 (zstd levels)'])),
+  );
+}
+
+/** The cache directory: an absolute path that is not an existing file. */
+function directorySetting() {
+  return z.string({ error: 'must be a path (a string)' }).check(
+    rules<string>(
+      [(p) => p.length > 0, 'must not be empty'],
+      [(p) => !p.includes('\0'), 'must not contain a NUL character'],
+      [(p) => isAbsolute(p), 'must be an absolute path'],
+      [
+        (p) => {
+          try {
+            return statSync(p).isDirectory();
+          } catch {
+            return true; // absent: the store creates it
+          }
+        },
+        'exists but is not a directory',
+      ],
+    ),
+  );
 }
 
 /**
@@ -90,9 +115,8 @@ function directorySetting() {
  * Input values are numbers in base units or strings with units; output values
  * are numbers in bytes, milliseconds, percent, or the directory path.
  */
-export const cacheSettingsSchema = z
-  .object({
-    directory: directorySetting().optional(),
+export const cacheSettingsSchema = z.strictObject({
+    directory: z.optional(directorySetting()),
     workerEventQueueSize: unitSetting('workerEventQueueSize', 'count'),
     baselineCompressionLevel: levelSetting(),
     optimizedCompressionLevel: levelSetting(),
@@ -104,19 +128,19 @@ export const cacheSettingsSchema = z
     filesTotalSizeSoftLimit: unitSetting('filesTotalSizeSoftLimit', 'size'),
     fileCountLimitPercentIfDeleting: unitSetting('fileCountLimitPercentIfDeleting', 'percent'),
     filesTotalSizeLimitPercentIfDeleting: unitSetting('filesTotalSizeLimitPercentIfDeleting', 'percent'),
-  })
-  .strict()
-  .refine((settings) => settings.optimizedCompressionLevel >= settings.baselineCompressionLevel, {
-    path: ['optimizedCompressionLevel'],
-    error: (issue) => {
-      const input = issue.input as { baselineCompressionLevel?: unknown } | undefined;
-      return `must be at least the baseline compression level (${String(input?.baselineCompressionLevel)})`;
-    },
-    // Check the pair whenever both levels themselves are valid, even if other settings are not,
-    // so one error lists every problem.
-    when: (payload) =>
-      !payload.issues.some((issue) => issue.path?.[0] === 'baselineCompressionLevel' || issue.path?.[0] === 'optimizedCompressionLevel'),
-  });
+  }).check(
+    z.refine((settings) => settings.optimizedCompressionLevel >= settings.baselineCompressionLevel, {
+      path: ['optimizedCompressionLevel'],
+      error: (issue) => {
+        const input = issue.input as { baselineCompressionLevel?: unknown } | undefined;
+        return `must be at least the baseline compression level (${String(input?.baselineCompressionLevel)})`;
+      },
+      // Check the pair whenever both levels themselves are valid, even if other settings are not,
+      // so one error lists every problem.
+      when: (payload) =>
+        !payload.issues.some((issue) => issue.path?.[0] === 'baselineCompressionLevel' || issue.path?.[0] === 'optimizedCompressionLevel'),
+    }),
+  );
 
 /** Settings as given, before validation: every key optional. */
 export type CacheSettingsInput = Partial<Record<SettingName, SettingInput>>;

@@ -1,0 +1,13 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { bench: 'src/bench.ts' },
+  format: ['esm'],
+  tsconfig: 'tsconfig.build.json',
+  target: 'node20',
+  platform: 'node',
+  sourcemap: true,
+  clean: true,
+  // Run the libraries as installed, never bundled: the benchmark measures them, not a bundle of them.
+  skipNodeModulesBundle: true,
+});

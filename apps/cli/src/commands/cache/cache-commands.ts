@@ -1,0 +1,132 @@
+import { stat } from 'node:fs/promises';
+import { decodeArtifact, ArtifactInvalidError } from '@cache/engine';
+import { hashKey, Layout, readDirectoryStats } from '@cache/store';
+import { resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
+import { startProgress } from '../../output/progress.js';
+import { formatBytes, formatMs, out, table } from '../../output/style.js';
+import { forEachNamespace } from './open-namespaces.js';
+
+type JsonOption = GlobalOptions & { json?: boolean };
+
+function print(json: boolean | undefined, data: unknown, human: () => string): void {
+  console.log(json ? JSON.stringify(data, null, 2) : human());
+}
+
+/** `cache path`: the cache directory. */
+export function cachePath(options: GlobalOptions): void {
+  console.log(resolveCliConfig(options).config.directory);
+}
+
+/** `cache stats`: counters summed over every process that used the directory, like `ccache -s`. */
+export async function cacheStats(options: JsonOption): Promise<void> {
+  const { config } = resolveCliConfig(options);
+  const stats = await readDirectoryStats(config.directory);
+  print(options.json, stats, () => {
+    const t = stats.total;
+    const lookups = t.hits + t.misses;
+    const rate = lookups === 0 ? '-' : `${((t.hits / lookups) * 100).toFixed(1)}%`;
+    const entries = stats.namespaces.reduce((sum, n) => sum + (n.entries ?? 0), 0);
+    const bytes = stats.namespaces.reduce((sum, n) => sum + (n.bytes ?? 0), 0);
+    const rows = [
+      ['cache directory', stats.directory],
+      ['engine fingerprints', String(stats.namespaces.length)],
+      ['hits', String(t.hits)],
+      ['misses', String(t.misses)],
+      ['hit rate', rate],
+      ['writes', String(t.writes)],
+      ['bytes read', formatBytes(t.bytesRead)],
+      ['bytes written', formatBytes(t.bytesWritten)],
+      ['evictions', String(t.evictions)],
+      ['corrupt entries found', t.corruptEntries > 0 ? out.yellow(String(t.corruptEntries)) : '0'],
+      ['faults', t.errors > 0 ? out.yellow(String(t.errors)) : '0'],
+      ['time in the store', formatMs(t.timeSpentMs)],
+      ['entries (last cleanup)', String(entries)],
+      ['size (last cleanup)', `${formatBytes(bytes)} of ${formatBytes(config.capacity)}`],
+    ];
+    return table(rows.map(([k, v]) => [out.bold(k ?? ''), v ?? '']));
+  });
+}
+
+/** `cache ls`: every entry with its size on disk. */
+export async function cacheList(options: JsonOption): Promise<void> {
+  const { config } = resolveCliConfig(options);
+  const entries: Array<{ namespace: string; key: string; bytes: number; lastUsed: string }> = [];
+  await forEachNamespace(config, async (store, namespace) => {
+    const layout = new Layout(config.directory, namespace);
+    for await (const key of store.keys()) {
+      const file = layout.entry(hashKey(key));
+      const info = await stat(file).catch(() => undefined);
+      if (info) entries.push({ namespace, key, bytes: info.size, lastUsed: info.mtime.toISOString() });
+    }
+  });
+  print(options.json, entries, () =>
+    entries.length === 0
+      ? `No entries in ${config.directory}`
+      : table([['fingerprint', 'key', 'size', 'written'].map((h) => out.bold(h)), ...entries.map((e) => [e.namespace, e.key, formatBytes(e.bytes), e.lastUsed])]),
+  );
+}
+
+/**
+ * `cache verify`: reads every entry (the store checks its checksum and removes
+ * a damaged one), and checks engine artifacts' own layout and checksum too,
+ * removing any that fail.
+ */
+export async function cacheVerify(options: JsonOption): Promise<void> {
+  const { config } = resolveCliConfig(options);
+  const progress = startProgress('verifying');
+  let checked = 0;
+  const damaged: Array<{ namespace: string; key: string; reason: string }> = [];
+  try {
+    await forEachNamespace(config, async (store, namespace) => {
+      const keys: string[] = [];
+      for await (const key of store.keys()) keys.push(key);
+      for (const key of keys) {
+        checked += 1;
+        progress.update(`verifying ${checked} entries`);
+        const corruptBefore = store.stats().corruptEntries;
+        const value = await store.get(key);
+        if (store.stats().corruptEntries > corruptBefore) {
+          damaged.push({ namespace, key, reason: 'checksum mismatch (removed by the store)' });
+          continue;
+        }
+        if (value && /^[0-9a-f]{64}\.full$/.test(key)) {
+          try {
+            decodeArtifact(value);
+          } catch (error) {
+            if (!(error instanceof ArtifactInvalidError)) throw error;
+            await store.delete(key);
+            damaged.push({ namespace, key, reason: `${error.defect} (removed)` });
+          }
+        }
+      }
+    });
+  } finally {
+    progress.stop();
+  }
+  print(options.json, { checked, damaged }, () =>
+    [`Checked ${checked} entries: ${damaged.length === 0 ? out.green('all intact') : out.yellow(`${damaged.length} damaged, removed`)}`, ...damaged.map((d) => `  ${d.key}: ${d.reason}`)].join('\n'),
+  );
+}
+
+/** `cache gc`: evicts down to the limits now, ignoring the cleanup interval. */
+export async function cacheGc(options: JsonOption): Promise<void> {
+  const { config } = resolveCliConfig(options);
+  const reports = await forEachNamespace(config, (store) => store.runCleanup({ force: true }));
+  const evicted = reports.reduce((sum, r) => sum + r.result.evicted, 0);
+  const evictedBytes = reports.reduce((sum, r) => sum + r.result.evictedBytes, 0);
+  print(options.json, reports, () => `Evicted ${evicted} entries (${formatBytes(evictedBytes)}); limits: ${formatBytes(config.capacity)}, ${config.fileCountSoftLimit} entries.`);
+}
+
+/** `cache clear`: removes every entry the cache created (never other files). */
+export async function cacheClear(options: JsonOption): Promise<void> {
+  const { config } = resolveCliConfig(options);
+  const reports = await forEachNamespace(config, async (store) => {
+    const keys: string[] = [];
+    for await (const key of store.keys()) keys.push(key);
+    let removed = 0;
+    for (const key of keys) if (await store.delete(key)) removed += 1;
+    return removed;
+  });
+  const removed = reports.reduce((sum, r) => sum + r.result, 0);
+  print(options.json, { removed }, () => `Removed ${removed} entries from ${config.directory}.`);
+}

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { formatSettingValue, SETTING_NAMES, SETTINGS } from '@cache/config';
+import { createDefaultConfigFile, loadCacheConfig, tomlToBuilderCode } from '@cache/toml';
+import { originsOf, resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
+import { out, table } from '../../output/style.js';
+
+/** `config new [path]`: writes a default file; never overwrites. */
+export async function configNew(path: string | undefined): Promise<void> {
+  const file = await createDefaultConfigFile(path);
+  console.log(`Created ${file}`);
+}
+
+/** `config show`: the effective settings and where each came from. */
+export function configShow(options: GlobalOptions & { json?: boolean }): void {
+  const { config, file } = resolveCliConfig(options);
+  const origins = originsOf(config);
+  const settings = config.settings();
+  if (options.json) {
+    const entries = SETTING_NAMES.map((name) => [name, { value: settings[name], origin: origins[name] }]);
+    console.log(JSON.stringify({ enabled: config.enabled, file: file ?? null, settings: Object.fromEntries(entries) }, null, 2));
+    return;
+  }
+  console.log(`${out.bold('enabled')}: ${config.enabled}    ${out.bold('file')}: ${file ?? out.dim('(none)')}`);
+  const rows = [['setting', 'value', 'from'].map((h) => out.bold(h))];
+  for (const name of SETTING_NAMES) {
+    const value = formatSettingValue(name, settings[name]);
+    const from = origins[name];
+    rows.push([SETTINGS[name].fileKey, String(value), from === 'default' ? out.dim(from) : from]);
+  }
+  console.log(table(rows));
+}
+
+/** `config validate <file>`: loads and validates a file; errors name key, line and column. */
+export async function configValidate(file: string): Promise<void> {
+  await loadCacheConfig(file);
+  console.log(`${file}: ${out.green('valid')}`);
+}
+
+/** `config migrate <file>`: prints the builder code equivalent to a TOML file. */
+export function configMigrate(file: string, options: { importFrom?: string }): void {
+  process.stdout.write(tomlToBuilderCode(readFileSync(file, 'utf8'), { file, ...(options.importFrom ? { importFrom: options.importFrom } : {}) }));
+}

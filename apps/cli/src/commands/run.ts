@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { compileChannel, type CompileOutcome, type WasmNamespace } from '@cache/engine';
+import { resolveCliConfig, type GlobalOptions } from '../context/cli-config.js';
+import { CliError, EXIT } from '../errors/cli-error.js';
+import { formatMs, out } from '../output/style.js';
+import { engineFor } from './engine-for.js';
+
+const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace & { Module: { imports(m: WebAssembly.Module): Array<{ module: string }> } } }).WebAssembly;
+
+/** Options of `run`. */
+export interface RunOptions extends GlobalOptions {
+  invoke?: string;
+  json?: boolean;
+}
+
+/** Reads an argument for a wasm function: a number, or a BigInt for i64 (`123n`). */
+function parseArgument(text: string): number | bigint {
+  if (/^-?\d+n$/.test(text)) return BigInt(text.slice(0, -1));
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new CliError(`argument ${JSON.stringify(text)} is not a number`, EXIT.usage);
+  return value;
+}
+
+/**
+ * `run <file.wasm> [--invoke fn args...]`: compiles through the cache and runs
+ * the module: a WASI command through `node:wasi`, otherwise the export named by
+ * `--invoke` with numeric arguments. Prints where the code came from and how
+ * long each phase took.
+ */
+export async function runModule(file: string, args: string[], options: RunOptions): Promise<void> {
+  const phases: Record<string, number> = {};
+  let started = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    phases[name] = now - started;
+    started = now;
+  };
+  const bytes = await readFile(file).catch((error: Error) => {
+    throw new CliError(`cannot read ${file}: ${error.message}`, EXIT.io);
+  });
+  lap('read');
+  const { config } = resolveCliConfig(options);
+  const engine = engineFor(config);
+  let outcome = 'uncached' as CompileOutcome;
+  const onCompile = (message: unknown) => {
+    outcome = (message as { outcome: CompileOutcome }).outcome;
+  };
+  compileChannel.subscribe(onCompile);
+  let module: WebAssembly.Module;
+  try {
+    module = await engine.compile(bytes);
+  } catch (error) {
+    throw new CliError(`${file} is not a valid WebAssembly module: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    compileChannel.unsubscribe(onCompile);
+  }
+  lap(outcome === 'hit' ? 'load from cache' : 'compile');
+  const isWasi = wasm.Module.imports(module).some((i) => i.module.startsWith('wasi_'));
+  let result: unknown;
+  let exitCode = 0;
+  if (isWasi) {
+    // Loaded only here: node:wasi prints an experimental warning when imported.
+    const { WASI } = await import('node:wasi');
+    const wasi = new WASI({ version: 'preview1', args: [file, ...args], env: process.env, returnOnExit: true });
+    const instance = await wasm.instantiate(module, wasi.getImportObject() as object) as unknown as { exports: Record<string, unknown> };
+    lap('instantiate');
+    exitCode = wasi.start(instance);
+    lap('run');
+  } else {
+    const instance = (await wasm.instantiate(module, {}).catch((error: Error) => {
+      throw new CliError(`cannot instantiate ${file} without imports: ${error.message}`);
+    })) as unknown as { exports: Record<string, unknown> };
+    lap('instantiate');
+    if (options.invoke) {
+      const fn = instance.exports[options.invoke];
+      if (typeof fn !== 'function') {
+        const names = Object.keys(instance.exports).filter((name) => typeof instance.exports[name] === 'function');
+        throw new CliError(`no exported function ${JSON.stringify(options.invoke)}; exported: ${names.join(', ') || '(none)'}`, EXIT.usage);
+      }
+      result = (fn as (...a: Array<number | bigint>) => unknown)(...args.map(parseArgument));
+      lap('run');
+    }
+  }
+  await engine.close();
+  const report = { file, outcome, wasi: isWasi, result: typeof result === 'bigint' ? `${result}n` : result, exitCode, phasesMs: phases };
+  if (options.json) {
+    console.log(JSON.stringify(report, null, 2));
+  } else {
+    const source = outcome === 'hit' ? out.green('from the cache') : outcome === 'miss' ? out.yellow('compiled (cache miss; optimized code is being produced for next time)') : out.dim('compiled (cache off)');
+    console.error(`${file}: ${source}`);
+    console.error(Object.entries(phases).map(([name, ms]) => `  ${name.padEnd(16)} ${formatMs(ms)}`).join('\n'));
+    if (result !== undefined) console.log(String(report.result));
+  }
+  if (exitCode !== 0) process.exitCode = exitCode;
+}

@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { CacheConfig, DEFAULT_ENV_PREFIX, defaultConfigFilePath, describeOrigin, SETTING_NAMES, type SettingName, type SettingOrigin } from '@cache/config';
+import { loadCacheConfigSync } from '@cache/toml';
+
+/** Options every command takes. */
+export interface GlobalOptions {
+  /** A TOML file (`--config`). */
+  config?: string;
+  /** The cache directory (`--dir`), over every other source. */
+  dir?: string;
+}
+
+/** The effective configuration and where it came from. */
+export interface CliConfig {
+  readonly config: CacheConfig;
+  /** The TOML file read, if any. */
+  readonly file: string | undefined;
+}
+
+/**
+ * The configuration a command uses, each source over the one before:
+ * defaults, the TOML file (`--config`, else `WASM_CACHE_CONFIG_FILE`, else the
+ * default file when it exists), `WASM_CACHE_*` variables, then flags.
+ *
+ * @throws CacheConfigError, TomlSyntaxError or ConfigFileAccessError.
+ */
+export function resolveCliConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const named = options.config ?? env[`${DEFAULT_ENV_PREFIX}CONFIG_FILE`];
+  const defaultFile = defaultConfigFilePath();
+  const file = named ?? (existsSync(defaultFile) ? defaultFile : undefined);
+  const base = file ? loadCacheConfigSync(file) : CacheConfig.default();
+  let config = CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base, allow: ['PRELOAD', 'PRODUCER'] });
+  if (options.dir !== undefined) config = config.withSetting('directory', options.dir, { kind: 'object', label: 'flag --dir' });
+  return { config: config.validate(), file };
+}
+
+/** Where each setting came from, in words: `default`, `/etc/x.toml:3:1`, `environment variable …`, `flag --dir`. */
+export function originsOf(config: CacheConfig): Record<SettingName, string> {
+  const origins = {} as Record<SettingName, string>;
+  for (const name of SETTING_NAMES) {
+    const origin: SettingOrigin = config.origin(name);
+    origins[name] = origin.kind === 'object' ? origin.label : describeOrigin(origin);
+  }
+  return origins;
+}

@@ -1,0 +1,70 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, tempDir } from './helpers.js';
+
+describe('wasm-cache config (built binary)', () => {
+  const dir = tempDir('cli-config-');
+
+  it('config new writes the default file and refuses to overwrite it', async () => {
+    const file = join(dir, 'new', 'config.toml');
+    const first = await cli(['config', 'new', file]);
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.stdout).toContain(`Created ${file}`);
+    expect(readFileSync(file, 'utf8')).toContain('[cache]');
+    const second = await cli(['config', 'new', file]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/already exists; refusing to overwrite/);
+  });
+
+  it('config show reports each setting and where it came from: default, file, environment, flag', async () => {
+    const file = join(dir, 'show.toml');
+    writeFileSync(file, '[cache]\ncleanup-interval = "30m"\n');
+    const run = await cli(['--config', file, '--dir', '/srv/flag-dir', 'config', 'show', '--json'], { WASM_CACHE_CAPACITY: '2Gi' });
+    expect(run.code).toBe(0);
+    const shown = JSON.parse(run.stdout) as { file: string; settings: Record<string, { value: unknown; origin: string }> };
+    expect(shown.file).toBe(file);
+    expect(shown.settings['cleanupInterval']).toEqual({ value: 1_800_000, origin: `${file}:2:1` });
+    expect(shown.settings['filesTotalSizeSoftLimit']).toEqual({ value: 2 * 1024 ** 3, origin: 'environment variable WASM_CACHE_CAPACITY' });
+    expect(shown.settings['directory']).toEqual({ value: '/srv/flag-dir', origin: 'flag --dir' });
+    expect(shown.settings['fileCountSoftLimit']).toEqual({ value: 65536, origin: 'default' });
+    const human = await cli(['--config', file, 'config', 'show']);
+    expect(human.stdout).toMatch(/cleanup-interval\s+30m\s+.*show\.toml:2:1/);
+  });
+
+  it('config validate: exit 0 for a good file; exit 3 with key, line and column for a bad one', async () => {
+    const good = join(dir, 'good.toml');
+    writeFileSync(good, '[cache]\nfiles-total-size-soft-limit = "1Gi"\n');
+    expect((await cli(['config', 'validate', good])).code).toBe(0);
+    const bad = join(dir, 'bad.toml');
+    writeFileSync(bad, '[cache]\ndirectroy = "/x"\ncleanup-interval = "10 min"\n');
+    const run = await cli(['config', 'validate', bad]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`directroy = "/x" (${bad}:2:1): unknown key in [cache]`);
+    expect(run.stderr).toContain(`cleanup-interval = "10 min" (${bad}:3:1)`);
+    const missing = await cli(['config', 'validate', join(dir, 'missing.toml')]);
+    expect(missing.code).toBe(4);
+  });
+
+  it('config migrate prints builder code', async () => {
+    const file = join(dir, 'migrate.toml');
+    writeFileSync(file, '[cache]\nfiles-total-size-soft-limit = "1Gi"\n');
+    const run = await cli(['config', 'migrate', file]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(".withCapacity(\"1Gi\")");
+  });
+
+  it('an invalid environment variable is a configuration error (exit 3) naming it', async () => {
+    const run = await cli(['cache', 'path'], { WASM_CACHE_CLEANUP_INTERVAL: '10' });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('WASM_CACHE_CLEANUP_INTERVAL');
+  });
+
+  it('unknown commands and options are usage errors (exit 2); --help works everywhere', async () => {
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    expect((await cli(['cache', 'stats', '--bogus'])).code).toBe(2);
+    const help = await cli(['cache', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/verify \[options\]\s+check every entry/);
+  });
+});

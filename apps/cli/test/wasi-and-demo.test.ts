@@ -1,0 +1,69 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, tempDir } from './helpers.js';
+
+/** A section: id, size (LEB128, these are all < 128 bytes), contents. */
+const section = (id: number, bytes: number[]) => [id, bytes.length, ...bytes];
+const text = (s: string) => [s.length, ...Buffer.from(s)];
+
+/** `_start` writes "hello from wasi\n" to stdout with fd_write: a real WASI command. */
+function helloWasi(): Uint8Array {
+  const message = 'hello from wasi\n';
+  const body = [
+    0x00, // no locals
+    0x41, 0x00, 0x41, 0x10, 0x36, 0x02, 0x00, // iovec.ptr = 16
+    0x41, 0x04, 0x41, message.length, 0x36, 0x02, 0x00, // iovec.len
+    0x41, 0x01, 0x41, 0x00, 0x41, 0x01, 0x41, 0x08, 0x10, 0x00, 0x1a, // fd_write(1, iovec, 1, &written); drop
+    0x0b,
+  ];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [2, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f, 0x60, 0, 0]),
+    ...section(2, [1, ...text('wasi_snapshot_preview1'), ...text('fd_write'), 0x00, 0]),
+    ...section(3, [1, 1]),
+    ...section(5, [1, 0x00, 1]),
+    ...section(7, [2, ...text('memory'), 0x02, 0, ...text('_start'), 0x00, 1]),
+    ...section(10, [1, body.length, ...body]),
+    ...section(11, [1, 0x00, 0x41, 0x10, 0x0b, ...text(message)]),
+  ]);
+}
+
+describe('wasm-cache run with a WASI command (built binary)', () => {
+  it('runs it through node:wasi, from the cache the second time', async () => {
+    const dir = tempDir('cli-wasi-');
+    const file = join(dir, 'hello.wasm');
+    writeFileSync(file, helloWasi());
+    const env = { WASM_CACHE_DIRECTORY: join(dir, 'cache') };
+    const first = await cli(['compile', file], env);
+    expect(first.code).toBe(0);
+    const run = await cli(['run', file], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('hello from wasi\n');
+    expect(run.stderr).toContain('from the cache');
+  });
+});
+
+describe('wasm-cache demo (built binary)', () => {
+  it('runs esbuild-wasm plain, cold and cached in fresh processes, and the cached run loads from the cache', async () => {
+    const dir = tempDir('cli-demo-');
+    const run = await cli(['demo', '--json', '--keep-dir', dir]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as {
+      plain: { firstResultMs: number; bytes: number };
+      cold: { bytes: number };
+      cached: { bytes: number; firstResultMs: number };
+      store: { hits: number; writes: number; corruptEntries: number };
+    };
+    // Every run did the same work (timings are the benchmark's business, not a test's).
+    expect(report.cached.bytes).toBe(report.plain.bytes);
+    expect(report.cold.bytes).toBe(report.plain.bytes);
+    expect(report.store.writes).toBeGreaterThanOrEqual(1);
+    expect(report.store.hits).toBeGreaterThanOrEqual(1);
+    expect(report.store.corruptEntries).toBe(0);
+    const human = await cli(['demo', '--keep-dir', dir]);
+    expect(human.stdout).toMatch(/plain Node\s+\d/);
+    expect(human.stdout).toMatch(/cache, filled\s+\d/);
+    expect(human.stdout).toMatch(/Cache statistics: \d+ hits/);
+  }, 300_000);
+});

@@ -1,0 +1,119 @@
+import { readSerializedHeader, SERIALIZED_HEADER_SIZE } from '@cache/v8';
+import { ArtifactIncompatibleError, ArtifactInvalidError } from '../errors/engine-errors.js';
+import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
+import { checksum32, PREFERRED_CHECKSUM } from './checksum.js';
+
+/** `WMCA`: WebAssembly module cache artifact. */
+const MAGIC = 0x41434d57;
+/** Version of this layout. */
+export const ARTIFACT_VERSION = 1;
+/** Bytes before the payload. */
+export const ARTIFACT_HEADER_SIZE = 72;
+
+/** Which code an artifact holds. */
+export type ArtifactTier = 'full';
+const TIER_CODES: Record<ArtifactTier, number> = { full: 1 };
+
+/**
+ * An artifact, little-endian:
+ *
+ * | offset | size | field |
+ * |---|---|---|
+ * | 0 | 4 | magic `WMCA` |
+ * | 4 | 2 | layout version (1) |
+ * | 6 | 1 | tier (1: every function compiled by TurboFan) |
+ * | 7 | 1 | checksum kind (1: CRC-32, 2: SHA-256 prefix) |
+ * | 8 | 12 | engine fingerprint id (24 hex digits) |
+ * | 20 | 4 | optimizing compile time, ms (for the time-saved statistic) |
+ * | 24 | 32 | SHA-256 of the module's wire bytes |
+ * | 56 | 8 | payload length |
+ * | 64 | 4 | payload checksum |
+ * | 68 | 4 | reserved, 0 |
+ * | 72 | … | payload: V8's serialized code, starting with V8's own 16-byte header |
+ */
+export interface ArtifactFields {
+  readonly tier: ArtifactTier;
+  readonly fingerprintId: string;
+  readonly compileMs: number;
+  readonly moduleHash: string;
+  /** V8's serialized code (a view into the artifact, no copy). */
+  readonly payload: Uint8Array;
+}
+
+/** Wraps V8's serialized code into an artifact. */
+export function encodeArtifact(fields: Omit<ArtifactFields, 'payload'> & { payload: Uint8Array }): Uint8Array {
+  const artifact = new Uint8Array(ARTIFACT_HEADER_SIZE + fields.payload.byteLength);
+  const view = new DataView(artifact.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint16(4, ARTIFACT_VERSION, true);
+  view.setUint8(6, TIER_CODES[fields.tier]);
+  view.setUint8(7, PREFERRED_CHECKSUM);
+  artifact.set(Buffer.from(fields.fingerprintId, 'hex').subarray(0, 12), 8);
+  view.setUint32(20, Math.min(0xffffffff, Math.max(0, Math.round(fields.compileMs))), true);
+  artifact.set(Buffer.from(fields.moduleHash, 'hex'), 24);
+  view.setBigUint64(56, BigInt(fields.payload.byteLength), true);
+  view.setUint32(64, checksum32(PREFERRED_CHECKSUM, fields.payload) ?? 0, true);
+  artifact.set(fields.payload, ARTIFACT_HEADER_SIZE);
+  return artifact;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/**
+ * Reads an artifact and checks that it is intact: magic, version, lengths,
+ * payload checksum, and V8's header at the start of the payload.
+ *
+ * @throws ArtifactInvalidError naming the defect.
+ */
+export function decodeArtifact(artifact: Uint8Array): ArtifactFields {
+  if (!(artifact instanceof Uint8Array) || artifact.byteLength < ARTIFACT_HEADER_SIZE + SERIALIZED_HEADER_SIZE) {
+    throw new ArtifactInvalidError('truncated', `${artifact instanceof Uint8Array ? artifact.byteLength : 0} bytes is shorter than any artifact`);
+  }
+  const view = new DataView(artifact.buffer, artifact.byteOffset, artifact.byteLength);
+  if (view.getUint32(0, true) !== MAGIC) throw new ArtifactInvalidError('bad-magic', 'not an artifact of this cache');
+  const version = view.getUint16(4, true);
+  if (version !== ARTIFACT_VERSION) throw new ArtifactInvalidError('unsupported-version', `layout version ${version}, expected ${ARTIFACT_VERSION}`);
+  const tierCode = view.getUint8(6);
+  const tier = (Object.keys(TIER_CODES) as ArtifactTier[]).find((t) => TIER_CODES[t] === tierCode);
+  if (tier === undefined) throw new ArtifactInvalidError('unsupported-version', `unknown tier ${tierCode}`);
+  const payloadLength = view.getBigUint64(56, true);
+  if (payloadLength !== BigInt(artifact.byteLength - ARTIFACT_HEADER_SIZE)) {
+    throw new ArtifactInvalidError('length-mismatch', `payload should be ${payloadLength} bytes, artifact holds ${artifact.byteLength - ARTIFACT_HEADER_SIZE}`);
+  }
+  const payload = artifact.subarray(ARTIFACT_HEADER_SIZE);
+  const expected = view.getUint32(64, true);
+  const actual = checksum32(view.getUint8(7), payload);
+  if (actual === undefined) throw new ArtifactInvalidError('unsupported-version', `unknown checksum kind ${view.getUint8(7)}`);
+  if (actual !== expected) throw new ArtifactInvalidError('checksum-mismatch', 'the payload does not match its checksum');
+  try {
+    readSerializedHeader(payload);
+  } catch {
+    throw new ArtifactInvalidError('not-v8-code', 'the payload does not start with V8 serialized code');
+  }
+  return {
+    tier,
+    fingerprintId: hex(artifact.subarray(8, 20)),
+    compileMs: view.getUint32(20, true),
+    moduleHash: hex(artifact.subarray(24, 56)),
+    payload,
+  };
+}
+
+/**
+ * Checks an intact artifact belongs to these module bytes and this engine.
+ * Only after this may its payload be handed to V8.
+ *
+ * @throws ArtifactInvalidError when it is for another module or its V8 header disagrees with its fingerprint.
+ * @throws ArtifactIncompatibleError when it was made by another engine.
+ */
+export function checkArtifactBelongs(fields: ArtifactFields, moduleHash: string, fingerprint: EngineFingerprint): void {
+  if (fields.moduleHash !== moduleHash) {
+    throw new ArtifactInvalidError('module-mismatch', `artifact is for module ${fields.moduleHash.slice(0, 16)}…, not ${moduleHash.slice(0, 16)}…`);
+  }
+  if (fields.fingerprintId !== fingerprint.id) throw new ArtifactIncompatibleError(fields.fingerprintId, fingerprint.id);
+  if (readSerializedHeader(fields.payload).hex !== fingerprint.header.hex) {
+    throw new ArtifactInvalidError('header-mismatch', "the payload's V8 header does not match this engine");
+  }
+}

@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+import { CacheConfig } from '@cache/config';
+import { createStore, type Store } from '@cache/store';
+import { warnOnce } from '../diagnostics/warn-once.js';
+import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
+import type { ProducerDelivery } from '../producer/producer-protocol.js';
+import { emptyStats, type CacheStats, type EngineStats } from '../stats/engine-stats.js';
+
+/** Options of a {@link Cache}. */
+export interface CacheOptions {
+  /**
+   * A store to use instead of the one the configuration describes: a
+   * `MemoryStore`, a third party's backend, a tiered store. Artifacts of every
+   * engine fingerprint share it, so keys carry the fingerprint. The cache does
+   * not close a store it was given.
+   */
+  store?: Store;
+  /** The backend the configuration's store uses. @default 'disk' */
+  backend?: 'disk' | 'memory';
+}
+
+/** Where artifacts go for one fingerprint: the store, and how keys are formed in it. */
+export interface ArtifactStorage {
+  readonly store: Store;
+  /** The store key of a module's artifact. */
+  key(moduleHash: string, tier: string): string;
+  /** How a background producer delivers its artifact. */
+  delivery(key: string, lockPath: string | undefined): ProducerDelivery;
+  /** The producer lock file for a key, when the store is a shared directory. */
+  lockPath(key: string): string | undefined;
+}
+
+/**
+ * The running cache: the store, background artifact production and the
+ * statistics, built once from a {@link CacheConfig} and shared by any number
+ * of engines in the process.
+ *
+ * @example
+ * const cache = new Cache(CacheConfig.default().withDirectory(dir));
+ * const a = new Engine(Config.default(), { cache });
+ * const b = new Engine(Config.default(), { cache });
+ */
+export class Cache {
+  /** The validated configuration. */
+  readonly config: CacheConfig;
+  readonly #options: CacheOptions;
+  readonly #stats: EngineStats = emptyStats();
+  readonly #storages = new Map<string, Promise<ArtifactStorage | undefined>>();
+  readonly #opened = new Set<Store>();
+  /** Compiles in flight by module key: concurrent compiles of the same bytes share one. */
+  readonly inflight = new Map<string, Promise<WebAssembly.Module>>();
+  /** Background productions by module key. */
+  readonly producing = new Map<string, Promise<void>>();
+  #closed = false;
+
+  /**
+   * @throws CacheConfigError when the configuration is invalid.
+   */
+  constructor(config: CacheConfig = CacheConfig.default(), options: CacheOptions = {}) {
+    this.config = config.validate();
+    this.#options = options;
+  }
+
+  /** Whether caching is on (a disabled cache compiles every time). */
+  get enabled(): boolean {
+    return this.config.enabled && !this.#closed;
+  }
+
+  /** @internal The counters every engine of this cache adds to. */
+  get counters(): EngineStats {
+    return this.#stats;
+  }
+
+  /**
+   * @internal The storage for one engine fingerprint, opened on first use.
+   * Resolves undefined (and says why, once) when no store can be opened; the
+   * engine then compiles without the cache.
+   */
+  storage(fingerprint: EngineFingerprint): Promise<ArtifactStorage | undefined> {
+    let storage = this.#storages.get(fingerprint.id);
+    if (!storage) {
+      storage = this.#open(fingerprint);
+      this.#storages.set(fingerprint.id, storage);
+    }
+    return storage;
+  }
+
+  async #open(fingerprint: EngineFingerprint): Promise<ArtifactStorage | undefined> {
+    const given = this.#options.store;
+    if (given) {
+      return {
+        store: given,
+        key: (moduleHash, tier) => `${fingerprint.id}.${moduleHash}.${tier}`,
+        delivery: () => ({ kind: 'parent' }),
+        lockPath: () => undefined,
+      };
+    }
+    const backend = this.#options.backend ?? 'disk';
+    try {
+      const store = await createStore(this.config, { backend, namespace: fingerprint.id });
+      this.#opened.add(store);
+      const settings = this.config.toJSON() as unknown as Record<string, unknown>;
+      const locks = join(this.config.directory, '.producers');
+      return {
+        store,
+        key: (moduleHash, tier) => `${moduleHash}.${tier}`,
+        lockPath: (key) => (backend === 'disk' ? join(locks, `${fingerprint.id}.${key}.lock`) : undefined),
+        delivery: (key, lockPath) =>
+          backend === 'disk'
+            ? { kind: 'store', settings, namespace: fingerprint.id, key, ...(lockPath ? { lockPath } : {}) }
+            : { kind: 'parent' },
+      };
+    } catch (error) {
+      warnOnce(
+        'CACHE_ENGINE_STORE_UNAVAILABLE',
+        `The WebAssembly cache store could not be opened (${error instanceof Error ? error.message : String(error)}); compiling without the cache.`,
+      );
+      return undefined;
+    }
+  }
+
+  /** Counters of every engine sharing this cache, plus the store's. */
+  stats(): CacheStats {
+    const stores = [...this.#opened, ...(this.#options.store ? [this.#options.store] : [])];
+    const store = stores[0]?.stats();
+    return { ...this.#stats, ...(store ? { store } : {}) };
+  }
+
+  /** Resolves when no artifact is being produced in the background by this process. */
+  async idle(): Promise<void> {
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    try {
+      while (this.producing.size > 0) await Promise.allSettled([...this.producing.values()]);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /**
+   * Waits for background work, then closes the stores this cache opened.
+   * Engines using a closed cache compile without it.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.idle();
+    this.#closed = true;
+    await Promise.allSettled([...this.#opened].map((store) => store.close()));
+    this.#opened.clear();
+  }
+}

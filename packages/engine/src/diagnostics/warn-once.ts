@@ -1,0 +1,29 @@
+import { channel } from 'node:diagnostics_channel';
+
+/** Codes of the warnings the engine emits, once per process each. */
+export type EngineWarningCode =
+  | 'CACHE_ENGINE_NATIVE_UNAVAILABLE'
+  | 'CACHE_ENGINE_STORE_UNAVAILABLE'
+  | 'CACHE_ENGINE_ARTIFACT_DAMAGED'
+  | 'CACHE_ENGINE_PRODUCER_FAILED'
+  | 'CACHE_ENGINE_CONFIG_INVALID'
+  | 'CACHE_ENGINE_PRELOAD_FAILED';
+
+/** Published on `cache:engine:warning` for every warning, including repeats that are not printed again. */
+export const warningChannel = channel('cache:engine:warning');
+/** Published on `cache:engine:compile` for every compile: `{ outcome, moduleHash, ms }`. */
+export const compileChannel = channel('cache:engine:compile');
+
+const emitted = new Set<EngineWarningCode>();
+
+/**
+ * Says once per process why the cache is not doing its job (the cache never
+ * breaks a compile; it degrades to compiling and says so once). Every
+ * occurrence also goes to the `cache:engine:warning` diagnostics channel.
+ */
+export function warnOnce(code: EngineWarningCode, message: string): void {
+  if (warningChannel.hasSubscribers) warningChannel.publish({ code, message });
+  if (emitted.has(code)) return;
+  emitted.add(code);
+  process.emitWarning(message, { type: 'CacheWarning', code });
+}

@@ -1,0 +1,29 @@
+/**
+ * `@cache/engine`: a persistent compiled-WebAssembly cache for Node.js.
+ *
+ * @packageDocumentation
+ */
+export { CacheConfig } from '@cache/toml';
+export { CacheConfigError, Config } from '@cache/config';
+export { ARTIFACT_HEADER_SIZE, ARTIFACT_VERSION, checkArtifactBelongs, decodeArtifact, encodeArtifact, type ArtifactFields, type ArtifactTier } from './artifact/artifact-format.js';
+export { moduleHash } from './artifact/checksum.js';
+export { Cache, type CacheOptions } from './cache/cache.js';
+export { compileChannel, warningChannel, type EngineWarningCode } from './diagnostics/warn-once.js';
+export { Engine, type CompileOutcome, type EngineOptions } from './engine/engine.js';
+export {
+  ArtifactIncompatibleError,
+  ArtifactInvalidError,
+  EngineArgumentError,
+  EngineError,
+  NativeUnavailableError,
+  ProducerError,
+  type ArtifactDefect,
+  type EngineErrorCode,
+} from './errors/engine-errors.js';
+export { engineFingerprint, type EngineFingerprint, type FingerprintResult } from './fingerprint/engine-fingerprint.js';
+export { patchWebAssembly } from './register/patch-webassembly.js';
+export { CONFIG_FILE_ENV, registerConfig } from './register/register-config.js';
+export { installRegisterHook } from './register/install-hook.js';
+export { PRELOAD_ENV, preloadFromEnv } from './register/preload.js';
+export type { CacheStats, EngineStats } from './stats/engine-stats.js';
+export type { WasmBytes, WasmInstance, WasmNamespace } from './wasm/wasm-api.js';

@@ -1,0 +1,88 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ProducerError } from '../errors/engine-errors.js';
+import { PRODUCER_ENV, type ProducerJob, type ProducerReply } from './producer-protocol.js';
+
+/** The built producer entry, found from this file whether it runs from `src/` or `dist/`. */
+function producerPath(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 4; depth += 1) {
+    if (existsSync(join(folder, 'package.json'))) return join(folder, 'dist', 'producer.js');
+    folder = dirname(folder);
+  }
+  return join(dirname(fileURLToPath(import.meta.url)), 'producer.js');
+}
+
+/** Flags the producer must not inherit: the register hook would route its compile through a cache. */
+function childExecArgv(): string[] {
+  const argv: string[] = [];
+  const source = process.execArgv;
+  for (let i = 0; i < source.length; i += 1) {
+    const arg = source[i] as string;
+    if ((arg === '--import' || arg === '--require' || arg === '-r') && i + 1 < source.length) {
+      i += 1;
+      continue;
+    }
+    if (arg.startsWith('--import=') || arg.startsWith('--require=') || arg.startsWith('--inspect')) continue;
+    argv.push(arg);
+  }
+  return argv;
+}
+
+/** A running producer and what it will answer. */
+export interface ProducerHandle {
+  readonly child: ChildProcess;
+  readonly result: Promise<ProducerReply>;
+}
+
+/**
+ * Starts a producer process for one module and sends it the job. The child
+ * inherits this process's V8 flags (so its code carries the same flag hash) but
+ * not its `--import`/`--require` hooks, and it is unref'd: it never keeps this
+ * process alive, and with a `store` delivery it finishes its work even after
+ * this process has exited. It is killed after `timeoutMs`.
+ */
+export function startProducer(job: ProducerJob, timeoutMs: number): ProducerHandle {
+  const path = producerPath();
+  const detached = job.delivery.kind === 'store';
+  const child = fork(path, [], {
+    execArgv: childExecArgv(),
+    env: { ...process.env, [PRODUCER_ENV]: '1', NODE_OPTIONS: '' },
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    detached,
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    if (stderr.length < 4000) stderr += chunk;
+  });
+  const result = new Promise<ProducerReply>((resolve, reject) => {
+    let answer: ProducerReply | undefined;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new ProducerError(`the producer did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+    timer.unref();
+    child.on('message', (message: ProducerReply) => {
+      answer = message;
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new ProducerError(`could not start the producer (${path}): ${error.message}`, { cause: error }));
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (answer?.type === 'error') reject(new ProducerError(`the producer failed: ${answer.message}`));
+      else if (answer) resolve(answer);
+      else reject(new ProducerError(`the producer exited (${signal ?? `code ${code}`}) without an answer${stderr ? `: ${stderr.trim()}` : ''}`));
+    });
+  });
+  child.send(job);
+  child.unref();
+  (child.channel as { unref?: () => void } | undefined)?.unref?.();
+  (child.stderr as { unref?: () => void } | null)?.unref?.();
+  return { child, result };
+}

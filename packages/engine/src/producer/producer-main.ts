@@ -1,0 +1,53 @@
+// The producer process: compiles one module with full TurboFan and serializes
+// it. V8 flags are process-wide, so this runs in a process of its own.
+import { CacheConfig } from '@cache/config';
+import { createStore } from '@cache/store';
+import { compileOptimized, readSerializedHeader } from '@cache/v8';
+import { encodeArtifact } from '../artifact/artifact-format.js';
+import type { ProducerJob, ProducerReply } from './producer-protocol.js';
+import { rmSync } from 'node:fs';
+
+function reply(message: ProducerReply): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+async function run(job: ProducerJob): Promise<void> {
+  const started = performance.now();
+  const { serialized } = await compileOptimized(job.wireBytes);
+  const compileMs = performance.now() - started;
+  const header = readSerializedHeader(serialized).hex;
+  if (header !== job.expectedHeader) {
+    throw new Error(`the producer's V8 header ${header} differs from the parent's ${job.expectedHeader} (different V8 flags?)`);
+  }
+  const artifact = encodeArtifact({ tier: 'full', fingerprintId: job.fingerprintId, compileMs, moduleHash: job.moduleHash, payload: serialized });
+  if (job.delivery.kind === 'parent') {
+    await reply({ type: 'artifact', artifact, compileMs });
+    return;
+  }
+  const { settings, namespace, key, lockPath } = job.delivery;
+  try {
+    const { enabled, ...rest } = settings;
+    const config = CacheConfig.default().merge({ ...rest, enabled: enabled !== false }, 'producer job');
+    const store = await createStore(config, { namespace });
+    try {
+      const result = await store.put(key, artifact);
+      await reply({ type: 'stored', bytes: artifact.byteLength, compileMs, stored: result.stored, ...(result.stored ? {} : { reason: result.reason }) });
+    } finally {
+      await store.close();
+    }
+  } finally {
+    if (lockPath) rmSync(lockPath, { force: true });
+  }
+}
+
+process.once('message', (message: ProducerJob) => {
+  run(message)
+    .then(() => process.exit(0))
+    .catch(async (error: unknown) => {
+      await reply({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+      process.exit(1);
+    });
+});

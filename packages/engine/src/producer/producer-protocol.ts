@@ -1,0 +1,37 @@
+/** Where the producer delivers the artifact. */
+export type ProducerDelivery =
+  /** Send the artifact back to the parent over IPC. */
+  | { readonly kind: 'parent' }
+  /**
+   * Write it to the store itself, so the artifact survives the parent exiting
+   * first (short-lived processes still fill the cache).
+   */
+  | {
+      readonly kind: 'store';
+      /** The cache settings, as `CacheConfig.toJSON()` gives them. */
+      readonly settings: Record<string, unknown>;
+      readonly namespace: string;
+      readonly key: string;
+      /** A lock file to remove when done. */
+      readonly lockPath?: string;
+    };
+
+/** The one message a producer receives. */
+export interface ProducerJob {
+  readonly type: 'job';
+  readonly wireBytes: Uint8Array;
+  readonly moduleHash: string;
+  readonly fingerprintId: string;
+  /** V8's header the parent expects; a producer whose header differs reports an error. */
+  readonly expectedHeader: string;
+  readonly delivery: ProducerDelivery;
+}
+
+/** What a producer answers. */
+export type ProducerReply =
+  | { readonly type: 'artifact'; readonly artifact: Uint8Array; readonly compileMs: number }
+  | { readonly type: 'stored'; readonly bytes: number; readonly compileMs: number; readonly stored: boolean; readonly reason?: string }
+  | { readonly type: 'error'; readonly message: string };
+
+/** Set in the producer's environment so `@cache/engine/register` does nothing there. */
+export const PRODUCER_ENV = 'WASM_CACHE_PRODUCER';

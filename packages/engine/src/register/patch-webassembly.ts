@@ -1,0 +1,73 @@
+import type { Engine } from '../engine/engine.js';
+import { asUint8Array, isWasmModule, originalWasm, type WasmNamespace } from '../wasm/wasm-api.js';
+
+interface ResponseLike {
+  arrayBuffer(): Promise<ArrayBuffer>;
+  headers: { get(name: string): string | null };
+  ok: boolean;
+}
+
+function isResponse(value: unknown): value is ResponseLike {
+  const ResponseClass = (globalThis as { Response?: new () => unknown }).Response;
+  return ResponseClass !== undefined && value instanceof ResponseClass;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * The bytes of a streaming source when it is a successful `application/wasm`
+ * Response (or a promise of one); undefined for anything else, which is then
+ * left to V8 (so errors and other callers, such as `@cache/v8`'s own loader,
+ * behave exactly as without the cache).
+ */
+async function wasmResponseBytes(source: unknown): Promise<{ bytes?: Uint8Array; resolved: unknown }> {
+  const resolved = isThenable(source) ? await source : source;
+  if (!isResponse(resolved) || !resolved.ok) return { resolved };
+  const type = resolved.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/wasm') return { resolved };
+  return { bytes: new Uint8Array(await resolved.arrayBuffer()), resolved };
+}
+
+/**
+ * Routes `WebAssembly.compile`, `WebAssembly.instantiate(bytes)`,
+ * `WebAssembly.compileStreaming` and `WebAssembly.instantiateStreaming`
+ * through an engine. Everything else (and every argument the cache does not
+ * handle) goes to V8's own functions unchanged. Returns a function that puts
+ * the originals back.
+ */
+export function patchWebAssembly(engine: Engine, target: WasmNamespace = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly): () => void {
+  const saved = { ...target };
+  target.compile = (bytes) => (asUint8Array(bytes) ? engine.compile(bytes) : originalWasm.compile(bytes));
+  target.instantiate = (async (source: unknown, imports?: object) => {
+    if (isWasmModule(source)) return originalWasm.instantiate(source, imports);
+    const bytes = asUint8Array(source);
+    if (!bytes) return originalWasm.instantiate(source as unknown as Uint8Array, imports);
+    const module = await engine.compile(bytes);
+    return { module, instance: await originalWasm.instantiate(module, imports) };
+  }) as WasmNamespace['instantiate'];
+  // Sources that are not a Response (or a promise) go to V8 synchronously, in the same call: V8 binds
+  // the streaming callback at call time, and @cache/v8's loader relies on that.
+  if (originalWasm.compileStreaming) {
+    const compileStreaming = originalWasm.compileStreaming;
+    target.compileStreaming = (source: unknown) => {
+      if (!isResponse(source) && !isThenable(source)) return compileStreaming(source);
+      return wasmResponseBytes(source).then(({ bytes, resolved }) => (bytes ? engine.compile(bytes) : compileStreaming(resolved)));
+    };
+  }
+  if (originalWasm.instantiateStreaming) {
+    const instantiateStreaming = originalWasm.instantiateStreaming;
+    target.instantiateStreaming = (source: unknown, imports?: object) => {
+      if (!isResponse(source) && !isThenable(source)) return instantiateStreaming(source, imports);
+      return wasmResponseBytes(source).then(async ({ bytes, resolved }) => {
+        if (!bytes) return instantiateStreaming(resolved, imports);
+        const module = await engine.compile(bytes);
+        return { module, instance: await originalWasm.instantiate(module, imports) };
+      });
+    };
+  }
+  return () => {
+    Object.assign(target, saved);
+  };
+}

@@ -1,0 +1,70 @@
+import type { StoreStats } from '@cache/store';
+
+/** What the engine counted. Times are in milliseconds. */
+export interface EngineStats {
+  /** `compile` calls (and routed `WebAssembly.compile`/`instantiate` calls). */
+  compiles: number;
+  /** Modules loaded from V8's saved code. */
+  hits: number;
+  /** Modules compiled because no usable artifact was stored. */
+  misses: number;
+  /** Compiles done without the cache at all: disabled, native addon or store unavailable. */
+  uncached: number;
+  /** Artifacts that failed verification (damaged, or for other bytes) and were removed. */
+  corruptArtifacts: number;
+  /** Artifacts made by another engine (fingerprint) and removed. */
+  incompatibleArtifacts: number;
+  /** Artifacts V8 refused after verification (removed, recompiled). */
+  rejectedByV8: number;
+  /** Optimized artifacts produced in the background and stored. */
+  artifactsProduced: number;
+  /** Background productions that failed (the compile itself had already succeeded). */
+  producerFailures: number;
+  /** Bytes of artifacts loaded on hits. */
+  bytesLoaded: number;
+  /** Time spent loading artifacts on hits (read, verify, V8). */
+  loadMs: number;
+  /** Time spent compiling normally on misses. */
+  compileMs: number;
+  /** Optimizing compile time the hits avoided, less the time they took. */
+  timeSavedMs: number;
+}
+
+/** The storage counters beside the engine's. */
+export interface CacheStats extends EngineStats {
+  /** The store's own counters, when a store is open. */
+  store?: StoreStats;
+}
+
+/** A fresh set of zeroed counters. */
+export function emptyStats(): EngineStats {
+  return {
+    compiles: 0,
+    hits: 0,
+    misses: 0,
+    uncached: 0,
+    corruptArtifacts: 0,
+    incompatibleArtifacts: 0,
+    rejectedByV8: 0,
+    artifactsProduced: 0,
+    producerFailures: 0,
+    bytesLoaded: 0,
+    loadMs: 0,
+    compileMs: 0,
+    timeSavedMs: 0,
+  };
+}
+
+/** Counters kept for one engine and for the cache it shares, updated together. */
+export class StatsRecorder {
+  readonly #targets: EngineStats[];
+
+  constructor(...targets: EngineStats[]) {
+    this.#targets = targets;
+  }
+
+  /** Adds `amount` to one counter everywhere. */
+  add(counter: keyof EngineStats, amount = 1): void {
+    for (const stats of this.#targets) stats[counter] += amount;
+  }
+}

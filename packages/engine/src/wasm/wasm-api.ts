@@ -1,0 +1,59 @@
+import type {} from '@cache/v8';
+
+/** Bytes a WebAssembly module can be compiled from. */
+export type WasmBytes = Uint8Array | ArrayBuffer;
+
+/** An instantiated module, as far as this package needs to know it. */
+export interface WasmInstance {
+  readonly exports: Record<string, unknown>;
+}
+
+/** The parts of the global `WebAssembly` namespace this package uses. */
+export interface WasmNamespace {
+  Module: new (bytes: WasmBytes) => WebAssembly.Module;
+  Instance: new (module: WebAssembly.Module, imports?: object) => WasmInstance;
+  CompileError: new (message?: string) => Error;
+  compile(bytes: WasmBytes): Promise<WebAssembly.Module>;
+  instantiate(source: WasmBytes | WebAssembly.Module, imports?: object): Promise<unknown>;
+  validate(bytes: WasmBytes): boolean;
+  compileStreaming?: (source: unknown) => Promise<WebAssembly.Module>;
+  instantiateStreaming?: (source: unknown, imports?: object) => Promise<unknown>;
+}
+
+function current(): WasmNamespace {
+  const wasm = (globalThis as { WebAssembly?: WasmNamespace }).WebAssembly;
+  if (!wasm) throw new Error('This runtime has no WebAssembly');
+  return wasm;
+}
+
+/**
+ * `WebAssembly`'s own functions as they were when this module was first
+ * evaluated, before `@cache/engine/register` routes the globals through the
+ * cache. The engine always compiles with these, so it never calls itself.
+ */
+export const originalWasm: Readonly<WasmNamespace> = (() => {
+  const wasm = current();
+  return Object.freeze({
+    Module: wasm.Module,
+    Instance: wasm.Instance,
+    CompileError: wasm.CompileError,
+    compile: wasm.compile.bind(wasm),
+    instantiate: wasm.instantiate.bind(wasm),
+    validate: wasm.validate.bind(wasm),
+    ...(wasm.compileStreaming ? { compileStreaming: wasm.compileStreaming.bind(wasm) } : {}),
+    ...(wasm.instantiateStreaming ? { instantiateStreaming: wasm.instantiateStreaming.bind(wasm) } : {}),
+  });
+})();
+
+/** A view of any accepted byte source as a Uint8Array (no copy). */
+export function asUint8Array(bytes: unknown): Uint8Array | undefined {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return undefined;
+}
+
+/** True for a `WebAssembly.Module`. */
+export function isWasmModule(value: unknown): value is WebAssembly.Module {
+  return value instanceof originalWasm.Module;
+}

@@ -1,0 +1,111 @@
+import { MemoryStore } from '@cache/store';
+import { buildWasmModule } from '@cache/wasm-fixtures';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  ArtifactIncompatibleError,
+  ArtifactInvalidError,
+  Cache,
+  CacheConfig,
+  Config,
+  decodeArtifact,
+  encodeArtifact,
+  Engine,
+  engineFingerprint,
+  type WasmNamespace,
+} from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
+const bytes = buildWasmModule({ functions: 120 });
+const other = buildWasmModule({ functions: 121 });
+
+function run(module: WebAssembly.Module): number {
+  const instance = new wasm.Instance(module, {}) as unknown as { exports: { run(n: number): number } };
+  return instance.exports.run(7);
+}
+
+const expected = run(new wasm.Module(bytes));
+
+describe('Engine with a shared memory cache', () => {
+  const store = new MemoryStore({ maxBytes: 64 * 1024 * 1024 });
+  const cache = new Cache(CacheConfig.default().withDirectory(tempDir('engine-mem-')), { store });
+  afterAll(() => store.close());
+
+  it('misses, produces the optimized artifact in the background, then hits', async () => {
+    const first = new Engine(Config.default(), { cache });
+    expect(run(await first.compile(bytes))).toBe(expected);
+    expect(first.stats()).toMatchObject({ compiles: 1, misses: 1, hits: 0 });
+    await first.idle();
+    expect(first.stats().artifactsProduced).toBe(1);
+
+    const second = new Engine(Config.default(), { cache });
+    expect(run(await second.compile(bytes))).toBe(expected);
+    expect(second.stats()).toMatchObject({ compiles: 1, hits: 1, misses: 0 });
+    expect(second.stats().bytesLoaded).toBeGreaterThan(bytes.byteLength / 4);
+    expect(cache.stats()).toMatchObject({ compiles: 2, hits: 1, misses: 1, artifactsProduced: 1 });
+    expect(cache.stats().timeSavedMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('shares one compilation between concurrent compiles of the same bytes', async () => {
+    const engine = new Engine(Config.default(), { cache: new Cache(CacheConfig.default().withDirectory(tempDir('engine-sf-')), { store: new MemoryStore() }) });
+    const modules = await Promise.all(Array.from({ length: 6 }, () => engine.compile(other)));
+    expect(new Set(modules).size).toBe(1);
+    expect(engine.stats()).toMatchObject({ compiles: 6, misses: 1, hits: 0 });
+    await engine.idle();
+    expect(engine.stats().artifactsProduced).toBe(1);
+  });
+
+  it('rejects invalid bytes exactly as WebAssembly.compile does', async () => {
+    const engine = new Engine(Config.default(), { cache });
+    await expect(engine.compile(new Uint8Array([0, 97, 115, 109, 9, 9, 9, 9]))).rejects.toBeInstanceOf(wasm.CompileError);
+    await expect(engine.compile('nope' as unknown as Uint8Array)).rejects.toBeInstanceOf(TypeError);
+  });
+});
+
+describe('Engine with caching disabled', () => {
+  it('compiles every time and stores nothing', async () => {
+    const engine = new Engine(Config.default().cacheConfig(CacheConfig.disabled()));
+    expect(run(await engine.compile(bytes))).toBe(expected);
+    expect(engine.stats()).toMatchObject({ compiles: 1, uncached: 1, hits: 0, misses: 0 });
+  });
+
+  it('refuses an invalid configuration at construction, listing the problems', () => {
+    expect(() => new Engine(Config.default().cacheConfig(CacheConfig.default().withCapacity('lots')))).toThrow(/filesTotalSizeSoftLimit/);
+  });
+});
+
+describe('precompile and deserialize', () => {
+  const engine = new Engine(Config.default().cacheConfig(CacheConfig.disabled()));
+
+  it('round-trips a portable artifact', async () => {
+    const artifact = await engine.precompile(bytes);
+    const fields = decodeArtifact(artifact);
+    expect(fields.tier).toBe('full');
+    expect(fields.fingerprintId).toBe(await engine.precompileCompatibilityHash());
+    expect(run(await engine.deserialize(artifact, bytes))).toBe(expected);
+  });
+
+  it('refuses an artifact for other module bytes, and a damaged one, before V8 sees it', async () => {
+    const artifact = await engine.precompile(bytes);
+    await expect(engine.deserialize(artifact, other)).rejects.toMatchObject({ code: 'ERR_CACHE_ARTIFACT_INVALID', defect: 'module-mismatch' });
+    const damaged = artifact.slice();
+    damaged[damaged.length - 100] = (damaged[damaged.length - 100] ?? 0) ^ 0xff;
+    await expect(engine.deserialize(damaged, bytes)).rejects.toMatchObject({ defect: 'checksum-mismatch' });
+    await expect(engine.deserialize(artifact.subarray(0, 50), bytes)).rejects.toBeInstanceOf(ArtifactInvalidError);
+  });
+
+  it('refuses an artifact from another engine fingerprint with a clear error', async () => {
+    const artifact = await engine.precompile(bytes);
+    const fields = decodeArtifact(artifact);
+    const foreign = encodeArtifact({ ...fields, fingerprintId: 'ab'.repeat(12) });
+    await expect(engine.deserialize(foreign, bytes)).rejects.toBeInstanceOf(ArtifactIncompatibleError);
+    await expect(engine.deserialize(foreign, bytes)).rejects.toThrow(/another Node\.js\/V8 version, CPU features or V8 flags/);
+  });
+
+  it('the compatibility hash is the engine fingerprint', async () => {
+    const result = await engineFingerprint();
+    expect(result.ok).toBe(true);
+    expect(await engine.precompileCompatibilityHash()).toBe(result.ok ? result.fingerprint.id : '');
+    expect(await engine.precompileCompatibilityHash()).toMatch(/^[0-9a-f]{24}$/);
+  });
+});

@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildWasmModule } from '@cache/wasm-fixtures';
+import type { EngineStats } from '../src/index.js';
+
+export const childScript = join(import.meta.dirname, 'fixtures', 'engine-child.mjs');
+
+/** What engine-child.mjs reports. */
+export interface ChildReport {
+  ms: number;
+  serializedAfterLoad: number;
+  result: number;
+  stats: EngineStats;
+  outcomes: string[];
+  node: string;
+}
+
+/** A fresh temporary folder. */
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes a generated module to a file; returns its path and bytes. */
+export function wasmFile(dir: string, functions = 200, name = 'module.wasm'): { path: string; bytes: Uint8Array } {
+  const bytes = buildWasmModule({ functions });
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return { path, bytes };
+}
+
+/** Runs engine-child.mjs with a node binary; rejects with stderr when it fails or is killed. */
+export function runChild(node: string, args: string[], nodeFlags: string[] = []): Promise<ChildReport> {
+  return new Promise((resolve, reject) => {
+    execFile(node, [...nodeFlags, childScript, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`child failed (${error.signal ?? error.code}): ${stderr}`));
+      resolve(JSON.parse(stdout) as ChildReport);
+    });
+  });
+}
+
+/** Node binaries to prove the cache on: this one plus CACHE_TEST_NODE_BINARIES. */
+export const nodeBinaries = [process.execPath, ...(process.env.CACHE_TEST_NODE_BINARIES ?? '').split(':').filter((p) => p !== '')];

@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { EngineStats } from '../src/index.js';
+import { tempDir, wasmFile } from './helpers.js';
+
+const packageDir = join(import.meta.dirname, '..');
+const script = join(import.meta.dirname, 'fixtures', 'register-child.mjs');
+
+interface Report {
+  serializedAfterLoad: number;
+  result: number;
+  /** How this module's compiles were served (Node may compile other wasm, such as undici's, through the hook too). */
+  outcomes: string[];
+  stats: EngineStats | null;
+}
+
+function run(args: string[], env: Record<string, string>, useNodeOptions = false): Promise<{ report: Report; stderr: string }> {
+  const hook = ['--import', '@cache/engine/register'];
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      useNodeOptions ? [script, ...args] : [...hook, script, ...args],
+      { cwd: packageDir, encoding: 'utf8', env: { ...process.env, ...env, ...(useNodeOptions ? { NODE_OPTIONS: hook.join(' ') } : {}) } },
+      (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve({ report: JSON.parse(stdout) as Report, stderr })),
+    );
+  });
+}
+
+describe('node --import @cache/engine/register', () => {
+  const work = tempDir('engine-register-');
+  const wasm = wasmFile(work, 150);
+
+  it.each(['compile', 'instantiate', 'streaming', 'instantiateStreaming'])('routes WebAssembly.%s through the cache with no code change', async (how) => {
+    const env = { WASM_CACHE_DIRECTORY: join(work, `cache-${how}`) };
+    const first = await run([wasm.path, how, '--idle'], env);
+    expect(first.report.outcomes).toEqual(['miss']);
+    expect(first.report.stats?.artifactsProduced).toBeGreaterThanOrEqual(1);
+    expect(first.report.serializedAfterLoad).toBe(0);
+    const second = await run([wasm.path, how], env);
+    expect(second.report.outcomes).toEqual(['hit']);
+    expect(second.report.serializedAfterLoad).toBeGreaterThan(0);
+    expect(second.report.result).toBe(first.report.result);
+  });
+
+  it('works from NODE_OPTIONS too, configured by a TOML file named in the environment', async () => {
+    const file = join(work, 'cache.toml');
+    writeFileSync(file, `[cache]\ndirectory = ${JSON.stringify(join(work, 'cache-toml'))}\n`);
+    const first = await run([wasm.path, 'compile', '--idle'], { WASM_CACHE_CONFIG_FILE: file }, true);
+    expect(first.report.outcomes).toEqual(['miss']);
+    const second = await run([wasm.path, 'compile'], { WASM_CACHE_CONFIG_FILE: file }, true);
+    expect(second.report.outcomes).toEqual(['hit']);
+    expect(second.report.serializedAfterLoad).toBeGreaterThan(0);
+  });
+
+  it('leaves synchronous new WebAssembly.Module alone (it cannot wait for a cache read)', async () => {
+    const { report } = await run([wasm.path, 'sync'], { WASM_CACHE_DIRECTORY: join(work, 'cache-sync') });
+    expect(report.outcomes).toEqual([]);
+    expect(report.serializedAfterLoad).toBe(0);
+  });
+
+  it('WASM_CACHE_PRELOAD gives a later synchronous new WebAssembly.Module the cached code', async () => {
+    const cacheDir = join(work, 'cache-preload');
+    await run([wasm.path, 'compile', '--idle'], { WASM_CACHE_DIRECTORY: cacheDir });
+    const syncScript = join(import.meta.dirname, 'fixtures', 'sync-after-preload.mjs');
+    const sync = (env: Record<string, string>) =>
+      new Promise<{ serialized: number }>((resolve, reject) => {
+        execFile(process.execPath, ['--import', '@cache/engine/register', syncScript, wasm.path], { cwd: packageDir, encoding: 'utf8', env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+          error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout) as { serialized: number }),
+        );
+      });
+    expect((await sync({ WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_PRELOAD: wasm.path })).serialized).toBeGreaterThan(0);
+    expect((await sync({ WASM_CACHE_DIRECTORY: cacheDir })).serialized).toBe(0);
+  });
+
+  it('an invalid configuration is reported once and WebAssembly keeps working uncached', async () => {
+    const { report, stderr } = await run([wasm.path, 'compile'], { WASM_CACHE_DIRECTORY: join(work, 'c'), WASM_CACHE_CLEANUP_INTERVAL: '10 minutes' });
+    expect(report.stats).toBeNull();
+    expect(report.result).toBeTypeOf('number');
+    expect(stderr).toContain('CACHE_ENGINE_CONFIG_INVALID');
+    expect(stderr).toContain('WASM_CACHE_CLEANUP_INTERVAL');
+    expect(stderr.match(/CACHE_ENGINE_CONFIG_INVALID/g)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,1 @@
+export { runStoreConformance, type ConformanceOptions, type StoreFactory } from './run-store-conformance.js';

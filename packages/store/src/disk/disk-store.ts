@@ -1,0 +1,545 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { CacheConfig } from '@cache/config';
+import type { Codec } from '../compression/codec.js';
+import { loadZstd } from '../compression/zstd.js';
+import { validateKey } from '../contract/keys.js';
+import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
+import { publish } from '../diagnostics/channels.js';
+import { InvalidValueError, StoreClosedError, StoreError } from '../errors/store-error.js';
+import { FaultReporter, toFault, type FaultRecord } from '../faults/fault-reporter.js';
+import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
+import { InlineRunner, WorkerRunner, workerScript, type BackgroundRunner } from './background.js';
+import { assertSafeDirectory } from './directory-safety.js';
+import { decodeEntry, encodeEntry, HEADER_LENGTH, keyFromPrefix } from './entry-format.js';
+import { isMissing, readExactly, removeIfExists, writeAtomically } from './fs-helpers.js';
+import { nodeFs, type FsFileHandle, type FsLayer } from './fs-layer.js';
+import { ENTRY_PATTERN, hashKey, Layout, SHARD_PATTERN } from './layout.js';
+import type { CleanupReport, MaintenanceSettings, UsesReport } from './maintenance.js';
+
+/** Options of {@link DiskStore.open}; limits and levels come from the CacheConfig. */
+export interface DiskStoreOptions {
+  /**
+   * The engine fingerprint: one directory per namespace under the cache
+   * directory. 1 to 128 characters from `A-Z a-z 0-9 . _ -`.
+   * @default 'default'
+   */
+  namespace?: string;
+  /**
+   * Compress entries with zstd (baseline level on write, optimized level for
+   * entries used often). When no zstd implementation loads, entries are
+   * stored uncompressed and a warning says so once.
+   * @default true
+   */
+  compression?: boolean;
+  /** The file system used by `get`, `put`, `delete`, `has`, `keys` and `open` (fault injection). @default node:fs/promises */
+  fs?: FsLayer;
+  /** Milliseconds since the epoch; stamps entries and drives cleanup decisions. @default Date.now */
+  clock?: () => number;
+  /**
+   * Where eviction, recompression and statistics flushing run: a worker
+   * thread, or the calling thread (uses `fs` too; for tests and for
+   * environments without workers).
+   * @default 'worker'
+   */
+  background?: 'worker' | 'inline';
+  /**
+   * The uid that must own the cache directory; `null` skips the check.
+   * @default process.getuid() where it exists
+   */
+  expectedUid?: number | null;
+  /** How long usage counts and counters may wait before being flushed to the background, ms. @default 1000 */
+  flushInterval?: number;
+  /** Age after which a temp file of a live process counts as abandoned, ms. @default 3_600_000 */
+  staleTempAge?: number;
+  /** Age after which a cleanup lock of a live process counts as abandoned, ms. @default 600_000 */
+  lockStaleAge?: number;
+}
+
+interface PendingUse {
+  uses: number;
+  lastUsed: number;
+}
+
+/**
+ * The default store: entries as files under
+ * `<directory>/<namespace>/v1/entries/<hh>/<sha256(key)>.entry`, each with a
+ * header carrying the key, lengths and the SHA-256 of its content, verified on
+ * every read; written to an exclusive temp file and renamed into place;
+ * zstd-compressed; evicted least recently used first by the configured soft
+ * limits; safe for many processes sharing one directory.
+ *
+ * Background work (eviction, recompression, statistics) runs in a worker
+ * thread and never blocks `get` or `put`. Faults degrade to misses and soft
+ * put failures, reported once per code.
+ */
+export class DiskStore implements Store {
+  /** Always `'disk'`. */
+  readonly kind = 'disk';
+  /** Persistent and shared across processes. */
+  readonly capabilities: StoreCapabilities = Object.freeze({ persistent: true, sharedAcrossProcesses: true });
+  /** Every path this store uses. */
+  readonly layout: Layout;
+  readonly #fs: FsLayer;
+  readonly #clock: () => number;
+  /** True with an injected clock: file dates then come from it, not from the file system. */
+  readonly #stampDates: boolean;
+  readonly #codec: Codec | undefined;
+  readonly #baselineLevel: number;
+  readonly #settings: MaintenanceSettings;
+  readonly #runner: BackgroundRunner;
+  readonly #counters: StatsCounters = zeroCounters();
+  readonly #faults: FaultReporter;
+  readonly #instanceId = randomBytes(6).toString('hex');
+  readonly #pendingUses = new Map<string, PendingUse>();
+  readonly #queueSize: number;
+  readonly #flushInterval: number;
+  readonly #inflight = new Set<Promise<unknown>>();
+  /** Entries and bytes found by the last scan (undefined until one is known). */
+  #base: { entries: number; bytes: number } | undefined;
+  /** This process's changes since the scan behind `#base` was requested. */
+  readonly #delta = { entries: 0, bytes: 0 };
+  #flushTimer: NodeJS.Timeout | undefined;
+  readonly #intervalTimer: NodeJS.Timeout;
+  #lastCleanupCheck = Number.NEGATIVE_INFINITY;
+  #cleanupRunning: Promise<void> | undefined;
+  #cleanupAgain: { force: boolean } | undefined;
+  #statsVersion = 0;
+  #statsWritten = 0;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  private constructor(config: CacheConfig, layout: Layout, options: DiskStoreOptions) {
+    this.layout = layout;
+    this.#fs = options.fs ?? nodeFs;
+    this.#clock = options.clock ?? Date.now;
+    this.#stampDates = options.clock !== undefined;
+    this.#faults = new FaultReporter(this.kind, layout.root, this.#counters);
+    const compression = options.compression ?? true;
+    if (compression) {
+      const zstd = loadZstd();
+      this.#codec = zstd.codec;
+      if (!zstd.codec) this.#faults.warnOnce('ZSTD_UNAVAILABLE', `zstd could not be loaded (${zstd.error}); entries are stored uncompressed`);
+    }
+    this.#baselineLevel = config.baselineCompressionLevel;
+    this.#queueSize = Math.max(1, config.workerEventQueueSize);
+    this.#flushInterval = options.flushInterval ?? 1000;
+    this.#settings = {
+      directory: layout.directory,
+      namespace: layout.namespaceDirectory.slice(layout.directory.length + 1),
+      maxBytes: config.capacity,
+      maxEntries: config.fileCountSoftLimit,
+      bytesPercent: config.filesTotalSizeLimitPercentIfDeleting,
+      entriesPercent: config.fileCountLimitPercentIfDeleting,
+      cleanupInterval: config.cleanupInterval,
+      allowedDrift: config.allowedClockDriftForFilesFromFuture,
+      compression: this.#codec !== undefined,
+      optimizedLevel: config.optimizedCompressionLevel,
+      usageThreshold: config.optimizedCompressionUsageCounterThreshold,
+      recompressTimeout: config.optimizingCompressionTaskTimeout,
+      staleTempAge: options.staleTempAge ?? 3_600_000,
+      lockStaleAge: options.lockStaleAge ?? 600_000,
+    };
+    this.#runner = this.#startRunner(options);
+    this.#intervalTimer = setInterval(() => void this.#requestCleanup(false), Math.min(config.cleanupInterval, 2 ** 31 - 1));
+    this.#intervalTimer.unref();
+  }
+
+  /**
+   * Opens (creating if needed) the store of `options.namespace` under the
+   * configuration's directory. File-system faults here do not throw: the
+   * store opens degraded and recovers when the fault clears.
+   *
+   * @throws CacheConfigError when the configuration is invalid.
+   * @throws InvalidNamespaceError for a namespace that is not one safe directory name.
+   * @throws UnsafeDirectoryError when the directory is world-writable (no sticky bit) or owned by another user.
+   */
+  static async open(config: CacheConfig, options: DiskStoreOptions = {}): Promise<DiskStore> {
+    config.validate();
+    const layout = new Layout(config.directory, options.namespace ?? 'default');
+    const fs = options.fs ?? nodeFs;
+    const expectedUid = options.expectedUid === null ? undefined : (options.expectedUid ?? process.getuid?.());
+    const faults: FaultRecord[] = [];
+    for (const directory of [layout.directory, layout.namespaceDirectory]) {
+      try {
+        await fs.mkdir(directory, { recursive: true, mode: 0o700 });
+        const stat = await fs.stat(directory);
+        if (!stat.isDirectory()) {
+          faults.push({ operation: 'open', code: 'ENOTDIR', message: `${directory} is not a directory`, path: directory });
+          break;
+        }
+        assertSafeDirectory(directory, stat, expectedUid);
+      } catch (error) {
+        if (error instanceof StoreError) throw error;
+        faults.push(toFault('open', error));
+        break;
+      }
+    }
+    const store = new DiskStore(config, layout, options);
+    for (const fault of faults) store.#faults.report(fault);
+    return store;
+  }
+
+  /** `'worker'` or `'inline'`: where background work runs. */
+  get backgroundMode(): 'worker' | 'inline' {
+    return this.#runner.mode;
+  }
+
+  /** Whether entries are written compressed (zstd loaded and compression on). */
+  get compressed(): boolean {
+    return this.#codec !== undefined;
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    this.#check(key);
+    const started = performance.now();
+    try {
+      const hash = hashKey(key);
+      const file = this.layout.entry(hash);
+      let handle: FsFileHandle;
+      try {
+        handle = await this.#fs.open(file, 'r');
+      } catch (error) {
+        if (isMissing(error)) return this.#miss(key, 'absent');
+        this.#faults.report(toFault('get', error));
+        return this.#miss(key, 'fault');
+      }
+      let data: Buffer;
+      let ino: number;
+      try {
+        const stat = await handle.stat();
+        ino = stat.ino;
+        data = await readExactly(handle, stat.size);
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+      const decoded = await decodeEntry(data, key, this.#codec);
+      if (decoded.ok) {
+        this.#counters.hits++;
+        this.#counters.bytesRead += decoded.value.byteLength;
+        publish.hit(() => ({ store: this.kind, location: this.layout.root, key, bytes: decoded.value.byteLength }));
+        this.#recordUse(hash);
+        return decoded.value;
+      }
+      if (!decoded.corrupt) {
+        this.#faults.warnOnce('ZSTD_MISSING_FOR_READ', `${decoded.reason}; such entries are misses in this process`);
+        return this.#miss(key, 'codec');
+      }
+      this.#counters.corruptEntries++;
+      publish.corrupt(() => ({ store: this.kind, location: this.layout.root, key, reason: decoded.reason }));
+      await this.#removeIfSame(file, ino);
+      return this.#miss(key, 'corrupt');
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      this.#faults.report(toFault('get', error));
+      return this.#miss(key, 'fault');
+    } finally {
+      this.#finishOperation(started);
+    }
+  }
+
+  async put(key: string, value: Uint8Array): Promise<PutResult> {
+    this.#check(key);
+    if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
+    const started = performance.now();
+    try {
+      const hash = hashKey(key);
+      const encoded = await encodeEntry(key, value, this.#codec, this.#baselineLevel);
+      if (encoded.totalLength > this.#settings.maxBytes) {
+        return { stored: false, reason: `entry of ${encoded.totalLength} bytes exceeds the ${this.#settings.maxBytes}-byte capacity` };
+      }
+      await writeAtomically(this.#fs, this.layout.temp(`${hash}.entry`), this.layout.entry(hash), encoded.parts, this.#stampDates ? this.#clock() : undefined, {
+        temp: this.layout.tmp,
+        destination: this.layout.shard(hash),
+      });
+      this.#counters.writes++;
+      this.#counters.bytesWritten += value.byteLength;
+      publish.write(() => ({ store: this.kind, location: this.layout.root, key, bytes: value.byteLength, storedBytes: encoded.totalLength }));
+      this.#delta.entries++;
+      this.#delta.bytes += encoded.totalLength;
+      const approx = this.#approximateUsage();
+      if (approx.bytes > this.#settings.maxBytes || approx.entries > this.#settings.maxEntries) void this.#requestCleanup(true);
+      return { stored: true };
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      const fault = toFault('put', error);
+      this.#faults.report(fault);
+      return { stored: false, reason: `${fault.code}: ${fault.message}` };
+    } finally {
+      this.#finishOperation(started);
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    this.#check(key);
+    const started = performance.now();
+    const hash = hashKey(key);
+    try {
+      const removed = await removeIfExists(this.#fs, this.layout.entry(hash));
+      await removeIfExists(this.#fs, this.layout.sidecar(hash)).catch(() => undefined);
+      if (removed) this.#delta.entries--;
+      return removed;
+    } catch (error) {
+      this.#faults.report(toFault('delete', error));
+      return false;
+    } finally {
+      this.#finishOperation(started);
+    }
+  }
+
+  async has(key: string): Promise<boolean> {
+    this.#check(key);
+    const started = performance.now();
+    try {
+      const stat = await this.#fs.lstat(this.layout.entry(hashKey(key)));
+      return stat.isFile() && stat.size >= HEADER_LENGTH;
+    } catch (error) {
+      if (!isMissing(error)) this.#faults.report(toFault('has', error));
+      return false;
+    } finally {
+      this.#finishOperation(started);
+    }
+  }
+
+  async *keys(): AsyncIterable<string> {
+    if (this.#closed) throw new StoreClosedError(this.kind);
+    let shards: string[];
+    try {
+      shards = await this.#fs.readdir(this.layout.entries);
+    } catch (error) {
+      if (!isMissing(error)) this.#faults.report(toFault('keys', error));
+      return;
+    }
+    for (const shard of shards.sort()) {
+      if (!SHARD_PATTERN.test(shard)) continue;
+      let names: string[];
+      try {
+        names = await this.#fs.readdir(path.join(this.layout.entries, shard));
+      } catch (error) {
+        if (!isMissing(error)) this.#faults.report(toFault('keys', error));
+        continue;
+      }
+      for (const name of names.sort()) {
+        const match = ENTRY_PATTERN.exec(name);
+        if (!match?.[1]) continue;
+        const key = await this.#readKey(path.join(this.layout.entries, shard, name));
+        if (key !== undefined && hashKey(key) === match[1]) yield key;
+      }
+    }
+  }
+
+  stats(): StoreStats {
+    return snapshot(this.#counters, this.#base ? this.#approximateUsage() : {});
+  }
+
+  /**
+   * Runs a cleanup now in the background worker and reports what it did.
+   * Unless `force`, it is skipped when any process sharing the directory
+   * cleaned within `cleanupInterval`; it is always skipped while another
+   * process holds the cleanup lock.
+   */
+  async runCleanup(options: { force?: boolean } = {}): Promise<CleanupReport> {
+    if (this.#closed) throw new StoreClosedError(this.kind);
+    const marker = { ...this.#delta };
+    const report = await this.#runner.cleanup({ now: this.#clock(), force: options.force ?? false });
+    this.#applyCleanup(report, marker);
+    return report;
+  }
+
+  /** Sends pending usage counts and counters to the background and waits for every queued background task. */
+  async flush(): Promise<void> {
+    this.#flushNow();
+    while (this.#inflight.size > 0 || this.#cleanupRunning) {
+      await Promise.allSettled([...this.#inflight, this.#cleanupRunning]);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      clearInterval(this.#intervalTimer);
+      if (this.#flushTimer) clearTimeout(this.#flushTimer);
+      this.#flushTimer = undefined;
+      this.#flushUses();
+      this.#flushStats(true);
+      while (this.#inflight.size > 0 || this.#cleanupRunning) {
+        await Promise.allSettled([...this.#inflight, this.#cleanupRunning]);
+      }
+      await this.#runner.close();
+    })();
+    return this.#closing;
+  }
+
+  #startRunner(options: DiskStoreOptions): BackgroundRunner {
+    if (options.background === 'inline') return new InlineRunner(this.#settings, this.#fs);
+    const script = workerScript();
+    if (script) {
+      try {
+        return new WorkerRunner(script, this.#settings, nodeFs);
+      } catch (error) {
+        this.#faults.warnOnce('WORKER_UNAVAILABLE', `the background worker could not start (${error instanceof Error ? error.message : String(error)}); background work runs inline`);
+      }
+    } else {
+      this.#faults.warnOnce('WORKER_UNAVAILABLE', 'the background worker script (dist/worker.js) was not found; background work runs inline');
+    }
+    return new InlineRunner(this.#settings, this.#fs);
+  }
+
+  #check(key: string): void {
+    if (this.#closed) throw new StoreClosedError(this.kind);
+    validateKey(key);
+  }
+
+  #miss(key: string, reason: 'absent' | 'corrupt' | 'fault' | 'codec'): undefined {
+    this.#counters.misses++;
+    publish.miss(() => ({ store: this.kind, location: this.layout.root, key, reason }));
+    return undefined;
+  }
+
+  #finishOperation(started: number): void {
+    this.#counters.timeSpentMs += performance.now() - started;
+    this.#statsVersion++;
+    if (this.#closed) return;
+    const now = this.#clock();
+    if (now - this.#lastCleanupCheck >= this.#settings.cleanupInterval) {
+      // Reads trigger cleanup too: a read-only workload still shrinks an over-full cache.
+      this.#lastCleanupCheck = now;
+      void this.#requestCleanup(false);
+    }
+    this.#scheduleFlush();
+  }
+
+  #recordUse(hash: string): void {
+    const now = this.#clock();
+    const pending = this.#pendingUses.get(hash);
+    if (pending) {
+      pending.uses++;
+      pending.lastUsed = Math.max(pending.lastUsed, now);
+    } else {
+      this.#pendingUses.set(hash, { uses: 1, lastUsed: now });
+    }
+    // Coalesced per entry; a full batch is sent at once rather than dropped.
+    if (this.#pendingUses.size >= this.#queueSize) this.#flushUses();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushTimer || this.#closed) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.#flushNow();
+    }, this.#flushInterval);
+    this.#flushTimer.unref();
+  }
+
+  #flushNow(): void {
+    this.#flushUses();
+    this.#flushStats(false);
+  }
+
+  #flushUses(): void {
+    if (this.#pendingUses.size === 0) return;
+    const uses = [...this.#pendingUses].map(([hash, use]) => ({ hash, uses: use.uses, lastUsed: use.lastUsed }));
+    this.#pendingUses.clear();
+    this.#track(this.#runner.recordUses({ now: this.#clock(), uses }).then((report: UsesReport) => {
+      this.#counters.corruptEntries += report.corrupt;
+      for (const fault of report.faults) this.#faults.report(fault);
+    }));
+  }
+
+  #flushStats(always: boolean): void {
+    if (!always && this.#statsWritten === this.#statsVersion) return;
+    if (this.#statsVersion === 0 && this.#counters.evictions === 0) return; // never used: leave no file behind
+    this.#statsWritten = this.#statsVersion;
+    this.#track(
+      this.#runner.writeStats({ instanceId: this.#instanceId, counters: { ...this.#counters }, now: this.#clock() }).then((report) => {
+        for (const fault of report.faults) this.#faults.report(fault);
+      }),
+    );
+  }
+
+  #track(work: Promise<unknown>): void {
+    const tracked = work.catch((error: unknown) => this.#faults.report(toFault('background', error)));
+    this.#inflight.add(tracked);
+    void tracked.finally(() => this.#inflight.delete(tracked));
+  }
+
+  #requestCleanup(force: boolean): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (this.#cleanupRunning) {
+      this.#cleanupAgain = { force: force || (this.#cleanupAgain?.force ?? false) };
+      return this.#cleanupRunning;
+    }
+    const running = (async () => {
+      try {
+        const marker = { ...this.#delta };
+        this.#applyCleanup(await this.#runner.cleanup({ now: this.#clock(), force }), marker);
+      } catch (error) {
+        this.#faults.report(toFault('cleanup', error));
+      } finally {
+        this.#cleanupRunning = undefined;
+        const again = this.#cleanupAgain;
+        this.#cleanupAgain = undefined;
+        if (again && !this.#closed) void this.#requestCleanup(again.force);
+      }
+    })();
+    this.#cleanupRunning = running;
+    return running;
+  }
+
+  /**
+   * The namespace's size as this process estimates it: the last scan plus
+   * its own writes since that scan was requested. Writes made while a scan
+   * runs may be counted twice, which errs towards cleaning early.
+   */
+  #approximateUsage(): { entries: number; bytes: number } {
+    return {
+      entries: Math.max(0, (this.#base?.entries ?? 0) + this.#delta.entries),
+      bytes: Math.max(0, (this.#base?.bytes ?? 0) + this.#delta.bytes),
+    };
+  }
+
+  #applyCleanup(report: CleanupReport, marker: { entries: number; bytes: number }): void {
+    if (report.entries !== undefined && report.bytes !== undefined) {
+      if (report.ran) {
+        this.#base = { entries: report.entries, bytes: report.bytes };
+        this.#delta.entries -= marker.entries;
+        this.#delta.bytes -= marker.bytes;
+      } else if (!this.#base) {
+        this.#base = { entries: report.entries, bytes: report.bytes };
+      }
+    }
+    if (report.evicted > 0) {
+      this.#counters.evictions += report.evicted;
+      this.#statsVersion++;
+      publish.evict(() => ({ store: this.kind, location: this.layout.root, entries: report.evicted, bytes: report.evictedBytes, trigger: report.reason }));
+    }
+    for (const fault of report.faults) this.#faults.report(fault);
+  }
+
+  async #removeIfSame(file: string, ino: number): Promise<void> {
+    try {
+      if ((await this.#fs.lstat(file)).ino === ino) await this.#fs.unlink(file);
+    } catch (error) {
+      if (!isMissing(error)) this.#faults.report(toFault('remove-corrupt', error));
+    }
+  }
+
+  async #readKey(file: string): Promise<string | undefined> {
+    let handle: FsFileHandle | undefined;
+    try {
+      handle = await this.#fs.open(file, 'r');
+      const head = Buffer.alloc(HEADER_LENGTH);
+      const { bytesRead } = await handle.read(head, 0, HEADER_LENGTH, 0);
+      const parsed = keyFromPrefix(head.subarray(0, bytesRead));
+      if (!parsed || parsed.keyLength > 4 * 1024 * 4) return undefined;
+      const whole = Buffer.alloc(HEADER_LENGTH + parsed.keyLength);
+      const read = await handle.read(whole, 0, whole.byteLength, 0);
+      return keyFromPrefix(whole.subarray(0, read.bytesRead))?.key;
+    } catch (error) {
+      if (!isMissing(error)) this.#faults.report(toFault('keys', error));
+      return undefined;
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { CODEC_NONE, type Codec } from '../compression/codec.js';
+
+/** First bytes of every entry: `WMCE` (WebAssembly module cache entry). */
+export const ENTRY_MAGIC = 0x45434d57; // 'WMCE' read little-endian
+/** Version of the entry layout inside the `v1/` directory. */
+export const ENTRY_VERSION = 1;
+/** Fixed header length; the key's UTF-8 bytes and then the payload follow. */
+export const HEADER_LENGTH = 64;
+
+/**
+ * The fixed header, little-endian:
+ *
+ * | offset | size | field |
+ * |---|---|---|
+ * | 0 | 4 | magic `WMCE` |
+ * | 4 | 1 | entry version (1) |
+ * | 5 | 1 | codec: 0 none, 1 zstd |
+ * | 6 | 1 | compression level (0 when none) |
+ * | 7 | 1 | reserved, 0 |
+ * | 8 | 4 | key length in bytes |
+ * | 12 | 4 | reserved, 0 |
+ * | 16 | 8 | content length (uncompressed) |
+ * | 24 | 8 | payload length (as stored) |
+ * | 32 | 32 | SHA-256 of the uncompressed content |
+ */
+export interface EntryHeader {
+  readonly codec: number;
+  readonly level: number;
+  readonly keyLength: number;
+  readonly contentLength: number;
+  readonly payloadLength: number;
+  readonly checksum: Buffer;
+}
+
+/** An entry ready to be written: its parts in order. */
+export interface EncodedEntry {
+  readonly parts: readonly Uint8Array[];
+  readonly totalLength: number;
+  readonly codec: number;
+  readonly level: number;
+}
+
+/** SHA-256 of `data`. */
+export function checksum(data: Uint8Array): Buffer {
+  return createHash('sha256').update(data).digest();
+}
+
+/**
+ * Encodes `value` under `key`, compressed with `codec` at `level` when that
+ * makes it smaller (stored as is otherwise, or when `codec` is undefined).
+ * `digest` may be passed when already known (recompression).
+ */
+export async function encodeEntry(key: string, value: Uint8Array, codec: Codec | undefined, level: number, digest?: Buffer): Promise<EncodedEntry> {
+  const keyBytes = Buffer.from(key, 'utf8');
+  let payload: Uint8Array = value;
+  let codecId = CODEC_NONE;
+  let usedLevel = 0;
+  if (codec && value.byteLength > 0) {
+    const compressed = await codec.compress(value, level);
+    if (compressed.byteLength < value.byteLength) {
+      payload = compressed;
+      codecId = codec.id;
+      usedLevel = level;
+    }
+  }
+  const header = Buffer.alloc(HEADER_LENGTH);
+  header.writeUInt32LE(ENTRY_MAGIC, 0);
+  header.writeUInt8(ENTRY_VERSION, 4);
+  header.writeUInt8(codecId, 5);
+  header.writeUInt8(usedLevel, 6);
+  header.writeUInt32LE(keyBytes.byteLength, 8);
+  header.writeBigUInt64LE(BigInt(value.byteLength), 16);
+  header.writeBigUInt64LE(BigInt(payload.byteLength), 24);
+  (digest ?? checksum(value)).copy(header, 32);
+  return {
+    parts: [header, keyBytes, payload],
+    totalLength: HEADER_LENGTH + keyBytes.byteLength + payload.byteLength,
+    codec: codecId,
+    level: usedLevel,
+  };
+}
+
+/** Parses the fixed header, or returns why it is not one. */
+export function parseHeader(data: Uint8Array): EntryHeader | string {
+  if (data.byteLength < HEADER_LENGTH) return 'truncated header';
+  const view = Buffer.from(data.buffer, data.byteOffset, HEADER_LENGTH);
+  if (view.readUInt32LE(0) !== ENTRY_MAGIC) return 'bad magic';
+  if (view.readUInt8(4) !== ENTRY_VERSION) return `unknown entry version ${view.readUInt8(4)}`;
+  const contentLength = view.readBigUInt64LE(16);
+  const payloadLength = view.readBigUInt64LE(24);
+  if (contentLength > BigInt(Number.MAX_SAFE_INTEGER) || payloadLength > BigInt(Number.MAX_SAFE_INTEGER)) return 'length out of range';
+  return {
+    codec: view.readUInt8(5),
+    level: view.readUInt8(6),
+    keyLength: view.readUInt32LE(8),
+    contentLength: Number(contentLength),
+    payloadLength: Number(payloadLength),
+    checksum: Buffer.from(view.subarray(32, 64)),
+  };
+}
+
+/** The outcome of decoding a whole entry file. */
+export type DecodeResult =
+  | { readonly ok: true; readonly value: Uint8Array; readonly header: EntryHeader }
+  | { readonly ok: false; readonly corrupt: true; readonly reason: string }
+  | { readonly ok: false; readonly corrupt: false; readonly reason: string };
+
+/**
+ * Decodes and verifies a whole entry file read for `key`: magic, version,
+ * lengths, the key itself (a swapped file is caught), decompression and the
+ * SHA-256 of the content. `corrupt: false` means it could not be checked here
+ * (a codec this process lacks), not that it is damaged.
+ */
+export async function decodeEntry(data: Uint8Array, key: string | undefined, codec: Codec | undefined): Promise<DecodeResult> {
+  const header = parseHeader(data);
+  if (typeof header === 'string') return { ok: false, corrupt: true, reason: header };
+  const expectedLength = HEADER_LENGTH + header.keyLength + header.payloadLength;
+  if (data.byteLength !== expectedLength) {
+    return { ok: false, corrupt: true, reason: `file is ${data.byteLength} bytes, header says ${expectedLength}` };
+  }
+  const keyBytes = data.subarray(HEADER_LENGTH, HEADER_LENGTH + header.keyLength);
+  if (key !== undefined && Buffer.compare(keyBytes, Buffer.from(key, 'utf8')) !== 0) {
+    return { ok: false, corrupt: true, reason: 'entry holds another key' };
+  }
+  const payload = data.subarray(HEADER_LENGTH + header.keyLength);
+  let value: Uint8Array;
+  if (header.codec === CODEC_NONE) {
+    if (header.payloadLength !== header.contentLength) return { ok: false, corrupt: true, reason: 'stored length differs from content length' };
+    value = payload;
+  } else if (codec && header.codec === codec.id) {
+    try {
+      value = await codec.decompress(payload, header.contentLength);
+    } catch (error) {
+      return { ok: false, corrupt: true, reason: `decompression failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  } else if (header.codec === 1) {
+    return { ok: false, corrupt: false, reason: 'entry is zstd-compressed and no zstd codec is loaded' };
+  } else {
+    return { ok: false, corrupt: true, reason: `unknown codec ${header.codec}` };
+  }
+  if (value.byteLength !== header.contentLength) return { ok: false, corrupt: true, reason: 'content length mismatch' };
+  if (!checksum(value).equals(header.checksum)) return { ok: false, corrupt: true, reason: 'checksum mismatch' };
+  return { ok: true, value, header };
+}
+
+/** Reads the key out of an entry's first bytes, or undefined when they are not a valid header. */
+export function keyFromPrefix(prefix: Uint8Array): { keyLength: number; key?: string } | undefined {
+  const header = parseHeader(prefix);
+  if (typeof header === 'string') return undefined;
+  if (prefix.byteLength < HEADER_LENGTH + header.keyLength) return { keyLength: header.keyLength };
+  return { keyLength: header.keyLength, key: Buffer.from(prefix.subarray(HEADER_LENGTH, HEADER_LENGTH + header.keyLength)).toString('utf8') };
+}

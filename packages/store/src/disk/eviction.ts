@@ -1,0 +1,73 @@
+/** One entry as cleanup sees it. */
+export interface EvictionCandidate {
+  /** The entry's hash (file name stem). */
+  readonly hash: string;
+  /** Bytes on disk (entry plus sidecar). */
+  readonly bytes: number;
+  /** Last use or write, ms since the epoch, as read from the file system. */
+  readonly lastUsed: number;
+}
+
+/** The limits cleanup enforces (from a CacheConfig). */
+export interface EvictionLimits {
+  /** `filesTotalSizeSoftLimit` (capacity), bytes. */
+  readonly maxBytes: number;
+  /** `fileCountSoftLimit`. */
+  readonly maxEntries: number;
+  /** `filesTotalSizeLimitPercentIfDeleting`: delete down to this percent of `maxBytes`. */
+  readonly bytesPercent: number;
+  /** `fileCountLimitPercentIfDeleting`: delete down to this percent of `maxEntries`. */
+  readonly entriesPercent: number;
+}
+
+/** What cleanup should delete and what remains. */
+export interface EvictionPlan {
+  /** Whether a soft limit is exceeded. */
+  readonly overLimit: boolean;
+  /** Entries to delete, least recently used first. */
+  readonly victims: readonly EvictionCandidate[];
+  readonly bytesBefore: number;
+  readonly entriesBefore: number;
+  readonly bytesAfter: number;
+  readonly entriesAfter: number;
+}
+
+/**
+ * The recency used for ordering: a date in the future within `allowedDrift`
+ * counts as now (recent); beyond it the clock that wrote it is wrong and the
+ * entry counts as the oldest possible (Wasmtime's rule, which otherwise would
+ * keep such files forever).
+ */
+export function effectiveRecency(lastUsed: number, now: number, allowedDrift: number): number {
+  if (lastUsed <= now) return lastUsed;
+  if (lastUsed - now <= allowedDrift) return now;
+  return Number.NEGATIVE_INFINITY;
+}
+
+/**
+ * Plans a cleanup: nothing when both soft limits hold; otherwise the least
+ * recently used entries until both the size and the count are at or below
+ * their percent-if-deleting targets.
+ */
+export function planEviction(candidates: readonly EvictionCandidate[], limits: EvictionLimits, now: number, allowedDrift: number): EvictionPlan {
+  let bytes = 0;
+  for (const candidate of candidates) bytes += candidate.bytes;
+  const entries = candidates.length;
+  const overLimit = bytes > limits.maxBytes || entries > limits.maxEntries;
+  if (!overLimit) return { overLimit, victims: [], bytesBefore: bytes, entriesBefore: entries, bytesAfter: bytes, entriesAfter: entries };
+  const targetBytes = Math.floor((limits.maxBytes * limits.bytesPercent) / 100);
+  const targetEntries = Math.floor((limits.maxEntries * limits.entriesPercent) / 100);
+  const ordered = candidates
+    .map((candidate) => ({ candidate, recency: effectiveRecency(candidate.lastUsed, now, allowedDrift) }))
+    .sort((a, b) => a.recency - b.recency || (a.candidate.hash < b.candidate.hash ? -1 : 1));
+  const victims: EvictionCandidate[] = [];
+  let remainingBytes = bytes;
+  let remainingEntries = entries;
+  for (const { candidate } of ordered) {
+    if (remainingBytes <= targetBytes && remainingEntries <= targetEntries) break;
+    victims.push(candidate);
+    remainingBytes -= candidate.bytes;
+    remainingEntries--;
+  }
+  return { overLimit, victims, bytesBefore: bytes, entriesBefore: entries, bytesAfter: remainingBytes, entriesAfter: remainingEntries };
+}

@@ -1,0 +1,62 @@
+import { publish } from '../diagnostics/channels.js';
+import type { StatsCounters } from '../stats/stats-counter.js';
+
+/** A fault in plain data: what failed, with which code. */
+export interface FaultRecord {
+  readonly operation: string;
+  readonly code: string;
+  readonly message: string;
+  readonly path?: string;
+}
+
+/** The `code` of a Node error, or `'EUNKNOWN'`. */
+export function errorCode(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    if (typeof code === 'string' && code.length > 0) return code;
+  }
+  return 'EUNKNOWN';
+}
+
+/** Converts any thrown value to a {@link FaultRecord}. */
+export function toFault(operation: string, error: unknown): FaultRecord {
+  const message = error instanceof Error ? error.message : String(error);
+  const path = typeof error === 'object' && error !== null && 'path' in error ? (error as { path: unknown }).path : undefined;
+  return { operation, code: errorCode(error), message, ...(typeof path === 'string' ? { path } : {}) };
+}
+
+/**
+ * Absorbs faults: counts each, publishes each on `cache:store:fault`, and emits
+ * one `process.emitWarning` per fault code per store (code
+ * `WASM_CACHE_STORE_<CODE>`, type `CacheStoreWarning`), so a full disk is said
+ * once, not once per write.
+ */
+export class FaultReporter {
+  readonly #warned = new Set<string>();
+  readonly #store: string;
+  readonly #location: string;
+  readonly #counters: StatsCounters;
+
+  constructor(store: string, location: string, counters: StatsCounters) {
+    this.#store = store;
+    this.#location = location;
+    this.#counters = counters;
+  }
+
+  /** Records one fault. */
+  report(fault: FaultRecord): void {
+    this.#counters.errors++;
+    publish.fault(() => ({ store: this.#store, location: this.#location, ...fault }));
+    this.warnOnce(fault.code, `${fault.operation} failed with ${fault.code} (${fault.message}); the cache keeps working without this entry and says this once per code`);
+  }
+
+  /** Emits `text` as a warning unless this code was already said. */
+  warnOnce(code: string, text: string): void {
+    if (this.#warned.has(code)) return;
+    this.#warned.add(code);
+    process.emitWarning(`@cache/store ${this.#store} store at ${this.#location}: ${text}`, {
+      type: 'CacheStoreWarning',
+      code: `WASM_CACHE_STORE_${code.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`,
+    });
+  }
+}

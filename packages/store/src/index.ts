@@ -1,0 +1,36 @@
+export type { PutResult, Store, StoreCapabilities, StoreStats } from './contract/store.js';
+export { MAX_KEY_LENGTH, validateKey } from './contract/keys.js';
+export { createStore, type CreateStoreOptions } from './create-store.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
+export { DiskStore, type DiskStoreOptions } from './disk/disk-store.js';
+export { nodeFs, type FsFileHandle, type FsLayer } from './disk/fs-layer.js';
+export { FORMAT_DIRECTORY, hashKey, Layout, validateNamespace } from './disk/layout.js';
+export { decodeEntry, encodeEntry, ENTRY_MAGIC, ENTRY_VERSION, HEADER_LENGTH, parseHeader, type DecodeResult, type EncodedEntry, type EntryHeader } from './disk/entry-format.js';
+export { effectiveRecency, planEviction, type EvictionCandidate, type EvictionLimits, type EvictionPlan } from './disk/eviction.js';
+export type { CleanupReport, UsageRecord } from './disk/maintenance.js';
+export { CODEC_NONE, CODEC_ZSTD, type Codec } from './compression/codec.js';
+export { loadZstd } from './compression/zstd.js';
+export {
+  CHANNELS,
+  type ChannelMessageBase,
+  type CorruptMessage,
+  type EvictMessage,
+  type FaultMessage,
+  type HitMessage,
+  type MissMessage,
+  type WriteMessage,
+} from './diagnostics/channels.js';
+export type { FaultRecord } from './faults/fault-reporter.js';
+export { readDirectoryStats, type DirectoryStats, type NamespaceStats } from './stats/directory-stats.js';
+export { COUNTER_NAMES, type StatsCounters } from './stats/stats-counter.js';
+export {
+  InvalidKeyError,
+  InvalidNamespaceError,
+  InvalidStoreOptionError,
+  InvalidValueError,
+  StoreClosedError,
+  StoreDisabledError,
+  StoreError,
+  UnsafeDirectoryError,
+  type UnsafeDirectoryReason,
+} from './errors/store-error.js';

@@ -1,0 +1,92 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { FORMAT_DIRECTORY, INSTANCE_STATS_PATTERN } from '../disk/layout.js';
+import { addCounters, zeroCounters, type StatsCounters } from './stats-counter.js';
+
+/** The persisted statistics of one namespace of a cache directory. */
+export interface NamespaceStats {
+  /** The namespace (engine fingerprint) directory name. */
+  readonly namespace: string;
+  /** Counters summed over every process that used it (finished ones folded into `total.json`, running ones as last flushed). */
+  readonly counters: StatsCounters;
+  /** Entries as of the last cleanup scan, if one ran. */
+  readonly entries?: number;
+  /** Bytes as of the last cleanup scan, if one ran. */
+  readonly bytes?: number;
+  /** When the last cleanup scan ran (ms since the epoch), if one ran. */
+  readonly scannedAt?: number;
+  /** Processes whose counters are still separate files (usually the running ones). */
+  readonly processes: number;
+}
+
+/** Statistics of a whole cache directory, for `wasm-cache cache stats`. */
+export interface DirectoryStats {
+  readonly directory: string;
+  readonly namespaces: readonly NamespaceStats[];
+  /** Counters summed over every namespace. */
+  readonly total: StatsCounters;
+}
+
+async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const value: unknown = JSON.parse(await fs.readFile(file, 'utf8'));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function finite(record: Record<string, unknown> | undefined, name: string): number | undefined {
+  const value = record?.[name];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * Reads the statistics disk stores persisted under `directory` (the cache
+ * directory, holding one folder per namespace), without opening a store and
+ * without writing anything. Counters are flushed by running stores about once
+ * a second and on `close()`, so they are approximate while stores run.
+ */
+export async function readDirectoryStats(directory: string): Promise<DirectoryStats> {
+  let names: string[];
+  try {
+    names = await fs.readdir(directory);
+  } catch {
+    names = [];
+  }
+  const namespaces: NamespaceStats[] = [];
+  const total = zeroCounters();
+  for (const namespace of names.sort()) {
+    const statsDirectory = path.join(directory, namespace, FORMAT_DIRECTORY, 'stats');
+    let files: string[];
+    try {
+      files = await fs.readdir(statsDirectory);
+    } catch {
+      continue;
+    }
+    const counters = zeroCounters();
+    let processes = 0;
+    for (const file of files) {
+      const isInstance = INSTANCE_STATS_PATTERN.test(file);
+      if (!isInstance && file !== 'total.json') continue;
+      const record = await readJson(path.join(statsDirectory, file));
+      if (!record) continue;
+      addCounters(counters, record);
+      if (isInstance) processes++;
+    }
+    const usage = await readJson(path.join(statsDirectory, 'usage.json'));
+    const entries = finite(usage, 'entries');
+    const bytes = finite(usage, 'bytes');
+    const scannedAt = finite(usage, 'at');
+    addCounters(total, counters);
+    namespaces.push({
+      namespace,
+      counters,
+      processes,
+      ...(entries !== undefined ? { entries } : {}),
+      ...(bytes !== undefined ? { bytes } : {}),
+      ...(scannedAt !== undefined ? { scannedAt } : {}),
+    });
+  }
+  return { directory, namespaces, total };
+}

@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import diagnostics from 'node:diagnostics_channel';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHANNELS, CODEC_ZSTD, DiskStore, hashKey, parseHeader, readDirectoryStats, type CorruptMessage } from '../src/index.js';
+import { configFor, listFiles, pseudoRandom, tempDirectory } from './helpers.js';
+
+describe('DiskStore integrity, statistics and background work', () => {
+  let dir: ReturnType<typeof tempDirectory>;
+  const stores: DiskStore[] = [];
+  beforeEach(() => {
+    dir = tempDirectory('integrity-');
+  });
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    dir.remove();
+  });
+  const open = async (...args: Parameters<typeof DiskStore.open>): Promise<DiskStore> => {
+    const store = await DiskStore.open(...args);
+    stores.push(store);
+    return store;
+  };
+
+  it('lays entries out as <namespace>/v1/entries/<hh>/<sha256>.entry', async () => {
+    const store = await open(configFor(dir.path), { namespace: 'fp-1' });
+    await store.put('../../../escape', Buffer.from('v'));
+    const hash = hashKey('../../../escape');
+    expect(listFiles(dir.path)).toContain(`fp-1/v1/entries/${hash.slice(0, 2)}/${hash}.entry`);
+    expect(listFiles(dir.path).every((file) => file.startsWith('fp-1/v1/'))).toBe(true);
+  });
+
+  it('serves nothing from a damaged entry: a miss, the file removed, counted and published', async () => {
+    const store = await open(configFor(dir.path), { compression: false });
+    const value = pseudoRandom(10_000, 'v');
+    await store.put('k', value);
+    const file = store.layout.entry(hashKey('k'));
+    const damaged = readFileSync(file);
+    damaged[damaged.byteLength - 100] = (damaged[damaged.byteLength - 100] ?? 0) ^ 1;
+    writeFileSync(file, damaged);
+    const seen: CorruptMessage[] = [];
+    const listener = (message: unknown): void => void seen.push(message as CorruptMessage);
+    diagnostics.subscribe(CHANNELS.corrupt, listener);
+    try {
+      expect(await store.get('k')).toBeUndefined();
+    } finally {
+      diagnostics.unsubscribe(CHANNELS.corrupt, listener);
+    }
+    expect(existsSync(file)).toBe(false);
+    expect(store.stats()).toMatchObject({ corruptEntries: 1, misses: 1, hits: 0 });
+    expect(seen).toEqual([expect.objectContaining({ key: 'k', reason: 'checksum mismatch', store: 'disk' })]);
+    await store.put('k', value);
+    expect(Buffer.from((await store.get('k')) ?? []).equals(value)).toBe(true);
+  });
+
+  it('detects a swapped entry (another key\'s file under this name)', async () => {
+    const store = await open(configFor(dir.path));
+    await store.put('a', Buffer.from('value of a'));
+    await store.put('b', Buffer.from('value of b'));
+    copyFileSync(store.layout.entry(hashKey('a')), store.layout.entry(hashKey('b')));
+    expect(await store.get('b')).toBeUndefined();
+    expect(store.stats().corruptEntries).toBe(1);
+    expect(Buffer.from((await store.get('a')) ?? []).toString()).toBe('value of a');
+  });
+
+  it('detects truncated and empty entries', async () => {
+    const store = await open(configFor(dir.path));
+    for (const [key, keep] of [['t1', 10], ['t2', 0], ['t3', 70]] as const) {
+      await store.put(key, pseudoRandom(1000, key));
+      const file = store.layout.entry(hashKey(key));
+      writeFileSync(file, readFileSync(file).subarray(0, keep));
+      expect(await store.get(key)).toBeUndefined();
+    }
+    expect(store.stats().corruptEntries).toBe(3);
+  });
+
+  it('persists counters that another process can read with readDirectoryStats', async () => {
+    const store = await open(configFor(dir.path), { namespace: 'ns' });
+    await store.put('k', Buffer.from('12345'));
+    await store.get('k');
+    await store.get('absent');
+    await store.close();
+    const script = `import('${path.resolve('dist/index.js')}').then(async (m) => console.log(JSON.stringify(await m.readDirectoryStats(${JSON.stringify(dir.path)}))))`;
+    const fromChild = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as Awaited<ReturnType<typeof readDirectoryStats>>;
+    expect(fromChild.namespaces).toHaveLength(1);
+    expect(fromChild.namespaces[0]).toMatchObject({ namespace: 'ns', processes: 1, counters: { hits: 1, misses: 1, writes: 1, bytesWritten: 5, bytesRead: 5 } });
+    expect(fromChild.total.hits).toBe(1);
+  });
+
+  it('folds the counters of finished processes into total.json during cleanup', async () => {
+    const store = await open(configFor(dir.path), { namespace: 'ns' });
+    mkdirSync(store.layout.statsDirectory, { recursive: true });
+    const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }));
+    writeFileSync(path.join(store.layout.statsDirectory, `stats-${dead}.abc.json`), JSON.stringify({ hits: 5, writes: 2 }));
+    writeFileSync(path.join(store.layout.statsDirectory, 'total.json'), JSON.stringify({ hits: 10 }));
+    await store.runCleanup({ force: true });
+    expect(existsSync(path.join(store.layout.statsDirectory, `stats-${dead}.abc.json`))).toBe(false);
+    const stats = await readDirectoryStats(dir.path);
+    expect(stats.total).toMatchObject({ hits: 15, writes: 2 });
+  });
+
+  it('recompresses entries used at least the threshold at the optimized level, in the background', async () => {
+    const config = configFor(dir.path).withBaselineCompressionLevel(1).withOptimizedCompressionLevel(19).withOptimizedCompressionUsageCounterThreshold(3);
+    const store = await open(config, { flushInterval: 10 });
+    const value = Buffer.from('a fairly compressible value, repeated. '.repeat(5000));
+    await store.put('hot', value);
+    const file = store.layout.entry(hashKey('hot'));
+    const level = (): number => {
+      const header = parseHeader(readFileSync(file));
+      return typeof header === 'string' ? -1 : header.codec === CODEC_ZSTD ? header.level : 0;
+    };
+    expect(level()).toBe(1);
+    await store.get('hot');
+    await store.get('hot');
+    await store.flush();
+    expect(level()).toBe(1);
+    await store.get('hot');
+    await store.flush();
+    expect(level()).toBe(19);
+    expect(Buffer.from((await store.get('hot')) ?? []).equals(value)).toBe(true);
+    expect(JSON.parse(readFileSync(store.layout.sidecar(hashKey('hot')), 'utf8'))).toMatchObject({ uses: 3, optimized: true });
+  });
+
+  it('coalesces usage beyond the worker queue size instead of dropping it', async () => {
+    const store = await open(configFor(dir.path).withWorkerEventQueueSize(2), { flushInterval: 60_000 });
+    for (let i = 0; i < 10; i++) await store.put(`k${i}`, Buffer.from(`v${i}`));
+    for (let round = 0; round < 3; round++) for (let i = 0; i < 10; i++) await store.get(`k${i}`);
+    await store.flush();
+    for (let i = 0; i < 10; i++) {
+      expect(JSON.parse(readFileSync(store.layout.sidecar(hashKey(`k${i}`)), 'utf8')).uses).toBe(3);
+    }
+  });
+
+  it('removes temp files of dead processes and old ones, and leaves other files in tmp/', async () => {
+    const store = await open(configFor(dir.path));
+    mkdirSync(store.layout.tmp, { recursive: true });
+    const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }));
+    const hash = hashKey('x');
+    const deadTemp = `${hash}.entry.${dead}.0badf00d.tmp`;
+    const liveOldTemp = `${hash}.entry.${process.pid}.00000001.tmp`;
+    const liveFreshTemp = `${hash}.entry.${process.pid}.00000002.tmp`;
+    const staleRecompress = `${hash}.recompress`;
+    const foreign = 'someone-elses.tmp';
+    for (const name of [deadTemp, liveOldTemp, liveFreshTemp, staleRecompress, foreign]) writeFileSync(path.join(store.layout.tmp, name), 'partial');
+    const old = Date.now() / 1000 - 3 * 3600;
+    for (const name of [liveOldTemp, staleRecompress, foreign]) utimesSync(path.join(store.layout.tmp, name), old, old);
+    const report = await store.runCleanup({ force: true });
+    expect(report.staleTempsRemoved).toBe(3);
+    expect(readdirSync(store.layout.tmp).sort()).toEqual([liveFreshTemp, foreign].sort());
+  });
+
+  it('respects a live cleanup lock and takes over one of a dead process or past its age', async () => {
+    const store = await open(configFor(dir.path), { lockStaleAge: 60_000 });
+    mkdirSync(store.layout.root, { recursive: true });
+    const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }));
+    const lock = (pid: number, at: number): void => writeFileSync(store.layout.cleanupLock, JSON.stringify({ pid, at, token: 'other' }));
+    lock(1, Date.now()); // pid 1 is alive: a live holder
+    expect(await store.runCleanup({ force: true })).toMatchObject({ ran: false, reason: 'locked' });
+    expect(existsSync(store.layout.cleanupLock)).toBe(true);
+    lock(dead, Date.now());
+    expect((await store.runCleanup({ force: true })).ran).toBe(true);
+    lock(1, Date.now() - 120_000); // alive but older than lockStaleAge: abandoned
+    expect((await store.runCleanup({ force: true })).ran).toBe(true);
+    expect(existsSync(store.layout.cleanupLock)).toBe(false);
+  });
+
+  it('exits cleanly: a process using a store ends on its own after close()', () => {
+    const script = `
+      const { DiskStore } = await import('${path.resolve('dist/index.js')}');
+      const { CacheConfig } = await import('@cache/config');
+      const store = await DiskStore.open(CacheConfig.default().withDirectory(${JSON.stringify(dir.path)}));
+      await store.put('k', new Uint8Array(10));
+      await store.get('k');
+      await store.close();
+      console.log('closed', store.backgroundMode);`;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000, cwd: path.resolve('.') });
+    expect(output.trim()).toBe('closed worker');
+  });
+
+  it('does not keep a process alive when close() is never called', () => {
+    const script = `
+      const { DiskStore } = await import('${path.resolve('dist/index.js')}');
+      const { CacheConfig } = await import('@cache/config');
+      const store = await DiskStore.open(CacheConfig.default().withDirectory(${JSON.stringify(dir.path)}));
+      await store.put('k', new Uint8Array(10));
+      console.log('done');`;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000, cwd: path.resolve('.') });
+    expect(output.trim()).toBe('done');
+  });
+});

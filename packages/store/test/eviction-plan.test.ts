@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { effectiveRecency, planEviction, type EvictionCandidate } from '../src/index.js';
+
+const limits = { maxBytes: 1000, maxEntries: 10, bytesPercent: 70, entriesPercent: 50 };
+const now = 1_000_000;
+const drift = 10_000;
+
+function candidates(count: number, bytes = 10): EvictionCandidate[] {
+  return Array.from({ length: count }, (_, i) => ({ hash: `h${String(i).padStart(3, '0')}`, bytes, lastUsed: now - (count - i) * 1000 }));
+}
+
+describe('planEviction', () => {
+  it('does nothing under both limits', () => {
+    const plan = planEviction(candidates(10), limits, now, drift);
+    expect(plan.overLimit).toBe(false);
+    expect(plan.victims).toEqual([]);
+  });
+
+  it('deletes least recently used down to the count percent target', () => {
+    const plan = planEviction(candidates(11), limits, now, drift);
+    expect(plan.victims.map((v) => v.hash)).toEqual(['h000', 'h001', 'h002', 'h003', 'h004', 'h005']);
+    expect(plan.entriesAfter).toBe(5);
+  });
+
+  it('deletes down to the size percent target', () => {
+    const plan = planEviction(candidates(5, 300), limits, now, drift);
+    expect(plan.bytesBefore).toBe(1500);
+    expect(plan.bytesAfter).toBeLessThanOrEqual(700);
+    expect(plan.victims.map((v) => v.hash)).toEqual(['h000', 'h001', 'h002']);
+  });
+
+  it('counts files from the near future as recent and from the far future as oldest', () => {
+    expect(effectiveRecency(now + drift, now, drift)).toBe(now);
+    expect(effectiveRecency(now + drift + 1, now, drift)).toBe(Number.NEGATIVE_INFINITY);
+    expect(effectiveRecency(now - 5, now, drift)).toBe(now - 5);
+    const list = candidates(11);
+    list[0] = { hash: 'near-future', bytes: 10, lastUsed: now + drift / 2 };
+    list[10] = { hash: 'far-future', bytes: 10, lastUsed: now + drift * 2 };
+    const victims = planEviction(list, limits, now, drift).victims.map((v) => v.hash);
+    expect(victims[0]).toBe('far-future');
+    expect(victims).not.toContain('near-future');
+  });
+});
