@@ -5,7 +5,7 @@
  */
 export { CacheConfig } from '@cache/toml';
 export { CacheConfigError, Config } from '@cache/config';
-export { ARTIFACT_HEADER_SIZE, ARTIFACT_VERSION, checkArtifactBelongs, decodeArtifact, encodeArtifact, type ArtifactFields, type ArtifactTier } from './artifact/artifact-format.js';
+export { ARTIFACT_HEADER_SIZE, ARTIFACT_VERSION, checkArtifactBelongs, decodeArtifact, encodeArtifact, type ArtifactFields, type ArtifactTier, type DecodeOptions } from './artifact/artifact-format.js';
 export { moduleHash } from './artifact/checksum.js';
 export { Cache, type CacheOptions } from './cache/cache.js';
 export { compileChannel, warningChannel, type EngineWarningCode } from './diagnostics/warn-once.js';

@@ -5,7 +5,22 @@ export { MemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
 export { DiskStore, type DiskStoreOptions } from './disk/disk-store.js';
 export { nodeFs, type FsFileHandle, type FsLayer } from './disk/fs-layer.js';
 export { FORMAT_DIRECTORY, hashKey, Layout, validateNamespace } from './disk/layout.js';
-export { decodeEntry, encodeEntry, ENTRY_MAGIC, ENTRY_VERSION, HEADER_LENGTH, parseHeader, type DecodeResult, type EncodedEntry, type EntryHeader } from './disk/entry-format.js';
+export {
+  checksum,
+  CHECKSUM_CRC32,
+  CHECKSUM_SHA256,
+  decodeEntry,
+  DEFAULT_CHECKSUM,
+  encodeEntry,
+  ENTRY_MAGIC,
+  ENTRY_VERSION,
+  HEADER_LENGTH,
+  parseHeader,
+  type ChecksumKind,
+  type DecodeResult,
+  type EncodedEntry,
+  type EntryHeader,
+} from './disk/entry-format.js';
 export { effectiveRecency, planEviction, type EvictionCandidate, type EvictionLimits, type EvictionPlan } from './disk/eviction.js';
 export type { CleanupReport, UsageRecord } from './disk/maintenance.js';
 export { CODEC_NONE, CODEC_ZSTD, type Codec } from './compression/codec.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CODEC_NONE, CODEC_ZSTD, decodeEntry, encodeEntry, HEADER_LENGTH, loadZstd, parseHeader } from '../src/index.js';
+import { checksum, CHECKSUM_CRC32, CHECKSUM_SHA256, CODEC_NONE, CODEC_ZSTD, decodeEntry, DEFAULT_CHECKSUM, encodeEntry, HEADER_LENGTH, loadZstd, parseHeader } from '../src/index.js';
 import { pseudoRandom } from './helpers.js';
 
 const zstd = loadZstd().codec;
@@ -68,5 +68,38 @@ describe('entry format', () => {
   it('reports a zstd entry as unreadable, not corrupt, when no codec is loaded', async () => {
     const file = await encoded('z', Buffer.alloc(10_000), true);
     expect(await decodeEntry(file, 'z', undefined)).toMatchObject({ ok: false, corrupt: false });
+  });
+});
+
+describe('checksum kinds', () => {
+  const value = new Uint8Array(Array.from({ length: 5000 }, (_, i) => (i * 31) & 0xff));
+
+  function join(parts: readonly Uint8Array[]): Buffer {
+    return Buffer.concat(parts.map((part) => Buffer.from(part.buffer, part.byteOffset, part.byteLength)));
+  }
+
+  it('new entries use CRC-32 (kind 1 in header byte 7) and verify', async () => {
+    const entry = join((await encodeEntry('k', value, undefined, 0)).parts);
+    expect(entry[7]).toBe(CHECKSUM_CRC32);
+    expect(DEFAULT_CHECKSUM).toBe(CHECKSUM_CRC32);
+    const decoded = await decodeEntry(entry, 'k', undefined);
+    expect(decoded.ok).toBe(true);
+    entry[entry.length - 1] = (entry[entry.length - 1] ?? 0) ^ 1;
+    expect(await decodeEntry(entry, 'k', undefined)).toMatchObject({ ok: false, corrupt: true, reason: 'checksum mismatch' });
+  });
+
+  it('entries with a SHA-256 checksum (kind 0) are still read and verified', async () => {
+    const known = { checksum: checksum(value, CHECKSUM_SHA256) as Buffer, checksumKind: CHECKSUM_SHA256 };
+    const entry = join((await encodeEntry('k', value, undefined, 0, known)).parts);
+    expect(entry[7]).toBe(CHECKSUM_SHA256);
+    expect((await decodeEntry(entry, 'k', undefined)).ok).toBe(true);
+    entry[HEADER_LENGTH + 1 + 10] = (entry[HEADER_LENGTH + 1 + 10] ?? 0) ^ 0x80;
+    expect(await decodeEntry(entry, 'k', undefined)).toMatchObject({ ok: false, corrupt: true });
+  });
+
+  it('an unknown checksum kind is damage, not a crash', async () => {
+    const entry = join((await encodeEntry('k', value, undefined, 0)).parts);
+    entry[7] = 9;
+    expect(await decodeEntry(entry, 'k', undefined)).toMatchObject({ ok: false, corrupt: true, reason: 'unknown checksum kind 9' });
   });
 });

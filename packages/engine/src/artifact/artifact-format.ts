@@ -61,13 +61,24 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
+/** Options of {@link decodeArtifact}. */
+export interface DecodeOptions {
+  /**
+   * Check the payload's checksum. Skip it only for bytes whose integrity since
+   * they were written is already guaranteed (a store whose
+   * `capabilities.verifiesContent` is true): every other check still runs.
+   * @default true
+   */
+  verifyChecksum?: boolean;
+}
+
 /**
  * Reads an artifact and checks that it is intact: magic, version, lengths,
  * payload checksum, and V8's header at the start of the payload.
  *
  * @throws ArtifactInvalidError naming the defect.
  */
-export function decodeArtifact(artifact: Uint8Array): ArtifactFields {
+export function decodeArtifact(artifact: Uint8Array, options: DecodeOptions = {}): ArtifactFields {
   if (!(artifact instanceof Uint8Array) || artifact.byteLength < ARTIFACT_HEADER_SIZE + SERIALIZED_HEADER_SIZE) {
     throw new ArtifactInvalidError('truncated', `${artifact instanceof Uint8Array ? artifact.byteLength : 0} bytes is shorter than any artifact`);
   }
@@ -83,10 +94,12 @@ export function decodeArtifact(artifact: Uint8Array): ArtifactFields {
     throw new ArtifactInvalidError('length-mismatch', `payload should be ${payloadLength} bytes, artifact holds ${artifact.byteLength - ARTIFACT_HEADER_SIZE}`);
   }
   const payload = artifact.subarray(ARTIFACT_HEADER_SIZE);
-  const expected = view.getUint32(64, true);
-  const actual = checksum32(view.getUint8(7), payload);
-  if (actual === undefined) throw new ArtifactInvalidError('unsupported-version', `unknown checksum kind ${view.getUint8(7)}`);
-  if (actual !== expected) throw new ArtifactInvalidError('checksum-mismatch', 'the payload does not match its checksum');
+  if (options.verifyChecksum !== false) {
+    const expected = view.getUint32(64, true);
+    const actual = checksum32(view.getUint8(7), payload);
+    if (actual === undefined) throw new ArtifactInvalidError('unsupported-version', `unknown checksum kind ${view.getUint8(7)}`);
+    if (actual !== expected) throw new ArtifactInvalidError('checksum-mismatch', 'the payload does not match its checksum');
+  }
   try {
     readSerializedHeader(payload);
   } catch {

@@ -17,6 +17,8 @@ export interface CacheOptions {
   store?: Store;
   /** The backend the configuration's store uses. @default 'disk' */
   backend?: 'disk' | 'memory';
+  /** Store artifacts compressed (see `Config.withArtifactCompression`). @default false */
+  compression?: boolean;
 }
 
 /** Where artifacts go for one fingerprint: the store, and how keys are formed in it. */
@@ -97,7 +99,8 @@ export class Cache {
     }
     const backend = this.#options.backend ?? 'disk';
     try {
-      const store = await createStore(this.config, { backend, namespace: fingerprint.id });
+      const compression = this.#options.compression ?? false;
+      const store = await createStore(this.config, backend === 'disk' ? { backend, namespace: fingerprint.id, compression } : { backend, namespace: fingerprint.id });
       this.#opened.add(store);
       const settings = this.config.toJSON() as unknown as Record<string, unknown>;
       const locks = join(this.config.directory, '.producers');
@@ -107,7 +110,7 @@ export class Cache {
         lockPath: (key) => (backend === 'disk' ? join(locks, `${fingerprint.id}.${key}.lock`) : undefined),
         delivery: (key, lockPath) =>
           backend === 'disk'
-            ? { kind: 'store', settings, namespace: fingerprint.id, key, ...(lockPath ? { lockPath } : {}) }
+            ? { kind: 'store', settings, compression, namespace: fingerprint.id, key, ...(lockPath ? { lockPath } : {}) }
             : { kind: 'parent' },
       };
     } catch (error) {

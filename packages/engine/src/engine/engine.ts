@@ -65,7 +65,7 @@ export class Engine {
   constructor(config: Config = Config.default(), options: EngineOptions = {}) {
     this.config = config.validate();
     this.#ownsCache = options.cache === undefined;
-    this.cache = options.cache ?? new Cache(config.cache);
+    this.cache = options.cache ?? new Cache(config.cache, { compression: config.artifactCompression });
     this.#record = new StatsRecorder(this.#stats, this.cache.counters);
   }
 
@@ -81,9 +81,11 @@ export class Engine {
     const wire = asUint8Array(bytes);
     if (!wire) throw new TypeError('Engine.compile: expected an ArrayBuffer or a typed array of WebAssembly module bytes');
     this.#record.add('compiles');
-    const context = await this.#context();
+    // Opening the store (file system work in the thread pool) overlaps with hashing the module.
+    const pendingContext = this.#context();
+    const hash = this.cache.enabled ? moduleHash(wire) : '';
+    const context = await pendingContext;
     if (!context) return this.#compileUncached(wire);
-    const hash = moduleHash(wire);
     const key = context.storage.key(hash, TIER);
     const inflight = this.cache.inflight;
     let pending = inflight.get(key);
@@ -260,7 +262,9 @@ export class Engine {
   /** Checks a stored artifact; a bad one is removed, counted and reported, and undefined returned. */
   async #verify(stored: Uint8Array, hash: string, fingerprint: EngineFingerprint, storage: ArtifactStorage, key: string): Promise<ArtifactFields | undefined> {
     try {
-      const fields = decodeArtifact(stored);
+      // A store that guarantees it returns exactly what was put (its own checksum, checked on this read)
+      // spares checksumming the payload twice; every other check runs regardless.
+      const fields = decodeArtifact(stored, { verifyChecksum: storage.store.capabilities.verifiesContent !== true });
       checkArtifactBelongs(fields, hash, fingerprint);
       return fields;
     } catch (error) {

@@ -27,11 +27,11 @@ async function run(job: ProducerJob): Promise<void> {
     await reply({ type: 'artifact', artifact, compileMs });
     return;
   }
-  const { settings, namespace, key, lockPath } = job.delivery;
+  const { settings, compression, namespace, key, lockPath } = job.delivery;
   try {
     const { enabled, ...rest } = settings;
     const config = CacheConfig.default().merge({ ...rest, enabled: enabled !== false }, 'producer job');
-    const store = await createStore(config, { namespace });
+    const store = await createStore(config, { namespace, compression });
     try {
       const result = await store.put(key, artifact);
       await reply({ type: 'stored', bytes: artifact.byteLength, compileMs, stored: result.stored, ...(result.stored ? {} : { reason: result.reason }) });

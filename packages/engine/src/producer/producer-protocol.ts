@@ -10,6 +10,8 @@ export type ProducerDelivery =
       readonly kind: 'store';
       /** The cache settings, as `CacheConfig.toJSON()` gives them. */
       readonly settings: Record<string, unknown>;
+      /** Whether the store compresses (as the parent's does). */
+      readonly compression: boolean;
       readonly namespace: string;
       readonly key: string;
       /** A lock file to remove when done. */

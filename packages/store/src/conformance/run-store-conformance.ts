@@ -80,6 +80,7 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
       expect(store.kind.length).toBeGreaterThan(0);
       expect(typeof store.capabilities.persistent).toBe('boolean');
       expect(typeof store.capabilities.sharedAcrossProcesses).toBe('boolean');
+      expect(['boolean', 'undefined']).toContain(typeof store.capabilities.verifiesContent);
     });
 
     it('misses a key that was never stored', async () => {

@@ -6,6 +6,14 @@ export interface StoreCapabilities {
   readonly persistent: boolean;
   /** Several processes may use the same storage at once, safely. */
   readonly sharedAcrossProcesses: boolean;
+  /**
+   * `get` returns exactly the bytes that were `put`, or `undefined`: any
+   * change in between (damage on disk, a torn write, a swapped file) is
+   * detected, by a checksum verified on every read or because nothing else
+   * can reach the stored bytes. A caller may then skip checksumming the
+   * value again. Absent (undefined) means no such promise.
+   */
+  readonly verifiesContent?: boolean;
 }
 
 /** The outcome of {@link Store.put}: stored, or not stored and why (never a throw for faults). */

@@ -25,6 +25,45 @@ export interface BackgroundRunner {
   close(): Promise<void>;
 }
 
+/**
+ * Starts the real runner on first use. Opening a store then costs no thread
+ * start-up on the caller's critical path (a cache read at process start):
+ * the worker boots when the first background job is queued.
+ */
+export class LazyRunner implements BackgroundRunner {
+  #runner: BackgroundRunner | undefined;
+
+  constructor(
+    private readonly start: () => BackgroundRunner,
+    private readonly expectedMode: 'worker' | 'inline',
+  ) {}
+
+  get mode(): 'worker' | 'inline' {
+    return this.#runner?.mode ?? this.expectedMode;
+  }
+
+  #get(): BackgroundRunner {
+    this.#runner ??= this.start();
+    return this.#runner;
+  }
+
+  cleanup(request: CleanupRequest): Promise<CleanupReport> {
+    return this.#get().cleanup(request);
+  }
+
+  recordUses(request: UsesRequest): Promise<UsesReport> {
+    return this.#get().recordUses(request);
+  }
+
+  writeStats(request: StatsRequest): Promise<StatsReport> {
+    return this.#get().writeStats(request);
+  }
+
+  async close(): Promise<void> {
+    await this.#runner?.close();
+  }
+}
+
 /** @internal Message from the store to its worker. */
 export type WorkerRequest =
   | { readonly id: number; readonly method: 'cleanup'; readonly request: CleanupRequest }

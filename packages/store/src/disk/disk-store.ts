@@ -9,7 +9,7 @@ import { publish } from '../diagnostics/channels.js';
 import { InvalidValueError, StoreClosedError, StoreError } from '../errors/store-error.js';
 import { FaultReporter, toFault, type FaultRecord } from '../faults/fault-reporter.js';
 import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
-import { InlineRunner, WorkerRunner, workerScript, type BackgroundRunner } from './background.js';
+import { InlineRunner, LazyRunner, WorkerRunner, workerScript, type BackgroundRunner } from './background.js';
 import { assertSafeDirectory } from './directory-safety.js';
 import { decodeEntry, encodeEntry, HEADER_LENGTH, keyFromPrefix } from './entry-format.js';
 import { isMissing, readExactly, removeIfExists, writeAtomically } from './fs-helpers.js';
@@ -77,7 +77,7 @@ export class DiskStore implements Store {
   /** Always `'disk'`. */
   readonly kind = 'disk';
   /** Persistent and shared across processes. */
-  readonly capabilities: StoreCapabilities = Object.freeze({ persistent: true, sharedAcrossProcesses: true });
+  readonly capabilities: StoreCapabilities = Object.freeze({ persistent: true, sharedAcrossProcesses: true, verifiesContent: true });
   /** Every path this store uses. */
   readonly layout: Layout;
   readonly #fs: FsLayer;
@@ -372,6 +372,10 @@ export class DiskStore implements Store {
 
   #startRunner(options: DiskStoreOptions): BackgroundRunner {
     if (options.background === 'inline') return new InlineRunner(this.#settings, this.#fs);
+    return new LazyRunner(() => this.#startWorker(), 'worker');
+  }
+
+  #startWorker(): BackgroundRunner {
     const script = workerScript();
     if (script) {
       try {

@@ -510,7 +510,7 @@ export class Maintenance {
       if (key === undefined) return 'corrupt';
       let timer: NodeJS.Timeout | undefined;
       const encoded = await Promise.race([
-        encodeEntry(key, decoded.value, codec, this.#settings.optimizedLevel, decoded.header.checksum),
+        encodeEntry(key, decoded.value, codec, this.#settings.optimizedLevel, decoded.header),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(Object.assign(new Error('recompression timed out'), { code: 'ETIMEDOUT' })), this.#settings.recompressTimeout);
           timer.unref();

@@ -52,7 +52,7 @@ export class MemoryStore implements Store {
   /** Always `'memory'`. */
   readonly kind = 'memory';
   /** Not persistent, not shared across processes. */
-  readonly capabilities: StoreCapabilities = Object.freeze({ persistent: false, sharedAcrossProcesses: false });
+  readonly capabilities: StoreCapabilities;
   readonly #cache: LRUCache<string, Uint8Array>;
   readonly #counters: StatsCounters = zeroCounters();
   readonly #maxBytes: number;
@@ -65,6 +65,8 @@ export class MemoryStore implements Store {
     const maxEntries = positiveInteger('maxEntries', options.maxEntries ?? DEFAULT_MAX_ENTRIES);
     this.#label = options.label ?? 'memory';
     this.#copy = options.copy ?? true;
+    // Without copies, the caller still holds the stored memory and could change it.
+    this.capabilities = Object.freeze({ persistent: false, sharedAcrossProcesses: false, verifiesContent: this.#copy });
     this.#cache = new LRUCache<string, Uint8Array>({
       max: maxEntries,
       maxSize: this.#maxBytes,

@@ -8,11 +8,12 @@
  * - the time for one cleanup to evict a namespace down from 10 000 and
  *   100 000 entries.
  *
- * Medians of several repeats, printed as a Markdown table and written as JSON
- * under apps/bench/results/. `--quick` runs fewer, smaller repeats.
+ * Medians of several repeats, returned as rows (src/main.ts writes them with
+ * the engine benchmark under apps/bench/results/). Quick mode runs fewer,
+ * smaller repeats.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,12 +23,12 @@ import { DiskStore, encodeEntry, hashKey, loadZstd, MemoryStore, type Store } fr
 import cacache from 'cacache';
 import { LRUCache } from 'lru-cache';
 
-const quick = process.argv.includes('--quick');
+let quick = false;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDirectory = path.resolve(here, '..', 'results');
 const scratch = path.join(resultsDirectory, 'tmp');
 
-interface Row {
+export interface StoreRow {
   group: string;
   subject: string;
   case: string;
@@ -37,7 +38,8 @@ interface Row {
   note?: string;
 }
 
-const rows: Row[] = [];
+const rows: StoreRow[] = [];
+type Row = StoreRow;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -275,15 +277,31 @@ function markdown(): string {
   return lines.join('\n');
 }
 
-async function main(): Promise<void> {
+/** What the store benchmark measured, and where. */
+export interface StoreResult {
+  mode: 'quick' | 'full';
+  startedAt: string;
+  seconds: number;
+  environment: { node: string; platform: string; cpus: string; zstd: string | null; disk: string };
+  rows: StoreRow[];
+  markdown: string;
+}
+
+/** Runs every store benchmark (memory, disk, eviction) in this process and returns the rows. */
+export async function runStoreBench(options: { quick: boolean }): Promise<StoreResult> {
+  quick = options.quick;
+  rows.length = 0;
   mkdirSync(scratch, { recursive: true });
   const started = Date.now();
   const zstd = loadZstd();
   process.stderr.write(`@cache/store benchmark (${quick ? 'quick' : 'full'}), zstd: ${zstd.codec?.implementation ?? `none (${zstd.error})`}\n`);
-  await benchMemory();
-  await benchDisk();
-  await benchEviction();
-  const table = markdown();
+  try {
+    await benchMemory();
+    await benchDisk();
+    await benchEviction();
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
   const environment = {
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
@@ -291,12 +309,5 @@ async function main(): Promise<void> {
     zstd: zstd.codec?.implementation ?? null,
     disk: scratch,
   };
-  process.stdout.write(`\n${table}\n\n${JSON.stringify(environment)}\nTotal ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  const stamp = new Date(started).toISOString().replace(/[:.]/g, '-');
-  const body = JSON.stringify({ mode: quick ? 'quick' : 'full', startedAt: new Date(started).toISOString(), environment, rows }, null, 2);
-  writeFileSync(path.join(resultsDirectory, `bench-${quick ? 'quick' : 'full'}-${stamp}.json`), body);
-  writeFileSync(path.join(resultsDirectory, `latest-${quick ? 'quick' : 'full'}.json`), body);
-  rmSync(scratch, { recursive: true, force: true });
+  return { mode: quick ? 'quick' : 'full', startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, environment, rows: [...rows], markdown: markdown() };
 }
-
-await main();

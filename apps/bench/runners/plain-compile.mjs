@@ -1,0 +1,12 @@
+// Plain Node: `await WebAssembly.compile(bytes)` with V8's defaults (lazy, Liftoff first).
+// Also used for the optimizing compile when started with `--no-liftoff --no-wasm-lazy-compilation`
+// (every function compiled by TurboFan before the promise settles).
+import { readFileSync } from 'node:fs';
+import { emit } from './_common.mjs';
+
+const [wasmPath] = process.argv.slice(2);
+const bytes = readFileSync(wasmPath);
+const started = performance.now();
+const module = await WebAssembly.compile(bytes);
+const ms = performance.now() - started;
+emit({ ms, exports: WebAssembly.Module.exports(module).length, execArgv: process.execArgv });

@@ -1,0 +1,11 @@
+import { readFileSync } from 'node:fs';
+const wire = readFileSync(process.argv[3]);
+const t0 = performance.now();
+const { Engine, Config, CacheConfig } = await import('@cache/engine');
+const t1 = performance.now();
+const engine = new Engine(Config.default().cacheConfig(CacheConfig.default().withDirectory(process.argv[2])));
+const module = await engine.compile(wire);
+const t2 = performance.now();
+if (process.argv[4] === '--idle') await engine.idle();
+console.log(JSON.stringify({ importMs: +(t1 - t0).toFixed(1), compileMs: +(t2 - t1).toFixed(1), hits: engine.stats().hits }));
+await engine.close();
