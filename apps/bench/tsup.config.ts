@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { bench: 'src/bench.ts' },
+  entry: { main: 'src/main.ts' },
   format: ['esm'],
   tsconfig: 'tsconfig.build.json',
   target: 'node20',

@@ -77,8 +77,12 @@ switch (task) {
     break;
   case 'test':
     install();
+    // The Redis tier's tests start their own redis-server (Debian's package, installed if missing).
+    run(process.execPath, [join(root, 'packages', 'store-redis', 'scripts', 'ensure-redis.mjs')]);
     Object.assign(env, otherNodeVersions());
-    run(bin('turbo'), ['run', 'typecheck', 'test', ...rest]);
+    // test:matrix runs every suite again on Node 22 and 24 (see tooling/scripts/test-matrix.mjs).
+    // --concurrency=2: the suites start many processes of their own, and the machines have 2 cores.
+    run(bin('turbo'), ['run', 'typecheck', 'test', 'test:matrix', '--concurrency=2', ...rest]);
     break;
   default:
     console.error('usage: node tooling/scripts/run.mjs <demo|test> [args...]');

@@ -32,6 +32,25 @@ describe('wasm-cache config (built binary)', () => {
     expect(human.stdout).toMatch(/cleanup-interval\s+30m\s+.*show\.toml:2:1/);
   });
 
+  it('config show prints the [wasm-cache.remote] tier with its origins and never a secret', async () => {
+    const file = join(dir, 'remote.toml');
+    writeFileSync(file, '[cache]\n[wasm-cache.remote]\nurl = "redis://ci:url-secret-pw@cache.internal:6379"\nttl = "3d"\n');
+    const env = { WASM_CACHE_SIGNING_KEY: 'env-signing-secret-0123456789abcdef0123' };
+    for (const args of [['config', 'show', '--json'], ['config', 'show']]) {
+      const run = await cli(['--config', file, ...args], env);
+      expect(run.code).toBe(0);
+      for (const secret of ['url-secret-pw', env.WASM_CACHE_SIGNING_KEY]) expect(run.stdout + run.stderr).not.toContain(secret);
+      expect(run.stdout).toContain('redis://ci:***@cache.internal:6379');
+    }
+    const json = JSON.parse((await cli(['--config', file, 'config', 'show', '--json'], env)).stdout) as { remote: Record<string, { value: unknown; origin: string }> };
+    expect(json.remote['ttl']).toEqual({ value: 3 * 86_400_000, origin: `${file}:4:1` });
+    expect(json.remote['signingKey']).toEqual({ value: '<redacted>', origin: 'environment variable WASM_CACHE_SIGNING_KEY' });
+    const unsigned = await cli(['--config', file, 'config', 'show'], { WASM_CACHE_SIGNING_KEY: '' });
+    expect(unsigned.code).toBe(3);
+    expect(unsigned.stderr).toMatch(/signing key/);
+    expect(unsigned.stderr).not.toContain('url-secret-pw');
+  });
+
   it('config validate: exit 0 for a good file; exit 3 with key, line and column for a bad one', async () => {
     const good = join(dir, 'good.toml');
     writeFileSync(good, '[cache]\nfiles-total-size-soft-limit = "1Gi"\n');

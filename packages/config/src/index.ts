@@ -29,3 +29,17 @@ export {
   type SettingInput,
 } from './settings/schema.js';
 export * from './units/index.js';
+export { RemoteCacheConfig, type RemoteSettingInput, type RemoteSettingsInput } from './remote/remote-config.js';
+export {
+  displayRemoteValue,
+  REDACTED,
+  redactUrl,
+  REMOTE_ENV,
+  REMOTE_SETTING_NAMES,
+  REMOTE_SETTINGS,
+  remoteSettingForFileKey,
+  type RemoteSettingDefinition,
+  type RemoteSettingKind,
+  type RemoteSettingName,
+} from './remote/remote-definitions.js';
+export { MIN_SIGNING_KEY_LENGTH, remoteSettingsSchema, type ResolvedRemoteSettings } from './remote/remote-schema.js';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACT_HEADER_SIZE } from '../src/index.js';
+import { ARTIFACT_HEADER_SIZE, CacheConfig, Config, Engine } from '../src/index.js';
 import { nodeBinaries, runChild, tempDir, wasmFile } from './helpers.js';
 
 const buildAddon = join(import.meta.dirname, '..', '..', 'v8', 'scripts', 'build-addon.mjs');
@@ -35,6 +35,22 @@ describe.each(nodeBinaries)('a second process loads V8 code instead of compiling
     expect(flagged.outcomes).toEqual(['miss']);
     expect(flagged.stats).toMatchObject({ hits: 0, incompatibleArtifacts: 0, rejectedByV8: 0 });
     expect(flagged.result).toBeTypeOf('number');
+  });
+});
+
+describe('a short-lived process', () => {
+  it('exits without waiting for optimization; its detached producer still fills the cache', async () => {
+    const work = tempDir('engine-detached-');
+    const wasm = wasmFile(work, 260);
+    const cacheDir = join(work, 'cache');
+    const first = await runChild(process.execPath, [cacheDir, wasm.path]);
+    expect(first.outcomes).toEqual(['miss']);
+    const engine = new Engine(Config.default().cacheConfig(CacheConfig.default().withDirectory(cacheDir)));
+    const deadline = Date.now() + 60_000;
+    while (!(await engine.isCached(wasm.bytes)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await engine.isCached(wasm.bytes)).toBe(true);
+    await engine.close();
+    expect((await runChild(process.execPath, [cacheDir, wasm.path])).outcomes).toEqual(['hit']);
   });
 });
 

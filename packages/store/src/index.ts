@@ -2,6 +2,9 @@ export type { PutResult, Store, StoreCapabilities, StoreStats } from './contract
 export { MAX_KEY_LENGTH, validateKey } from './contract/keys.js';
 export { createStore, type CreateStoreOptions } from './create-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
+export { TieredStore, type TieredStoreOptions, type TierStats } from './tiered/tiered-store.js';
+export { MIN_SIGNING_KEY_BYTES, SignedStore, type SignatureRejections, type SignedStoreOptions } from './signed/signed-store.js';
+export { openEnvelope, sealEnvelope, SIGNATURE_LENGTH, SIGNED_HEADER_LENGTH, SIGNED_MAGIC, signatureOf, type SignatureRejection } from './signed/envelope.js';
 export { DiskStore, type DiskStoreOptions } from './disk/disk-store.js';
 export { nodeFs, type FsFileHandle, type FsLayer } from './disk/fs-layer.js';
 export { FORMAT_DIRECTORY, hashKey, Layout, validateNamespace } from './disk/layout.js';
@@ -35,14 +38,16 @@ export {
   type MissMessage,
   type WriteMessage,
 } from './diagnostics/channels.js';
-export type { FaultRecord } from './faults/fault-reporter.js';
+export { errorCode, FaultReporter, toFault, type FaultRecord } from './faults/fault-reporter.js';
+export { publish as publishStoreEvent } from './diagnostics/channels.js';
 export { readDirectoryStats, type DirectoryStats, type NamespaceStats } from './stats/directory-stats.js';
-export { COUNTER_NAMES, type StatsCounters } from './stats/stats-counter.js';
+export { addCounters, COUNTER_NAMES, snapshot, zeroCounters, type StatsCounters } from './stats/stats-counter.js';
 export {
   InvalidKeyError,
   InvalidNamespaceError,
   InvalidStoreOptionError,
   InvalidValueError,
+  SigningKeyRequiredError,
   StoreClosedError,
   StoreDisabledError,
   StoreError,

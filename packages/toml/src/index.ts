@@ -6,10 +6,15 @@ export { loadDefaultCacheConfig } from './read/default-config.js';
 export {
   loadCacheConfig,
   loadCacheConfigSync,
+  loadCacheFile,
+  loadCacheFileSync,
   parseCacheConfig,
+  parseCacheFile,
+  type CacheFile,
   type ConfigFileWarning,
   type ParseOptions,
 } from './read/parse-config.js';
+export { OWN_TABLE, readRemoteSection, REMOTE_TABLE } from './remote/remote-section.js';
 export { createDefaultConfigFile, defaultConfigFileText } from './write/default-file.js';
 export { saveCacheConfig, stringifyCacheConfig, writeConfigFile, type SaveOptions } from './write/stringify-config.js';
 export { defaultConfigFilePath } from '@cache/config';

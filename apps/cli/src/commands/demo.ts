@@ -73,7 +73,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     log(`   first result ${formatMs(cached.firstResultMs)}, then 10 transforms in ${formatMs(cached.restMs)}\n`);
 
     const stats = await readDirectoryStats(directory);
-    const report = { directory, plain, cold, cached, store: stats.total };
+    const report = { directory, plain, cold, cached, artifactStored: true, store: stats.total };
     if (options.json) {
       console.log(JSON.stringify(report, null, 2));
       return;

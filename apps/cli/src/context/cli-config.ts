@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { CacheConfig, DEFAULT_ENV_PREFIX, defaultConfigFilePath, describeOrigin, SETTING_NAMES, type SettingName, type SettingOrigin } from '@cache/config';
-import { loadCacheConfigSync } from '@cache/toml';
+import { CacheConfig, DEFAULT_ENV_PREFIX, RemoteCacheConfig, defaultConfigFilePath, describeOrigin, SETTING_NAMES, type SettingName, type SettingOrigin } from '@cache/config';
+import { loadCacheFileSync } from '@cache/toml';
 
 /** Options every command takes. */
 export interface GlobalOptions {
@@ -15,6 +15,8 @@ export interface CliConfig {
   readonly config: CacheConfig;
   /** The TOML file read, if any. */
   readonly file: string | undefined;
+  /** The shared remote tier (`[wasm-cache.remote]`, with `WASM_CACHE_REMOTE_URL` and the signing key variables), validated; undefined when neither sets a URL. */
+  readonly remote: RemoteCacheConfig | undefined;
 }
 
 /**
@@ -28,10 +30,12 @@ export function resolveCliConfig(options: GlobalOptions, env: NodeJS.ProcessEnv 
   const named = options.config ?? env[`${DEFAULT_ENV_PREFIX}CONFIG_FILE`];
   const defaultFile = defaultConfigFilePath();
   const file = named ?? (existsSync(defaultFile) ? defaultFile : undefined);
-  const base = file ? loadCacheConfigSync(file) : CacheConfig.default();
+  const loaded = file ? loadCacheFileSync(file, { env }) : undefined;
+  const base = loaded?.cache ?? CacheConfig.default();
+  const remote = loaded?.remote ?? (env['WASM_CACHE_REMOTE_URL'] ? RemoteCacheConfig.fromEnv(env).validate() : undefined);
   let config = CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base, allow: ['PRELOAD', 'PRODUCER'] });
   if (options.dir !== undefined) config = config.withSetting('directory', options.dir, { kind: 'object', label: 'flag --dir' });
-  return { config: config.validate(), file };
+  return { config: config.validate(), file, remote };
 }
 
 /** Where each setting came from, in words: `default`, `/etc/x.toml:3:1`, `environment variable …`, `flag --dir`. */

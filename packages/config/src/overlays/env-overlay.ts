@@ -1,4 +1,5 @@
 import type { SettingOrigin } from '../errors/config-error.js';
+import { REMOTE_ENV } from '../remote/remote-definitions.js';
 import { SETTING_NAMES, SETTINGS, type SettingName } from '../settings/definitions.js';
 import { parseBooleanWord, type Overlay } from './overlay.js';
 
@@ -29,7 +30,9 @@ export function readEnvOverlay(
 ): Overlay {
   const overlay: Overlay = { settings: [], problems: [] };
   const bySuffix = new Map<string, SettingName>(SETTING_NAMES.map((name) => [SETTINGS[name].envSuffix, name]));
-  const allowed = new Set(['CONFIG_FILE', ...(options.allow ?? [])]);
+  // The remote tier's variables (read by RemoteCacheConfig.fromEnv) are not cache settings but are not unknown either.
+  const remote = Object.values(REMOTE_ENV).filter((variable) => variable.startsWith(prefix)).map((variable) => variable.slice(prefix.length));
+  const allowed = new Set(['CONFIG_FILE', ...remote, ...(options.allow ?? [])]);
   const seen = new Map<SettingName, string>();
 
   for (const variable of Object.keys(env).sort()) {
@@ -51,7 +54,8 @@ export function readEnvOverlay(
     if (name === undefined) {
       if (!allowed.has(suffix)) {
         const known = ['ENABLED', 'CAPACITY', ...bySuffix.keys()].map((s) => prefix + s).join(', ');
-        overlay.problems.push({ setting: variable, value, rule: `unknown cache setting variable; known: ${known}`, origin });
+        // An unknown variable may be a misspelt secret: never echo its value.
+        overlay.problems.push({ setting: variable, value: '<redacted>', rule: `unknown cache setting variable; known: ${known}`, origin });
       }
       continue;
     }

@@ -51,8 +51,14 @@ export class Cache {
   readonly #opened = new Set<Store>();
   /** Compiles in flight by module key: concurrent compiles of the same bytes share one. */
   readonly inflight = new Map<string, Promise<WebAssembly.Module>>();
-  /** Background productions by module key. */
+  /** Background productions by module key: when each has finished. */
   readonly producing = new Map<string, Promise<void>>();
+  /**
+   * Productions a detached producer finishes on its own (it writes the store
+   * itself): when each has been handed to its producer. `close()` waits only
+   * for this, so a short-lived process exits without waiting for optimization.
+   */
+  readonly handedOff = new Map<string, Promise<void>>();
   #closed = false;
 
   /**
@@ -140,12 +146,19 @@ export class Cache {
   }
 
   /**
-   * Waits for background work, then closes the stores this cache opened.
-   * Engines using a closed cache compile without it.
+   * Closes the stores this cache opened, after background work that needs
+   * this process: productions whose artifact comes back here are awaited;
+   * detached producers (disk store) are awaited only until they have started,
+   * and finish on their own. Engines using a closed cache compile without it.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.idle();
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    try {
+      await Promise.allSettled([...this.producing].map(([key, finished]) => this.handedOff.get(key) ?? finished));
+    } finally {
+      clearInterval(keepAlive);
+    }
     this.#closed = true;
     await Promise.allSettled([...this.#opened].map((store) => store.close()));
     this.#opened.clear();

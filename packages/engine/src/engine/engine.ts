@@ -285,34 +285,54 @@ export class Engine {
     const timeoutMs = this.cache.config.optimizingCompressionTaskTimeout;
     const lock = lockPath ? tryAcquireProducerLock(lockPath, timeoutMs) : undefined;
     if (lockPath && !lock) return; // another process is producing it (or locks cannot be taken here)
-    const delivery = storage.delivery(key, lock?.path);
-    let handle: ReturnType<typeof startProducer>;
-    try {
-      handle = startProducer(
-        { type: 'job', wireBytes: wire, moduleHash: hash, fingerprintId: fingerprint.id, expectedHeader: fingerprint.header.hex, delivery },
-        timeoutMs,
-      );
-    } catch (error) {
-      lock?.release();
-      this.#producerFailed(error);
-      return;
-    }
-    if (handle.child.pid !== undefined) lock?.handOver(handle.child.pid);
-    const work = handle.result
-      .then(async (reply) => {
+    // Copy now: the caller may reuse its buffer once compile() returns.
+    const wireBytes = new Uint8Array(wire);
+    let handedOff: () => void = () => undefined;
+    const handOff = new Promise<void>((resolve) => {
+      handedOff = resolve;
+    });
+    const work = (async () => {
+      // Another process may have stored the artifact and released its lock between our miss and our lock.
+      if (lock && (await storage.store.has(key))) {
+        lock.release();
+        return;
+      }
+      const delivery = storage.delivery(key, lock?.path);
+      let handle: ReturnType<typeof startProducer>;
+      try {
+        handle = startProducer(
+          { type: 'job', wireBytes, moduleHash: hash, fingerprintId: fingerprint.id, expectedHeader: fingerprint.header.hex, delivery },
+          timeoutMs,
+        );
+      } catch (error) {
+        lock?.release();
+        throw error;
+      }
+      if (handle.child.pid !== undefined) lock?.handOver(handle.child.pid);
+      if (delivery.kind === 'store') {
+        await handle.sent;
+        handedOff();
+      }
+      try {
+        const reply = await handle.result;
         if (reply.type === 'artifact') {
           const result = await storage.store.put(key, reply.artifact);
           if (result.stored) this.#record.add('artifactsProduced');
         } else if (reply.type === 'stored' && reply.stored) {
           this.#record.add('artifactsProduced');
         }
-      })
+      } finally {
+        if (delivery.kind === 'parent') lock?.release();
+      }
+    })()
       .catch((error: unknown) => this.#producerFailed(error))
       .finally(() => {
-        if (delivery.kind === 'parent') lock?.release();
         producing.delete(key);
+        this.cache.handedOff.delete(key);
+        handedOff();
       });
     producing.set(key, work);
+    if (lock) this.cache.handedOff.set(key, handOff);
   }
 
   #producerFailed(error: unknown): void {

@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serialize } from 'node:v8';
 import { ProducerError } from '../errors/engine-errors.js';
 import { PRODUCER_ENV, type ProducerJob, type ProducerReply } from './producer-protocol.js';
 
@@ -34,6 +35,8 @@ function childExecArgv(): string[] {
 /** A running producer and what it will answer. */
 export interface ProducerHandle {
   readonly child: ChildProcess;
+  /** Resolves once the job has been written to the producer: only then may this process exit. */
+  readonly sent: Promise<void>;
   readonly result: Promise<ProducerReply>;
 }
 
@@ -47,11 +50,17 @@ export interface ProducerHandle {
 export function startProducer(job: ProducerJob, timeoutMs: number): ProducerHandle {
   const path = producerPath();
   const detached = job.delivery.kind === 'store';
-  const child = fork(path, [], {
+  // A detached producer gets its job from a file, not over IPC: this process may exit before a
+  // freshly started child has read its channel, and a child whose channel is already closed at
+  // start-up never receives what was sent.
+  const jobFile = detached && job.delivery.kind === 'store' && job.delivery.lockPath ? `${job.delivery.lockPath}.job` : undefined;
+  if (jobFile) writeFileSync(jobFile, serialize(job));
+  const child = fork(path, jobFile ? [jobFile] : [], {
     execArgv: childExecArgv(),
     env: { ...process.env, [PRODUCER_ENV]: '1', NODE_OPTIONS: '' },
     serialization: 'advanced',
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    // A detached producer may outlive this process: its stderr must not be a pipe to us.
+    stdio: ['ignore', 'ignore', detached ? 'ignore' : 'pipe', 'ipc'],
     detached,
   });
   let stderr = '';
@@ -80,9 +89,13 @@ export function startProducer(job: ProducerJob, timeoutMs: number): ProducerHand
       else reject(new ProducerError(`the producer exited (${signal ?? `code ${code}`}) without an answer${stderr ? `: ${stderr.trim()}` : ''}`));
     });
   });
-  child.send(job);
+  const sent = jobFile
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => {
+        child.send(job, undefined, {}, () => resolve());
+      });
   child.unref();
   (child.channel as { unref?: () => void } | undefined)?.unref?.();
   (child.stderr as { unref?: () => void } | null)?.unref?.();
-  return { child, result };
+  return { child, sent, result };
 }

@@ -75,6 +75,7 @@ export function tryAcquireProducerLock(path: string, staleMs: number): ProducerL
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
       if (!isStale(path, staleMs)) return undefined;
       rmSync(path, { force: true });
+      rmSync(`${path}.job`, { force: true }); // the job of a producer that died before reading it
     }
   }
   return undefined;

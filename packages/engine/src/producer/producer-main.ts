@@ -5,7 +5,8 @@ import { createStore } from '@cache/store';
 import { compileOptimized, readSerializedHeader } from '@cache/v8';
 import { encodeArtifact } from '../artifact/artifact-format.js';
 import type { ProducerJob, ProducerReply } from './producer-protocol.js';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { deserialize } from 'node:v8';
 
 function reply(message: ProducerReply): Promise<void> {
   return new Promise((resolve) => {
@@ -43,11 +44,21 @@ async function run(job: ProducerJob): Promise<void> {
   }
 }
 
-process.once('message', (message: ProducerJob) => {
-  run(message)
+function start(job: ProducerJob): void {
+  run(job)
     .then(() => process.exit(0))
     .catch(async (error: unknown) => {
       await reply({ type: 'error', message: error instanceof Error ? error.message : String(error) });
       process.exit(1);
     });
-});
+}
+
+// A detached producer's job comes in a file (see producer-client.ts); an attached one's over IPC.
+const jobFile = process.argv[2];
+if (jobFile) {
+  const job = deserialize(readFileSync(jobFile)) as ProducerJob;
+  rmSync(jobFile, { force: true });
+  start(job);
+} else {
+  process.once('message', start);
+}

@@ -48,7 +48,7 @@ const corrupt = diagnostics.channel(CHANNELS.corrupt);
 const evict = diagnostics.channel(CHANNELS.evict);
 const fault = diagnostics.channel(CHANNELS.fault);
 
-/** @internal Publishers that build the message only when someone listens. */
+/** Publishers that build the message only when someone listens (exported as `publishStoreEvent` for store backends in other packages). */
 export const publish = {
   hit(message: () => HitMessage): void {
     if (hit.hasSubscribers) hit.publish(message());

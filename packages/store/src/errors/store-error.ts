@@ -107,3 +107,21 @@ export class InvalidValueError extends StoreError {
     this.name = 'InvalidValueError';
   }
 }
+
+/**
+ * A store that would share entries with other machines was set up without a
+ * signing key and without an explicit opt-in to unsigned entries. Anyone who
+ * can write to a shared cache could otherwise run native code in every
+ * process that reads it.
+ */
+export class SigningKeyRequiredError extends StoreError {
+  /** Stable code for programmatic handling. */
+  readonly code = 'ERR_CACHE_STORE_SIGNING_KEY_REQUIRED' as const;
+
+  constructor(what: string) {
+    super(
+      `${what}: a signing key is required (set WASM_CACHE_SIGNING_KEY, a signing key file, or the signingKey option), or opt in to an unsigned shared cache explicitly with allowUnsigned: true`,
+    );
+    this.name = 'SigningKeyRequiredError';
+  }
+}

@@ -3,9 +3,13 @@ import type { StatsCounters } from '../stats/stats-counter.js';
 
 /** A fault in plain data: what failed, with which code. */
 export interface FaultRecord {
+  /** What was being done (`'get'`, `'put'`, `'connect'`, …). */
   readonly operation: string;
+  /** The error's code (`ECONNREFUSED`, `ENOSPC`, …). */
   readonly code: string;
+  /** The error's message. */
   readonly message: string;
+  /** The file involved, when there is one. */
   readonly path?: string;
 }
 
@@ -37,6 +41,11 @@ export class FaultReporter {
   readonly #location: string;
   readonly #counters: StatsCounters;
 
+  /**
+   * @param store the store's kind, named in warnings and messages.
+   * @param location where it is (directory, namespace, redacted server address).
+   * @param counters whose `errors` counter each fault increments.
+   */
   constructor(store: string, location: string, counters: StatsCounters) {
     this.#store = store;
     this.#location = location;

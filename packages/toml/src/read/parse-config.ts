@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import {
   CacheConfig,
   CacheConfigError,
+  RemoteCacheConfig,
   cacheFileSchema,
   settingForFileKey,
   type ConfigProblem,
@@ -11,6 +12,7 @@ import {
 import { parse, TomlError } from 'smol-toml';
 import { ConfigFileAccessError, systemCodeOf, TomlSyntaxError } from '../errors/toml-errors.js';
 import { locateKeys } from '../locate/key-locator.js';
+import { OWN_TABLE, readRemoteSection } from '../remote/remote-section.js';
 
 /** A warning the loader raises (only the deprecated `enabled` key, for now). */
 export interface ConfigFileWarning {
@@ -33,6 +35,21 @@ export interface ParseOptions {
    * process with `process.emitWarning` as a DeprecationWarning.
    */
   onWarning?: (warning: ConfigFileWarning) => void;
+  /**
+   * Environment laid over the `[wasm-cache.remote]` table (`WASM_CACHE_REMOTE_URL`,
+   * `WASM_CACHE_SIGNING_KEY`, `WASM_CACHE_SIGNING_KEY_FILE`,
+   * `WASM_CACHE_REMOTE_ALLOW_UNSIGNED`), so the signing key can stay out of the file.
+   * @default process.env
+   */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** What a configuration file describes: Wasmtime's `[cache]` settings and, when present, our `[wasm-cache.remote]` tier. */
+export interface CacheFile {
+  /** The `[cache]` settings. */
+  readonly cache: CacheConfig;
+  /** The shared remote tier of `[wasm-cache.remote]`, validated; undefined when the file has none. */
+  readonly remote: RemoteCacheConfig | undefined;
 }
 
 const emittedWarnings = new Set<string>();
@@ -56,7 +73,9 @@ function byPosition(a: ConfigProblem, b: ConfigProblem): number {
 
 /**
  * Reads the text of Wasmtime's cache configuration file into a validated
- * {@link CacheConfig}: a `[cache]` table with kebab-case keys. Unknown keys,
+ * {@link CacheConfig}: a `[cache]` table with kebab-case keys. A
+ * `[wasm-cache.remote]` table (ours; Wasmtime never reads it) is validated
+ * too: use {@link parseCacheFile} to get it. Unknown keys,
  * values of the wrong TOML type and invalid values are all reported in one
  * {@link CacheConfigError}, each naming the key, the file, the line and the
  * column. The `enabled` key, which Wasmtime 33 removed, is accepted with a
@@ -66,6 +85,21 @@ function byPosition(a: ConfigProblem, b: ConfigProblem): number {
  * @throws CacheConfigError when the settings are wrong.
  */
 export function parseCacheConfig(text: string, options: ParseOptions = {}): CacheConfig {
+  return parseCacheFile(text, options).cache;
+}
+
+/**
+ * Reads a configuration file's `[cache]` table (as {@link parseCacheConfig})
+ * and its optional `[wasm-cache.remote]` table into a validated
+ * {@link RemoteCacheConfig} (environment variables laid over it, see
+ * {@link ParseOptions.env}). Every problem in either table is reported in one
+ * {@link CacheConfigError} with key, line and column; secret values are never
+ * part of it.
+ *
+ * @throws TomlSyntaxError when the text is not TOML.
+ * @throws CacheConfigError when the settings are wrong.
+ */
+export function parseCacheFile(text: string, options: ParseOptions = {}): CacheFile {
   const file = options.file ?? '<string>';
   let document: Record<string, unknown>;
   try {
@@ -86,14 +120,24 @@ export function parseCacheConfig(text: string, options: ParseOptions = {}): Cach
 
   const problems: ConfigProblem[] = [];
   const badPaths = new Set<string>();
-  const shape = cacheFileSchema.safeParse(document);
+  let remote: RemoteCacheConfig | undefined;
+  if (Object.hasOwn(document, OWN_TABLE)) {
+    const section = readRemoteSection(document[OWN_TABLE], originOf);
+    problems.push(...section.problems);
+    if (section.remote) {
+      remote = RemoteCacheConfig.fromEnv(options.env ?? process.env, section.remote);
+      problems.push(...remote.problems());
+    }
+  }
+  const { [OWN_TABLE]: _own, ...wasmtimeDocument } = document;
+  const shape = cacheFileSchema.safeParse(wasmtimeDocument);
   if (!shape.success) {
     for (const issue of shape.error.issues) {
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
           const path = [...issue.path, key];
           badPaths.add(path.map(String).join('.'));
-          const where = issue.path.length === 0 ? 'at the top level (only the [cache] table is allowed)' : `in [${describePath(issue.path)}]`;
+          const where = issue.path.length === 0 ? `at the top level (only the [cache] and [${OWN_TABLE}.remote] tables are allowed)` : `in [${describePath(issue.path)}]`;
           problems.push({ setting: describePath(path), value: readPath(document, path), rule: `unknown key ${where}`, origin: originOf(path) });
         }
       } else if (issue.path.length === 0 || (issue.path.length === 1 && issue.path[0] === 'cache' && issue.code === 'invalid_type' && document['cache'] === undefined)) {
@@ -133,7 +177,7 @@ export function parseCacheConfig(text: string, options: ParseOptions = {}): Cach
 
   problems.push(...config.problems());
   if (problems.length > 0) throw new CacheConfigError(problems.sort(byPosition), `Invalid cache configuration in ${file}`);
-  return config;
+  return { cache: config, remote };
 }
 
 function readPath(document: Record<string, unknown>, path: readonly PropertyKey[]): unknown {
@@ -168,7 +212,27 @@ export async function loadCacheConfig(file: string, options: Omit<ParseOptions, 
   return parseCacheConfig(text, { ...options, file });
 }
 
+/**
+ * Loads and validates a configuration file's `[cache]` and `[wasm-cache.remote]` tables.
+ *
+ * @throws ConfigFileAccessError, TomlSyntaxError or CacheConfigError.
+ */
+export async function loadCacheFile(file: string, options: Omit<ParseOptions, 'file'> = {}): Promise<CacheFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
+  }
+  return parseCacheFile(text, { ...options, file });
+}
+
 /** The synchronous form of {@link loadCacheConfig}, for start-up code such as `--import` hooks. */
 export function loadCacheConfigSync(file: string, options: Omit<ParseOptions, 'file'> = {}): CacheConfig {
   return parseCacheConfig(readText(file, () => readFileSync(file, 'utf8')), { ...options, file });
+}
+
+/** The synchronous form of {@link loadCacheFile}. */
+export function loadCacheFileSync(file: string, options: Omit<ParseOptions, 'file'> = {}): CacheFile {
+  return parseCacheFile(readText(file, () => readFileSync(file, 'utf8')), { ...options, file });
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { formatSettingValue, SETTING_NAMES, SETTINGS } from '@cache/config';
+import { describeOrigin, formatSettingValue, REMOTE_SETTING_NAMES, REMOTE_SETTINGS, type RemoteCacheConfig, SETTING_NAMES, SETTINGS } from '@cache/config';
 import { createDefaultConfigFile, loadCacheConfig, tomlToBuilderCode } from '@cache/toml';
 import { originsOf, resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
 import { out, table } from '../../output/style.js';
@@ -12,12 +12,12 @@ export async function configNew(path: string | undefined): Promise<void> {
 
 /** `config show`: the effective settings and where each came from. */
 export function configShow(options: GlobalOptions & { json?: boolean }): void {
-  const { config, file } = resolveCliConfig(options);
+  const { config, file, remote } = resolveCliConfig(options);
   const origins = originsOf(config);
   const settings = config.settings();
   if (options.json) {
     const entries = SETTING_NAMES.map((name) => [name, { value: settings[name], origin: origins[name] }]);
-    console.log(JSON.stringify({ enabled: config.enabled, file: file ?? null, settings: Object.fromEntries(entries) }, null, 2));
+    console.log(JSON.stringify({ enabled: config.enabled, file: file ?? null, settings: Object.fromEntries(entries), remote: remote ? remoteRows(remote) : null }, null, 2));
     return;
   }
   console.log(`${out.bold('enabled')}: ${config.enabled}    ${out.bold('file')}: ${file ?? out.dim('(none)')}`);
@@ -28,6 +28,24 @@ export function configShow(options: GlobalOptions & { json?: boolean }): void {
     rows.push([SETTINGS[name].fileKey, String(value), from === 'default' ? out.dim(from) : from]);
   }
   console.log(table(rows));
+  if (!remote) return;
+  console.log(`\n${out.bold('[wasm-cache.remote]')} (shared tier; secrets are never shown)`);
+  const remoteTable = [['setting', 'value', 'from'].map((h) => out.bold(h))];
+  for (const [name, row] of Object.entries(remoteRows(remote))) {
+    remoteTable.push([REMOTE_SETTINGS[name as keyof typeof REMOTE_SETTINGS].fileKey, String(row.value), row.origin === 'default' ? out.dim(row.origin) : row.origin]);
+  }
+  console.log(table(remoteTable));
+}
+
+/** The remote tier's effective settings, redacted (`toJSON`), with where each came from. */
+function remoteRows(remote: RemoteCacheConfig): Record<string, { value: unknown; origin: string }> {
+  const shown = remote.toJSON();
+  const rows: Record<string, { value: unknown; origin: string }> = {};
+  for (const name of REMOTE_SETTING_NAMES) {
+    if (shown[name] === undefined) continue;
+    rows[name] = { value: shown[name], origin: describeOrigin(remote.origin(name)) };
+  }
+  return rows;
 }
 
 /** `config validate <file>`: loads and validates a file; errors name key, line and column. */

@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { lastJson, runWorker, scratch, writeModules } from './children.js';
+import { Figures } from './figures.js';
+
+interface FaultReport {
+  outcomes: string[];
+  hostErrors: number;
+  wrong: number;
+  heldFds: number;
+}
+
+function mount(args: string[]): boolean {
+  try {
+    execFileSync('mount', args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Faults: the host keeps compiling and running while the cache cannot work,
+ * and the cache recovers when the fault clears. A disk that is full and a
+ * read-only file system are real (a tmpfs, where this process may mount one);
+ * the directory is removed under a running engine; file descriptors are
+ * exhausted in the process.
+ */
+export async function faults(): Promise<Figures> {
+  const figures = new Figures('faults');
+  const work = scratch('faults');
+  const [small, big] = writeModules(work, [150, 2500]) as [string, string];
+  let hostErrors = 0;
+  let wrong = 0;
+  let crashed = 0;
+  let recovered = 0;
+  let scenarios = 0;
+  const run = async (args: string[], options: { shellPrefix?: string } = {}): Promise<FaultReport | undefined> => {
+    const result = await runWorker('fault-run.mjs', args, { timeoutMs: 120_000, ...options });
+    const report = lastJson<FaultReport>(result.stdout);
+    if (result.signal || result.code !== 0 || !report) crashed += 1;
+    else {
+      hostErrors += report.hostErrors;
+      wrong += report.wrong;
+    }
+    return report;
+  };
+
+  // Disk full and read-only, on a real 1 MiB tmpfs (root only; skipped, and said, where mount is refused).
+  const mnt = join(work, 'tmpfs');
+  mkdirSync(mnt);
+  if (mount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt])) {
+    try {
+      scenarios += 1;
+      await run([join(mnt, 'cache'), big, 'none', '--idle']); // the artifact does not fit: ENOSPC
+      mount(['-o', 'remount,size=64m', mnt]);
+      const after = await run([join(mnt, 'cache'), big, 'none', '--idle']);
+      const again = await run([join(mnt, 'cache'), big, 'none']);
+      if (after && again?.outcomes.includes('hit')) recovered += 1;
+
+      scenarios += 1;
+      mount(['-o', 'remount,ro', mnt]);
+      await run([join(mnt, 'cache-ro'), small, 'none', '--idle']);
+      mount(['-o', 'remount,rw', mnt]);
+      await run([join(mnt, 'cache-ro'), small, 'none', '--idle']);
+      if ((await run([join(mnt, 'cache-ro'), small, 'none']))?.outcomes.includes('hit')) recovered += 1;
+    } finally {
+      mount(['-o', 'remount,rw', mnt]);
+      try {
+        execFileSync('umount', [mnt], { stdio: 'ignore' });
+      } catch {}
+    }
+  } else {
+    figures.count('tmpfs scenarios skipped (mount not permitted here)', 2);
+  }
+
+  // The cache directory removed while the engine runs.
+  scenarios += 1;
+  const removed = join(work, 'removed');
+  await run([removed, small, 'remove-dir', '--idle']);
+  await run([removed, small, 'none', '--idle']);
+  if ((await run([removed, small, 'none']))?.outcomes.includes('hit')) recovered += 1;
+
+  // File descriptors exhausted inside the process (a low limit, then every descriptor taken).
+  scenarios += 1;
+  const fds = join(work, 'fds');
+  const exhausted = await run([fds, small, 'exhaust-fds', '--idle'], { shellPrefix: 'ulimit -n 256;' });
+  figures.count('descriptors held to exhaust the limit', exhausted?.heldFds ?? -1);
+  await run([fds, small, 'none', '--idle']);
+  if ((await run([fds, small, 'none']))?.outcomes.includes('hit')) recovered += 1;
+
+  figures.count('fault scenarios', scenarios);
+  figures.require('errors thrown to the host', hostErrors, 0);
+  figures.require('wrong results', wrong, 0);
+  figures.require('processes crashed', crashed, 0);
+  figures.require('scenarios where the cache did not recover', scenarios - recovered, 0);
+  return figures;
+}

@@ -1,0 +1,76 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { RemoteCacheConfig } from '../src/index.js';
+
+const KEY = '0123456789abcdef0123456789abcdef-signing';
+
+describe('RemoteCacheConfig', () => {
+  it('resolves defaults and units', () => {
+    const settings = RemoteCacheConfig.create('redis://127.0.0.1:6379').withSigningKey(KEY).withTtl('3d').withChunkSize('1Mi').settings();
+    expect(settings).toMatchObject({ url: 'redis://127.0.0.1:6379', keyPrefix: 'wasm-cache:', ttl: 3 * 86_400_000, chunkSize: 1024 * 1024, commandTimeout: 5000, allowUnsigned: false });
+  });
+
+  it('refuses a shared tier without a signing key unless unsigned use is opted into', () => {
+    const problems = RemoteCacheConfig.create('redis://h:1').problems();
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.setting).toBe('allowUnsigned');
+    expect(problems[0]?.rule).toMatch(/signing key/);
+    expect(RemoteCacheConfig.create('redis://h:1').withAllowUnsigned(true).problems()).toEqual([]);
+  });
+
+  it('reports every bad value at once: scheme, size, duration, short key, TLS without rediss', () => {
+    const config = RemoteCacheConfig.create('http://h:1').withChunkSize('1Gi').withTtl('10 min').withSigningKey('short').withTls({ caFile: '/ca.pem' });
+    const settings = config.problems().map((problem) => problem.setting).sort();
+    expect(settings).toEqual(['chunkSize', 'signingKey', 'ttl', 'url']);
+    expect(() => config.validate()).toThrow(expect.objectContaining({ code: 'ERR_CACHE_CONFIG_INVALID' }));
+    expect(RemoteCacheConfig.create('redis://h:1').withAllowUnsigned(true).withTls({ caFile: '/ca.pem' }).problems()[0]?.rule).toMatch(/rediss/);
+  });
+
+  it('never shows a password or signing key: not in errors, toJSON, toString or inspect', () => {
+    const bad = RemoteCacheConfig.create('redis://user:hunter2-password@h:1').withCredentials('u', 'explicit-password').withSigningKey('short-secret-key').withChunkSize('1Gi');
+    let message = '';
+    try {
+      bad.validate();
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toContain('signingKey');
+    for (const text of [message, bad.toString(), inspect(bad)]) {
+      for (const secret of ['hunter2-password', 'explicit-password', 'short-secret-key']) expect(text).not.toContain(secret);
+    }
+    const good = RemoteCacheConfig.create('redis://user:hunter2-password@h:1').withCredentials(undefined, 'explicit-password').withSigningKey(KEY);
+    const json = JSON.stringify(good);
+    expect(json).not.toContain('hunter2-password');
+    expect(json).not.toContain('explicit-password');
+    expect(json).not.toContain(KEY);
+    expect(good.toJSON()).toMatchObject({ url: 'redis://user:***@h:1', password: '<redacted>', signingKey: '<redacted>' });
+    expect(good.settings().signingKey).toBe(KEY);
+  });
+
+  it('reads the URL and signing key from the environment, naming the variable in errors', () => {
+    const config = RemoteCacheConfig.fromEnv({ WASM_CACHE_REMOTE_URL: 'redis://h:2', WASM_CACHE_SIGNING_KEY: 'too-short' });
+    expect(config.problems().map((problem) => [problem.setting, problem.value])).toEqual([['WASM_CACHE_SIGNING_KEY', '<redacted>']]);
+    expect(RemoteCacheConfig.fromEnv({ WASM_CACHE_REMOTE_URL: 'redis://h:2', WASM_CACHE_SIGNING_KEY: KEY }).settings().url).toBe('redis://h:2');
+    expect(RemoteCacheConfig.fromEnv({ WASM_CACHE_REMOTE_URL: 'redis://h:2', WASM_CACHE_REMOTE_ALLOW_UNSIGNED: 'true' }).settings().allowUnsigned).toBe(true);
+  });
+
+  it('refuses both a signing key and a key file', () => {
+    const problems = RemoteCacheConfig.create('redis://h:1').withSigningKey(KEY).withSigningKeyFile('/etc/key').problems();
+    expect(problems.map((problem) => problem.setting)).toEqual(['signingKeyFile']);
+  });
+});
+
+describe('CacheConfig.fromEnv beside the remote tier', () => {
+  it('accepts the remote tier variables and never echoes an unknown variable\'s value', async () => {
+    const { CacheConfig } = await import('../src/index.js');
+    expect(() => CacheConfig.fromEnv({ WASM_CACHE_SIGNING_KEY: KEY, WASM_CACHE_REMOTE_URL: 'redis://h:1' })).not.toThrow();
+    let message = '';
+    try {
+      CacheConfig.fromEnv({ WASM_CACHE_SIGNING_KY: 'misspelt-secret-value' });
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toContain('WASM_CACHE_SIGNING_KY');
+    expect(message).not.toContain('misspelt-secret-value');
+  });
+});

@@ -1,0 +1,108 @@
+import { InvalidRedisOptionError } from '../errors/redis-store-error.js';
+
+/** TLS settings for a `rediss://` connection. */
+export interface RedisTlsOptions {
+  /** Certificate authorities to trust (PEM), instead of Node's defaults. */
+  ca?: string | Buffer;
+  /** Refuse a server whose certificate does not verify. Turn off only for tests. @default true */
+  rejectUnauthorized?: boolean;
+  /** The name to check the certificate against (SNI). @default the URL's host */
+  servername?: string;
+}
+
+/** Options of a {@link RedisStore}. Every duration is in milliseconds, every size in bytes. */
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host[:port][/db]` or `rediss://…` for TLS. */
+  url: string;
+  /** ACL user name; overrides one in the URL. */
+  username?: string;
+  /** Password; overrides one in the URL. Never printed: errors and `location` show the URL redacted. */
+  password?: string;
+  /** Prefix of every Redis key the store uses; give each application or environment its own. @default 'wasm-cache:' */
+  keyPrefix?: string;
+  /**
+   * Time to live of an entry; refreshed on every hit (unless `refreshTtlOnHit` is false), so entries in use stay.
+   * `0` keeps entries until Redis evicts them (`maxmemory-policy allkeys-lru`).
+   * @default 7 days
+   */
+  ttlMs?: number;
+  /** Whether a hit extends the entry's time to live. @default true */
+  refreshTtlOnHit?: boolean;
+  /** Largest value stored; a larger `put` reports `{ stored: false }`. @default 320 MiB */
+  maxEntryBytes?: number;
+  /** Bytes per Redis value (Redis allows 512 MB; small chunks keep each command short). From 64 KiB to 256 MiB. @default 4 MiB */
+  chunkBytes?: number;
+  /** How long connecting may take. @default 2000 */
+  connectTimeoutMs?: number;
+  /** How long one command may take before it counts as a fault (a slow or paused server). @default 5000 */
+  commandTimeoutMs?: number;
+  /** Longest wait between reconnection attempts while Redis is down. @default 2000 */
+  reconnectMaxDelayMs?: number;
+  /** TLS settings (a `rediss://` URL turns TLS on with Node's defaults). */
+  tls?: RedisTlsOptions;
+}
+
+/** {@link RedisStoreOptions} with every default applied and checked. */
+export interface ResolvedRedisStoreOptions {
+  readonly url: URL;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly keyPrefix: string;
+  readonly ttlMs: number;
+  readonly refreshTtlOnHit: boolean;
+  readonly maxEntryBytes: number;
+  readonly chunkBytes: number;
+  readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+  readonly reconnectMaxDelayMs: number;
+  readonly tls: RedisTlsOptions | undefined;
+}
+
+const MiB = 1024 * 1024;
+
+/** The URL with any password replaced by `***`, for messages. */
+export function redactUrl(url: string | URL): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    return '<invalid URL>';
+  }
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+function integer(name: string, value: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new InvalidRedisOptionError(name, `expected a whole number from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+/**
+ * Checks options and applies defaults.
+ *
+ * @throws InvalidRedisOptionError naming the option (the URL redacted).
+ */
+export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw new InvalidRedisOptionError('url', `expected redis://host:port or rediss://host:port, got ${redactUrl(options.url)}`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new InvalidRedisOptionError('url', `expected the redis: or rediss: scheme, got ${redactUrl(url)}`);
+  const chunkBytes = integer('chunkBytes', options.chunkBytes ?? 4 * MiB, 64 * 1024, 256 * MiB);
+  return {
+    url,
+    username: options.username ?? (url.username ? decodeURIComponent(url.username) : undefined),
+    password: options.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
+    keyPrefix: options.keyPrefix ?? 'wasm-cache:',
+    ttlMs: integer('ttlMs', options.ttlMs ?? 7 * 24 * 3600 * 1000, 0, Number.MAX_SAFE_INTEGER),
+    refreshTtlOnHit: options.refreshTtlOnHit ?? true,
+    maxEntryBytes: integer('maxEntryBytes', options.maxEntryBytes ?? 320 * MiB, 0, Number.MAX_SAFE_INTEGER),
+    chunkBytes,
+    connectTimeoutMs: integer('connectTimeoutMs', options.connectTimeoutMs ?? 2000, 1, 3_600_000),
+    commandTimeoutMs: integer('commandTimeoutMs', options.commandTimeoutMs ?? 5000, 1, 3_600_000),
+    reconnectMaxDelayMs: integer('reconnectMaxDelayMs', options.reconnectMaxDelayMs ?? 2000, 1, 3_600_000),
+    tls: url.protocol === 'rediss:' ? (options.tls ?? {}) : options.tls,
+  };
+}

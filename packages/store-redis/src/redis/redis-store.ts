@@ -1,0 +1,418 @@
+import { randomBytes } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import {
+  checksum,
+  DEFAULT_CHECKSUM,
+  FaultReporter,
+  InvalidValueError,
+  publishStoreEvent as publish,
+  snapshot,
+  StoreClosedError,
+  validateKey,
+  zeroCounters,
+  type PutResult,
+  type StatsCounters,
+  type Store,
+  type StoreCapabilities,
+  type StoreStats,
+} from '@cache/store';
+import { chunkCount, decodeManifest, encodeManifest, MANIFEST_FORMAT, type Manifest } from '../layout/manifest.js';
+import { RedisLayout } from '../layout/redis-keys.js';
+import { classifyFault } from './classify-fault.js';
+import { redactUrl, resolveRedisOptions, type RedisStoreOptions, type ResolvedRedisStoreOptions } from './redis-options.js';
+
+/** Bytes fetched or written per pipeline round trip. */
+const BATCH_BYTES = 16 * 1024 * 1024;
+
+type PipelineResult = [Error | null, unknown][] | null;
+
+function firstError(results: PipelineResult): unknown {
+  if (!results) return new Error('Connection is closed');
+  return results.find(([error]) => error)?.[0] ?? undefined;
+}
+
+function checksumHex(data: Uint8Array, kind: number): string | undefined {
+  return checksum(data, kind)?.toString('hex');
+}
+
+/**
+ * A shared, persistent store on Redis (or anything speaking its protocol:
+ * Valkey, KeyDB, DragonflyDB), through ioredis.
+ *
+ * Values are split into chunks (4 MiB by default) so a 300 MB artifact stays
+ * far from Redis's 512 MB value limit and no single command holds the server
+ * for long. A `put` writes the chunks under a fresh version id, then the
+ * manifest (cache key, size, per-chunk checksums) last, all with the same
+ * time to live; a `get` reads the manifest, then the chunks of exactly that
+ * version, and checks every length and checksum before returning anything.
+ * An evicted chunk (Redis's `maxmemory` policy) or a half-written entry is a
+ * miss, never a mix of versions or wrong bytes.
+ *
+ * Faults (Redis down at start or later, a reset connection, a command
+ * timeout, `OOM` replies) never throw: `get` misses, `put` reports
+ * `{ stored: false }`, each fault is counted, published on
+ * `cache:store:fault` and warned about once per code. While Redis is down
+ * calls fail at once (no offline queue) and the client reconnects in the
+ * background with backoff, so the store recovers when Redis returns. After a
+ * command timeout (a slow or frozen server) calls fail at once too, until a
+ * background PING is answered, so a hung Redis costs one timeout, not one
+ * per call.
+ *
+ * Put it behind a `SignedStore` when other machines can write to the same
+ * Redis (see `createTieredCacheStore`).
+ *
+ * @example
+ * const store = RedisStore.connect({ url: 'redis://127.0.0.1:6379', keyPrefix: 'myapp:' });
+ */
+export class RedisStore implements Store {
+  /** Always `'redis'`. */
+  readonly kind = 'redis';
+  /** Persistent, shared across processes and machines, verified by per-chunk checksums. */
+  readonly capabilities: StoreCapabilities = Object.freeze({ persistent: true, sharedAcrossProcesses: true, verifiesContent: true });
+  /** The server's URL with any password redacted. */
+  readonly location: string;
+  /** The options in effect. The password is kept in a private field, not here. */
+  readonly options: Omit<ResolvedRedisStoreOptions, 'password' | 'url'>;
+  /** The ioredis client (for health checks and tests; do not use its commands on the store's keys). */
+  readonly client: Redis;
+  readonly #layout: RedisLayout;
+  readonly #counters: StatsCounters = zeroCounters();
+  readonly #faults: FaultReporter;
+  readonly #background = new Set<Promise<unknown>>();
+  /** Set after a command timed out: calls fail at once until a background PING answers again. */
+  #unresponsive = false;
+  #probe: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  /** @throws InvalidRedisOptionError for bad options. Connecting happens in the background; use {@link RedisStore.connect}. */
+  constructor(options: RedisStoreOptions) {
+    const resolved = resolveRedisOptions(options);
+    const { url, password, ...rest } = resolved;
+    this.options = Object.freeze(rest);
+    this.location = redactUrl(url);
+    this.#layout = new RedisLayout(resolved.keyPrefix);
+    this.#faults = new FaultReporter(this.kind, this.location, this.#counters);
+    const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
+    const clientOptions: RedisOptions = {
+      host: url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+      port: url.port ? Number(url.port) : 6379,
+      db: Number.isSafeInteger(db) ? db : 0,
+      ...(resolved.username === undefined ? {} : { username: resolved.username }),
+      ...(password === undefined ? {} : { password }),
+      ...(resolved.tls === undefined ? {} : { tls: { ...resolved.tls, ...(resolved.tls.servername ? {} : { servername: url.hostname }) } }),
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      enableReadyCheck: true,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      connectTimeout: resolved.connectTimeoutMs,
+      commandTimeout: resolved.commandTimeoutMs,
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), resolved.reconnectMaxDelayMs),
+      connectionName: 'wasm-cache',
+    };
+    this.client = new Redis(clientOptions);
+    // ioredis emits connection errors as events; without a listener Node would crash on them.
+    this.client.on('error', (error: unknown) => this.#faults.report(classifyFault('connection', error)));
+    this.client.connect().catch(() => undefined); // the 'error' event reported it; the retry strategy reconnects
+  }
+
+  /**
+   * A store for `options`, connecting in the background. It resolves once
+   * connected, or after `connectTimeoutMs` with a store that misses until
+   * Redis is reachable (so an application starts when Redis is down).
+   *
+   * @throws InvalidRedisOptionError for bad options.
+   */
+  static async connect(options: RedisStoreOptions): Promise<RedisStore> {
+    const store = new RedisStore(options);
+    await store.ready(store.options.connectTimeoutMs);
+    return store;
+  }
+
+  /** Whether the client is connected and ready now. */
+  get connected(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  /**
+   * Resolves true once connected; false after `timeoutMs`, or as soon as a
+   * connection attempt fails (the client keeps reconnecting in the background).
+   */
+  async ready(timeoutMs: number): Promise<boolean> {
+    if (this.connected) return true;
+    return new Promise((resolve) => {
+      const done = (value: boolean): void => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        this.client.off('reconnecting', onFailed);
+        resolve(value);
+      };
+      const onReady = (): void => done(true);
+      const onFailed = (): void => done(false);
+      const timer = setTimeout(() => done(this.connected), timeoutMs);
+      this.client.on('ready', onReady);
+      this.client.on('reconnecting', onFailed);
+    });
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    this.#check(key);
+    const started = performance.now();
+    try {
+      const value = await this.#read(key);
+      if (value === undefined) {
+        this.#counters.misses++;
+        return undefined;
+      }
+      this.#counters.hits++;
+      this.#counters.bytesRead += value.byteLength;
+      publish.hit(() => ({ store: this.kind, location: this.location, key, bytes: value.byteLength }));
+      return value;
+    } catch (error) {
+      this.#fault('get', error);
+      this.#counters.misses++;
+      publish.miss(() => ({ store: this.kind, location: this.location, key, reason: 'fault' }));
+      return undefined;
+    } finally {
+      this.#counters.timeSpentMs += performance.now() - started;
+    }
+  }
+
+  async put(key: string, value: Uint8Array): Promise<PutResult> {
+    this.#check(key);
+    if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
+    const started = performance.now();
+    const { maxEntryBytes } = this.options;
+    if (value.byteLength > maxEntryBytes) return { stored: false, reason: `value of ${value.byteLength} bytes exceeds maxEntryBytes (${maxEntryBytes})` };
+    try {
+      await this.#write(key, value);
+      this.#counters.writes++;
+      this.#counters.bytesWritten += value.byteLength;
+      publish.write(() => ({ store: this.kind, location: this.location, key, bytes: value.byteLength, storedBytes: value.byteLength }));
+      return { stored: true };
+    } catch (error) {
+      const fault = this.#fault('put', error);
+      return { stored: false, reason: `Redis ${fault.code}: ${fault.message}` };
+    } finally {
+      this.#counters.timeSpentMs += performance.now() - started;
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    this.#check(key);
+    try {
+      this.#requireConnection();
+      const manifest = await this.#manifest(key);
+      const removed = await this.client.unlink(this.#layout.manifestKey(key));
+      if (manifest) await this.#unlinkChunks(key, manifest);
+      return removed > 0;
+    } catch (error) {
+      this.#fault('delete', error);
+      return false;
+    }
+  }
+
+  async has(key: string): Promise<boolean> {
+    this.#check(key);
+    try {
+      this.#requireConnection();
+      return (await this.client.exists(this.#layout.manifestKey(key))) > 0;
+    } catch (error) {
+      this.#fault('has', error);
+      return false;
+    }
+  }
+
+  async *keys(): AsyncIterable<string> {
+    if (this.#closed) throw new StoreClosedError(this.kind);
+    let cursor = '0';
+    try {
+      this.#requireConnection();
+      do {
+        const [next, names] = await this.client.scan(cursor, 'MATCH', this.#layout.manifestPattern(), 'COUNT', 500);
+        cursor = next;
+        if (names.length === 0) continue;
+        const texts = await this.client.mget(names);
+        for (const text of texts) {
+          const manifest = text === null ? undefined : decodeManifest(text);
+          if (manifest) yield manifest.key;
+        }
+      } while (cursor !== '0');
+    } catch (error) {
+      this.#fault('keys', error);
+    }
+  }
+
+  stats(): StoreStats {
+    return snapshot(this.#counters);
+  }
+
+  /** Waits for background TTL refreshes, then disconnects. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#probe);
+    await Promise.allSettled([...this.#background]);
+    if (this.client.status === 'ready') {
+      await Promise.race([this.client.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, this.options.commandTimeoutMs).unref())]);
+    }
+    this.client.disconnect(false);
+  }
+
+  async #read(key: string): Promise<Uint8Array | undefined> {
+    this.#requireConnection();
+    const manifest = await this.#manifest(key);
+    if (!manifest) {
+      publish.miss(() => ({ store: this.kind, location: this.location, key, reason: 'absent' }));
+      return undefined;
+    }
+    const value = Buffer.allocUnsafe(manifest.size);
+    const count = manifest.checksums.length;
+    const perBatch = Math.max(1, Math.floor(BATCH_BYTES / manifest.chunkSize));
+    for (let first = 0; first < count; first += perBatch) {
+      const pipeline = this.client.pipeline();
+      const last = Math.min(count, first + perBatch);
+      for (let index = first; index < last; index++) pipeline.getBuffer(this.#layout.chunkKey(key, manifest.version, index));
+      const results = await pipeline.exec();
+      const error = firstError(results);
+      if (error) throw error;
+      for (let index = first; index < last; index++) {
+        const chunk = results?.[index - first]?.[1];
+        const offset = index * manifest.chunkSize;
+        const expected = Math.min(manifest.chunkSize, manifest.size - offset);
+        if (!Buffer.isBuffer(chunk)) {
+          // Evicted by Redis (maxmemory), expired, or replaced meanwhile: a miss, and the rest of the entry goes.
+          this.#counters.evictions++;
+          this.#dropEntry(key, manifest, 'a chunk is missing (evicted or replaced)', false);
+          return undefined;
+        }
+        if (chunk.byteLength !== expected || checksumHex(chunk, manifest.checksumKind) !== manifest.checksums[index]) {
+          this.#dropEntry(key, manifest, `chunk ${index} has the wrong ${chunk.byteLength !== expected ? 'length' : 'checksum'}`, true);
+          return undefined;
+        }
+        chunk.copy(value, offset);
+      }
+    }
+    if (this.options.refreshTtlOnHit && this.options.ttlMs > 0) this.#refreshTtl(key, manifest);
+    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
+
+  async #write(key: string, value: Uint8Array): Promise<void> {
+    this.#requireConnection();
+    const { chunkBytes, ttlMs } = this.options;
+    const version = randomBytes(8).toString('hex');
+    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const count = chunkCount(bytes.byteLength, chunkBytes);
+    const checksums: string[] = [];
+    const perBatch = Math.max(1, Math.floor(BATCH_BYTES / chunkBytes));
+    const expiry = (): ['PX', number] | [] => (ttlMs > 0 ? ['PX', ttlMs] : []);
+    try {
+      for (let first = 0; first < count; first += perBatch) {
+        const pipeline = this.client.pipeline();
+        for (let index = first; index < Math.min(count, first + perBatch); index++) {
+          const chunk = bytes.subarray(index * chunkBytes, Math.min(bytes.byteLength, (index + 1) * chunkBytes));
+          const sum = checksumHex(chunk, DEFAULT_CHECKSUM);
+          if (sum === undefined) throw new Error('no checksum available in this runtime');
+          checksums.push(sum);
+          const name = this.#layout.chunkKey(key, version, index);
+          if (ttlMs > 0) pipeline.set(name, chunk, 'PX', ttlMs);
+          else pipeline.set(name, chunk);
+        }
+        const error = firstError(await pipeline.exec());
+        if (error) throw error;
+      }
+      const manifest: Manifest = { format: MANIFEST_FORMAT, key, version, size: bytes.byteLength, chunkSize: chunkBytes, checksumKind: DEFAULT_CHECKSUM, checksums };
+      // SET … GET swaps the manifest atomically and returns the previous one, whose chunks can then go.
+      const previous = (await this.client.call('SET', this.#layout.manifestKey(key), encodeManifest(manifest), ...expiry(), 'GET')) as string | null;
+      const old = previous === null ? undefined : decodeManifest(previous);
+      if (old && old.version !== version) this.#track(this.#unlinkChunks(key, old));
+    } catch (error) {
+      // Chunks written before the fault are unreachable without a manifest; remove them now (the TTL would, later).
+      this.#track(this.#unlinkChunks(key, { version, size: count * chunkBytes, chunkSize: chunkBytes }));
+      throw error;
+    }
+  }
+
+  async #manifest(key: string): Promise<Manifest | undefined> {
+    const text = await this.client.get(this.#layout.manifestKey(key));
+    if (text === null) return undefined;
+    const manifest = decodeManifest(text);
+    if (manifest && manifest.key === key) return manifest;
+    // Not ours, damaged, or a manifest moved from another key.
+    this.#counters.corruptEntries++;
+    publish.corrupt(() => ({ store: this.kind, location: this.location, key, reason: 'invalid manifest' }));
+    this.#track(this.client.unlink(this.#layout.manifestKey(key)));
+    return undefined;
+  }
+
+  #dropEntry(key: string, manifest: Manifest, reason: string, corrupt: boolean): void {
+    if (corrupt) {
+      this.#counters.corruptEntries++;
+      publish.corrupt(() => ({ store: this.kind, location: this.location, key, reason }));
+    }
+    publish.miss(() => ({ store: this.kind, location: this.location, key, reason: corrupt ? 'corrupt' : 'absent' }));
+    // Remove the manifest only if it is still this version (a newer put may have replaced it).
+    const script = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('UNLINK', KEYS[1]) end return 0";
+    this.#track(
+      (this.client.eval(script, 1, this.#layout.manifestKey(key), encodeManifest(manifest)) as Promise<unknown>).then(() => this.#unlinkChunks(key, manifest)),
+    );
+  }
+
+  async #unlinkChunks(key: string, manifest: Pick<Manifest, 'version' | 'size' | 'chunkSize'>): Promise<void> {
+    const names = Array.from({ length: chunkCount(manifest.size, manifest.chunkSize) }, (_, index) => this.#layout.chunkKey(key, manifest.version, index));
+    for (let first = 0; first < names.length; first += 512) await this.client.unlink(...names.slice(first, first + 512));
+  }
+
+  #refreshTtl(key: string, manifest: Manifest): void {
+    const pipeline = this.client.pipeline();
+    pipeline.pexpire(this.#layout.manifestKey(key), this.options.ttlMs);
+    for (let index = 0; index < manifest.checksums.length; index++) pipeline.pexpire(this.#layout.chunkKey(key, manifest.version, index), this.options.ttlMs);
+    this.#track(pipeline.exec());
+  }
+
+  /** Runs background Redis work; its faults are counted and warned like any other. */
+  #track(work: Promise<unknown>): void {
+    const task = work.catch((error: unknown) => this.#fault('cleanup', error)).finally(() => this.#background.delete(task));
+    this.#background.add(task);
+  }
+
+  #requireConnection(): void {
+    if (this.#unresponsive && this.client.status === 'ready') {
+      throw Object.assign(new Error(`Redis at ${this.location} did not answer within ${this.options.commandTimeoutMs} ms; waiting for it to answer a PING`), { code: 'ETIMEDOUT' });
+    }
+    if (this.client.status !== 'ready') {
+      const error = new Error(`Redis at ${this.location} is not connected (status ${this.client.status}); reconnecting in the background`);
+      throw Object.assign(error, { code: 'ENOTCONNECTED' });
+    }
+  }
+
+  #fault(operation: string, error: unknown): ReturnType<typeof classifyFault> {
+    const fault = classifyFault(operation, error);
+    this.#faults.report(fault);
+    if (fault.code === 'ETIMEDOUT' && !this.#unresponsive && !this.#closed) {
+      // A slow or paused server: one timeout is paid, later calls fail at once until it answers again.
+      this.#unresponsive = true;
+      this.#scheduleProbe();
+    }
+    return fault;
+  }
+
+  #scheduleProbe(): void {
+    this.#probe = setTimeout(() => {
+      this.client.ping().then(
+        () => {
+          this.#unresponsive = false;
+        },
+        () => {
+          if (!this.#closed) this.#scheduleProbe();
+        },
+      );
+    }, Math.min(250, this.options.commandTimeoutMs));
+    this.#probe.unref();
+  }
+
+  #check(key: string): void {
+    if (this.#closed) throw new StoreClosedError(this.kind);
+    validateKey(key);
+  }
+}

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import type { CacheConfig, RemoteCacheConfig, ResolvedRemoteSettings } from '@cache/config';
+import { DiskStore, MemoryStore, SignedStore, TieredStore, type DiskStoreOptions } from '@cache/store';
+import { RedisStore } from '../redis/redis-store.js';
+import type { RedisStoreOptions } from '../redis/redis-options.js';
+import { resolveSigningKey } from './signing-key.js';
+
+/** Options of {@link createTieredCacheStore}. */
+export interface TieredCacheStoreOptions {
+  /** Disk tier options (namespace, compression). @default { namespace: 'tiered', compression: false } */
+  disk?: Pick<DiskStoreOptions, 'namespace' | 'compression' | 'background'>;
+  /** Leave out the in-process tier (the engine keeps loaded modules itself). @default false */
+  withoutMemoryTier?: boolean;
+}
+
+/** The Redis store options a validated remote configuration describes (includes the password: do not log). */
+export function redisOptionsFrom(settings: Readonly<ResolvedRemoteSettings>): RedisStoreOptions {
+  const tls =
+    settings.tlsCaFile !== undefined || !settings.tlsRejectUnauthorized
+      ? { ...(settings.tlsCaFile === undefined ? {} : { ca: readFileSync(settings.tlsCaFile) }), rejectUnauthorized: settings.tlsRejectUnauthorized }
+      : undefined;
+  return {
+    url: settings.url,
+    ...(settings.username === undefined ? {} : { username: settings.username }),
+    ...(settings.password === undefined ? {} : { password: settings.password }),
+    keyPrefix: settings.keyPrefix,
+    ttlMs: settings.ttl,
+    maxEntryBytes: settings.maxEntrySize,
+    chunkBytes: settings.chunkSize,
+    connectTimeoutMs: settings.connectTimeout,
+    commandTimeoutMs: settings.commandTimeout,
+    ...(tls ? { tls } : {}),
+  };
+}
+
+/**
+ * The store a fleet shares compiled artifacts through: memory, then the local
+ * disk (`config.directory`), then Redis behind an HMAC signature check
+ * (`SignedStore`). A remote hit is written back to memory and disk; writes
+ * reach Redis in the background, so a slow or absent Redis never delays a
+ * compile. Pass it to the engine's cache:
+ *
+ * @example
+ * const store = await createTieredCacheStore(cacheConfig, RemoteCacheConfig.fromEnv().withUrl('redis://cache:6379'));
+ * const engine = new Engine(Config.default(), { cache: new Cache(cacheConfig, { store }) });
+ * // … at exit: await engine.close(); await store.close();
+ *
+ * Connecting waits at most the connect timeout; when Redis is down the store
+ * works from memory and disk and joins Redis when it returns.
+ *
+ * @throws CacheConfigError when either configuration is invalid (including a remote tier without a signing key and without `allowUnsigned`).
+ * @throws SigningKeyFileError when the signing key file cannot be read.
+ * @throws StoreDisabledError when the cache configuration is disabled.
+ */
+export async function createTieredCacheStore(config: CacheConfig, remote: RemoteCacheConfig, options: TieredCacheStoreOptions = {}): Promise<TieredStore> {
+  config.validate();
+  const settings = remote.settings();
+  const signingKey = resolveSigningKey(settings);
+  const redis = await RedisStore.connect(redisOptionsFrom(settings));
+  const signed = new SignedStore(redis, signingKey === undefined ? { allowUnsigned: settings.allowUnsigned, label: redis.location } : { signingKey, label: redis.location });
+  try {
+    const disk = await DiskStore.open(config, { namespace: 'tiered', compression: false, ...options.disk });
+    const memory = options.withoutMemoryTier ? [] : [new MemoryStore({ maxBytes: settings.memoryTierSize, label: 'tiered memory' })];
+    return new TieredStore({ tiers: [...memory, disk, signed], label: `memory → ${config.directory} → ${redis.location}` });
+  } catch (error) {
+    await signed.close();
+    throw error;
+  }
+}

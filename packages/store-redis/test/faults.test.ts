@@ -1,0 +1,234 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisLayout, RedisStore, type RedisStoreOptions } from '../src/index.js';
+import { pseudoRandom, until, warningsDuring } from './helpers.js';
+import { freePort, RedisServer } from './redis-server.js';
+
+const open: RedisStore[] = [];
+function store(options: RedisStoreOptions): RedisStore {
+  const made = new RedisStore({ reconnectMaxDelayMs: 50, connectTimeoutMs: 500, ...options });
+  open.push(made);
+  return made;
+}
+afterEach(async () => {
+  for (const made of open.splice(0)) await made.close();
+});
+
+/** Puts until one is stored (the client reconnects in the background). */
+async function putEventually(target: RedisStore, key: string, value: Uint8Array): Promise<void> {
+  await until(async () => (await target.put(key, value)).stored);
+}
+
+describe('RedisStore faults against a real redis-server', () => {
+  it('starts while Redis is down, misses and refuses writes quietly, warns once, and recovers when Redis starts', async () => {
+    const server = await RedisServer.start();
+    await server.stop();
+    try {
+      const redis = store({ url: server.url, keyPrefix: 'down:' });
+      const warnings = await warningsDuring(async () => {
+        expect(await redis.ready(100)).toBe(false);
+        for (let i = 0; i < 5; i++) {
+          expect(await redis.get('k')).toBeUndefined();
+          expect((await redis.put('k', Buffer.from('v'))).stored).toBe(false);
+          expect(await redis.has('k')).toBe(false);
+        }
+      });
+      const notConnected = warnings.filter((w) => w.code === 'WASM_CACHE_STORE_ENOTCONNECTED');
+      expect(notConnected).toHaveLength(1);
+      expect(redis.stats().errors).toBeGreaterThanOrEqual(15);
+      expect(redis.stats().misses).toBe(5);
+
+      await server.start();
+      await putEventually(redis, 'k', Buffer.from('after start'));
+      expect(Buffer.from((await redis.get('k')) ?? []).toString()).toBe('after start');
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('survives the server being killed mid-run (SIGKILL) and reconnects when it is restarted on the same port', async () => {
+    const server = await RedisServer.start();
+    try {
+      const redis = store({ url: server.url, keyPrefix: 'kill:' });
+      await redis.ready(5000);
+      const value = pseudoRandom(3 * 1024 * 1024, 'kill');
+      expect((await redis.put('a', value)).stored).toBe(true);
+
+      // Kill while a multi-chunk put and get are in flight.
+      const inFlight = Promise.all([redis.put('b', value), redis.get('a')]);
+      await server.stop('SIGKILL');
+      const [put, read] = await inFlight;
+      expect(put.stored === true || put.stored === false).toBe(true);
+      expect(read === undefined || Buffer.from(read).equals(value)).toBe(true);
+
+      expect(await redis.get('a')).toBeUndefined();
+      expect((await redis.put('c', value)).stored).toBe(false);
+
+      await server.start();
+      await putEventually(redis, 'c', value);
+      expect(Buffer.from((await redis.get('c')) ?? []).equals(value)).toBe(true);
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('times out against a paused server (SIGSTOP), never hangs, and recovers after SIGCONT', async () => {
+    const server = await RedisServer.start();
+    try {
+      const redis = store({ url: server.url, keyPrefix: 'pause:', commandTimeoutMs: 200 });
+      await redis.ready(5000);
+      expect((await redis.put('k', Buffer.from('before'))).stored).toBe(true);
+      server.pause();
+      const warnings = await warningsDuring(async () => {
+        expect(await redis.get('k')).toBeUndefined();
+        // Later calls fail at once instead of each waiting for the timeout (counted, not timed).
+        const sent = redis.stats().errors;
+        for (let i = 0; i < 3; i++) {
+          const put = await redis.put('k2', Buffer.from('while paused'));
+          expect(put.stored).toBe(false);
+          if (!put.stored) expect(put.reason).toMatch(/ETIMEDOUT/);
+        }
+        expect(redis.stats().errors - sent).toBe(3);
+      });
+      expect(warnings.filter((w) => w.code === 'WASM_CACHE_STORE_ETIMEDOUT')).toHaveLength(1);
+      server.resume();
+      await until(async () => Buffer.from((await redis.get('k')) ?? []).toString() === 'before');
+      expect((await redis.put('k2', Buffer.from('after resume'))).stored).toBe(true);
+      expect(Buffer.from((await redis.get('k2')) ?? []).toString()).toBe('after resume');
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('reports OOM from maxmemory + noeviction as not stored, once, and leaves no orphan chunks', async () => {
+    const server = await RedisServer.start(['--maxmemory', '3mb', '--maxmemory-policy', 'noeviction']);
+    try {
+      const redis = store({ url: server.url, keyPrefix: 'oom:', chunkBytes: 256 * 1024 });
+      await redis.ready(5000);
+      expect((await redis.put('small', Buffer.from('fits'))).stored).toBe(true);
+      let results: Array<{ stored: boolean; reason?: string }> = [];
+      const warnings = await warningsDuring(async () => {
+        results = await Promise.all([1, 2, 3].map((i) => redis.put(`big-${i}`, pseudoRandom(4 * 1024 * 1024, `oom-${i}`))));
+      });
+      expect(results.every((result) => !result.stored)).toBe(true);
+      expect(results[0]?.reason).toMatch(/OOM/);
+      expect(warnings.filter((w) => w.code === 'WASM_CACHE_STORE_OOM')).toHaveLength(1);
+      expect(await redis.get('big-1')).toBeUndefined();
+      expect(Buffer.from((await redis.get('small')) ?? []).toString()).toBe('fits');
+      await until(async () => (await redis.client.keys('oom:c:*')).length === 1); // only the small entry's chunk
+    } finally {
+      await server.dispose();
+    }
+  });
+});
+
+describe('RedisStore entries', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await RedisServer.start();
+  });
+  afterAll(() => server.dispose());
+
+  it('treats an evicted chunk as a miss, not as damage, and removes the rest of the entry', async () => {
+    const redis = store({ url: server.url, keyPrefix: 'evict:', chunkBytes: 64 * 1024 });
+    await redis.ready(5000);
+    await redis.put('k', pseudoRandom(300 * 1024, 'evict'));
+    const chunks = await redis.client.keys('evict:c:*');
+    expect(chunks).toHaveLength(5);
+    await redis.client.del(chunks[2] ?? '');
+    expect(await redis.get('k')).toBeUndefined();
+    expect(redis.stats().corruptEntries).toBe(0);
+    expect(redis.stats().evictions).toBe(1);
+    await until(async () => (await redis.client.keys('evict:*')).length === 0);
+  });
+
+  it('rejects a damaged chunk, a chunk of the wrong length and a manifest moved to another key', async () => {
+    const redis = store({ url: server.url, keyPrefix: 'damage:', chunkBytes: 64 * 1024 });
+    await redis.ready(5000);
+    const value = pseudoRandom(200 * 1024, 'damage');
+    await redis.put('flip', value);
+    const [flipChunk] = await redis.client.keys('damage:c:*');
+    const bytes = (await redis.client.getBuffer(flipChunk ?? '')) ?? Buffer.alloc(0);
+    bytes[100] = (bytes[100] ?? 0) ^ 0xff;
+    await redis.client.set(flipChunk ?? '', bytes);
+    expect(await redis.get('flip')).toBeUndefined();
+
+    await redis.put('short', value);
+    const shortChunks = (await redis.client.keys('damage:c:*')).filter((name) => name !== flipChunk);
+    await redis.client.set(shortChunks[0] ?? '', Buffer.from('short'));
+    expect(await redis.get('short')).toBeUndefined();
+
+    await redis.put('x', Buffer.from('value of x'));
+    const layout = new RedisLayout('damage:');
+    const manifestOfX = await redis.client.get(layout.manifestKey('x'));
+    await redis.client.set(layout.manifestKey('y'), manifestOfX ?? '');
+    expect(await redis.get('y')).toBeUndefined();
+    expect(Buffer.from((await redis.get('x')) ?? []).toString()).toBe('value of x');
+    expect(redis.stats().corruptEntries).toBe(3);
+  });
+
+  it('replaces a value without leaving the old version behind, and never mixes versions', async () => {
+    const redis = store({ url: server.url, keyPrefix: 'replace:', chunkBytes: 64 * 1024 });
+    await redis.ready(5000);
+    const first = pseudoRandom(256 * 1024, 'first');
+    const second = pseudoRandom(256 * 1024, 'second');
+    await redis.put('k', first);
+    const reads = await Promise.all([redis.put('k', second), redis.get('k'), redis.get('k')]);
+    for (const read of reads.slice(1) as Array<Uint8Array | undefined>) {
+      if (read) expect(Buffer.from(read).equals(first) || Buffer.from(read).equals(second)).toBe(true);
+    }
+    expect(Buffer.from((await redis.get('k')) ?? []).equals(second)).toBe(true);
+    await until(async () => (await redis.client.keys('replace:c:*')).length === 4);
+  });
+
+  it('sets the time to live on every key of an entry, and refuses values over maxEntryBytes', async () => {
+    const redis = store({ url: server.url, keyPrefix: 'ttl:', chunkBytes: 64 * 1024, ttlMs: 60_000, maxEntryBytes: 100 * 1024 });
+    await redis.ready(5000);
+    await redis.put('k', pseudoRandom(90 * 1024, 'ttl'));
+    for (const name of await redis.client.keys('ttl:*')) {
+      const ttl = await redis.client.pttl(name);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    }
+    const refused = await redis.put('big', new Uint8Array(100 * 1024 + 1));
+    expect(refused.stored).toBe(false);
+    expect(await redis.has('big')).toBe(false);
+  });
+
+  it('round-trips a 48 MiB value in 4 MiB chunks', async () => {
+    const redis = store({ url: server.url, keyPrefix: 'large:' });
+    await redis.ready(5000);
+    const value = Buffer.alloc(48 * 1024 * 1024);
+    pseudoRandom(1024 * 1024, 'large').copy(value, 5 * 1024 * 1024 + 17);
+    value.writeUInt32LE(0xdeadbeef, value.byteLength - 4);
+    expect((await redis.put('large', value)).stored).toBe(true);
+    expect((await redis.client.keys('large:c:*')).length).toBe(12);
+    expect(Buffer.from((await redis.get('large')) ?? []).equals(value)).toBe(true);
+    expect(await redis.delete('large')).toBe(true);
+    expect(await redis.client.keys('large:*')).toEqual([]);
+  });
+
+  it('never shows the password: not in location, warnings or put reasons', async () => {
+    const port = await freePort();
+    const redis = store({ url: `redis://user:s3cret-pass@127.0.0.1:${port}`, keyPrefix: 'pw:' });
+    const warnings = await warningsDuring(async () => {
+      const put = await redis.put('k', Buffer.from('v'));
+      expect(put.stored).toBe(false);
+      if (!put.stored) expect(put.reason).not.toContain('s3cret-pass');
+      await redis.get('k');
+      await redis.ready(200);
+    });
+    expect(redis.location).toBe(`redis://user:***@127.0.0.1:${port}`);
+    expect(JSON.stringify(redis.options)).not.toContain('s3cret-pass');
+    expect(warnings.length).toBeGreaterThan(0);
+    for (const warning of warnings) expect(warning.message).not.toContain('s3cret-pass');
+  });
+
+  it('rejects a URL that is not redis: or rediss:, without echoing its password', () => {
+    expect(() => new RedisStore({ url: 'http://u:topsecret@host:1' })).toThrow(expect.objectContaining({ code: 'ERR_CACHE_REDIS_INVALID_OPTION' }));
+    try {
+      new RedisStore({ url: 'http://u:topsecret@host:1' });
+    } catch (error) {
+      expect(String(error)).not.toContain('topsecret');
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildWasmModule } from '@cache/wasm-fixtures';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisStore } from '../src/index.js';
+import { freePort, RedisServer } from './redis-server.js';
+
+const member = join(import.meta.dirname, 'fixtures', 'fleet-member.mjs');
+const SIGNING_KEY = 'fleet-test-signing-key-0123456789abcdef';
+
+interface MemberReport {
+  result: number;
+  stats: { hits: number; misses: number; compiles: number; artifactsProduced: number };
+  outcomes: string[];
+  tiers: Array<{ kind: string; hits: number; writeBacks: number }>;
+}
+
+function runMember(args: string[], env: Record<string, string>): Promise<MemberReport> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [member, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`fleet member failed (${error.signal ?? error.code}): ${stderr}`));
+      resolve(JSON.parse(stdout) as MemberReport);
+    });
+  });
+}
+
+describe('a fleet sharing compiled artifacts through Redis', () => {
+  let server: RedisServer;
+  let work: string;
+  let wasm: string;
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    work = mkdtempSync(join(tmpdir(), 'fleet-'));
+    wasm = join(work, 'module.wasm');
+    writeFileSync(wasm, buildWasmModule({ functions: 200 }));
+  });
+  afterAll(async () => {
+    await server.dispose();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('the second machine, with an empty local directory, loads the first one\'s artifact and never compiles', async () => {
+    const env = { WASM_CACHE_SIGNING_KEY: SIGNING_KEY };
+    const first = await runMember([join(work, 'machine-a'), wasm, server.url, 'fleet:'], env);
+    expect(typeof first.result).toBe('number');
+    expect(first.stats).toMatchObject({ hits: 0, misses: 1, artifactsProduced: 1 });
+
+    const second = await runMember([join(work, 'machine-b'), wasm, server.url, 'fleet:'], env);
+    expect(second.stats).toMatchObject({ hits: 1, misses: 0 });
+    expect(second.result).toBe(first.result);
+    expect(second.tiers.map((tier) => [tier.kind, tier.hits])).toEqual([['memory', 0], ['disk', 0], ['signed', 1]]);
+    expect(second.tiers[1]?.writeBacks).toBe(1); // written back to machine b's disk
+
+    // A third run on machine b is served by its own disk now.
+    const third = await runMember([join(work, 'machine-b'), wasm, server.url, 'fleet:'], env);
+    expect(third.stats).toMatchObject({ hits: 1, misses: 0 });
+    expect(third.tiers.map((tier) => tier.hits)).toEqual([0, 1, 0]);
+  });
+
+  it('a machine with another signing key rejects the shared artifacts and compiles for itself', async () => {
+    const other = await runMember([join(work, 'machine-c'), wasm, server.url, 'fleet:'], { WASM_CACHE_SIGNING_KEY: 'a-different-key-that-is-long-enough-000' });
+    expect(other.stats).toMatchObject({ hits: 0, misses: 1 });
+  });
+
+  it('a machine whose Redis is down still compiles and runs, from its local tiers', async () => {
+    const dead = `redis://127.0.0.1:${await freePort()}`;
+    const env = { WASM_CACHE_SIGNING_KEY: SIGNING_KEY };
+    const alone = await runMember([join(work, 'machine-e'), wasm, dead, 'fleet:'], env);
+    expect(alone.stats).toMatchObject({ misses: 1, artifactsProduced: 1 });
+    const again = await runMember([join(work, 'machine-e'), wasm, dead, 'fleet:'], env);
+    expect(again.stats).toMatchObject({ hits: 1, misses: 0 });
+    expect(again.tiers.map((tier) => tier.hits)).toEqual([0, 1, 0]);
+  });
+
+  it('refuses an unsigned remote tier unless it is allowed explicitly', async () => {
+    await expect(runMember([join(work, 'machine-d'), wasm, server.url, 'fleet-unsigned:'], { WASM_CACHE_SIGNING_KEY: '' })).rejects.toThrow(/signing key/);
+    const allowed = await runMember([join(work, 'machine-d'), wasm, server.url, 'fleet-unsigned:'], { WASM_CACHE_SIGNING_KEY: '', WASM_CACHE_REMOTE_ALLOW_UNSIGNED: '1' });
+    expect(allowed.stats).toMatchObject({ misses: 1 });
+    const redis = await RedisStore.connect({ url: server.url, keyPrefix: 'fleet-unsigned:' });
+    try {
+      expect((await redis.client.keys('fleet-unsigned:m:*')).length).toBe(1);
+    } finally {
+      await redis.close();
+    }
+  });
+});

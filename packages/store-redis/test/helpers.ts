@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+
+/** Deterministic bytes. */
+export function pseudoRandom(size: number, seed: string): Buffer {
+  const out = Buffer.alloc(size);
+  let block = createHash('sha256').update(seed).digest();
+  for (let offset = 0; offset < size; offset += block.length) {
+    block.copy(out, offset, 0, Math.min(block.length, size - offset));
+    block = createHash('sha256').update(block).digest();
+  }
+  return out;
+}
+
+/** Polls `check` until it is true (no timing assertion: the test's own timeout bounds it). */
+export async function until(check: () => boolean | Promise<boolean>, stepMs = 20): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, stepMs));
+}
+
+/** Collects the warnings emitted while `action` runs. */
+export async function warningsDuring(action: () => Promise<void>): Promise<Array<{ code: string | undefined; message: string }>> {
+  const seen: Array<{ code: string | undefined; message: string }> = [];
+  const listener = (warning: Error & { code?: string }): void => void seen.push({ code: warning.code, message: warning.message });
+  process.on('warning', listener);
+  try {
+    await action();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', listener);
+  }
+  return seen;
+}

@@ -1,0 +1,6 @@
+import { definePackageConfig } from '@cache/tsup-config';
+
+export default definePackageConfig({
+  entry: { index: 'src/index.ts' },
+  external: ['ioredis'],
+});

@@ -1,0 +1,278 @@
+import { validateKey } from '../contract/keys.js';
+import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
+import { publish } from '../diagnostics/channels.js';
+import { InvalidStoreOptionError, InvalidValueError, StoreClosedError } from '../errors/store-error.js';
+import { FaultReporter, toFault } from '../faults/fault-reporter.js';
+import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
+
+/** Options of a {@link TieredStore}. */
+export interface TieredStoreOptions {
+  /**
+   * The tiers, fastest first: typically a `MemoryStore`, a `DiskStore`, then
+   * a shared remote store wrapped in a `SignedStore`. At least one.
+   */
+  tiers: readonly Store[];
+  /**
+   * Index of the first tier that `put` writes in the background instead of
+   * before it resolves. Tiers before it are written synchronously (the caller
+   * waits, and `put` reports whether they stored); tiers from it on are
+   * written behind the caller's back (see {@link TieredStore.flush}). Must be
+   * at least 1, so a value is readable as soon as `put` resolves.
+   * @default tiers.length - 1 (only the slowest tier is written in the background), or 1 for a single tier
+   */
+  backgroundFrom?: number;
+  /**
+   * Bytes that background writes may hold at once; a write beyond it is
+   * skipped (counted in `stats().errors`, warned once), so a slow remote
+   * cannot grow memory without bound.
+   * @default 1 GiB
+   */
+  maxPendingBytes?: number;
+  /** Name used in warnings and diagnostics. @default 'tiered' */
+  label?: string;
+}
+
+/** Per-tier counters of a {@link TieredStore}. */
+export interface TierStats {
+  /** The tier's kind. */
+  readonly kind: string;
+  /** `get` calls this tier answered (the faster tiers had missed). */
+  readonly hits: number;
+  /** Values copied into this tier after a slower tier hit. */
+  readonly writeBacks: number;
+  /** The tier's own counters. */
+  readonly store: StoreStats;
+}
+
+const DEFAULT_MAX_PENDING_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Several stores as one, fastest first. `get` asks each tier in turn; a hit
+ * in a slower tier is written back to the faster ones in the background.
+ * `put` writes the fast tiers before it resolves and the slow ones (by
+ * default the last, the remote) in the background, so a slow or failing
+ * remote never blocks a compile. `delete` removes from every tier.
+ *
+ * Background writes to one key are applied in order; `flush()` waits for all
+ * of them, and `close()` flushes, then closes every tier (the tiered store
+ * owns its tiers).
+ *
+ * @example
+ * const store = new TieredStore({ tiers: [new MemoryStore(), disk, new SignedStore(redis, { signingKey })] });
+ */
+export class TieredStore implements Store {
+  /** Always `'tiered'`. */
+  readonly kind = 'tiered';
+  /** Persistent / shared when any tier is; verifies content when every tier does. */
+  readonly capabilities: StoreCapabilities;
+  readonly #tiers: readonly Store[];
+  readonly #backgroundFrom: number;
+  readonly #maxPendingBytes: number;
+  readonly #label: string;
+  readonly #counters: StatsCounters = zeroCounters();
+  readonly #faults: FaultReporter;
+  readonly #tierHits: number[];
+  readonly #writeBacks: number[];
+  /** The last background write queued per key (writes to one key run in order). */
+  readonly #chains = new Map<string, Promise<void>>();
+  readonly #pending = new Set<Promise<void>>();
+  #pendingBytes = 0;
+  #closed = false;
+
+  /** @throws InvalidStoreOptionError for an empty tier list or a bad `backgroundFrom` / `maxPendingBytes`. */
+  constructor(options: TieredStoreOptions) {
+    const tiers = [...options.tiers];
+    if (tiers.length === 0) throw new InvalidStoreOptionError('tiers', 'expected at least one store');
+    const backgroundFrom = options.backgroundFrom ?? Math.max(1, tiers.length - 1);
+    if (!Number.isSafeInteger(backgroundFrom) || backgroundFrom < 1 || backgroundFrom > tiers.length) {
+      throw new InvalidStoreOptionError('backgroundFrom', `expected an integer from 1 to ${tiers.length} (the number of tiers), got ${backgroundFrom}`);
+    }
+    const maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    if (!Number.isSafeInteger(maxPendingBytes) || maxPendingBytes <= 0) {
+      throw new InvalidStoreOptionError('maxPendingBytes', `expected a positive integer, got ${maxPendingBytes}`);
+    }
+    this.#tiers = tiers;
+    this.#backgroundFrom = backgroundFrom;
+    this.#maxPendingBytes = maxPendingBytes;
+    this.#label = options.label ?? 'tiered';
+    this.#tierHits = tiers.map(() => 0);
+    this.#writeBacks = tiers.map(() => 0);
+    this.#faults = new FaultReporter(this.kind, this.#label, this.#counters);
+    this.capabilities = Object.freeze({
+      persistent: tiers.some((tier) => tier.capabilities.persistent),
+      sharedAcrossProcesses: tiers.some((tier) => tier.capabilities.sharedAcrossProcesses),
+      verifiesContent: tiers.every((tier) => tier.capabilities.verifiesContent === true),
+    });
+  }
+
+  /** The tiers, fastest first. */
+  get tiers(): readonly Store[] {
+    return this.#tiers;
+  }
+
+  /** Background writes not yet finished. */
+  get pendingWrites(): number {
+    return this.#pending.size;
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    this.#check(key);
+    const started = performance.now();
+    try {
+      for (const [index, tier] of this.#tiers.entries()) {
+        const value = await this.#tierGet(tier, key);
+        if (value === undefined) continue;
+        this.#tierHits[index] = (this.#tierHits[index] ?? 0) + 1;
+        this.#counters.hits++;
+        this.#counters.bytesRead += value.byteLength;
+        publish.hit(() => ({ store: this.kind, location: this.#label, key, bytes: value.byteLength }));
+        if (index > 0) this.#writeBack(key, value, index);
+        return value;
+      }
+      this.#counters.misses++;
+      publish.miss(() => ({ store: this.kind, location: this.#label, key, reason: 'absent' }));
+      return undefined;
+    } finally {
+      this.#counters.timeSpentMs += performance.now() - started;
+    }
+  }
+
+  async put(key: string, value: Uint8Array): Promise<PutResult> {
+    this.#check(key);
+    if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
+    const started = performance.now();
+    try {
+      // The background tiers need a copy: the caller may change its buffer once put resolves.
+      const copy = this.#backgroundFrom < this.#tiers.length ? new Uint8Array(value) : value;
+      const results = await Promise.all(this.#tiers.slice(0, this.#backgroundFrom).map((tier) => this.#tierPut(tier, key, value)));
+      for (let index = this.#backgroundFrom; index < this.#tiers.length; index++) {
+        const tier = this.#tiers[index];
+        if (tier) this.#background(key, copy, () => this.#tierPut(tier, key, copy));
+      }
+      const stored = results.some((result) => result.stored);
+      if (!stored) {
+        const reasons = results.map((result) => (result.stored ? '' : result.reason)).join('; ');
+        return { stored: false, reason: `no tier stored the value (${reasons})` };
+      }
+      this.#counters.writes++;
+      this.#counters.bytesWritten += value.byteLength;
+      publish.write(() => ({ store: this.kind, location: this.#label, key, bytes: value.byteLength, storedBytes: value.byteLength }));
+      return { stored: true };
+    } finally {
+      this.#counters.timeSpentMs += performance.now() - started;
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    this.#check(key);
+    await this.#chains.get(key);
+    const removed = await Promise.all(this.#tiers.map((tier) => tier.delete(key).catch(() => false)));
+    return removed.some(Boolean);
+  }
+
+  async has(key: string): Promise<boolean> {
+    this.#check(key);
+    for (const tier of this.#tiers) if (await tier.has(key).catch(() => false)) return true;
+    return false;
+  }
+
+  async *keys(): AsyncIterable<string> {
+    if (this.#closed) throw new StoreClosedError(this.kind);
+    const seen = new Set<string>();
+    for (const tier of this.#tiers) {
+      for await (const key of tier.keys()) {
+        if (seen.has(key)) continue;
+        seen.add(key);
+        yield key;
+      }
+    }
+  }
+
+  /** Counters of this store as a whole (a hit in any tier is one hit). */
+  stats(): StoreStats {
+    const tiers = this.#tiers.map((tier) => tier.stats());
+    const sum = (field: 'evictions' | 'corruptEntries' | 'errors'): number => tiers.reduce((total, stats) => total + stats[field], 0);
+    const first = tiers[0];
+    return snapshot({
+      ...this.#counters,
+      evictions: sum('evictions'),
+      corruptEntries: sum('corruptEntries'),
+      errors: this.#counters.errors + sum('errors'),
+    }, first?.entries === undefined ? {} : { entries: first.entries, ...(first.bytes === undefined ? {} : { bytes: first.bytes }) });
+  }
+
+  /** Each tier's hits, write-backs and own counters, fastest first. */
+  tierStats(): TierStats[] {
+    return this.#tiers.map((tier, index) => ({ kind: tier.kind, hits: this.#tierHits[index] ?? 0, writeBacks: this.#writeBacks[index] ?? 0, store: tier.stats() }));
+  }
+
+  /** Resolves when every background write (write-through and write-back) started so far has finished. */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  /** Flushes background writes, then closes every tier. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.flush();
+    await Promise.allSettled(this.#tiers.map((tier) => tier.close()));
+  }
+
+  #writeBack(key: string, returned: Uint8Array, hitIndex: number): void {
+    // The caller owns the returned buffer and may change it before the write-back runs.
+    const value = new Uint8Array(returned);
+    for (let index = 0; index < hitIndex; index++) {
+      const tier = this.#tiers[index];
+      if (!tier) continue;
+      this.#background(key, value, async () => {
+        const result = await this.#tierPut(tier, key, value);
+        if (result.stored) this.#writeBacks[index] = (this.#writeBacks[index] ?? 0) + 1;
+        return result;
+      });
+    }
+  }
+
+  #background(key: string, value: Uint8Array, write: () => Promise<PutResult>): void {
+    if (this.#pendingBytes + value.byteLength > this.#maxPendingBytes) {
+      this.#faults.report({ operation: 'background write', code: 'EPENDINGFULL', message: `more than ${this.#maxPendingBytes} bytes of background writes are pending; skipped one` });
+      return;
+    }
+    this.#pendingBytes += value.byteLength;
+    const previous = this.#chains.get(key) ?? Promise.resolve();
+    const task: Promise<void> = previous
+      .then(write)
+      .then(() => undefined)
+      .catch((error: unknown) => this.#faults.report(toFault('background write', error)))
+      .finally(() => {
+        this.#pendingBytes -= value.byteLength;
+        this.#pending.delete(task);
+        if (this.#chains.get(key) === task) this.#chains.delete(key);
+      });
+    this.#chains.set(key, task);
+    this.#pending.add(task);
+  }
+
+  async #tierGet(tier: Store, key: string): Promise<Uint8Array | undefined> {
+    try {
+      return await tier.get(key);
+    } catch (error) {
+      this.#faults.report(toFault(`get from the ${tier.kind} tier`, error));
+      return undefined;
+    }
+  }
+
+  async #tierPut(tier: Store, key: string, value: Uint8Array): Promise<PutResult> {
+    try {
+      return await tier.put(key, value);
+    } catch (error) {
+      this.#faults.report(toFault(`put to the ${tier.kind} tier`, error));
+      return { stored: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  #check(key: string): void {
+    if (this.#closed) throw new StoreClosedError(this.kind);
+    validateKey(key);
+  }
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { runStoreConformance } from '../src/conformance/index.js';
+import {
+  MemoryStore,
+  SignedStore,
+  TieredStore,
+  sealEnvelope,
+  type PutResult,
+  type Store,
+} from '../src/index.js';
+
+const SECRET = 'an-example-signing-key-of-32-bytes!!';
+const OTHER_SECRET = 'another-signing-key-also-32-bytes-long';
+
+runStoreConformance('TieredStore (memory, memory, memory)', () =>
+  new TieredStore({ tiers: [new MemoryStore({ maxEntries: 1000 }), new MemoryStore({ maxEntries: 1000 }), new MemoryStore({ maxEntries: 1000 })] }),
+);
+runStoreConformance('SignedStore (memory)', () => new SignedStore(new MemoryStore({ maxEntries: 1000 }), { signingKey: SECRET }));
+runStoreConformance('SignedStore (explicitly unsigned)', () => new SignedStore(new MemoryStore({ maxEntries: 1000 }), { allowUnsigned: true }));
+
+/** A store whose put can be held until released, and can be made to fail. */
+class GatedStore extends MemoryStore {
+  gate: Promise<void> | undefined;
+  fail = false;
+  puts = 0;
+
+  override async put(key: string, value: Uint8Array): Promise<PutResult> {
+    this.puts++;
+    if (this.gate) await this.gate;
+    if (this.fail) return { stored: false, reason: 'remote is down' };
+    return super.put(key, value);
+  }
+}
+
+function text(value: Uint8Array | undefined): string | undefined {
+  return value === undefined ? undefined : Buffer.from(value).toString('utf8');
+}
+
+describe('TieredStore', () => {
+  it('writes the remote tier in the background without blocking put, and flush waits for it', async () => {
+    const remote = new GatedStore();
+    let release = (): void => undefined;
+    remote.gate = new Promise((resolve) => (release = resolve));
+    const fast = new MemoryStore();
+    const store = new TieredStore({ tiers: [fast, remote] });
+    expect(await store.put('k', Buffer.from('value'))).toEqual({ stored: true });
+    expect(text(await fast.get('k'))).toBe('value');
+    expect(await remote.has('k')).toBe(false);
+    expect(store.pendingWrites).toBe(1);
+    release();
+    await store.flush();
+    expect(store.pendingWrites).toBe(0);
+    expect(text(await remote.get('k'))).toBe('value');
+    await store.close();
+  });
+
+  it('writes a slower tier hit back to the faster tiers', async () => {
+    const memory = new MemoryStore();
+    const disk = new MemoryStore();
+    const remote = new MemoryStore();
+    await remote.put('k', Buffer.from('from remote'));
+    const store = new TieredStore({ tiers: [memory, disk, remote] });
+    const read = await store.get('k');
+    expect(text(read)).toBe('from remote');
+    read?.fill(0); // the caller owns what it got; write-backs must not see this
+    await store.flush();
+    expect(text(await memory.get('k'))).toBe('from remote');
+    expect(text(await disk.get('k'))).toBe('from remote');
+    expect(store.tierStats().map((tier) => [tier.hits, tier.writeBacks])).toEqual([[0, 1], [0, 1], [1, 0]]);
+    expect(text(await store.get('k'))).toBe('from remote');
+    expect(store.tierStats()[0]?.hits).toBe(1);
+    await store.close();
+  });
+
+  it('keeps working when the remote tier refuses writes, and counts nothing as stored there', async () => {
+    const remote = new GatedStore();
+    remote.fail = true;
+    const store = new TieredStore({ tiers: [new MemoryStore(), remote] });
+    expect((await store.put('k', Buffer.from('v'))).stored).toBe(true);
+    await store.flush();
+    expect(await remote.has('k')).toBe(false);
+    expect(text(await store.get('k'))).toBe('v');
+    await store.close();
+  });
+
+  it('applies background writes to one key in order', async () => {
+    const remote = new GatedStore();
+    let release = (): void => undefined;
+    remote.gate = new Promise((resolve) => (release = resolve));
+    const store = new TieredStore({ tiers: [new MemoryStore(), remote] });
+    for (const value of ['one', 'two', 'three']) await store.put('k', Buffer.from(value));
+    release();
+    await store.flush();
+    expect(text(await remote.get('k'))).toBe('three');
+    await store.close();
+  });
+
+  it('skips background writes beyond maxPendingBytes and says so', async () => {
+    const remote = new GatedStore();
+    let release = (): void => undefined;
+    remote.gate = new Promise((resolve) => (release = resolve));
+    const store = new TieredStore({ tiers: [new MemoryStore(), remote], maxPendingBytes: 10, label: 'pending-test' });
+    await store.put('a', new Uint8Array(8));
+    await store.put('b', new Uint8Array(8));
+    release();
+    await store.flush();
+    expect(await remote.has('a')).toBe(true);
+    expect(await remote.has('b')).toBe(false);
+    expect(store.stats().errors).toBe(1);
+    await store.close();
+  });
+
+  it('closes every tier after flushing', async () => {
+    const tiers: Store[] = [new MemoryStore(), new MemoryStore()];
+    const store = new TieredStore({ tiers });
+    await store.put('k', Buffer.from('v'));
+    await store.close();
+    await expect(tiers[1]?.get('k')).rejects.toMatchObject({ code: 'ERR_CACHE_STORE_CLOSED' });
+  });
+
+  it('rejects bad options', () => {
+    expect(() => new TieredStore({ tiers: [] })).toThrow(expect.objectContaining({ code: 'ERR_CACHE_STORE_INVALID_OPTION' }));
+    expect(() => new TieredStore({ tiers: [new MemoryStore()], backgroundFrom: 0 })).toThrow(expect.objectContaining({ code: 'ERR_CACHE_STORE_INVALID_OPTION' }));
+  });
+});
+
+describe('SignedStore', () => {
+  it('refuses to be created without a key unless unsigned entries are allowed explicitly', () => {
+    expect(() => new SignedStore(new MemoryStore(), {})).toThrow(expect.objectContaining({ code: 'ERR_CACHE_STORE_SIGNING_KEY_REQUIRED' }));
+    expect(() => new SignedStore(new MemoryStore(), { allowUnsigned: false })).toThrow(expect.objectContaining({ code: 'ERR_CACHE_STORE_SIGNING_KEY_REQUIRED' }));
+    expect(new SignedStore(new MemoryStore(), { allowUnsigned: true }).signing).toBe(false);
+  });
+
+  it('refuses a short key without printing it', () => {
+    let caught: unknown;
+    try {
+      new SignedStore(new MemoryStore(), { signingKey: 'short-secret' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'ERR_CACHE_STORE_INVALID_OPTION' });
+    expect(String(caught)).not.toContain('short-secret');
+  });
+
+  it('rejects and counts unsigned, wrongly signed, tampered and swapped entries', async () => {
+    const shared = new MemoryStore();
+    const store = new SignedStore(shared, { signingKey: SECRET });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      await shared.put('unsigned', Buffer.from('native code from an attacker'));
+      expect(await store.get('unsigned')).toBeUndefined();
+
+      await shared.put('other-key', sealEnvelope(Buffer.from(OTHER_SECRET), 'other-key', Buffer.from('payload')));
+      expect(await store.get('other-key')).toBeUndefined();
+
+      await store.put('genuine', Buffer.from('genuine payload'));
+      const tampered = await shared.get('genuine');
+      if (!tampered) throw new Error('expected the envelope');
+      tampered[tampered.byteLength - 1] = (tampered[tampered.byteLength - 1] ?? 0) ^ 1;
+      await shared.put('tampered', tampered);
+      expect(await store.get('tampered')).toBeUndefined();
+
+      await store.put('a', Buffer.from('value of a'));
+      const envelopeOfA = await shared.get('a');
+      if (!envelopeOfA) throw new Error('expected the envelope');
+      await shared.put('b', envelopeOfA); // a valid entry moved to another key
+      expect(await store.get('b')).toBeUndefined();
+
+      expect(text(await store.get('genuine'))).toBe('genuine payload');
+      expect(store.rejections()).toEqual({ unsigned: 1, badSignature: 3 });
+      expect(store.stats().corruptEntries).toBe(4);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((message) => message.includes('rejected an entry'))).toHaveLength(2);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('reads entries written by another process that has the same key', async () => {
+    const shared = new MemoryStore();
+    await new SignedStore(shared, { signingKey: SECRET }).put('k', Buffer.from('shared'));
+    expect(text(await new SignedStore(shared, { signingKey: Buffer.from(SECRET) }).get('k'))).toBe('shared');
+    expect(await new SignedStore(shared, { signingKey: OTHER_SECRET }).get('k')).toBeUndefined();
+  });
+});

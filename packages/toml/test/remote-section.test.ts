@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { CacheConfigError } from '@cache/config';
+import { parseCacheConfig, parseCacheFile } from '../src/index.js';
+
+const KEY = 'file-signing-key-0123456789abcdef0123456789';
+
+function problemsOf(text: string, env: Record<string, string> = {}): CacheConfigError['problems'] {
+  try {
+    parseCacheFile(text, { file: 'cache.toml', env });
+  } catch (error) {
+    if (error instanceof CacheConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('[wasm-cache.remote]', () => {
+  it('reads the remote tier beside Wasmtime\'s [cache] table, which stays as it was', () => {
+    const text = `[cache]\ndirectory = "/tmp/wasm-cache-test"\n\n[wasm-cache.remote]\nurl = "redis://cache.internal:6379"\nkey-prefix = "ci:"\nttl = "3d"\nchunk-size = "1Mi"\nsigning-key = "${KEY}"\n`;
+    const { cache, remote } = parseCacheFile(text, { file: 'cache.toml', env: {} });
+    expect(cache.directory).toBe('/tmp/wasm-cache-test');
+    expect(remote?.settings()).toMatchObject({ url: 'redis://cache.internal:6379', keyPrefix: 'ci:', ttl: 3 * 86_400_000, chunkSize: 1024 * 1024 });
+    expect(remote?.origin('ttl')).toEqual({ kind: 'file', file: 'cache.toml', line: 7, column: 1 });
+    expect(parseCacheConfig(text, { env: {} }).directory).toBe('/tmp/wasm-cache-test');
+  });
+
+  it('gives no remote tier for a plain Wasmtime file', () => {
+    expect(parseCacheFile('[cache]\n', { env: {} }).remote).toBeUndefined();
+  });
+
+  it('takes the signing key from the environment, so it can stay out of the file', () => {
+    const text = '[cache]\n[wasm-cache.remote]\nurl = "redis://h:1"\n';
+    expect(problemsOf(text).map((p) => p.setting)).toEqual(['allowUnsigned']);
+    expect(parseCacheFile(text, { env: { WASM_CACHE_SIGNING_KEY: KEY } }).remote?.settings().signingKey).toBe(KEY);
+  });
+
+  it('reports unknown keys, wrong TOML types and bad values with line and column, never echoing secrets', () => {
+    const text = [
+      '[cache]',
+      '[wasm-cache.remote]',
+      'url = "http://user:pw-in-url@h:1"',
+      'password = 42',
+      'ttl = 60',
+      'chunk-size = "1Gi"',
+      'signing-key = "short-secret"',
+      'colour = "blue"',
+      '[wasm-cache.other]',
+      'x = 1',
+    ].join('\n');
+    const problems = problemsOf(text);
+    const where = problems.map((p) => [p.setting, p.origin?.kind === 'file' ? `${p.origin.line}:${p.origin.column}` : '']);
+    expect(where).toEqual([
+      ['url', '3:1'],
+      ['password', '4:1'],
+      ['ttl', '5:1'],
+      ['chunk-size', '6:1'],
+      ['signing-key', '7:1'],
+      ['colour', '8:1'],
+      ['wasm-cache.other', '9:1'],
+    ]);
+    const message = new CacheConfigError(problems).message;
+    for (const secret of ['pw-in-url', 'short-secret']) expect(message).not.toContain(secret);
+    expect(problems.find((p) => p.setting === 'ttl')?.rule).toMatch(/TOML string/);
+  });
+
+  it('still rejects other unknown top-level tables, naming the one of its own', () => {
+    const problems = problemsOf('[cache]\n[mystery]\n');
+    expect(problems[0]?.rule).toMatch(/\[cache\] and \[wasm-cache.remote\]/);
+  });
+});
