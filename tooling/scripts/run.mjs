@@ -65,8 +65,14 @@ function otherNodeVersions() {
     console.error('Could not fetch Node 22 and 24 from the npm registry; set CACHE_TEST_NODE_BINARIES="" to test this Node only.');
     process.exit(1);
   }
-  console.log(`Also testing on: ${line.slice('CACHE_TEST_NODE_BINARIES='.length)}`);
-  return { CACHE_TEST_NODE_BINARIES: line.slice('CACHE_TEST_NODE_BINARIES='.length) };
+  const binaries = line.slice('CACHE_TEST_NODE_BINARIES='.length);
+  console.log(`Also testing on: ${binaries}`);
+  // Build the native addon for each now, one after the other: several test tasks would otherwise
+  // start node-gyp for the same version at once, in the same build folder.
+  for (const node of binaries.split(':').filter(Boolean)) {
+    run(node, [join(root, 'packages', 'v8', 'scripts', 'build-addon.mjs')]);
+  }
+  return { CACHE_TEST_NODE_BINARIES: binaries };
 }
 
 switch (task) {

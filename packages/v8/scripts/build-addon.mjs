@@ -16,7 +16,7 @@
 // line starting with "@cache/v8:" and exits 0: the package then reports the
 // addon as unavailable at run time.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,18 @@ function skip(reason) {
 }
 
 if (process.env.CACHE_V8_SKIP_BUILD === '1') skip('CACHE_V8_SKIP_BUILD=1');
+
+// Up to date: the addon for this ABI is newer than every native source. Tests call this script for
+// each Node version; rebuilding would also let two of them run node-gyp in one build folder at once.
+const target = join(outputDir, 'cache_v8.node');
+if (existsSync(target) && !process.argv.includes('--force')) {
+  const sources = [join(packageDir, 'binding.gyp'), ...readdirSync(join(packageDir, 'native')).map((name) => join(packageDir, 'native', name))];
+  const newestSource = Math.max(...sources.map((file) => statSync(file).mtimeMs));
+  if (statSync(target).mtimeMs >= newestSource) {
+    console.log(`@cache/v8: ${join('addon', abiDir, 'cache_v8.node')} is up to date for Node ${process.versions.node}`);
+    process.exit(0);
+  }
+}
 if (typeof globalThis.Bun !== 'undefined' || typeof globalThis.Deno !== 'undefined' || !process.versions.v8) {
   skip('not running on Node.js (the addon uses the V8/Node C++ API)');
 }

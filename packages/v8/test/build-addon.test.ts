@@ -10,8 +10,9 @@ const script = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'scripts',
 const scratch = mkdtempSync(join(tmpdir(), 'cache-v8-build-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function install(env: Record<string, string>): { status: number | null; stdout: string } {
-  const result = spawnSync(process.execPath, [script], { env: { ...process.env, ...env }, encoding: 'utf8' });
+/** Runs the install script; `--force` so it does not stop at an up-to-date build. */
+function install(env: Record<string, string>, args: string[] = ['--force']): { status: number | null; stdout: string } {
+  const result = spawnSync(process.execPath, [script, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout.trim() };
 }
 
@@ -33,6 +34,12 @@ describe('scripts/build-addon.mjs', () => {
     const { status, stdout } = install({ CACHE_V8_NODEDIR: nodedir });
     expect(status).toBe(0);
     expect(stdout).toContain(`are for Node 1.2.3, this is Node ${process.versions.node}`);
+  });
+
+  it('leaves an up-to-date build alone (no second node-gyp run in the shared build folder)', () => {
+    const { status, stdout } = install({}, []);
+    expect(status).toBe(0);
+    expect(stdout).toBe(`@cache/v8: addon/node-v${process.versions.modules}-${process.platform}-${process.arch}/cache_v8.node is up to date for Node ${process.versions.node}`);
   });
 
   it('exits 0 when there is no compiler', () => {
