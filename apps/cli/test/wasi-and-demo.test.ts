@@ -54,6 +54,7 @@ describe('wasm-cache demo (built binary)', () => {
       cold: { bytes: number };
       cached: { bytes: number; firstResultMs: number };
       artifactStored: boolean;
+      load: { hit: boolean; bytesLoaded: number };
       store: { hits: number; writes: number; corruptEntries: number };
     };
     // Every run did the same work (timings are the benchmark's business, not a test's).
@@ -64,11 +65,16 @@ describe('wasm-cache demo (built binary)', () => {
     // flushed them before esbuild stopped it, so hits are not asserted here; the engine's tests prove
     // loads from the cache in fresh processes.)
     expect(report.artifactStored).toBe(true);
+    // Step 4, through the engine API in a fresh process: a verified hit.
+    expect(report.load.hit).toBe(true);
+    expect(report.load.bytesLoaded).toBeGreaterThan(10_000_000);
+    expect(report.store.hits).toBeGreaterThanOrEqual(1);
     expect(report.store.writes).toBeGreaterThanOrEqual(1);
     expect(report.store.corruptEntries).toBe(0);
     const human = await cli(['demo', '--keep-dir', dir]);
     expect(human.stdout).toMatch(/plain Node\s+\d/);
     expect(human.stdout).toMatch(/cache, filled\s+\d/);
-    expect(human.stdout).toMatch(/Cache statistics: \d+ hits/);
+    expect(human.stdout).toMatch(/loaded [\d.]+ MiB of V8's optimized code from the cache/);
+    expect(human.stdout).toMatch(/Cache statistics: [1-9]\d* hits/);
   }, 300_000);
 });

@@ -11,6 +11,7 @@ import { FaultReporter, toFault, type FaultRecord } from '../faults/fault-report
 import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
 import { InlineRunner, LazyRunner, WorkerRunner, workerScript, type BackgroundRunner } from './background.js';
 import { assertSafeDirectory } from './directory-safety.js';
+import { flushOnExit, writeJsonSync } from './exit-flush.js';
 import { decodeEntry, encodeEntry, HEADER_LENGTH, keyFromPrefix } from './entry-format.js';
 import { isMissing, readExactly, removeIfExists, writeAtomically } from './fs-helpers.js';
 import { nodeFs, type FsFileHandle, type FsLayer } from './fs-layer.js';
@@ -91,6 +92,8 @@ export class DiskStore implements Store {
   readonly #counters: StatsCounters = zeroCounters();
   readonly #faults: FaultReporter;
   readonly #instanceId = randomBytes(6).toString('hex');
+  /** Unregisters the exit-time statistics write (done by `close()`). */
+  #cancelExitFlush: () => void = () => undefined;
   readonly #pendingUses = new Map<string, PendingUse>();
   readonly #queueSize: number;
   readonly #flushInterval: number;
@@ -141,6 +144,12 @@ export class DiskStore implements Store {
       lockStaleAge: options.lockStaleAge ?? 600_000,
     };
     this.#runner = this.#startRunner(options);
+    // A process that exits without closing (a tool's child stopped by its parent) still leaves its counters.
+    this.#cancelExitFlush = flushOnExit(() => {
+      if (this.#statsWritten === this.#statsVersion || this.#statsVersion === 0) return;
+      const target = this.layout.instanceStats(this.#instanceId);
+      writeJsonSync(target, this.layout.temp(path.basename(target)), { ...this.#counters, at: this.#clock(), pid: process.pid });
+    });
     this.#intervalTimer = setInterval(() => void this.#requestCleanup(false), Math.min(config.cleanupInterval, 2 ** 31 - 1));
     this.#intervalTimer.unref();
   }
@@ -357,6 +366,7 @@ export class DiskStore implements Store {
   async close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
+      this.#cancelExitFlush();
       clearInterval(this.#intervalTimer);
       if (this.#flushTimer) clearTimeout(this.#flushTimer);
       this.#flushTimer = undefined;

@@ -1,0 +1,39 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Something to write synchronously when the process exits without closing it. */
+export type ExitFlush = () => void;
+
+const pending = new Set<ExitFlush>();
+let hooked = false;
+
+/**
+ * Runs `flush` when the process exits (`process.exit` or an empty event
+ * loop) if it has not been unregistered by then: a process that ends without
+ * closing its store (a tool's child process stopped by its parent) still
+ * leaves its statistics. One listener serves every open store.
+ */
+export function flushOnExit(flush: ExitFlush): () => void {
+  if (!hooked) {
+    hooked = true;
+    process.on('exit', () => {
+      for (const run of pending) {
+        try {
+          run();
+        } catch {
+          // Exiting: a statistics file that cannot be written is lost, nothing else.
+        }
+      }
+    });
+  }
+  pending.add(flush);
+  return () => pending.delete(flush);
+}
+
+/** Writes a small JSON file atomically and synchronously: `temporary` (one of the store's temp names), then rename. */
+export function writeJsonSync(target: string, temporary: string, body: object): void {
+  mkdirSync(path.dirname(temporary), { recursive: true });
+  mkdirSync(path.dirname(target), { recursive: true });
+  writeFileSync(temporary, JSON.stringify(body));
+  renameSync(temporary, target);
+}
