@@ -9,6 +9,7 @@ import { faults } from './faults.js';
 import { violations, type Figure } from './figures.js';
 import { fuzz } from './fuzz.js';
 import { Random } from './random.js';
+import { redisTier } from './redis.js';
 
 /** Sizes of each section, short (inside the test command) and full (`pnpm torture`). */
 const MODES = {
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     ['concurrency', () => concurrency(sizes.processes, sizes.seconds)],
     ['faults', () => faults()],
     ['bad input', () => fuzz(sizes.fuzzInputs, seed)],
+    ['redis tier', () => redisTier(sizes.processes, sizes.seconds)],
   ];
   for (const [name, run] of sections) {
     const sectionStarted = performance.now();

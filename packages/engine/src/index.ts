@@ -21,6 +21,7 @@ export {
   type EngineErrorCode,
 } from './errors/engine-errors.js';
 export { engineFingerprint, type EngineFingerprint, type FingerprintResult } from './fingerprint/engine-fingerprint.js';
+export { producerExecArgv } from './producer/producer-client.js';
 export { patchWebAssembly } from './register/patch-webassembly.js';
 export { CONFIG_FILE_ENV, registerConfig } from './register/register-config.js';
 export { installRegisterHook } from './register/install-hook.js';

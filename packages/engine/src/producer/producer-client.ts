@@ -16,20 +16,31 @@ function producerPath(): string {
   return join(dirname(fileURLToPath(import.meta.url)), 'producer.js');
 }
 
-/** Flags the producer must not inherit: the register hook would route its compile through a cache. */
-function childExecArgv(): string[] {
-  const argv: string[] = [];
-  const source = process.execArgv;
-  for (let i = 0; i < source.length; i += 1) {
-    const arg = source[i] as string;
-    if ((arg === '--import' || arg === '--require' || arg === '-r') && i + 1 < source.length) {
-      i += 1;
+/** Flags that decide what a process runs (code, hooks, modes), with the ones that take a value. */
+const DROPPED_WITH_VALUE = new Set(['-e', '--eval', '-p', '--print', '--input-type', '--import', '-r', '--require', '--loader', '--experimental-loader', '--watch-path', '--env-file', '--run', '--test-name-pattern', '--test-reporter', '--test-reporter-destination']);
+const DROPPED = new Set(['-i', '--interactive', '-c', '--check', '--watch', '--watch-preserve-output', '--test', '--test-only', '--prof']);
+const DROPPED_PREFIXES = ['--inspect', '--debug', '--cpu-prof', '--heap-prof', '--test-'];
+
+/**
+ * The flags a producer inherits: this process's runtime and V8 flags (they
+ * are in V8's flag hash, so the producer's code must carry the same), but
+ * nothing that decides what a process runs: `-e`/`-p` code, `--input-type`,
+ * `--import`/`--require` hooks (the register hook would route the producer's
+ * compile through a cache), loaders, watch and test modes, inspectors.
+ */
+export function producerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i += 1) {
+    const arg = execArgv[i] as string;
+    const name = arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
+    if (DROPPED_WITH_VALUE.has(name)) {
+      if (!arg.includes('=')) i += 1; // its value is the next argument
       continue;
     }
-    if (arg.startsWith('--import=') || arg.startsWith('--require=') || arg.startsWith('--inspect')) continue;
-    argv.push(arg);
+    if (DROPPED.has(name) || DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
+    kept.push(arg);
   }
-  return argv;
+  return kept;
 }
 
 /** A running producer and what it will answer. */
@@ -56,7 +67,7 @@ export function startProducer(job: ProducerJob, timeoutMs: number): ProducerHand
   const jobFile = detached && job.delivery.kind === 'store' && job.delivery.lockPath ? `${job.delivery.lockPath}.job` : undefined;
   if (jobFile) writeFileSync(jobFile, serialize(job));
   const child = fork(path, jobFile ? [jobFile] : [], {
-    execArgv: childExecArgv(),
+    execArgv: producerExecArgv(),
     env: { ...process.env, [PRODUCER_ENV]: '1', NODE_OPTIONS: '' },
     serialization: 'advanced',
     // A detached producer may outlive this process: its stderr must not be a pipe to us.

@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { producerExecArgv } from '../src/index.js';
+import { runChild, tempDir, wasmFile } from './helpers.js';
+
+describe('the flags a producer inherits', () => {
+  it('keeps runtime and V8 flags (they are in V8 flag hash)', () => {
+    expect(producerExecArgv(['--max-old-space-size=4096', '--stack-size=900', '--no-liftoff', '--expose-gc'])).toEqual([
+      '--max-old-space-size=4096',
+      '--stack-size=900',
+      '--no-liftoff',
+      '--expose-gc',
+    ]);
+  });
+
+  it('drops what decides what a process runs, with the values those flags take', () => {
+    expect(
+      producerExecArgv([
+        '--input-type=module',
+        '-e',
+        'import("./app.js")',
+        '--eval=1',
+        '-p',
+        '1 + 1',
+        '--import',
+        '@cache/engine/register',
+        '--require=./hook.cjs',
+        '-r',
+        './other.cjs',
+        '--loader',
+        'ts-node/esm',
+        '--watch',
+        '--inspect-brk=9229',
+        '--test',
+        '--env-file',
+        '.env',
+        '--stack-size=900',
+      ]),
+    ).toEqual(['--stack-size=900']);
+  });
+});
+
+describe('a process started with -e code', () => {
+  it('produces its artifact once; the producer does not run the -e code again', async () => {
+    const work = tempDir('engine-eval-');
+    const wasm = wasmFile(work, 150);
+    const cacheDir = join(work, 'cache');
+    const engineUrl = pathToFileURL(join(import.meta.dirname, '..', 'dist', 'index.js')).href;
+    const code = `
+      import { readFileSync } from 'node:fs';
+      const { CacheConfig, Config, Engine } = await import(${JSON.stringify(engineUrl)});
+      const engine = new Engine(Config.default().cacheConfig(CacheConfig.default().withDirectory(${JSON.stringify(cacheDir)})));
+      await engine.compile(readFileSync(${JSON.stringify(wasm.path)}));
+      await engine.idle();
+      process.stdout.write(JSON.stringify(engine.stats()));
+      await engine.close();`;
+    const stats = await new Promise<{ artifactsProduced: number; misses: number }>((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout) as { artifactsProduced: number; misses: number }),
+      );
+    });
+    expect(stats).toMatchObject({ misses: 1, artifactsProduced: 1 });
+    expect((await runChild(process.execPath, [cacheDir, wasm.path])).outcomes).toEqual(['hit']);
+  });
+});
