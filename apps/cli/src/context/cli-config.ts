@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { CacheConfig, DEFAULT_ENV_PREFIX, RemoteCacheConfig, defaultConfigFilePath, describeOrigin, SETTING_NAMES, type SettingName, type SettingOrigin } from '@cache/config';
+import { ENGINE_ENV_SUFFIXES } from '@cache/engine';
 import { loadCacheFileSync } from '@cache/toml';
 
 /** Options every command takes. */
@@ -33,7 +34,7 @@ export function resolveCliConfig(options: GlobalOptions, env: NodeJS.ProcessEnv 
   const loaded = file ? loadCacheFileSync(file, { env }) : undefined;
   const base = loaded?.cache ?? CacheConfig.default();
   const remote = loaded?.remote ?? (env['WASM_CACHE_REMOTE_URL'] ? RemoteCacheConfig.fromEnv(env).validate() : undefined);
-  let config = CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base, allow: ['PRELOAD', 'PRODUCER'] });
+  let config = CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base, allow: ENGINE_ENV_SUFFIXES });
   if (options.dir !== undefined) config = config.withSetting('directory', options.dir, { kind: 'object', label: 'flag --dir' });
   return { config: config.validate(), file, remote };
 }

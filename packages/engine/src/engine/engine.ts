@@ -81,11 +81,9 @@ export class Engine {
     const wire = asUint8Array(bytes);
     if (!wire) throw new TypeError('Engine.compile: expected an ArrayBuffer or a typed array of WebAssembly module bytes');
     this.#record.add('compiles');
-    // Opening the store (file system work in the thread pool) overlaps with hashing the module.
-    const pendingContext = this.#context();
-    const hash = this.cache.enabled ? moduleHash(wire) : '';
-    const context = await pendingContext;
+    const context = await this.#context();
     if (!context) return this.#compileUncached(wire);
+    const hash = moduleHash(wire);
     const key = context.storage.key(hash, TIER);
     const inflight = this.cache.inflight;
     let pending = inflight.get(key);

@@ -1,6 +1,13 @@
 import { CacheConfig, DEFAULT_ENV_PREFIX } from '@cache/config';
 import { loadCacheConfigSync, loadDefaultCacheConfig } from '@cache/toml';
 
+/**
+ * Variables with the cache's prefix that are the engine's own, not cache
+ * settings (`WASM_CACHE_PRELOAD`, `WASM_CACHE_PRODUCER`): whoever reads cache
+ * settings from the environment passes these as `allow`.
+ */
+export const ENGINE_ENV_SUFFIXES: readonly string[] = ['PRELOAD', 'PRODUCER'];
+
 /** The variable that names a TOML file for `@cache/engine/register`. */
 export const CONFIG_FILE_ENV = `${DEFAULT_ENV_PREFIX}CONFIG_FILE`;
 
@@ -14,6 +21,5 @@ export const CONFIG_FILE_ENV = `${DEFAULT_ENV_PREFIX}CONFIG_FILE`;
 export function registerConfig(env: Readonly<Record<string, string | undefined>> = process.env): CacheConfig {
   const file = env[CONFIG_FILE_ENV];
   const base = file ? loadCacheConfigSync(file) : loadDefaultCacheConfig().config;
-  // The hook's own variables (WASM_CACHE_PRELOAD, WASM_CACHE_PRODUCER) are not cache settings.
-  return CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base, allow: ['PRELOAD', 'PRODUCER'] });
+  return CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base, allow: ENGINE_ENV_SUFFIXES });
 }
