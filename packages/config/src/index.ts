@@ -1,5 +1,5 @@
 export { CacheConfig, displayName } from './cache-config/cache-config.js';
-export { Config } from './engine-config/config.js';
+export { ARTIFACT_TIERS, Config, type ArtifactTier } from './engine-config/config.js';
 export {
   CacheConfigError,
   describeOrigin,

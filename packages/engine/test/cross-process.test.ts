@@ -45,7 +45,7 @@ describe('a short-lived process', () => {
     const cacheDir = join(work, 'cache');
     const first = await runChild(process.execPath, [cacheDir, wasm.path]);
     expect(first.outcomes).toEqual(['miss']);
-    const engine = new Engine(Config.default().cacheConfig(CacheConfig.default().withDirectory(cacheDir)));
+    const engine = new Engine(Config.default().withArtifactTier('full').cacheConfig(CacheConfig.default().withDirectory(cacheDir)));
     const deadline = Date.now() + 60_000;
     while (!(await engine.isCached(wasm.bytes)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await engine.isCached(wasm.bytes)).toBe(true);

@@ -32,13 +32,13 @@ describe('Engine with a shared memory cache', () => {
   afterAll(() => store.close());
 
   it('misses, produces the optimized artifact in the background, then hits', async () => {
-    const first = new Engine(Config.default(), { cache });
+    const first = new Engine(Config.default().withArtifactTier('full'), { cache });
     expect(run(await first.compile(bytes))).toBe(expected);
     expect(first.stats()).toMatchObject({ compiles: 1, misses: 1, hits: 0 });
     await first.idle();
     expect(first.stats().artifactsProduced).toBe(1);
 
-    const second = new Engine(Config.default(), { cache });
+    const second = new Engine(Config.default().withArtifactTier('full'), { cache });
     expect(run(await second.compile(bytes))).toBe(expected);
     expect(second.stats()).toMatchObject({ compiles: 1, hits: 1, misses: 0 });
     expect(second.stats().bytesLoaded).toBeGreaterThan(bytes.byteLength / 4);
@@ -47,7 +47,7 @@ describe('Engine with a shared memory cache', () => {
   });
 
   it('shares one compilation between concurrent compiles of the same bytes', async () => {
-    const engine = new Engine(Config.default(), { cache: new Cache(CacheConfig.default().withDirectory(tempDir('engine-sf-')), { store: new MemoryStore() }) });
+    const engine = new Engine(Config.default().withArtifactTier('full'), { cache: new Cache(CacheConfig.default().withDirectory(tempDir('engine-sf-')), { store: new MemoryStore() }) });
     const modules = await Promise.all(Array.from({ length: 6 }, () => engine.compile(other)));
     expect(new Set(modules).size).toBe(1);
     expect(engine.stats()).toMatchObject({ compiles: 6, misses: 1, hits: 0 });
@@ -56,7 +56,7 @@ describe('Engine with a shared memory cache', () => {
   });
 
   it('rejects invalid bytes exactly as WebAssembly.compile does', async () => {
-    const engine = new Engine(Config.default(), { cache });
+    const engine = new Engine(Config.default().withArtifactTier('full'), { cache });
     await expect(engine.compile(new Uint8Array([0, 97, 115, 109, 9, 9, 9, 9]))).rejects.toBeInstanceOf(wasm.CompileError);
     await expect(engine.compile('nope' as unknown as Uint8Array)).rejects.toBeInstanceOf(TypeError);
   });

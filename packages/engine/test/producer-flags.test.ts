@@ -51,7 +51,7 @@ describe('a process started with -e code', () => {
     const code = `
       import { readFileSync } from 'node:fs';
       const { CacheConfig, Config, Engine } = await import(${JSON.stringify(engineUrl)});
-      const engine = new Engine(Config.default().cacheConfig(CacheConfig.default().withDirectory(${JSON.stringify(cacheDir)})));
+      const engine = new Engine(Config.default().withArtifactTier('full').cacheConfig(CacheConfig.default().withDirectory(${JSON.stringify(cacheDir)})));
       await engine.compile(readFileSync(${JSON.stringify(wasm.path)}));
       await engine.idle();
       process.stdout.write(JSON.stringify(engine.stats()));

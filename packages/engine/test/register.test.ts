@@ -22,7 +22,7 @@ function run(args: string[], env: Record<string, string>, useNodeOptions = false
     execFile(
       process.execPath,
       useNodeOptions ? [script, ...args] : [...hook, script, ...args],
-      { cwd: packageDir, encoding: 'utf8', env: { ...process.env, ...env, ...(useNodeOptions ? { NODE_OPTIONS: hook.join(' ') } : {}) } },
+      { cwd: packageDir, encoding: 'utf8', env: { ...process.env, WASM_CACHE_ARTIFACT_TIER: 'full', ...env, ...(useNodeOptions ? { NODE_OPTIONS: hook.join(' ') } : {}) } },
       (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve({ report: JSON.parse(stdout) as Report, stderr })),
     );
   });
@@ -66,7 +66,7 @@ describe('node --import @cache/engine/register', () => {
     const syncScript = join(import.meta.dirname, 'fixtures', 'sync-after-preload.mjs');
     const sync = (env: Record<string, string>) =>
       new Promise<{ serialized: number }>((resolve, reject) => {
-        execFile(process.execPath, ['--import', '@cache/engine/register', syncScript, wasm.path], { cwd: packageDir, encoding: 'utf8', env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+        execFile(process.execPath, ['--import', '@cache/engine/register', syncScript, wasm.path], { cwd: packageDir, encoding: 'utf8', env: { ...process.env, WASM_CACHE_ARTIFACT_TIER: 'full', ...env } }, (error, stdout, stderr) =>
           error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout) as { serialized: number }),
         );
       });

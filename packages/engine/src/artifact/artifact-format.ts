@@ -1,3 +1,4 @@
+import type { ArtifactTier } from '@cache/config';
 import { readSerializedHeader, SERIALIZED_HEADER_SIZE } from '@cache/v8';
 import { ArtifactIncompatibleError, ArtifactInvalidError } from '../errors/engine-errors.js';
 import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
@@ -10,9 +11,10 @@ export const ARTIFACT_VERSION = 1;
 /** Bytes before the payload. */
 export const ARTIFACT_HEADER_SIZE = 72;
 
-/** Which code an artifact holds. */
-export type ArtifactTier = 'full';
-const TIER_CODES: Record<ArtifactTier, number> = { full: 1 };
+/** Which code an artifact holds (see `Config.withArtifactTier`). */
+export type { ArtifactTier };
+
+const TIER_CODES: Record<ArtifactTier, number> = { full: 1, hot: 2 };
 
 /**
  * An artifact, little-endian:
@@ -21,7 +23,7 @@ const TIER_CODES: Record<ArtifactTier, number> = { full: 1 };
  * |---|---|---|
  * | 0 | 4 | magic `WMCA` |
  * | 4 | 2 | layout version (1) |
- * | 6 | 1 | tier (1: every function compiled by TurboFan) |
+ * | 6 | 1 | tier (1: every function compiled by TurboFan; 2: the functions that were hot in the process that saved it) |
  * | 7 | 1 | checksum kind (1: CRC-32, 2: SHA-256 prefix) |
  * | 8 | 12 | engine fingerprint id (24 hex digits) |
  * | 20 | 4 | optimizing compile time, ms (for the time-saved statistic) |

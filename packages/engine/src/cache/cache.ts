@@ -3,6 +3,8 @@ import { CacheConfig } from '@cache/config';
 import { createStore, type Store } from '@cache/store';
 import { warnOnce } from '../diagnostics/warn-once.js';
 import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
+import { HotSnapshots, type HotTarget } from '../hot/hot-snapshots.js';
+import { startProducer } from '../producer/producer-client.js';
 import type { ProducerDelivery } from '../producer/producer-protocol.js';
 import { emptyStats, type CacheStats, type EngineStats } from '../stats/engine-stats.js';
 
@@ -59,6 +61,16 @@ export class Cache {
    * for this, so a short-lived process exits without waiting for optimization.
    */
   readonly handedOff = new Map<string, Promise<void>>();
+  /** @internal Modules whose hot code is being saved (the `'hot'` artifact tier). */
+  readonly hot = new HotSnapshots({
+    put: (target, artifact) => this.#putHot(target, artifact),
+    putAtExit: (target, artifact) => this.#putHotAtExit(target, artifact),
+    failed: (error) =>
+      warnOnce(
+        'CACHE_ENGINE_HOT_SNAPSHOT_FAILED',
+        `Saving the optimized code of a WebAssembly module failed; it still runs, and will be saved by a later run: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+  });
   #closed = false;
 
   /**
@@ -72,6 +84,11 @@ export class Cache {
   /** Whether caching is on (a disabled cache compiles every time). */
   get enabled(): boolean {
     return this.config.enabled && !this.#closed;
+  }
+
+  /** @internal The folder this cache keeps files in, when it uses its own disk store (not a given store or memory). */
+  get ownDirectory(): string | undefined {
+    return this.#options.store === undefined && (this.#options.backend ?? 'disk') === 'disk' && this.enabled ? this.config.directory : undefined;
   }
 
   /** @internal The counters every engine of this cache adds to. */
@@ -128,6 +145,23 @@ export class Cache {
     }
   }
 
+  async #putHot(target: HotTarget, artifact: Uint8Array): Promise<void> {
+    if (this.#closed) return;
+    const result = await target.storage.store.put(target.key, artifact);
+    if (!result.stored) throw new Error(`the store did not take it: ${result.reason}`);
+    target.record.add('artifactsProduced');
+  }
+
+  /** At exit nothing asynchronous runs: a detached producer writes the artifact (disk stores only). */
+  #putHotAtExit(target: HotTarget, artifact: Uint8Array): void {
+    if (this.#closed) return;
+    const delivery = target.storage.delivery(target.key, undefined);
+    const lockPath = target.storage.lockPath(target.key);
+    if (delivery.kind !== 'store' || !lockPath) return;
+    startProducer({ type: 'deliver', artifact, delivery }, this.config.optimizingCompressionTaskTimeout, { jobFile: `${lockPath}.${process.pid}.deliver` });
+    target.record.add('artifactsProduced');
+  }
+
   /** Counters of every engine sharing this cache, plus the store's. */
   stats(): CacheStats {
     const stores = [...this.#opened, ...(this.#options.store ? [this.#options.store] : [])];
@@ -155,6 +189,8 @@ export class Cache {
     if (this.#closed) return;
     const keepAlive = setInterval(() => undefined, 1 << 30);
     try {
+      // What the modules made hot so far is saved now, while the store is open.
+      await this.hot.stop(true);
       await Promise.allSettled([...this.producing].map(([key, finished]) => this.handedOff.get(key) ?? finished));
     } finally {
       clearInterval(keepAlive);

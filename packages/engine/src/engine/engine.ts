@@ -17,9 +17,6 @@ import { startProducer } from '../producer/producer-client.js';
 import { emptyStats, StatsRecorder, type EngineStats } from '../stats/engine-stats.js';
 import { asUint8Array, originalWasm, type WasmBytes } from '../wasm/wasm-api.js';
 
-/** The tier of code artifacts hold. */
-const TIER = 'full';
-
 /** Options of an {@link Engine}. */
 export interface EngineOptions {
   /**
@@ -37,9 +34,12 @@ export type CompileOutcome = 'hit' | 'miss' | 'uncached';
  * saved before is loaded from V8's serialized code instead of being compiled.
  *
  * On a miss the engine compiles normally and returns at once; the optimized
- * artifact is produced in the background, in a process of its own (V8 flags
- * are process-wide), and written through the store, so the next process loads
- * optimized code from its first call. Every artifact is verified (checksum,
+ * artifact is made off the hot path and written through the store, so the
+ * next process loads optimized code from its first call. With the default
+ * `'hot'` tier (`Config.withArtifactTier`) it is the code V8 optimized while
+ * the module ran here, saved on timers, at `close()` and at exit, and grown by
+ * later runs; with `'full'` every function is compiled by TurboFan in a
+ * process of its own (V8 flags are process-wide). Every artifact is verified (checksum,
  * module bytes, engine fingerprint) before a byte of it reaches V8; a damaged
  * or foreign one is removed and counted, and the caller still gets a module.
  * The cache never breaks a compile: when it cannot work (native addon
@@ -84,7 +84,7 @@ export class Engine {
     const context = await this.#context();
     if (!context) return this.#compileUncached(wire);
     const hash = moduleHash(wire);
-    const key = context.storage.key(hash, TIER);
+    const key = context.storage.key(hash, this.config.artifactTier);
     const inflight = this.cache.inflight;
     let pending = inflight.get(key);
     if (!pending) {
@@ -172,7 +172,7 @@ export class Engine {
     const wire = asUint8Array(bytes);
     if (!wire) throw new EngineArgumentError('Engine.isCached: expected module bytes');
     const context = await this.#context();
-    return context ? context.storage.store.has(context.storage.key(moduleHash(wire), TIER)) : false;
+    return context ? context.storage.store.has(context.storage.key(moduleHash(wire), this.config.artifactTier)) : false;
   }
 
   /** This engine's counters. */
@@ -193,7 +193,8 @@ export class Engine {
   async #fingerprint(required: true): Promise<EngineFingerprint>;
   async #fingerprint(required: false): Promise<EngineFingerprint | undefined>;
   async #fingerprint(required: boolean): Promise<EngineFingerprint | undefined> {
-    const result = await engineFingerprint();
+    const memoDirectory = this.cache.ownDirectory;
+    const result = await engineFingerprint(memoDirectory === undefined ? {} : { memoDirectory });
     if (result.ok) return result.fingerprint;
     if (required) throw new NativeUnavailableError(result.reason);
     warnOnce('CACHE_ENGINE_NATIVE_UNAVAILABLE', `V8's compiled-code cache is not available, so WebAssembly is compiled normally: ${result.reason}`);
@@ -236,13 +237,14 @@ export class Engine {
           this.#record.add('loadMs', loadMs);
           this.#record.add('timeSavedMs', Math.max(0, fields.compileMs - loadMs));
           this.#publish('hit', hash, loadMs);
+          this.#trackHot(module, hash, key, context, fields.compileMs, fields.payload.byteLength);
           return module;
         }
         // V8 refused code that passed every check: drop it and make a fresh one. The module is usable
         // (V8 compiled the wire bytes instead).
         this.#record.add('rejectedByV8');
         await storage.store.delete(key);
-        this.#produce(wire, hash, key, fingerprint, storage);
+        this.#fill(module, wire, hash, key, context, loadMs);
         this.#record.add('misses');
         this.#publish('miss', hash, loadMs);
         return module;
@@ -253,8 +255,20 @@ export class Engine {
     const compileMs = performance.now() - started;
     this.#record.add('compileMs', compileMs);
     this.#publish('miss', hash, compileMs);
-    this.#produce(wire, hash, key, fingerprint, storage);
+    this.#fill(module, wire, hash, key, context, compileMs);
     return module;
+  }
+
+  /** After a miss: saves the module's hot code as it runs, or has a producer make the full artifact. */
+  #fill(module: WebAssembly.Module, wire: Uint8Array, hash: string, key: string, context: { fingerprint: EngineFingerprint; storage: ArtifactStorage }, compileMs: number): void {
+    if (this.config.artifactTier === 'hot') this.#trackHot(module, hash, key, context, compileMs, 0);
+    else this.#produce(wire, hash, key, context.fingerprint, context.storage);
+  }
+
+  /** Hot tier: saves the code V8 optimizes for this module in this process, as it grows. */
+  #trackHot(module: WebAssembly.Module, hash: string, key: string, context: { fingerprint: EngineFingerprint; storage: ArtifactStorage }, compileMs: number, storedBytes: number): void {
+    if (this.config.artifactTier !== 'hot') return;
+    this.cache.hot.track({ module, moduleHash: hash, key, fingerprint: context.fingerprint, storage: context.storage, compileMs, record: this.#record, storedBytes });
   }
 
   /** Checks a stored artifact; a bad one is removed, counted and reported, and undefined returned. */

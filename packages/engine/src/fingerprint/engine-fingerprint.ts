@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import { addonStatus, currentFingerprint, type SerializedHeader } from '@cache/v8';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cachedDataVersionTag } from 'node:v8';
+import { addonStatus, currentFingerprint, readSerializedHeader, type SerializedHeader } from '@cache/v8';
 
 /**
  * What decides whether serialized code made by one process can be used by
@@ -20,22 +23,67 @@ export interface EngineFingerprint {
 /** The fingerprint, or why there is none (the native addon cannot serialize here). */
 export type FingerprintResult = { ok: true; fingerprint: EngineFingerprint } | { ok: false; reason: string };
 
+/** Options of {@link engineFingerprint}. */
+export interface FingerprintOptions {
+  /**
+   * A folder (the cache's) where V8's header is remembered between processes,
+   * keyed by `v8.cachedDataVersionTag()`: V8 derives that tag from the same
+   * version hash, CPU features and flag hash its wasm header holds, so a process
+   * with an equal tag has an equal header. It spares the probe compile (5-10 ms
+   * of every process's first load). A wrong remembered header cannot load
+   * foreign code: V8 checks its header against the process before loading.
+   */
+  memoDirectory?: string;
+}
+
 let pending: Promise<FingerprintResult> | undefined;
 
 /**
- * This process's engine fingerprint, computed once (about a millisecond: V8
- * tiers up a tiny probe module and the header of its serialized code is read).
+ * This process's engine fingerprint, computed once per process: remembered
+ * from an earlier process with the same V8 identity, else learned by having V8
+ * tier up a tiny probe module and reading the header of its serialized code.
  */
-export function engineFingerprint(): Promise<FingerprintResult> {
-  pending ??= compute();
+export function engineFingerprint(options: FingerprintOptions = {}): Promise<FingerprintResult> {
+  pending ??= compute(options.memoDirectory);
   return pending;
 }
 
-async function compute(): Promise<FingerprintResult> {
+/** The file remembering this process's V8 header, under a memo folder. */
+export function fingerprintMemoPath(memoDirectory: string): string {
+  const tag = cachedDataVersionTag() >>> 0;
+  return join(memoDirectory, '.fingerprints', `${process.versions.node}-${process.platform}-${process.arch}-${tag.toString(16)}.header`);
+}
+
+function readMemo(path: string): SerializedHeader | undefined {
+  try {
+    const hex = readFileSync(path, 'utf8').trim();
+    return /^[0-9a-f]{32}$/.test(hex) ? readSerializedHeader(Buffer.from(hex, 'hex')) : undefined;
+  } catch {
+    return undefined; // absent or unreadable: probe instead
+  }
+}
+
+function writeMemo(path: string, header: SerializedHeader): void {
+  try {
+    mkdirSync(join(path, '..'), { recursive: true });
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, header.hex);
+    renameSync(temp, path);
+  } catch {
+    // Remembering is an optimization: a read-only or full disk only costs the next process a probe.
+  }
+}
+
+async function compute(memoDirectory: string | undefined): Promise<FingerprintResult> {
   const status = addonStatus();
   if (!status.available) return { ok: false, reason: status.reason };
-  const header = await currentFingerprint({ timeoutMs: 2000 });
-  if (header === null) {
+  const memoPath = memoDirectory === undefined ? undefined : fingerprintMemoPath(memoDirectory);
+  let header = memoPath === undefined ? undefined : readMemo(memoPath);
+  if (header === undefined) {
+    header = (await currentFingerprint({ timeoutMs: 2000 })) ?? undefined;
+    if (header !== undefined && memoPath !== undefined) writeMemo(memoPath, header);
+  }
+  if (header === undefined) {
     return { ok: false, reason: 'V8 produced no optimized code to fingerprint (is the process running with --liftoff-only or --no-wasm-tier-up?)' };
   }
   const identity = {

@@ -1,10 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serialize } from 'node:v8';
 import { ProducerError } from '../errors/engine-errors.js';
-import { PRODUCER_ENV, type ProducerJob, type ProducerReply } from './producer-protocol.js';
+import { PRODUCER_ENV, type DeliveryJob, type ProducerJob, type ProducerReply } from './producer-protocol.js';
 
 /** The built producer entry, found from this file whether it runs from `src/` or `dist/`. */
 function producerPath(): string {
@@ -52,20 +52,24 @@ export interface ProducerHandle {
 }
 
 /**
- * Starts a producer process for one module and sends it the job. The child
+ * Starts a producer process for one module and sends it the job (or, for a
+ * `deliver` job, an artifact this process made, to write through the store). The child
  * inherits this process's V8 flags (so its code carries the same flag hash) but
  * not its `--import`/`--require` hooks, and it is unref'd: it never keeps this
  * process alive, and with a `store` delivery it finishes its work even after
  * this process has exited. It is killed after `timeoutMs`.
  */
-export function startProducer(job: ProducerJob, timeoutMs: number): ProducerHandle {
+export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number, options: { jobFile?: string } = {}): ProducerHandle {
   const path = producerPath();
   const detached = job.delivery.kind === 'store';
   // A detached producer gets its job from a file, not over IPC: this process may exit before a
   // freshly started child has read its channel, and a child whose channel is already closed at
   // start-up never receives what was sent.
-  const jobFile = detached && job.delivery.kind === 'store' && job.delivery.lockPath ? `${job.delivery.lockPath}.job` : undefined;
-  if (jobFile) writeFileSync(jobFile, serialize(job));
+  const jobFile = options.jobFile ?? (detached && job.delivery.kind === 'store' && job.delivery.lockPath ? `${job.delivery.lockPath}.job` : undefined);
+  if (jobFile) {
+    mkdirSync(dirname(jobFile), { recursive: true });
+    writeFileSync(jobFile, serialize(job));
+  }
   const child = fork(path, jobFile ? [jobFile] : [], {
     execArgv: producerExecArgv(),
     env: { ...process.env, [PRODUCER_ENV]: '1', NODE_OPTIONS: '' },

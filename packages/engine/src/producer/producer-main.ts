@@ -4,7 +4,7 @@ import { CacheConfig } from '@cache/config';
 import { createStore } from '@cache/store';
 import { compileOptimized, readSerializedHeader } from '@cache/v8';
 import { encodeArtifact } from '../artifact/artifact-format.js';
-import type { ProducerJob, ProducerReply } from './producer-protocol.js';
+import type { DeliveryJob, ProducerDelivery, ProducerJob, ProducerReply } from './producer-protocol.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { deserialize } from 'node:v8';
 
@@ -15,7 +15,12 @@ function reply(message: ProducerReply): Promise<void> {
   });
 }
 
-async function run(job: ProducerJob): Promise<void> {
+async function run(job: ProducerJob | DeliveryJob): Promise<void> {
+  if (job.type === 'deliver') {
+    const result = await writeToStore(job.delivery, job.artifact);
+    await reply({ type: 'stored', bytes: job.artifact.byteLength, compileMs: 0, stored: result.stored, ...(result.stored ? {} : { reason: result.reason }) });
+    return;
+  }
   const started = performance.now();
   const { serialized } = await compileOptimized(job.wireBytes);
   const compileMs = performance.now() - started;
@@ -28,14 +33,20 @@ async function run(job: ProducerJob): Promise<void> {
     await reply({ type: 'artifact', artifact, compileMs });
     return;
   }
-  const { settings, compression, namespace, key, lockPath } = job.delivery;
+  const result = await writeToStore(job.delivery, artifact);
+  await reply({ type: 'stored', bytes: artifact.byteLength, compileMs, stored: result.stored, ...(result.stored ? {} : { reason: result.reason }) });
+}
+
+/** Writes an artifact through the store the parent uses, then removes the lock file if there is one. */
+async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' }>, artifact: Uint8Array): Promise<{ stored: true } | { stored: false; reason: string }> {
+  const { settings, compression, namespace, key, lockPath } = delivery;
   try {
     const { enabled, ...rest } = settings;
     const config = CacheConfig.default().merge({ ...rest, enabled: enabled !== false }, 'producer job');
     const store = await createStore(config, { namespace, compression });
     try {
       const result = await store.put(key, artifact);
-      await reply({ type: 'stored', bytes: artifact.byteLength, compileMs, stored: result.stored, ...(result.stored ? {} : { reason: result.reason }) });
+      return result.stored ? { stored: true } : { stored: false, reason: result.reason };
     } finally {
       await store.close();
     }
@@ -44,7 +55,7 @@ async function run(job: ProducerJob): Promise<void> {
   }
 }
 
-function start(job: ProducerJob): void {
+function start(job: ProducerJob | DeliveryJob): void {
   run(job)
     .then(() => process.exit(0))
     .catch(async (error: unknown) => {
@@ -56,7 +67,7 @@ function start(job: ProducerJob): void {
 // A detached producer's job comes in a file (see producer-client.ts); an attached one's over IPC.
 const jobFile = process.argv[2];
 if (jobFile) {
-  const job = deserialize(readFileSync(jobFile)) as ProducerJob;
+  const job = deserialize(readFileSync(jobFile)) as ProducerJob | DeliveryJob;
   rmSync(jobFile, { force: true });
   start(job);
 } else {

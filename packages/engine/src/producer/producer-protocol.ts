@@ -29,6 +29,16 @@ export interface ProducerJob {
   readonly delivery: ProducerDelivery;
 }
 
+/**
+ * An artifact made by the parent (its hot code, saved as it exits) for the
+ * producer to write through the store: the parent cannot wait for the write.
+ */
+export interface DeliveryJob {
+  readonly type: 'deliver';
+  readonly artifact: Uint8Array;
+  readonly delivery: Extract<ProducerDelivery, { kind: 'store' }>;
+}
+
 /** What a producer answers. */
 export type ProducerReply =
   | { readonly type: 'artifact'; readonly artifact: Uint8Array; readonly compileMs: number }

@@ -3,10 +3,14 @@ import { loadCacheConfigSync, loadDefaultCacheConfig } from '@cache/toml';
 
 /**
  * Variables with the cache's prefix that are the engine's own, not cache
- * settings (`WASM_CACHE_PRELOAD`, `WASM_CACHE_PRODUCER`): whoever reads cache
- * settings from the environment passes these as `allow`.
+ * settings (`WASM_CACHE_PRELOAD`, `WASM_CACHE_PRODUCER`,
+ * `WASM_CACHE_ARTIFACT_TIER`): whoever reads cache settings from the
+ * environment passes these as `allow`.
  */
-export const ENGINE_ENV_SUFFIXES: readonly string[] = ['PRELOAD', 'PRODUCER'];
+export const ENGINE_ENV_SUFFIXES: readonly string[] = ['PRELOAD', 'PRODUCER', 'ARTIFACT_TIER'];
+
+/** The variable that chooses the artifact tier (`hot` or `full`, see `Config.withArtifactTier`). */
+export const ARTIFACT_TIER_ENV = `${DEFAULT_ENV_PREFIX}ARTIFACT_TIER`;
 
 /** The variable that names a TOML file for `@cache/engine/register`. */
 export const CONFIG_FILE_ENV = `${DEFAULT_ENV_PREFIX}CONFIG_FILE`;

@@ -1,0 +1,146 @@
+import { readSerializedHeader, serialize, SERIALIZED_HEADER_SIZE } from '@cache/v8';
+import { encodeArtifact } from '../artifact/artifact-format.js';
+import type { ArtifactStorage } from '../cache/cache.js';
+import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
+import type { StatsRecorder } from '../stats/engine-stats.js';
+
+/**
+ * When a tracked module's code is saved, in ms after it was compiled or
+ * loaded. V8 tiers hot functions up within the first second of heavy use;
+ * later checks pick up what later phases of the program make hot. After the
+ * last one the module is no longer held.
+ */
+export const HOT_SNAPSHOT_DELAYS_MS: readonly number[] = [1_000, 5_000, 20_000, 60_000];
+
+/**
+ * A snapshot is stored only when it holds this much more code than what is
+ * stored already (a fraction of that size): each run adds what it made hot,
+ * and a run that made nothing new hot writes nothing.
+ */
+export const HOT_SNAPSHOT_MIN_GROWTH = 0.05;
+
+/** One module whose optimized code is saved as it becomes hot. */
+export interface HotTarget {
+  readonly module: WebAssembly.Module;
+  readonly moduleHash: string;
+  readonly key: string;
+  readonly fingerprint: EngineFingerprint;
+  readonly storage: ArtifactStorage;
+  /** The compile (or load) time recorded in the artifact, for the time-saved statistic. */
+  readonly compileMs: number;
+  /** The counters of the engine that compiled it. */
+  readonly record: StatsRecorder;
+  /** Payload bytes of the artifact stored or loaded for it (0 when none). */
+  storedBytes: number;
+}
+
+/** What saving a snapshot needs from the engine. */
+export interface HotSnapshotSink {
+  /** Writes an artifact through the store, while the process runs. */
+  put(target: HotTarget, artifact: Uint8Array): Promise<void>;
+  /** Hands an artifact to a detached process that writes it, as this process exits (synchronous). */
+  putAtExit(target: HotTarget, artifact: Uint8Array): void;
+  /** Reports a failure (the module is unaffected). */
+  failed(error: unknown): void;
+}
+
+/**
+ * Saves the code V8 optimized in this process for the modules it tracks: the
+ * `'hot'` artifact tier. V8 serializes only TurboFan code, so a snapshot holds
+ * the functions that tiered up (the hot ones) and marks the rest for lazy
+ * compilation. Snapshots are taken on timers and once more at exit
+ * (synchronously, handed to a detached writer), and stored only when they grew.
+ */
+export class HotSnapshots {
+  readonly #sink: HotSnapshotSink;
+  readonly #targets = new Map<string, { target: HotTarget; timers: NodeJS.Timeout[]; lastMs: number | undefined }>();
+  #exitHooked = false;
+  readonly #onExit = (): void => this.#snapshotAllAtExit();
+
+  constructor(sink: HotSnapshotSink) {
+    this.#sink = sink;
+  }
+
+  /** Starts saving a module's hot code (a module already tracked under the key is kept). */
+  track(target: HotTarget): void {
+    if (this.#targets.has(target.key)) return;
+    const entry = { target, timers: [] as NodeJS.Timeout[], lastMs: undefined as number | undefined };
+    HOT_SNAPSHOT_DELAYS_MS.forEach((delay, index) => {
+      const last = index === HOT_SNAPSHOT_DELAYS_MS.length - 1;
+      const timer = setTimeout(() => {
+        entry.lastMs = performance.now();
+        void this.#snapshot(target);
+        if (last) this.#untrack(target.key);
+      }, delay);
+      timer.unref();
+      entry.timers.push(timer);
+    });
+    this.#targets.set(target.key, entry);
+    if (!this.#exitHooked) {
+      process.once('exit', this.#onExit);
+      this.#exitHooked = true;
+    }
+  }
+
+  /** Number of modules being tracked. */
+  get size(): number {
+    return this.#targets.size;
+  }
+
+  /** Takes a snapshot of every tracked module now and waits for the writes. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#targets.values()].map((entry) => this.#snapshot(entry.target)));
+  }
+
+  /** Stops tracking everything (after a final snapshot when `flush` is true). */
+  async stop(flush: boolean): Promise<void> {
+    if (flush) await this.flush();
+    for (const key of [...this.#targets.keys()]) this.#untrack(key);
+    if (this.#exitHooked) process.removeListener('exit', this.#onExit);
+    this.#exitHooked = false;
+  }
+
+  #untrack(key: string): void {
+    const entry = this.#targets.get(key);
+    if (!entry) return;
+    for (const timer of entry.timers) clearTimeout(timer);
+    this.#targets.delete(key);
+  }
+
+  /** The artifact to store, when the module's optimized code has grown enough since the last one. */
+  #grownArtifact(target: HotTarget): { artifact: Uint8Array; bytes: number } | undefined {
+    const payload = serialize(target.module);
+    if (payload.byteLength <= SERIALIZED_HEADER_SIZE) return undefined; // nothing tiered up yet
+    if (payload.byteLength <= target.storedBytes * (1 + HOT_SNAPSHOT_MIN_GROWTH)) return undefined;
+    // Same process, same V8: this cannot differ, but nothing is stored that another process of this
+    // fingerprint could not load.
+    if (readSerializedHeader(payload).hex !== target.fingerprint.header.hex) return undefined;
+    const artifact = encodeArtifact({ tier: 'hot', fingerprintId: target.fingerprint.id, compileMs: target.compileMs, moduleHash: target.moduleHash, payload });
+    return { artifact, bytes: payload.byteLength };
+  }
+
+  async #snapshot(target: HotTarget): Promise<void> {
+    try {
+      const grown = this.#grownArtifact(target);
+      if (!grown) return;
+      await this.#sink.put(target, grown.artifact);
+      target.storedBytes = Math.max(target.storedBytes, grown.bytes);
+    } catch (error) {
+      this.#sink.failed(error);
+    }
+  }
+
+  #snapshotAllAtExit(): void {
+    const now = performance.now();
+    for (const entry of this.#targets.values()) {
+      // A snapshot taken moments ago already holds what tiered up since.
+      if (entry.lastMs !== undefined && now - entry.lastMs < 250) continue;
+      try {
+        const grown = this.#grownArtifact(entry.target);
+        if (grown) this.#sink.putAtExit(entry.target, grown.artifact);
+      } catch (error) {
+        this.#sink.failed(error);
+      }
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MemoryStore } from '@cache/store';
+import { serialize } from '@cache/v8';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACT_TIER_ENV, Cache, CacheConfig, Config, decodeArtifact, Engine, engineFingerprint, moduleHash, type WasmNamespace } from '../src/index.js';
+import { runChild, tempDir, wasmFile } from './helpers.js';
+
+const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
+
+/** The generated module's `run` export. */
+function runOf(module: WebAssembly.Module): (n: number) => number {
+  return (new wasm.Instance(module, {}) as unknown as { exports: { run(n: number): number } }).exports.run;
+}
+
+/** Every entry file of a disk cache (any namespace). */
+function entryFiles(cacheDir: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const item of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, item.name);
+      if (item.isDirectory()) walk(path);
+      else if (item.name.endsWith('.entry')) found.push(path);
+    }
+  };
+  if (existsSync(cacheDir)) walk(cacheDir);
+  return found;
+}
+
+async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return check();
+}
+
+describe("the 'hot' tier (the default): the code V8 optimized in a process, saved for the next", () => {
+  it('is the default tier', () => {
+    expect(Config.default().artifactTier).toBe('hot');
+    expect(Config.default().withArtifactTier('full').artifactTier).toBe('full');
+  });
+
+  it('refuses an unknown tier, naming the setting and where it came from', () => {
+    expect(() => Config.default().withArtifactTier('warm' as 'hot', { kind: 'env', variable: ARTIFACT_TIER_ENV })).toThrow(
+      /artifactTier = "warm" \(environment variable WASM_CACHE_ARTIFACT_TIER\): must be one of "hot", "full"/,
+    );
+  });
+
+  it('saves what tiered up, writes again only when it grew, and loads it', async () => {
+    const store = new MemoryStore();
+    const cache = new Cache(CacheConfig.default().withDirectory(tempDir('hot-mem-')), { store });
+    const { bytes } = wasmFile(tempDir('hot-mem-wasm-'), 120);
+    const first = new Engine(Config.default(), { cache });
+    const module = await first.compile(bytes);
+    expect(first.stats()).toMatchObject({ misses: 1, hits: 0, artifactsProduced: 0 });
+    expect(cache.producing.size).toBe(0); // no background optimizing compile in this tier
+    await cache.hot.flush();
+    expect(first.stats().artifactsProduced).toBe(0); // nothing has run, so nothing is optimized yet
+    const run = runOf(module);
+    for (let i = 0; i < 20; i += 1) run(1000);
+    let grownBytes = 0;
+    // V8 tiers up on background threads: flush until the snapshot holds code.
+    for (let attempt = 0; attempt < 50 && first.stats().artifactsProduced === 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await cache.hot.flush();
+    }
+    expect(first.stats().artifactsProduced).toBe(1);
+    const fp = await engineFingerprint();
+    if (!fp.ok) throw new Error(fp.reason);
+    const storage = await cache.storage(fp.fingerprint);
+    const stored = await store.get(storage?.key(moduleHash(bytes), 'hot') ?? '');
+    expect(stored).toBeDefined();
+    const fields = decodeArtifact(stored ?? new Uint8Array());
+    expect(fields.tier).toBe('hot');
+    grownBytes = fields.payload.byteLength;
+    expect(grownBytes).toBe(serialize(module).byteLength);
+    await cache.hot.flush();
+    expect(first.stats().artifactsProduced).toBe(1); // nothing new became hot: nothing written
+    const second = new Engine(Config.default(), { cache });
+    const loaded = await second.compile(new Uint8Array(bytes));
+    expect(second.stats()).toMatchObject({ hits: 1, misses: 0, bytesLoaded: stored?.byteLength });
+    expect(runOf(loaded)(7)).toBe(run(7));
+    await cache.close();
+  });
+
+  it('a full-tier engine neither uses nor writes hot artifacts', async () => {
+    const cache = new Cache(CacheConfig.default().withDirectory(tempDir('hot-full-')), { store: new MemoryStore() });
+    const { bytes } = wasmFile(tempDir('hot-full-wasm-'), 60);
+    const hot = new Engine(Config.default(), { cache });
+    const module = await hot.compile(bytes);
+    const run = runOf(module);
+    for (let i = 0; i < 20; i += 1) run(1000);
+    for (let attempt = 0; attempt < 50 && hot.stats().artifactsProduced === 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await cache.hot.flush();
+    }
+    expect(hot.stats().artifactsProduced).toBe(1);
+    const full = new Engine(Config.default().withArtifactTier('full'), { cache });
+    expect(await full.isCached(bytes)).toBe(false);
+    expect(await hot.isCached(bytes)).toBe(true);
+    await cache.close();
+  });
+
+  describe('across processes, on a disk cache', () => {
+    const work = tempDir('hot-disk-');
+    const wasm = wasmFile(work, 150);
+
+    it('the next process loads the saved code (present right after load), and a run adding nothing writes nothing', async () => {
+      const cacheDir = join(work, 'cache-close');
+      const first = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot', '--work', '20']);
+      expect(first.outcomes).toEqual(['miss']);
+      expect(first.serializedAfterLoad).toBe(0);
+      expect(first.stats.artifactsProduced).toBe(1); // saved at close()
+      const second = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot', '--work', '20']);
+      expect(second.outcomes).toEqual(['hit']);
+      expect(second.serializedAfterLoad).toBeGreaterThan(0);
+      expect(second.result).toBe(first.result);
+      expect(second.stats.artifactsProduced).toBe(0);
+    });
+
+    it('a process that exits without close() hands its hot code to a detached writer', async () => {
+      const cacheDir = join(work, 'cache-exit');
+      const first = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot', '--work', '20', '--no-close']);
+      expect(first.outcomes).toEqual(['miss']);
+      expect(await until(() => entryFiles(cacheDir).length === 1, 30_000)).toBe(true);
+      const second = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot']);
+      expect(second.outcomes).toEqual(['hit']);
+      expect(second.serializedAfterLoad).toBeGreaterThan(0);
+      expect(second.result).toBe(first.result);
+    });
+
+    it('a module nothing tiered up for stores nothing and starts no background process', async () => {
+      const cacheDir = join(work, 'cache-cold');
+      const first = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot', '--no-close']);
+      expect(first.stats.artifactsProduced).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(entryFiles(cacheDir)).toEqual([]);
+      expect((await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot'])).outcomes).toEqual(['miss']);
+    });
+
+    it('a damaged hot artifact never reaches V8: the process compiles and saves a fresh one', async () => {
+      const cacheDir = join(work, 'cache-damaged');
+      const first = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot', '--work', '20']);
+      const [entry] = entryFiles(cacheDir);
+      if (!entry) throw new Error('no hot artifact was saved');
+      const damaged = readFileSync(entry);
+      for (let i = damaged.length - 4096; i < damaged.length - 2048; i += 1) damaged[i] = (damaged[i] ?? 0) ^ 0xff;
+      writeFileSync(entry, damaged);
+      const second = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot', '--work', '20']);
+      expect(second.outcomes).toEqual(['miss']);
+      expect(second.serializedAfterLoad).toBe(0);
+      expect(second.result).toBe(first.result);
+      expect(second.stats.artifactsProduced).toBe(1);
+      expect((await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot'])).outcomes).toEqual(['hit']);
+    });
+  });
+
+  it('node --import @cache/engine/register: WASM_CACHE_ARTIFACT_TIER is checked, and a bad value leaves WebAssembly untouched', async () => {
+    const work = tempDir('hot-register-');
+    const wasm = wasmFile(work, 40);
+    const script = join(import.meta.dirname, 'fixtures', 'register-child.mjs');
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--import', '@cache/engine/register', script, wasm.path, 'compile'],
+        { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', env: { ...process.env, WASM_CACHE_DIRECTORY: join(work, 'c'), [ARTIFACT_TIER_ENV]: 'warm' } },
+        (error, out, err) => (error ? reject(new Error(err)) : resolve({ stdout: out, stderr: err })),
+      ),
+    );
+    expect(stderr).toContain('WASM_CACHE_ARTIFACT_TIER');
+    expect(stderr).toContain('"warm"');
+    expect((JSON.parse(stdout) as { stats: unknown }).stats).toBeNull();
+  });
+});
