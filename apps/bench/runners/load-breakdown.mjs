@@ -5,18 +5,18 @@ import { Cache, CacheConfig, checkArtifactBelongs, decodeArtifact, engineFingerp
 import { deserialize } from '@cache/v8';
 import { emit } from './_common.mjs';
 
-const [wasmPath, directory] = process.argv.slice(2);
+const [wasmPath, directory, tier = 'hot'] = process.argv.slice(2);
 const wire = new Uint8Array(readFileSync(wasmPath));
 const t = [performance.now()];
 const cache = new Cache(CacheConfig.default().withDirectory(directory));
-const fp = await engineFingerprint();
+const fp = await engineFingerprint({ memoDirectory: directory });
 if (!fp.ok) throw new Error(fp.reason);
 t.push(performance.now());
 const storage = await cache.storage(fp.fingerprint);
 t.push(performance.now());
 const hash = moduleHash(wire);
 t.push(performance.now());
-const stored = await storage.store.get(storage.key(hash, 'full'));
+const stored = await storage.store.get(storage.key(hash, tier));
 if (!stored) throw new Error('not cached');
 t.push(performance.now());
 const fields = decodeArtifact(stored);

@@ -104,6 +104,25 @@ describe("the 'hot' tier (the default): the code V8 optimized in a process, save
     await cache.close();
   });
 
+  it('a hot-tier engine loads a full artifact when there is one, and adds nothing to it', async () => {
+    const cache = new Cache(CacheConfig.default().withDirectory(tempDir('hot-over-full-')), { store: new MemoryStore() });
+    const { bytes } = wasmFile(tempDir('hot-over-full-wasm-'), 50);
+    const full = new Engine(Config.default().withArtifactTier('full'), { cache });
+    await full.compile(bytes);
+    await full.idle();
+    expect(full.stats().artifactsProduced).toBe(1);
+    const hot = new Engine(Config.default(), { cache });
+    expect(await hot.isCached(bytes)).toBe(true);
+    // (In one process V8 may hand back the first, lazily compiled module for the same bytes, so code
+    // presence is proven across processes, above; here the engine's own accounting is.)
+    await hot.compile(new Uint8Array(bytes));
+    expect(hot.stats()).toMatchObject({ hits: 1, misses: 0 });
+    expect(hot.stats().bytesLoaded).toBeGreaterThan(0);
+    expect(cache.hot.size).toBe(0);
+    await cache.close();
+    expect(hot.stats().artifactsProduced).toBe(0);
+  });
+
   describe('across processes, on a disk cache', () => {
     const work = tempDir('hot-disk-');
     const wasm = wasmFile(work, 150);

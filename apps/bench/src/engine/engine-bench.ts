@@ -16,8 +16,14 @@ import { benchRoot, runChild } from './child.js';
 import { corpus, type CorpusModule } from './corpus.js';
 import { summarize, type Summary } from '../report/stats.js';
 
+/** The artifact tiers measured: the default first. */
+export const TIERS = ['hot', 'full'] as const;
+export type Tier = (typeof TIERS)[number];
+
 export interface ModuleResult {
   name: string;
+  /** Which artifacts the cache held: `hot` (the default: code saved by the workload's runs) or `full` (every function). */
+  tier: Tier;
   pkg: string;
   version: string;
   wasmFile: string;
@@ -55,6 +61,9 @@ export interface WorkloadResult {
   cachedFirst: Summary;
   plainRest: Summary;
   cachedRest: Summary;
+  /** The same with `WASM_CACHE_ARTIFACT_TIER=full` and a cache of full artifacts. */
+  cachedFullFirst: Summary;
+  cachedFullRest: Summary;
   /** Hits/misses the hook reported in the cached runs, where the runner can read them (not esbuild's service child). */
   cacheCounts?: { hits: number[]; misses: number[] };
 }
@@ -90,20 +99,41 @@ export async function runEngineBench(options: { quick: boolean; only?: string[] 
   const repeats = { compile: quick ? 3 : 5, optimizing: quick ? 2 : 3, workload: quick ? 3 : 5 };
   const modules = corpus(quick).filter((m) => !options.only || options.only.some((o) => m.name.includes(o)));
   const scratch = path.join(benchRoot, 'results', `tmp-engine-${process.pid}`);
-  const cacheDirectory = path.join(scratch, 'cache');
-  mkdirSync(cacheDirectory, { recursive: true });
+  const cacheDirectories: Record<Tier, string> = { hot: path.join(scratch, 'cache-hot'), full: path.join(scratch, 'cache-full') };
+  const cacheDirectory = cacheDirectories.hot;
+  for (const directory of Object.values(cacheDirectories)) mkdirSync(directory, { recursive: true });
   const registerUrl = import.meta.resolve('@cache/engine/register');
   log(`@cache/engine benchmark (${quick ? 'quick' : 'full'}): ${modules.map((m) => m.name).join(', ')}; repeats ${JSON.stringify(repeats)}`);
 
   try {
-    // 1. Warm the cache once per module (miss + background production) and keep the payload for the floor.
+    const cachedOptions = (m: CorpusModule, tier: Tier) => ({
+      nodeArgs: m.workload?.mode === 'spawned-child+preload' ? [] : ['--import', registerUrl],
+      env: {
+        BENCH_USE_CACHE: '1',
+        WASM_CACHE_DIRECTORY: cacheDirectories[tier],
+        WASM_CACHE_ARTIFACT_TIER: tier,
+        ...(m.workload?.mode === 'hook+preload' ? { WASM_CACHE_PRELOAD: m.wasmPath } : {}),
+      },
+      timeoutMs: 600_000,
+    });
+
+    // 1. Warm the caches once per module and keep each artifact's payload for the floor. Full: a miss
+    // and the background producer. Hot: the module's real workload, run with the cache three times
+    // (the first saves what it made hot, later ones add what they make hot).
     const prepared = new Map<string, PrepareOut & { payloadPath: string }>();
+    const preparedKey = (name: string, tier: Tier): string => `${name}|${tier}`;
     for (const m of modules) {
-      const payloadPath = path.join(scratch, `${m.name.replace(/[^a-z0-9]+/gi, '_')}.payload`);
-      const out = await runChild<PrepareOut>('prepare.mjs', [m.wasmPath, cacheDirectory, payloadPath], { timeoutMs: 600_000 });
-      if (!out.cached) throw new Error(`${m.name}: the cache was not warmed`);
-      prepared.set(m.name, { ...out, payloadPath });
-      log(`  warmed ${m.name}: artifact ${(out.artifactBytes / 1e6).toFixed(1)} MB, production ${out.productionMs.toFixed(0)} ms`);
+      for (const tier of TIERS) {
+        if (tier === 'hot') {
+          if (!m.workload) continue;
+          for (let i = 0; i < 3; i++) await runChild<WorkloadOut>(m.workload.script, [], cachedOptions(m, 'hot'));
+        }
+        const payloadPath = path.join(scratch, `${m.name.replace(/[^a-z0-9]+/gi, '_')}.${tier}.payload`);
+        const out = await runChild<PrepareOut>('prepare.mjs', [m.wasmPath, cacheDirectories[tier], payloadPath, tier], { timeoutMs: 600_000 });
+        if (!out.cached) throw new Error(`${m.name}: the ${tier} cache was not warmed`);
+        prepared.set(preparedKey(m.name, tier), { ...out, payloadPath });
+        log(`  warmed ${m.name} (${tier}): artifact ${(out.artifactBytes / 1e6).toFixed(1)} MB${tier === 'full' ? `, production ${out.productionMs.toFixed(0)} ms` : ''}`);
+      }
     }
 
     // 2. Import costs and start-up with the hook (empty script).
@@ -131,38 +161,46 @@ export async function runEngineBench(options: { quick: boolean; only?: string[] 
     };
     for (let r = 0; r < repeats.compile; r++) {
       for (const m of modules) {
-        const prep = prepared.get(m.name);
-        if (!prep) continue;
-        const f = flags.get(m.name) ?? { allHits: true, allAccepted: true };
         push(m.name, 'plain', (await runChild<MsOut>('plain-compile.mjs', [m.wasmPath])).ms);
-        const load = await runChild<LoadOut>('cache-load.mjs', [m.wasmPath, cacheDirectory]);
-        if (load.hits !== 1 || load.misses !== 0) f.allHits = false;
-        push(m.name, 'load', load.compileMs);
-        push(m.name, 'loadWithEngine', load.totalMs);
-        push(m.name, 'engineLoadMs', load.engineLoadMs);
-        const floor = await runChild<FloorOut>('floor.mjs', [m.wasmPath, prep.payloadPath]);
-        if (!floor.acceptedByV8) f.allAccepted = false;
-        push(m.name, 'floor', floor.totalMs);
-        push(m.name, 'floorRead', floor.readMs);
-        push(m.name, 'floorDeserialize', floor.deserializeMs);
-        const breakdown = await runChild<BreakdownOut>('load-breakdown.mjs', [m.wasmPath, cacheDirectory]);
-        for (const [key, value] of Object.entries(breakdown)) if (typeof value === 'number') push(m.name, `breakdown.${key}`, value);
+        for (const tier of TIERS) {
+          const prep = prepared.get(preparedKey(m.name, tier));
+          if (!prep) continue;
+          const key = preparedKey(m.name, tier);
+          const f = flags.get(key) ?? { allHits: true, allAccepted: true };
+          const load = await runChild<LoadOut>('cache-load.mjs', [m.wasmPath, cacheDirectories[tier], tier]);
+          if (load.hits !== 1 || load.misses !== 0) f.allHits = false;
+          push(key, 'load', load.compileMs);
+          push(key, 'loadWithEngine', load.totalMs);
+          push(key, 'engineLoadMs', load.engineLoadMs);
+          const floor = await runChild<FloorOut>('floor.mjs', [m.wasmPath, prep.payloadPath]);
+          if (!floor.acceptedByV8) f.allAccepted = false;
+          push(key, 'floor', floor.totalMs);
+          push(key, 'floorRead', floor.readMs);
+          push(key, 'floorDeserialize', floor.deserializeMs);
+          const breakdown = await runChild<BreakdownOut>('load-breakdown.mjs', [m.wasmPath, cacheDirectories[tier], tier]);
+          for (const [name, value] of Object.entries(breakdown)) if (typeof value === 'number') push(key, `breakdown.${name}`, value);
+          flags.set(key, f);
+          const s = samples.get(key) ?? {};
+          log(`  [${r + 1}/${repeats.compile}] ${m.name} (${tier}): load ${last(s.load)} | floor ${last(s.floor)}`);
+        }
         if (r < repeats.optimizing) {
           push(m.name, 'optimizing', (await runChild<MsOut>('plain-compile.mjs', [m.wasmPath], { nodeArgs: OPTIMIZING_FLAGS, timeoutMs: 600_000 })).ms);
         }
-        flags.set(m.name, f);
         const s = samples.get(m.name) ?? {};
-        log(`  [${r + 1}/${repeats.compile}] ${m.name}: plain ${last(s.plain)} | load ${last(s.load)} | floor ${last(s.floor)}${r < repeats.optimizing ? ` | optimizing ${last(s.optimizing)}` : ''}`);
+        log(`  [${r + 1}/${repeats.compile}] ${m.name}: plain ${last(s.plain)}${r < repeats.optimizing ? ` | optimizing ${last(s.optimizing)}` : ''}`);
       }
     }
-    const moduleResults: ModuleResult[] = modules.map((m) => {
-      const s = samples.get(m.name) ?? {};
-      const prep = prepared.get(m.name);
+    const moduleResults: ModuleResult[] = modules.flatMap((m) => TIERS.filter((tier) => prepared.has(preparedKey(m.name, tier))).map((tier) => {
+      const key = preparedKey(m.name, tier);
+      const common = samples.get(m.name) ?? {};
+      const s: Record<string, number[]> = { ...(samples.get(key) ?? {}), plain: common.plain ?? [], optimizing: common.optimizing ?? [] };
+      const prep = prepared.get(key);
       const breakdown: Record<string, Summary> = {};
       for (const [key, values] of Object.entries(s)) if (key.startsWith('breakdown.')) breakdown[key.slice('breakdown.'.length)] = summarize(values);
-      const f = flags.get(m.name) ?? { allHits: false, allAccepted: false };
+      const f = flags.get(key) ?? { allHits: false, allAccepted: false };
       return {
         name: m.name,
+        tier,
         pkg: m.pkg,
         version: m.version,
         wasmFile: path.relative(path.join(benchRoot, 'node_modules'), m.wasmPath),
@@ -182,33 +220,26 @@ export async function runEngineBench(options: { quick: boolean; only?: string[] 
         breakdown,
         ...f,
       };
-    });
+    }));
 
     // 4. Workloads, with and without the cache (warm: the same cache directory).
     const workloads: WorkloadResult[] = [];
     for (const m of modules) {
       if (!m.workload) continue;
       const { script } = m.workload;
-      const cachedOptions = {
-        nodeArgs: m.workload.mode === 'spawned-child+preload' ? [] : ['--import', registerUrl],
-        env: {
-          BENCH_USE_CACHE: '1',
-          WASM_CACHE_DIRECTORY: cacheDirectory,
-          ...(m.workload.mode === 'hook+preload' ? { WASM_CACHE_PRELOAD: m.wasmPath } : {}),
-        },
-        timeoutMs: 600_000,
-      };
+      const optionsOf = (kind: 'plain' | 'cached' | 'cachedFull') =>
+        kind === 'plain' ? { timeoutMs: 600_000 } : cachedOptions(m, kind === 'cached' ? 'hot' : 'full');
       // One untimed run of each first (page cache, any artifact the hook still lacks); not in --quick.
       if (!quick) {
-        await runChild<WorkloadOut>(script, [], { timeoutMs: 600_000 });
-        await runChild<WorkloadOut>(script, [], cachedOptions);
+        for (const kind of ['plain', 'cached', 'cachedFull'] as const) await runChild<WorkloadOut>(script, [], optionsOf(kind));
       }
-      const s: Record<string, number[]> = { plainFirst: [], cachedFirst: [], plainRest: [], cachedRest: [], hits: [], misses: [] };
+      const s: Record<string, number[]> = { plainFirst: [], cachedFirst: [], cachedFullFirst: [], plainRest: [], cachedRest: [], cachedFullRest: [], hits: [], misses: [] };
       for (let r = 0; r < repeats.workload; r++) {
-        // Alternate which goes first, so a drift in machine load does not favour one.
-        const order = r % 2 === 0 ? (['plain', 'cached'] as const) : (['cached', 'plain'] as const);
+        // Rotate which goes first, so a drift in machine load does not favour one.
+        const kinds = ['plain', 'cached', 'cachedFull'] as const;
+        const order = kinds.map((_, i) => kinds[(i + r) % kinds.length] ?? 'plain');
         for (const kind of order) {
-          const out = await runChild<WorkloadOut>(script, [], kind === 'plain' ? { timeoutMs: 600_000 } : cachedOptions);
+          const out = await runChild<WorkloadOut>(script, [], optionsOf(kind));
           s[`${kind}First`]?.push(out.firstResultMs);
           s[`${kind}Rest`]?.push(out.restMs);
           if (kind === 'cached' && out.hits !== undefined) {
@@ -216,7 +247,7 @@ export async function runEngineBench(options: { quick: boolean; only?: string[] 
             s.misses?.push(out.misses ?? 0);
           }
         }
-        log(`  [${r + 1}/${repeats.workload}] workload ${m.name}: first ${last(s.plainFirst)} → ${last(s.cachedFirst)}, rest ${last(s.plainRest)} → ${last(s.cachedRest)}`);
+        log(`  [${r + 1}/${repeats.workload}] workload ${m.name}: first ${last(s.plainFirst)} → ${last(s.cachedFirst)} (full ${last(s.cachedFullFirst)}), rest ${last(s.plainRest)} → ${last(s.cachedRest)} (full ${last(s.cachedFullRest)})`);
       }
       workloads.push({
         name: m.name,
@@ -226,6 +257,8 @@ export async function runEngineBench(options: { quick: boolean; only?: string[] 
         cachedFirst: summarize(s.cachedFirst ?? []),
         plainRest: summarize(s.plainRest ?? []),
         cachedRest: summarize(s.cachedRest ?? []),
+        cachedFullFirst: summarize(s.cachedFullFirst ?? []),
+        cachedFullRest: summarize(s.cachedFullRest ?? []),
         ...((s.hits?.length ?? 0) > 0 ? { cacheCounts: { hits: s.hits ?? [], misses: s.misses ?? [] } } : {}),
       });
     }

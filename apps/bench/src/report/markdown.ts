@@ -12,37 +12,38 @@ export function engineMarkdown(engine: EngineBenchResult, targets: TargetCheck[]
   lines.push('');
   lines.push('### Compile and load');
   lines.push('');
-  lines.push('| module | wire MB | artifact MB | plain compile | optimizing compile | cache load | cache load + `new Engine` | floor | optimizing / load | load / floor |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| module | tier | wire MB | artifact MB | plain compile | optimizing compile | cache load | cache load + `new Engine` | floor | optimizing / load | load / floor |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const m of engine.modules) {
     lines.push(
-      `| ${m.name} ${m.version} | ${MB(m.wireBytes)} | ${MB(m.artifactBytes)} | ${formatSummary(m.plain)} | ${formatSummary(m.optimizing)} | ${formatSummary(m.load)} | ${formatSummary(m.loadWithEngine)} | ${formatSummary(m.floor)} | ${formatRatio(m.optimizing.median / m.load.median)} | ${formatRatio(m.load.median / m.floor.median)} |`,
+      `| ${m.name} ${m.version} | ${m.tier} | ${MB(m.wireBytes)} | ${MB(m.artifactBytes)} | ${formatSummary(m.plain)} | ${formatSummary(m.optimizing)} | ${formatSummary(m.load)} | ${formatSummary(m.loadWithEngine)} | ${formatSummary(m.floor)} | ${formatRatio(m.optimizing.median / m.load.median)} | ${formatRatio(m.load.median / m.floor.median)} |`,
     );
   }
   lines.push('');
+  lines.push('- tier: what the cache held. `hot` (the default): the code V8 optimized while the module’s workload ran, saved by three warm-up runs of it with the cache. `full`: every function compiled by TurboFan by the background producer (`WASM_CACHE_ARTIFACT_TIER=full`). The floor of each row loads that row’s artifact.');
   lines.push('- plain compile: `await WebAssembly.compile(bytes)`, V8 defaults (lazy; Liftoff first).');
-  lines.push('- optimizing compile: the same with `--no-liftoff --no-wasm-lazy-compilation` (every function by TurboFan, what an artifact holds).');
+  lines.push('- optimizing compile: the same with `--no-liftoff --no-wasm-lazy-compilation` (every function by TurboFan, what a full artifact holds).');
   lines.push('- cache load: `await engine.compile(bytes)` in a fresh process on a warm cache (`stats().hits === 1` checked every time); `+ new Engine` adds the engine construction. Package imports are not timed (see below).');
   lines.push('- floor: `fs.readFile(payload)` + `@cache/v8` `deserialize(payload, wire)` — V8’s serialized code from a plain file, no store, no checks (`acceptedByV8` checked every time).');
   lines.push('');
   lines.push('### Where a cache load’s time goes (steps run one by one in a fresh process, medians, ms)');
   lines.push('');
   const steps = ['fingerprintMs', 'storeOpenMs', 'moduleHashMs', 'storeReadMs', 'verifyMs', 'v8Ms', 'totalMs'];
-  lines.push(`| module | ${steps.map((s) => s.replace(/Ms$/, '')).join(' | ')} | floor: read | floor: V8 |`);
-  lines.push(`|---|${steps.map(() => '---:').join('|')}|---:|---:|`);
+  lines.push(`| module | tier | ${steps.map((s) => s.replace(/Ms$/, '')).join(' | ')} | floor: read | floor: V8 |`);
+  lines.push(`|---|---|${steps.map(() => '---:').join('|')}|---:|---:|`);
   for (const m of engine.modules) {
-    lines.push(`| ${m.name} | ${steps.map((s) => formatMs(m.breakdown[s]?.median ?? Number.NaN)).join(' | ')} | ${formatMs(m.floorRead.median)} | ${formatMs(m.floorDeserialize.median)} |`);
+    lines.push(`| ${m.name} | ${m.tier} | ${steps.map((s) => formatMs(m.breakdown[s]?.median ?? Number.NaN)).join(' | ')} | ${formatMs(m.floorRead.median)} | ${formatMs(m.floorDeserialize.median)} |`);
   }
   lines.push('');
-  lines.push('fingerprint: the engine fingerprint (V8 tiers up a probe module); storeRead: the store’s `get` of the artifact; verify: `decodeArtifact` (checksum) + `checkArtifactBelongs`; v8: `deserialize`.');
+  lines.push('fingerprint: the engine fingerprint (remembered in the cache folder by `v8.cachedDataVersionTag()`; else V8 tiers up a probe module); storeRead: the store’s `get` of the artifact; verify: `decodeArtifact` (checksum) + `checkArtifactBelongs`; v8: `deserialize`.');
   lines.push('');
   lines.push('### Workloads, with and without the cache');
   lines.push('');
-  lines.push('| workload | how the cache is used | first result: plain | first result: cached | cached / plain | rest: plain | rest: cached | rest speed-up |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  lines.push('| workload | how the cache is used | first result: plain | first result: cached | cached / plain | first result: cached, full tier | rest: plain | rest: cached | rest speed-up | rest: cached, full tier | rest speed-up, full tier |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const w of engine.workloads) {
     lines.push(
-      `| ${w.name} | ${w.mode} | ${formatSummary(w.plainFirst)} | ${formatSummary(w.cachedFirst)} | ${formatRatio(w.cachedFirst.median / w.plainFirst.median)} | ${formatSummary(w.plainRest)} | ${formatSummary(w.cachedRest)} | ${formatRatio(w.plainRest.median / w.cachedRest.median)} |`,
+      `| ${w.name} | ${w.mode} | ${formatSummary(w.plainFirst)} | ${formatSummary(w.cachedFirst)} | ${formatRatio(w.cachedFirst.median / w.plainFirst.median)} | ${formatSummary(w.cachedFullFirst)} | ${formatSummary(w.plainRest)} | ${formatSummary(w.cachedRest)} | ${formatRatio(w.plainRest.median / w.cachedRest.median)} | ${formatSummary(w.cachedFullRest)} | ${formatRatio(w.plainRest.median / w.cachedFullRest.median)} |`,
     );
   }
   lines.push('');
@@ -50,6 +51,7 @@ export function engineMarkdown(engine: EngineBenchResult, targets: TargetCheck[]
     const counts = w.cacheCounts ? ` Hook counters in the cached runs: hits ${w.cacheCounts.hits.join(',')}, misses ${w.cacheCounts.misses.join(',')}.` : '';
     lines.push(`- ${w.name}: ${w.description}.${counts}`);
   }
+  lines.push('- cached: the default configuration (hot tier); full tier: the same with `WASM_CACHE_ARTIFACT_TIER=full` over a cache of full artifacts.');
   lines.push('- first result: ms from process start (`performance.now()`, so Node’s boot, the `--import` hook and any preload are included) to the first result; rest: the remainder of the workload.');
   lines.push('- hook: `node --import @cache/engine/register` with `WASM_CACHE_DIRECTORY`; hook+preload: also `WASM_CACHE_PRELOAD=<wasm>` (the library compiles synchronously); spawned-child+preload: esbuild’s service child gets both through `NODE_OPTIONS`. Plain: the same script under plain `node`.');
   lines.push('');

@@ -8,14 +8,15 @@ import { engineFor } from './engine-for.js';
 /**
  * `compile <file.wasm> [-o out]`: with `-o`, writes a portable artifact
  * (like `wasmtime compile`); without it, makes sure the cache holds the
- * module's optimized code, waiting for it to be produced.
+ * module's optimized code, waiting for it to be produced. Both make full
+ * artifacts (every function optimized): nothing runs here to make code hot.
  */
 export async function compileModule(file: string, options: GlobalOptions & { output?: string; json?: boolean }): Promise<void> {
   const bytes = await readFile(file).catch((error: Error) => {
     throw new CliError(`cannot read ${file}: ${error.message}`, EXIT.io);
   });
   const { config } = resolveCliConfig(options);
-  const engine = engineFor(config);
+  const engine = engineFor(config, 'full');
   const progress = startProgress(`optimizing ${file}`);
   const started = performance.now();
   try {

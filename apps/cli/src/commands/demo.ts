@@ -63,20 +63,20 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const plain = await runWorkload({ ...base, DEMO_USE_CACHE: '0' });
     log(`   first result ${formatMs(plain.firstResultMs)}, then 10 transforms in ${formatMs(plain.restMs)}\n`);
 
-    log('2. Fresh process with the cache, which is empty: compiled as usual; optimized code is produced in the background.');
+    log('2. Fresh process with the cache, which is empty: compiled as usual; the code V8 optimizes while it runs is saved.');
     const cold = await runWorkload({ ...base, DEMO_USE_CACHE: '1' });
     log(`   first result ${formatMs(cold.firstResultMs)}, then 10 transforms in ${formatMs(cold.restMs)}`);
     const engine = engineFor(CacheConfig.default().withDirectory(directory));
     const wasmBytes = readFileSync(cold.wasmPath);
-    const progress = startProgress('waiting for the optimized artifact');
+    const progress = startProgress('waiting for the saved optimized code');
     const waitStarted = performance.now();
     while (!(await engine.isCached(wasmBytes))) {
-      if (performance.now() - waitStarted > 180_000) throw new CliError('the optimized artifact was not produced within 3 minutes');
+      if (performance.now() - waitStarted > 180_000) throw new CliError('no optimized code was saved within 3 minutes');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     progress.stop();
     await engine.close();
-    log(`   optimized artifact stored ${formatMs(performance.now() - waitStarted)} after the process ended\n`);
+    log(`   optimized code stored (${formatMs(performance.now() - waitStarted)} after the process ended)\n`);
 
     log('3. Fresh process with the cache filled: V8 loads its saved optimized code.');
     const cached = await runWorkload({ ...base, DEMO_USE_CACHE: '1' });

@@ -165,14 +165,19 @@ export class Engine {
 
   /**
    * Whether the cache holds an optimized artifact for these bytes (produced
-   * and stored, possibly by another process). Does not verify it: a later
+   * and stored, possibly by another process; for the hot tier, a full
+   * artifact counts too, as `compile` would load it). Does not verify it: a later
    * `compile` still does.
    */
   async isCached(bytes: WasmBytes): Promise<boolean> {
     const wire = asUint8Array(bytes);
     if (!wire) throw new EngineArgumentError('Engine.isCached: expected module bytes');
     const context = await this.#context();
-    return context ? context.storage.store.has(context.storage.key(moduleHash(wire), this.config.artifactTier)) : false;
+    if (!context) return false;
+    const { storage } = context;
+    const hash = moduleHash(wire);
+    if (await storage.store.has(storage.key(hash, this.config.artifactTier))) return true;
+    return this.config.artifactTier === 'hot' && storage.store.has(storage.key(hash, 'full'));
   }
 
   /** This engine's counters. */
@@ -225,9 +230,9 @@ export class Engine {
   ): Promise<WebAssembly.Module> {
     const { fingerprint, storage } = context;
     const started = performance.now();
-    const stored = await storage.store.get(key);
+    const { stored, from } = await this.#read(storage, hash, key);
     if (stored) {
-      const fields = await this.#verify(stored, hash, fingerprint, storage, key);
+      const fields = await this.#verify(stored, hash, fingerprint, storage, from);
       if (fields) {
         const { module, acceptedByV8 } = await loadSerialized(fields.payload, wire);
         const loadMs = performance.now() - started;
@@ -237,13 +242,14 @@ export class Engine {
           this.#record.add('loadMs', loadMs);
           this.#record.add('timeSavedMs', Math.max(0, fields.compileMs - loadMs));
           this.#publish('hit', hash, loadMs);
-          this.#trackHot(module, hash, key, context, fields.compileMs, fields.payload.byteLength);
+          // A full artifact already holds every function optimized: nothing hot to add.
+          if (fields.tier === 'hot') this.#trackHot(module, hash, key, context, fields.compileMs, fields.payload.byteLength);
           return module;
         }
         // V8 refused code that passed every check: drop it and make a fresh one. The module is usable
         // (V8 compiled the wire bytes instead).
         this.#record.add('rejectedByV8');
-        await storage.store.delete(key);
+        await storage.store.delete(from);
         this.#fill(module, wire, hash, key, context, loadMs);
         this.#record.add('misses');
         this.#publish('miss', hash, loadMs);
@@ -257,6 +263,18 @@ export class Engine {
     this.#publish('miss', hash, compileMs);
     this.#fill(module, wire, hash, key, context, compileMs);
     return module;
+  }
+
+  /**
+   * Reads the artifact for a module: its own tier's, else, for the hot tier,
+   * a full one (from `precompile`-style production or a full-tier engine),
+   * which holds everything a hot one would.
+   */
+  async #read(storage: ArtifactStorage, hash: string, key: string): Promise<{ stored: Uint8Array | undefined; from: string }> {
+    const stored = await storage.store.get(key);
+    if (stored || this.config.artifactTier !== 'hot') return { stored, from: key };
+    const fullKey = storage.key(hash, 'full');
+    return { stored: await storage.store.get(fullKey), from: fullKey };
   }
 
   /** After a miss: saves the module's hot code as it runs, or has a producer make the full artifact. */
