@@ -8,7 +8,7 @@ import { checkValue, makeValue } from './self-check.mjs';
 const [dir, id, seconds, ...modules] = process.argv.slice(2);
 const wires = modules.map((file) => readFileSync(file));
 const cacheConfig = CacheConfig.default().withDirectory(dir).withCleanupInterval('1s');
-const engine = new Engine(Config.default().cacheConfig(cacheConfig));
+const engine = new Engine(Config.default().withArtifactTier('full').cacheConfig(cacheConfig));
 const store = await DiskStore.open(cacheConfig, { namespace: 'torture' });
 const counts = { operations: 0, errors: 0, damagedReads: 0, compiles: 0, wrongResults: 0, clears: 0, cleanups: 0 };
 const expected = new Map();
