@@ -45,7 +45,7 @@ describe('wasm-cache run with a WASI command (built binary)', () => {
 });
 
 describe('wasm-cache demo (built binary)', () => {
-  it('runs esbuild-wasm plain, cold and cached in fresh processes, producing the optimized artifact in between', async () => {
+  it('runs esbuild-wasm plain, cold and cached in fresh processes, saving the optimized code in between', async () => {
     const dir = tempDir('cli-demo-');
     const run = await cli(['demo', '--json', '--keep-dir', dir]);
     expect(run.code).toBe(0);
@@ -60,14 +60,15 @@ describe('wasm-cache demo (built binary)', () => {
     // Every run did the same work (timings are the benchmark's business, not a test's).
     expect(report.cached.bytes).toBe(report.plain.bytes);
     expect(report.cold.bytes).toBe(report.plain.bytes);
-    // The optimized artifact was produced and stored between the cold and the cached run. (Whether
+    // The optimized code was saved between the cold and the cached run. (Whether
     // esbuild's service process counted its hit in the directory's statistics depends on whether it
     // flushed them before esbuild stopped it, so hits are not asserted here; the engine's tests prove
     // loads from the cache in fresh processes.)
     expect(report.artifactStored).toBe(true);
     // Step 4, through the engine API in a fresh process: a verified hit.
     expect(report.load.hit).toBe(true);
-    expect(report.load.bytesLoaded).toBeGreaterThan(10_000_000);
+    // The hot code esbuild's run made (6.7-7.2 MB on Node 22/24, more on 20), not an empty snapshot.
+    expect(report.load.bytesLoaded).toBeGreaterThan(1_000_000);
     expect(report.store.hits).toBeGreaterThanOrEqual(1);
     expect(report.store.writes).toBeGreaterThanOrEqual(1);
     expect(report.store.corruptEntries).toBe(0);
