@@ -8,13 +8,13 @@ import { ARTIFACT_TIER_ENV, registerConfig } from './register-config.js';
 /**
  * What `@cache/engine/register` does before preloading: builds an engine from
  * the environment (see `registerConfig`) and routes the WebAssembly globals
- * through it. Returns undefined, leaving WebAssembly untouched, in a producer
- * process or when the configuration is invalid (reported once).
+ * through it. Resolves undefined, leaving WebAssembly untouched, in a producer
+ * process or when the configuration is invalid (reported once); never rejects.
  */
-export function installRegisterHook(env: Readonly<Record<string, string | undefined>> = process.env): Engine | undefined {
+export async function installRegisterHook(env: Readonly<Record<string, string | undefined>> = process.env): Promise<Engine | undefined> {
   if (env[PRODUCER_ENV] === '1') return undefined;
   try {
-    let config = Config.default().cacheConfig(registerConfig(env));
+    let config = Config.default().cacheConfig(await registerConfig(env));
     const tier = env[ARTIFACT_TIER_ENV];
     if (tier !== undefined && tier !== '') config = config.withArtifactTier(tier as ArtifactTier, { kind: 'env', variable: ARTIFACT_TIER_ENV });
     const engine = new Engine(config);
