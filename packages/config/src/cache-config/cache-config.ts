@@ -4,20 +4,13 @@ import { SETTING_NAMES, SETTINGS, type SettingName } from '../settings/definitio
 import { readEnvOverlay, DEFAULT_ENV_PREFIX, type EnvOverlayOptions } from '../overlays/env-overlay.js';
 import { readObjectOverlay, type CacheSettingsObject } from '../overlays/object-overlay.js';
 import type { Overlay } from '../overlays/overlay.js';
-import { cacheSettingsSchemaOf, type CacheSettingsInput, type ResolvedCacheSettings, type SettingInput } from '../settings/schema.js';
+import { cacheSettingsSchema, type CacheSettingsInput, type ResolvedCacheSettings, type SettingInput } from '../settings/schema.js';
 
 const CODE: SettingOrigin = { kind: 'code' };
 const DEFAULT: SettingOrigin = { kind: 'default' };
 
 /** The outcome of checking a configuration, without throwing. */
 type Validation = { ok: true; settings: ResolvedCacheSettings } | { ok: false; problems: ConfigProblem[] };
-
-/** Every setting at its default, as the schema resolves them: the numbers unchanged, the OS's default directory. */
-function defaultSettings(): Readonly<ResolvedCacheSettings> {
-  const settings: Record<string, number | string> = {};
-  for (const name of SETTING_NAMES) settings[name] = SETTINGS[name].defaultValue ?? defaultCacheDirectory();
-  return Object.freeze(settings as ResolvedCacheSettings);
-}
 
 /** The name a problem uses for a setting: the form the user wrote it in. */
 export function displayName(name: SettingName, origin: SettingOrigin | undefined): string {
@@ -316,17 +309,11 @@ export class CacheConfig {
 
   #validate(): Validation {
     if (this.#validation) return this.#validation;
-    // Nothing set: Wasmtime's defaults are valid and resolve to themselves, so the schema (built on
-    // first use) is not needed. A process on the defaults, the `--import` hook's usual case, never builds it.
-    if (Object.keys(this.#values).length === 0) {
-      this.#validation = { ok: true, settings: defaultSettings() };
-      return this.#validation;
-    }
     const input: Record<string, SettingInput | undefined> = {};
     for (const name of SETTING_NAMES) {
       input[name] = this.#values[name] ?? SETTINGS[name].defaultValue;
     }
-    const result = cacheSettingsSchemaOf().safeParse(input);
+    const result = cacheSettingsSchema.safeParse(input);
     if (result.success) {
       const directory = result.data.directory ?? defaultCacheDirectory();
       this.#validation = { ok: true, settings: Object.freeze({ ...result.data, directory }) };

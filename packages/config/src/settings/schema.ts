@@ -3,7 +3,6 @@ import { isAbsolute } from 'node:path';
 import * as z from 'zod/mini';
 import { UnitParseError } from '../errors/unit-error.js';
 import { parseCount, parseDuration, parsePercent, parseSize } from '../units/index.js';
-import { lazy, lazyObject } from './lazy.js';
 import { SETTINGS, type SettingName } from './definitions.js';
 
 /** A value as a user may give it in code: a number in base units, or a string with a unit. */
@@ -107,8 +106,16 @@ function directorySetting() {
   );
 }
 
-function buildCacheSettingsSchema() {
-  return z.strictObject({
+/**
+ * The zod schema of every cache setting, the single source of truth for their
+ * shape and rules: Wasmtime's (absolute directory, levels 0..21, optimized
+ * level at least the baseline, percents at most 100) and the ones it misses
+ * (zero limits, a directory path that is a file, unsafe integers).
+ *
+ * Input values are numbers in base units or strings with units; output values
+ * are numbers in bytes, milliseconds, percent, or the directory path.
+ */
+export const cacheSettingsSchema = z.strictObject({
     directory: z.optional(directorySetting()),
     workerEventQueueSize: unitSetting('workerEventQueueSize', 'count'),
     baselineCompressionLevel: levelSetting(),
@@ -134,23 +141,6 @@ function buildCacheSettingsSchema() {
         !payload.issues.some((issue) => issue.path?.[0] === 'baselineCompressionLevel' || issue.path?.[0] === 'optimizedCompressionLevel'),
     }),
   );
-}
-
-/** @internal The settings schema, built on the first call (what the package's own code validates with). */
-export const cacheSettingsSchemaOf = lazy(buildCacheSettingsSchema);
-
-/**
- * The zod schema of every cache setting, the single source of truth for their
- * shape and rules: Wasmtime's (absolute directory, levels 0..21, optimized
- * level at least the baseline, percents at most 100) and the ones it misses
- * (zero limits, a directory path that is a file, unsafe integers).
- *
- * Input values are numbers in base units or strings with units; output values
- * are numbers in bytes, milliseconds, percent, or the directory path.
- *
- * Built on first use (importing the package does not construct it).
- */
-export const cacheSettingsSchema = lazyObject(cacheSettingsSchemaOf);
 
 /** Settings as given, before validation: every key optional. */
 export type CacheSettingsInput = Partial<Record<SettingName, SettingInput>>;

@@ -8,13 +8,13 @@ import { ARTIFACT_TIER_ENV, registerConfig } from './register-config.js';
 /**
  * What `@cache/engine/register` does before preloading: builds an engine from
  * the environment (see `registerConfig`) and routes the WebAssembly globals
- * through it. Resolves undefined, leaving WebAssembly untouched, in a producer
- * process or when the configuration is invalid (reported once); never rejects.
+ * through it. Returns undefined, leaving WebAssembly untouched, in a producer
+ * process or when the configuration is invalid (reported once).
  */
-export async function installRegisterHook(env: Readonly<Record<string, string | undefined>> = process.env): Promise<Engine | undefined> {
+export function installRegisterHook(env: Readonly<Record<string, string | undefined>> = process.env): Engine | undefined {
   if (env[PRODUCER_ENV] === '1') return undefined;
   try {
-    let config = Config.default().cacheConfig(await registerConfig(env));
+    let config = Config.default().cacheConfig(registerConfig(env));
     const tier = env[ARTIFACT_TIER_ENV];
     if (tier !== undefined && tier !== '') config = config.withArtifactTier(tier as ArtifactTier, { kind: 'env', variable: ARTIFACT_TIER_ENV });
     const engine = new Engine(config);
