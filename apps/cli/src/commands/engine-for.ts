@@ -1,4 +1,4 @@
-import { ARTIFACT_TIER_ENV, Config, Engine, type ArtifactTier } from '@cache/engine';
+import { Config, Engine, withArtifactTierFromEnv, type ArtifactTier } from '@cache/engine';
 import type { CacheConfig } from '@cache/config';
 
 /**
@@ -7,9 +7,6 @@ import type { CacheConfig } from '@cache/config';
  * else the engine's default.
  */
 export function engineFor(config: CacheConfig, tier?: ArtifactTier, env: NodeJS.ProcessEnv = process.env): Engine {
-  let engineConfig = Config.default().cacheConfig(config);
-  const fromEnv = env[ARTIFACT_TIER_ENV];
-  if (tier !== undefined) engineConfig = engineConfig.withArtifactTier(tier);
-  else if (fromEnv !== undefined && fromEnv !== '') engineConfig = engineConfig.withArtifactTier(fromEnv as ArtifactTier, { kind: 'env', variable: ARTIFACT_TIER_ENV });
-  return new Engine(engineConfig);
+  const engineConfig = Config.default().cacheConfig(config);
+  return new Engine(tier === undefined ? withArtifactTierFromEnv(engineConfig, env) : engineConfig.withArtifactTier(tier));
 }

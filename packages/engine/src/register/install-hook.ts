@@ -1,9 +1,9 @@
-import { Config, type ArtifactTier } from '@cache/config';
+import { Config } from '@cache/config';
 import { warnOnce } from '../diagnostics/warn-once.js';
 import { Engine } from '../engine/engine.js';
 import { PRODUCER_ENV } from '../producer/producer-protocol.js';
 import { patchWebAssembly } from './patch-webassembly.js';
-import { ARTIFACT_TIER_ENV, registerConfig } from './register-config.js';
+import { registerConfig, withArtifactTierFromEnv } from './register-config.js';
 
 /**
  * What `@cache/engine/register` does before preloading: builds an engine from
@@ -14,10 +14,7 @@ import { ARTIFACT_TIER_ENV, registerConfig } from './register-config.js';
 export function installRegisterHook(env: Readonly<Record<string, string | undefined>> = process.env): Engine | undefined {
   if (env[PRODUCER_ENV] === '1') return undefined;
   try {
-    let config = Config.default().cacheConfig(registerConfig(env));
-    const tier = env[ARTIFACT_TIER_ENV];
-    if (tier !== undefined && tier !== '') config = config.withArtifactTier(tier as ArtifactTier, { kind: 'env', variable: ARTIFACT_TIER_ENV });
-    const engine = new Engine(config);
+    const engine = new Engine(withArtifactTierFromEnv(Config.default().cacheConfig(registerConfig(env)), env));
     patchWebAssembly(engine);
     return engine;
   } catch (error) {

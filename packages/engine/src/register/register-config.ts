@@ -1,4 +1,4 @@
-import { CacheConfig, DEFAULT_ENV_PREFIX } from '@cache/config';
+import { CacheConfig, DEFAULT_ENV_PREFIX, type ArtifactTier, type Config } from '@cache/config';
 import { loadCacheConfigSync, loadDefaultCacheConfig } from '@cache/toml';
 
 /**
@@ -11,6 +11,18 @@ export const ENGINE_ENV_SUFFIXES: readonly string[] = ['PRELOAD', 'PRODUCER', 'A
 
 /** The variable that chooses the artifact tier (`hot` or `full`, see `Config.withArtifactTier`). */
 export const ARTIFACT_TIER_ENV = `${DEFAULT_ENV_PREFIX}ARTIFACT_TIER`;
+
+/**
+ * `config` with the artifact tier `WASM_CACHE_ARTIFACT_TIER` names, or
+ * unchanged when the variable is unset or empty.
+ *
+ * @throws CacheConfigError naming the variable when its value is not a tier.
+ */
+export function withArtifactTierFromEnv(config: Config, env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const tier = env[ARTIFACT_TIER_ENV];
+  if (tier === undefined || tier === '') return config;
+  return config.withArtifactTier(tier as ArtifactTier, { kind: 'env', variable: ARTIFACT_TIER_ENV });
+}
 
 /** The variable that names a TOML file for `@cache/engine/register`. */
 export const CONFIG_FILE_ENV = `${DEFAULT_ENV_PREFIX}CONFIG_FILE`;
