@@ -1,7 +1,7 @@
 // The producer process: compiles one module with full TurboFan and serializes
 // it. V8 flags are process-wide, so this runs in a process of its own.
 import { CacheConfig } from '@cache/config';
-import { createStore } from '@cache/store';
+import { createStore, type PutResult } from '@cache/store';
 import { compileOptimized, readSerializedHeader } from '@cache/v8';
 import { encodeArtifact } from '../artifact/artifact-format.js';
 import type { DeliveryJob, ProducerDelivery, ProducerJob, ProducerReply } from './producer-protocol.js';
@@ -17,8 +17,7 @@ function reply(message: ProducerReply): Promise<void> {
 
 async function run(job: ProducerJob | DeliveryJob): Promise<void> {
   if (job.type === 'deliver') {
-    const result = await writeToStore(job.delivery, job.artifact);
-    await reply({ type: 'stored', bytes: job.artifact.byteLength, compileMs: 0, stored: result.stored, ...(result.stored ? {} : { reason: result.reason }) });
+    await reply(storedReply(job.artifact.byteLength, 0, await writeToStore(job.delivery, job.artifact)));
     return;
   }
   const started = performance.now();
@@ -33,20 +32,23 @@ async function run(job: ProducerJob | DeliveryJob): Promise<void> {
     await reply({ type: 'artifact', artifact, compileMs });
     return;
   }
-  const result = await writeToStore(job.delivery, artifact);
-  await reply({ type: 'stored', bytes: artifact.byteLength, compileMs, stored: result.stored, ...(result.stored ? {} : { reason: result.reason }) });
+  await reply(storedReply(artifact.byteLength, compileMs, await writeToStore(job.delivery, artifact)));
+}
+
+/** The answer after writing an artifact through the store. */
+function storedReply(bytes: number, compileMs: number, result: PutResult): ProducerReply {
+  return { type: 'stored', bytes, compileMs, stored: result.stored, ...(result.stored ? {} : { reason: result.reason }) };
 }
 
 /** Writes an artifact through the store the parent uses, then removes the lock file if there is one. */
-async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' }>, artifact: Uint8Array): Promise<{ stored: true } | { stored: false; reason: string }> {
+async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' }>, artifact: Uint8Array): Promise<PutResult> {
   const { settings, compression, namespace, key, lockPath } = delivery;
   try {
     const { enabled, ...rest } = settings;
     const config = CacheConfig.default().merge({ ...rest, enabled: enabled !== false }, 'producer job');
     const store = await createStore(config, { namespace, compression });
     try {
-      const result = await store.put(key, artifact);
-      return result.stored ? { stored: true } : { stored: false, reason: result.reason };
+      return await store.put(key, artifact);
     } finally {
       await store.close();
     }
