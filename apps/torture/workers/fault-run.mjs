@@ -9,7 +9,7 @@ const outcomes = [];
 compileChannel.subscribe((m) => outcomes.push(m.outcome));
 const wire = readFileSync(wasmFile);
 const expected = new WebAssembly.Instance(new WebAssembly.Module(wire), {}).exports.run(7);
-const engine = new Engine(Config.default().cacheConfig(CacheConfig.default().withDirectory(dir)));
+const engine = new Engine(Config.default().withArtifactTier('full').cacheConfig(CacheConfig.default().withDirectory(dir)));
 let held = 0;
 const fds = [];
 if (fault === 'exhaust-fds') {

@@ -11,7 +11,7 @@ const [url, dir, seconds, ...modules] = process.argv.slice(2);
 const cacheConfig = CacheConfig.default().withDirectory(dir);
 const remote = RemoteCacheConfig.create(url).withSigningKey('torture-signing-key-0123456789abcdef0123').withTimeouts(500, 300);
 const store = await createTieredCacheStore(cacheConfig, remote);
-const engine = new Engine(Config.default().cacheConfig(cacheConfig), { cache: new Cache(cacheConfig, { store }) });
+const engine = new Engine(Config.default().withArtifactTier('full').cacheConfig(cacheConfig), { cache: new Cache(cacheConfig, { store }) });
 const outcomes = [];
 compileChannel.subscribe((m) => outcomes.push(m.outcome));
 const wires = modules.map((file) => readFileSync(file));
