@@ -4,7 +4,7 @@ import { SETTING_NAMES, SETTINGS, type SettingName } from '../settings/definitio
 import { readEnvOverlay, DEFAULT_ENV_PREFIX, type EnvOverlayOptions } from '../overlays/env-overlay.js';
 import { readObjectOverlay, type CacheSettingsObject } from '../overlays/object-overlay.js';
 import type { Overlay } from '../overlays/overlay.js';
-import { cacheSettingsSchema, type CacheSettingsInput, type ResolvedCacheSettings, type SettingInput } from '../settings/schema.js';
+import { partialSettingsSchema, settingsToCheck, type CacheSettingsInput, type ResolvedCacheSettings, type SettingInput } from '../settings/schema.js';
 
 const CODE: SettingOrigin = { kind: 'code' };
 const DEFAULT: SettingOrigin = { kind: 'default' };
@@ -309,14 +309,18 @@ export class CacheConfig {
 
   #validate(): Validation {
     if (this.#validation) return this.#validation;
+    // Only the settings given are checked, with a schema of just those: the others are at Wasmtime's
+    // defaults, which are valid and resolve to themselves. Nothing given, nothing is built (a process on
+    // the defaults, the --import hook's usual case); a directory alone builds the directory's schema.
+    const names = settingsToCheck(this.#values);
     const input: Record<string, SettingInput | undefined> = {};
-    for (const name of SETTING_NAMES) {
-      input[name] = this.#values[name] ?? SETTINGS[name].defaultValue;
-    }
-    const result = cacheSettingsSchema.safeParse(input);
+    for (const name of names) input[name] = this.#values[name] ?? SETTINGS[name].defaultValue;
+    const result = names.length === 0 ? { success: true as const, data: input } : partialSettingsSchema(names).safeParse(input);
     if (result.success) {
-      const directory = result.data.directory ?? defaultCacheDirectory();
-      this.#validation = { ok: true, settings: Object.freeze({ ...result.data, directory }) };
+      const settings: Record<string, unknown> = {};
+      for (const name of SETTING_NAMES) settings[name] = names.includes(name) ? result.data[name] : SETTINGS[name].defaultValue;
+      settings['directory'] ??= defaultCacheDirectory();
+      this.#validation = { ok: true, settings: Object.freeze(settings as ResolvedCacheSettings) };
     } else {
       const problems = result.error.issues.map((issue): ConfigProblem => {
         const name = issue.path[0] as SettingName;

@@ -1,7 +1,7 @@
 import { CacheConfigError, type ConfigProblem, type SettingOrigin } from '../errors/config-error.js';
 import { parseBooleanWord } from '../overlays/overlay.js';
 import { displayRemoteValue, REDACTED, REMOTE_ENV, REMOTE_SETTING_NAMES, REMOTE_SETTINGS, type RemoteSettingName } from './remote-definitions.js';
-import { remoteSettingsSchema, type ResolvedRemoteSettings } from './remote-schema.js';
+import { remoteSettingsSchemaOf, type ResolvedRemoteSettings } from './remote-schema.js';
 
 /** A remote-tier value as given: text, a number in base units, or a boolean. */
 export type RemoteSettingInput = string | number | boolean;
@@ -199,7 +199,7 @@ export class RemoteCacheConfig {
     if (this.#validation) return this.#validation;
     const input: Record<string, RemoteSettingInput | undefined> = {};
     for (const name of REMOTE_SETTING_NAMES) input[name] = this.#values[name] ?? REMOTE_SETTINGS[name].defaultValue;
-    const result = remoteSettingsSchema.safeParse(input);
+    const result = remoteSettingsSchemaOf().safeParse(input);
     if (result.success) {
       this.#validation = { ok: true, settings: Object.freeze(result.data) };
       return this.#validation;

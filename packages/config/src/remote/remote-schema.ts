@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import * as z from 'zod/mini';
 import { UnitParseError } from '../errors/unit-error.js';
+import { lazy, lazyObject } from '../settings/lazy.js';
 import { parseDuration, parseSize } from '../units/index.js';
 
 /** Shortest signing key accepted, in bytes. */
@@ -53,50 +54,59 @@ function absolutePath() {
 
 const boolean = () => z.boolean({ error: 'must be true or false' });
 
+function buildRemoteSettingsSchema() {
+  return z
+    .strictObject({
+      url: url(),
+      username: z.optional(z.string({ error: 'must be a string' }).check(z.minLength(1, 'must not be empty'))),
+      password: z.optional(z.string({ error: 'must be a string' })),
+      keyPrefix: z.string({ error: 'must be a string' }).check(z.maxLength(256, 'must be at most 256 characters')),
+      ttl: unit('duration', 0, Number.MAX_SAFE_INTEGER),
+      maxEntrySize: unit('size', 0, Number.MAX_SAFE_INTEGER),
+      chunkSize: unit('size', 64 * 1024, 256 * 1024 * 1024),
+      connectTimeout: unit('duration', 1, 3_600_000),
+      commandTimeout: unit('duration', 1, 3_600_000),
+      tlsCaFile: z.optional(absolutePath()),
+      tlsRejectUnauthorized: boolean(),
+      signingKey: z.optional(
+        z.string({ error: 'must be a string' }).check(
+          z.refine((key) => Buffer.byteLength(key, 'utf8') >= MIN_SIGNING_KEY_LENGTH, { error: `must be at least ${MIN_SIGNING_KEY_LENGTH} bytes (for example: openssl rand -hex 32)` }),
+        ),
+      ),
+      signingKeyFile: z.optional(absolutePath()),
+      allowUnsigned: boolean(),
+      memoryTierSize: unit('size', 1, Number.MAX_SAFE_INTEGER),
+    })
+    .check(
+      z.refine((s) => !(s.signingKey !== undefined && s.signingKeyFile !== undefined), {
+        path: ['signingKeyFile'],
+        error: 'give the signing key or a signing key file, not both',
+      }),
+      z.refine((s) => s.signingKey !== undefined || s.signingKeyFile !== undefined || s.allowUnsigned, {
+        path: ['allowUnsigned'],
+        error:
+          'a shared remote tier needs a signing key (WASM_CACHE_SIGNING_KEY, signing-key-file) so nobody who can write to Redis can plant native code; set allow-unsigned = true only if every writer is trusted',
+      }),
+      z.refine((s) => s.url.startsWith('rediss:') || (s.tlsCaFile === undefined && s.tlsRejectUnauthorized), {
+        path: ['tlsCaFile'],
+        error: 'TLS options need a rediss:// URL',
+      }),
+    );
+}
+
+/** @internal The remote settings schema, built on the first call (what the package's own code validates with). */
+export const remoteSettingsSchemaOf = lazy(buildRemoteSettingsSchema);
+
 /**
  * The zod schema of the remote tier's settings: a required `redis://` or
  * `rediss://` URL, sizes and durations in Wasmtime's unit forms, and the
  * cross-field rules (TLS options only with `rediss://`, one signing key
  * source at most, and a signing key unless unsigned use is explicitly
  * allowed). Messages never contain a secret's value.
+ *
+ * Built on first use (importing the package does not construct it).
  */
-export const remoteSettingsSchema = z
-  .strictObject({
-    url: url(),
-    username: z.optional(z.string({ error: 'must be a string' }).check(z.minLength(1, 'must not be empty'))),
-    password: z.optional(z.string({ error: 'must be a string' })),
-    keyPrefix: z.string({ error: 'must be a string' }).check(z.maxLength(256, 'must be at most 256 characters')),
-    ttl: unit('duration', 0, Number.MAX_SAFE_INTEGER),
-    maxEntrySize: unit('size', 0, Number.MAX_SAFE_INTEGER),
-    chunkSize: unit('size', 64 * 1024, 256 * 1024 * 1024),
-    connectTimeout: unit('duration', 1, 3_600_000),
-    commandTimeout: unit('duration', 1, 3_600_000),
-    tlsCaFile: z.optional(absolutePath()),
-    tlsRejectUnauthorized: boolean(),
-    signingKey: z.optional(
-      z.string({ error: 'must be a string' }).check(
-        z.refine((key) => Buffer.byteLength(key, 'utf8') >= MIN_SIGNING_KEY_LENGTH, { error: `must be at least ${MIN_SIGNING_KEY_LENGTH} bytes (for example: openssl rand -hex 32)` }),
-      ),
-    ),
-    signingKeyFile: z.optional(absolutePath()),
-    allowUnsigned: boolean(),
-    memoryTierSize: unit('size', 1, Number.MAX_SAFE_INTEGER),
-  })
-  .check(
-    z.refine((s) => !(s.signingKey !== undefined && s.signingKeyFile !== undefined), {
-      path: ['signingKeyFile'],
-      error: 'give the signing key or a signing key file, not both',
-    }),
-    z.refine((s) => s.signingKey !== undefined || s.signingKeyFile !== undefined || s.allowUnsigned, {
-      path: ['allowUnsigned'],
-      error:
-        'a shared remote tier needs a signing key (WASM_CACHE_SIGNING_KEY, signing-key-file) so nobody who can write to Redis can plant native code; set allow-unsigned = true only if every writer is trusted',
-    }),
-    z.refine((s) => s.url.startsWith('rediss:') || (s.tlsCaFile === undefined && s.tlsRejectUnauthorized), {
-      path: ['tlsCaFile'],
-      error: 'TLS options need a rediss:// URL',
-    }),
-  );
+export const remoteSettingsSchema = lazyObject(remoteSettingsSchemaOf);
 
 /** The remote tier's settings after validation: sizes in bytes, durations in milliseconds. */
 export type ResolvedRemoteSettings = z.output<typeof remoteSettingsSchema>;

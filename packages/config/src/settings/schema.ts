@@ -3,7 +3,8 @@ import { isAbsolute } from 'node:path';
 import * as z from 'zod/mini';
 import { UnitParseError } from '../errors/unit-error.js';
 import { parseCount, parseDuration, parsePercent, parseSize } from '../units/index.js';
-import { SETTINGS, type SettingName } from './definitions.js';
+import { lazy, lazyObject } from './lazy.js';
+import { SETTING_NAMES, SETTINGS, type SettingName } from './definitions.js';
 
 /** A value as a user may give it in code: a number in base units, or a string with a unit. */
 export type SettingInput = number | string;
@@ -106,6 +107,97 @@ function directorySetting() {
   );
 }
 
+/** Each setting's own schema, built on first use (shared by the whole schema and the partial ones). */
+const FIELDS = {
+  directory: lazy(() => z.optional(directorySetting())),
+  workerEventQueueSize: lazy(() => unitSetting('workerEventQueueSize', 'count')),
+  baselineCompressionLevel: lazy(levelSetting),
+  optimizedCompressionLevel: lazy(levelSetting),
+  optimizedCompressionUsageCounterThreshold: lazy(() => unitSetting('optimizedCompressionUsageCounterThreshold', 'count')),
+  cleanupInterval: lazy(() => unitSetting('cleanupInterval', 'duration')),
+  optimizingCompressionTaskTimeout: lazy(() => unitSetting('optimizingCompressionTaskTimeout', 'duration')),
+  allowedClockDriftForFilesFromFuture: lazy(() => unitSetting('allowedClockDriftForFilesFromFuture', 'duration')),
+  fileCountSoftLimit: lazy(() => unitSetting('fileCountSoftLimit', 'count')),
+  filesTotalSizeSoftLimit: lazy(() => unitSetting('filesTotalSizeSoftLimit', 'size')),
+  fileCountLimitPercentIfDeleting: lazy(() => unitSetting('fileCountLimitPercentIfDeleting', 'percent')),
+  filesTotalSizeLimitPercentIfDeleting: lazy(() => unitSetting('filesTotalSizeLimitPercentIfDeleting', 'percent')),
+} as const satisfies Record<SettingName, () => z.ZodMiniType>;
+
+/** The two compression levels, which the cross-setting rule relates. */
+const LEVELS: readonly SettingName[] = ['baselineCompressionLevel', 'optimizedCompressionLevel'];
+
+/** The rule across settings: the optimized level is at least the baseline. */
+function levelOrder() {
+  return z.refine<{ baselineCompressionLevel: number; optimizedCompressionLevel: number }>((settings) => settings.optimizedCompressionLevel >= settings.baselineCompressionLevel, {
+    path: ['optimizedCompressionLevel'],
+    error: (issue) => {
+      const input = issue.input as { baselineCompressionLevel?: unknown } | undefined;
+      return `must be at least the baseline compression level (${String(input?.baselineCompressionLevel)})`;
+    },
+    // Check the pair whenever both levels themselves are valid, even if other settings are not,
+    // so one error lists every problem.
+    when: (payload) => !payload.issues.some((issue) => LEVELS.includes(issue.path?.[0] as SettingName)),
+  });
+}
+
+function buildCacheSettingsSchema() {
+  return z
+    .strictObject({
+      directory: FIELDS.directory(),
+      workerEventQueueSize: FIELDS.workerEventQueueSize(),
+      baselineCompressionLevel: FIELDS.baselineCompressionLevel(),
+      optimizedCompressionLevel: FIELDS.optimizedCompressionLevel(),
+      optimizedCompressionUsageCounterThreshold: FIELDS.optimizedCompressionUsageCounterThreshold(),
+      cleanupInterval: FIELDS.cleanupInterval(),
+      optimizingCompressionTaskTimeout: FIELDS.optimizingCompressionTaskTimeout(),
+      allowedClockDriftForFilesFromFuture: FIELDS.allowedClockDriftForFilesFromFuture(),
+      fileCountSoftLimit: FIELDS.fileCountSoftLimit(),
+      filesTotalSizeSoftLimit: FIELDS.filesTotalSizeSoftLimit(),
+      fileCountLimitPercentIfDeleting: FIELDS.fileCountLimitPercentIfDeleting(),
+      filesTotalSizeLimitPercentIfDeleting: FIELDS.filesTotalSizeLimitPercentIfDeleting(),
+    })
+    .check(levelOrder());
+}
+
+/**
+ * @internal The settings a configuration's values must be checked for: the
+ * ones given (neither undefined nor null, which stand for the default), in the
+ * order of `SETTING_NAMES`, and both levels whenever one of them is given.
+ */
+export function settingsToCheck(values: Readonly<Partial<Record<SettingName, unknown>>>): SettingName[] {
+  const given = (name: SettingName): boolean => values[name] !== undefined && values[name] !== null;
+  const levels = LEVELS.some(given);
+  return SETTING_NAMES.filter((name) => given(name) || (levels && LEVELS.includes(name)));
+}
+
+const partialSchemas = new Map<string, z.ZodMiniType>();
+
+/**
+ * @internal The settings schema restricted to some settings (as
+ * {@link settingsToCheck} lists them), for
+ * validating a configuration that sets only those: the others are at their
+ * defaults, which are valid and resolve to themselves. Parsing the settings
+ * with it gives exactly the issues and values parsing every setting with
+ * {@link cacheSettingsSchema} gives for them, at a fraction of the cost of
+ * building the whole schema (what a process setting only its directory pays
+ * at start-up).
+ */
+export function partialSettingsSchema(names: readonly SettingName[]): z.ZodMiniType<Record<string, unknown>, Record<string, unknown>> {
+  const key = names.join();
+  let schema = partialSchemas.get(key);
+  if (!schema) {
+    const shape: Record<string, z.ZodMiniType> = {};
+    for (const name of names) shape[name] = FIELDS[name]();
+    const object = z.strictObject(shape);
+    schema = names.some((name) => LEVELS.includes(name)) ? object.check(levelOrder() as z.core.$ZodCheck<Record<string, unknown>>) : object;
+    partialSchemas.set(key, schema);
+  }
+  return schema as z.ZodMiniType<Record<string, unknown>, Record<string, unknown>>;
+}
+
+/** @internal The settings schema, built on the first call (what the package's own code validates with). */
+export const cacheSettingsSchemaOf = lazy(buildCacheSettingsSchema);
+
 /**
  * The zod schema of every cache setting, the single source of truth for their
  * shape and rules: Wasmtime's (absolute directory, levels 0..21, optimized
@@ -114,33 +206,10 @@ function directorySetting() {
  *
  * Input values are numbers in base units or strings with units; output values
  * are numbers in bytes, milliseconds, percent, or the directory path.
+ *
+ * Built on first use (importing the package does not construct it).
  */
-export const cacheSettingsSchema = z.strictObject({
-    directory: z.optional(directorySetting()),
-    workerEventQueueSize: unitSetting('workerEventQueueSize', 'count'),
-    baselineCompressionLevel: levelSetting(),
-    optimizedCompressionLevel: levelSetting(),
-    optimizedCompressionUsageCounterThreshold: unitSetting('optimizedCompressionUsageCounterThreshold', 'count'),
-    cleanupInterval: unitSetting('cleanupInterval', 'duration'),
-    optimizingCompressionTaskTimeout: unitSetting('optimizingCompressionTaskTimeout', 'duration'),
-    allowedClockDriftForFilesFromFuture: unitSetting('allowedClockDriftForFilesFromFuture', 'duration'),
-    fileCountSoftLimit: unitSetting('fileCountSoftLimit', 'count'),
-    filesTotalSizeSoftLimit: unitSetting('filesTotalSizeSoftLimit', 'size'),
-    fileCountLimitPercentIfDeleting: unitSetting('fileCountLimitPercentIfDeleting', 'percent'),
-    filesTotalSizeLimitPercentIfDeleting: unitSetting('filesTotalSizeLimitPercentIfDeleting', 'percent'),
-  }).check(
-    z.refine((settings) => settings.optimizedCompressionLevel >= settings.baselineCompressionLevel, {
-      path: ['optimizedCompressionLevel'],
-      error: (issue) => {
-        const input = issue.input as { baselineCompressionLevel?: unknown } | undefined;
-        return `must be at least the baseline compression level (${String(input?.baselineCompressionLevel)})`;
-      },
-      // Check the pair whenever both levels themselves are valid, even if other settings are not,
-      // so one error lists every problem.
-      when: (payload) =>
-        !payload.issues.some((issue) => issue.path?.[0] === 'baselineCompressionLevel' || issue.path?.[0] === 'optimizedCompressionLevel'),
-    }),
-  );
+export const cacheSettingsSchema = lazyObject(cacheSettingsSchemaOf);
 
 /** Settings as given, before validation: every key optional. */
 export type CacheSettingsInput = Partial<Record<SettingName, SettingInput>>;

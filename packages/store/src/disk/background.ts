@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { loadZstd } from '../compression/zstd.js';
 import type { FsLayer } from './fs-layer.js';
 import {
@@ -136,6 +137,18 @@ interface Pending {
   reject(error: Error): void;
 }
 
+let workerClass: typeof Worker | undefined;
+
+/**
+ * `node:worker_threads`' Worker, loaded when the first worker starts (a
+ * disk store starts it with its first background task, not when it opens):
+ * loading the module would cost every importing process a few milliseconds
+ * of start-up.
+ */
+function WorkerClass(): typeof Worker {
+  return (workerClass ??= (createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).Worker);
+}
+
 /**
  * Background work in a `worker_threads` Worker: gets and puts never wait for
  * it. The worker is unreferenced while idle, so it never keeps a process
@@ -154,7 +167,7 @@ export class WorkerRunner implements BackgroundRunner {
 
   constructor(script: string, settings: MaintenanceSettings, fs: FsLayer) {
     this.#settings = settings;
-    this.#worker = new Worker(script, { workerData: settings });
+    this.#worker = new (WorkerClass())(script, { workerData: settings });
     this.#worker.unref();
     this.#fallbackFs = fs;
     this.#worker.on('message', (reply: WorkerReply) => {

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import type { CacheConfig } from '@cache/config';
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
 import { validateKey } from '../contract/keys.js';
 import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
 import { publish } from '../diagnostics/channels.js';
@@ -34,6 +35,17 @@ export interface MemoryStoreOptions {
 const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
 const DEFAULT_MAX_ENTRIES = 65_536;
 
+let lruCacheClass: typeof LRUCache | undefined;
+
+/**
+ * `lru-cache`, loaded when the first memory store is made: importing the
+ * package (as the engine does at start-up, to open a disk store later) then
+ * costs nothing for it.
+ */
+function LRUCacheClass(): typeof LRUCache {
+  return (lruCacheClass ??= (createRequire(import.meta.url)('lru-cache') as typeof import('lru-cache')).LRUCache);
+}
+
 function positiveInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidStoreOptionError(name, `expected a positive integer, got ${value}`);
   return value;
@@ -67,7 +79,8 @@ export class MemoryStore implements Store {
     this.#copy = options.copy ?? true;
     // Without copies, the caller still holds the stored memory and could change it.
     this.capabilities = Object.freeze({ persistent: false, sharedAcrossProcesses: false, verifiesContent: this.#copy });
-    this.#cache = new LRUCache<string, Uint8Array>({
+    const Cache = LRUCacheClass();
+    this.#cache = new Cache<string, Uint8Array>({
       max: maxEntries,
       maxSize: this.#maxBytes,
       // lru-cache refuses size 0; an empty value still costs an entry.
