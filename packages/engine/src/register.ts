@@ -18,6 +18,6 @@
 import { installRegisterHook, preloadFromEnv, type Engine } from '@cache/engine';
 
 /** The engine the hook routes through, when it is installed. */
-export const registeredEngine: Engine | undefined = installRegisterHook();
+export const registeredEngine: Engine | undefined = await installRegisterHook();
 
 if (registeredEngine) await preloadFromEnv(registeredEngine);

@@ -8,13 +8,13 @@ import { registerConfig, withArtifactTierFromEnv } from './register-config.js';
 /**
  * What `@cache/engine/register` does before preloading: builds an engine from
  * the environment (see `registerConfig`) and routes the WebAssembly globals
- * through it. Returns undefined, leaving WebAssembly untouched, in a producer
- * process or when the configuration is invalid (reported once).
+ * through it. Resolves undefined, leaving WebAssembly untouched, in a producer
+ * process or when the configuration is invalid (reported once); never rejects.
  */
-export function installRegisterHook(env: Readonly<Record<string, string | undefined>> = process.env): Engine | undefined {
+export async function installRegisterHook(env: Readonly<Record<string, string | undefined>> = process.env): Promise<Engine | undefined> {
   if (env[PRODUCER_ENV] === '1') return undefined;
   try {
-    const engine = new Engine(withArtifactTierFromEnv(Config.default().cacheConfig(registerConfig(env)), env));
+    const engine = new Engine(withArtifactTierFromEnv(Config.default().cacheConfig(await registerConfig(env)), env));
     patchWebAssembly(engine);
     return engine;
   } catch (error) {
