@@ -1,3 +1,3 @@
 import { definePackageConfig } from '@cache/tsup-config';
 
-export default definePackageConfig({ entry: { index: 'src/index.ts' } });
+export default definePackageConfig({ entry: { index: 'src/index.ts' }, noExternal: ['smol-toml'] });

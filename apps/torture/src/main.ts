@@ -35,7 +35,12 @@ async function main(): Promise<void> {
     ['bad input', () => fuzz(sizes.fuzzInputs, seed)],
     ['redis tier', () => redisTier(sizes.processes, sizes.seconds)],
   ];
+  // --only=faults,corruption runs those sections alone (to reproduce one failure quickly).
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const unknown = only?.filter((name) => !sections.some(([section]) => section === name));
+  if (unknown?.length) throw new Error(`--only: no section named ${unknown.map((n) => `"${n}"`).join(', ')} (sections: ${sections.map(([n]) => n).join(', ')})`);
   for (const [name, run] of sections) {
+    if (only && !only.includes(name)) continue;
     const sectionStarted = performance.now();
     try {
       const result = await run();

@@ -211,4 +211,23 @@ describe('DiskStore eviction', () => {
     await reader.flush();
     expect(entryCount(reader)).toBe(9); // 9 is under the limit of 10: cleanup ran and kept them all
   });
+
+  it("runs a read's cleanup check after the read returns: with the next timed flush, or at close", async () => {
+    const clock = manualClock();
+    await fill(clock, Array.from({ length: 30 }, (_, i) => `k${i}`));
+    clock.advance(2 * HOUR);
+    const timed = await open(clock, { entries: 10 }, { flushInterval: 50 });
+    expect(await timed.get('k29')).toBeDefined();
+    expect(entryCount(timed)).toBe(30); // the read did not wait for (or start) the cleanup
+    for (let waited = 0; entryCount(timed) > 7 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(entryCount(timed)).toBe(7);
+    await timed.close();
+
+    await fill(clock, Array.from({ length: 20 }, (_, i) => `more${i}`));
+    clock.advance(2 * HOUR);
+    const closing = await open(clock, { entries: 10 }, { flushInterval: 60_000 });
+    expect(await closing.get('more19')).toBeDefined();
+    await closing.close();
+    expect(entryCount(closing)).toBe(7);
+  });
 });

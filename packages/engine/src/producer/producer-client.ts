@@ -1,10 +1,19 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serialize } from 'node:v8';
 import { ProducerError } from '../errors/engine-errors.js';
 import { PRODUCER_ENV, type DeliveryJob, type ProducerJob, type ProducerReply } from './producer-protocol.js';
+
+/**
+ * `node:child_process`, loaded on the first producer start: only a miss needs it,
+ * and loading it (with `net` and `stream`) costs every process about 3 ms of start-up.
+ */
+function childProcess(): typeof import('node:child_process') {
+  return createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+}
 
 /** The built producer entry, found from this file whether it runs from `src/` or `dist/`. */
 function producerPath(): string {
@@ -70,7 +79,7 @@ export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number,
     mkdirSync(dirname(jobFile), { recursive: true });
     writeFileSync(jobFile, serialize(job));
   }
-  const child = fork(path, jobFile ? [jobFile] : [], {
+  const child = childProcess().fork(path, jobFile ? [jobFile] : [], {
     execArgv: producerExecArgv(),
     env: { ...process.env, [PRODUCER_ENV]: '1', NODE_OPTIONS: '' },
     serialization: 'advanced',

@@ -105,6 +105,8 @@ export class DiskStore implements Store {
   #flushTimer: NodeJS.Timeout | undefined;
   readonly #intervalTimer: NodeJS.Timeout;
   #lastCleanupCheck = Number.NEGATIVE_INFINITY;
+  /** A periodic cleanup check is due and waits for the next flush. */
+  #cleanupDue = false;
   #cleanupRunning: Promise<void> | undefined;
   #cleanupAgain: { force: boolean } | undefined;
   #statsVersion = 0;
@@ -365,13 +367,14 @@ export class DiskStore implements Store {
 
   async close(): Promise<void> {
     this.#closing ??= (async () => {
-      this.#closed = true;
       this.#cancelExitFlush();
       clearInterval(this.#intervalTimer);
       if (this.#flushTimer) clearTimeout(this.#flushTimer);
       this.#flushTimer = undefined;
       this.#flushUses();
       this.#flushStats(true);
+      this.#runDueCleanup();
+      this.#closed = true; // after the due cleanup is requested (a closed store requests none); nothing above awaits
       while (this.#inflight.size > 0 || this.#cleanupRunning) {
         await Promise.allSettled([...this.#inflight, this.#cleanupRunning]);
       }
@@ -416,9 +419,11 @@ export class DiskStore implements Store {
     if (this.#closed) return;
     const now = this.#clock();
     if (now - this.#lastCleanupCheck >= this.#settings.cleanupInterval) {
-      // Reads trigger cleanup too: a read-only workload still shrinks an over-full cache.
+      // Reads trigger cleanup too: a read-only workload still shrinks an over-full cache. The check
+      // runs with the next flush (at most `flushInterval` later, or at flush()/close()), not now:
+      // starting the background worker costs the caller's first operation several milliseconds.
       this.#lastCleanupCheck = now;
-      void this.#requestCleanup(false);
+      this.#cleanupDue = true;
     }
     this.#scheduleFlush();
   }
@@ -448,6 +453,13 @@ export class DiskStore implements Store {
   #flushNow(): void {
     this.#flushUses();
     this.#flushStats(false);
+    this.#runDueCleanup();
+  }
+
+  #runDueCleanup(): void {
+    if (!this.#cleanupDue) return;
+    this.#cleanupDue = false;
+    void this.#requestCleanup(false);
   }
 
   #flushUses(): void {
