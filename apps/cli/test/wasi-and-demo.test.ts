@@ -67,8 +67,11 @@ describe('wasm-cache demo (built binary)', () => {
     expect(report.artifactStored).toBe(true);
     // Step 4, through the engine API in a fresh process: a verified hit.
     expect(report.load.hit).toBe(true);
-    // The hot code esbuild's run made (6.7-7.2 MB on Node 22/24, more on 20), not an empty snapshot.
-    expect(report.load.bytesLoaded).toBeGreaterThan(1_000_000);
+    // The hot code esbuild's cold run made. How much V8 had optimized when that run ended depends on
+    // the machine's load (6.7-7.2 MB on a quiet machine with Node 22/24, 0.2 MB seen under a full
+    // parallel test run), so only its presence is asserted: the engine stores a snapshot only when it
+    // holds optimized code, and its tests prove that code is present right after a load.
+    expect(report.load.bytesLoaded).toBeGreaterThan(0);
     expect(report.store.hits).toBeGreaterThanOrEqual(1);
     expect(report.store.writes).toBeGreaterThanOrEqual(1);
     expect(report.store.corruptEntries).toBe(0);

@@ -5,5 +5,18 @@ import { writeFileSync } from 'node:fs';
 
 writeFileSync(
   new URL('../dist/register.d.ts', import.meta.url),
-  "/** The engine the hook routes through, when it is installed. */\nexport declare const registeredEngine: import('@cache/engine').Engine | undefined;\n",
+  `/**
+ * The engine the hook routes through, once it exists (a live binding): from
+ * the first WebAssembly call the hook routed, or from the start with
+ * \`WASM_CACHE_PRELOAD\`. Undefined before that, and where the hook is off.
+ */
+export declare let registeredEngine: import('@cache/engine').Engine | undefined;
+/**
+ * The hook's engine, built now if no WebAssembly call has needed it yet.
+ * Resolves undefined where the hook is off (a producer process, an invalid
+ * configuration, a cache that could not be loaded: each said once); never
+ * rejects.
+ */
+export declare function loadRegisteredEngine(): Promise<import('@cache/engine').Engine | undefined>;
+`,
 );

@@ -5,19 +5,66 @@
  * through the cache with no code change. Configured by `WASM_CACHE_*`
  * variables over the TOML file named by `WASM_CACHE_CONFIG_FILE` (else the
  * default file, else the defaults). An invalid configuration is reported once
- * and leaves WebAssembly untouched: the application keeps working.
+ * and the calls go to V8 unchanged: the application keeps working.
+ *
+ * The hook itself is small: it loads the cache (`@cache/engine`, its store and
+ * V8 addon) at the first WebAssembly call it routes, so a process that never
+ * compiles WebAssembly (any other Node process started with this
+ * `NODE_OPTIONS`) pays about a millisecond, not the cache's start-up.
  *
  * Synchronous `new WebAssembly.Module(bytes)` cannot wait for a cache read; it
  * benefits when the same bytes were compiled through the cache earlier in the
  * process (V8 then reuses that module's code): list such files in
- * `WASM_CACHE_PRELOAD` and the hook compiles them through the cache before the
- * application starts. ESM only (it awaits the preload): use `--import`.
+ * `WASM_CACHE_PRELOAD` and the hook loads the cache and compiles them through
+ * it before the application starts. ESM only (it awaits the preload): use
+ * `--import`.
  *
  * @packageDocumentation
  */
-import { installRegisterHook, preloadFromEnv, type Engine } from '@cache/engine';
+import type { Engine } from '@cache/engine';
+import { PRODUCER_ENV } from './producer/producer-protocol.js';
+import { patchWebAssembly } from './register/patch-webassembly.js';
+import { PRELOAD_ENV } from './register/preload.js';
+import { originalWasm } from './wasm/wasm-api.js';
 
-/** The engine the hook routes through, when it is installed. */
-export const registeredEngine: Engine | undefined = await installRegisterHook();
+/**
+ * The engine the hook routes through, once it exists (a live binding): from
+ * the first WebAssembly call the hook routed, or from the start with
+ * `WASM_CACHE_PRELOAD`. Undefined before that, and where the hook is off.
+ */
+export let registeredEngine: Engine | undefined;
 
-if (registeredEngine) await preloadFromEnv(registeredEngine);
+let loading: Promise<Engine | undefined> | undefined;
+
+/**
+ * The hook's engine, built now if no WebAssembly call has needed it yet.
+ * Resolves undefined where the hook is off (a producer process, an invalid
+ * configuration, a cache that could not be loaded: each said once); never
+ * rejects.
+ */
+export function loadRegisteredEngine(): Promise<Engine | undefined> {
+  loading ??= import('@cache/engine').then(
+    async ({ createRegisterEngine }) => (registeredEngine = await createRegisterEngine()),
+    (error: unknown) => {
+      process.emitWarning(`@cache/engine/register: the WebAssembly cache is off because it could not be loaded: ${error instanceof Error ? error.message : String(error)}`, {
+        type: 'CacheWarning',
+        code: 'CACHE_ENGINE_LOAD_FAILED',
+      });
+      return undefined;
+    },
+  );
+  return loading;
+}
+
+if (process.env[PRODUCER_ENV] !== '1') {
+  patchWebAssembly({
+    compile: async (bytes) => {
+      const engine = await loadRegisteredEngine();
+      return engine ? engine.compile(bytes) : originalWasm.compile(bytes);
+    },
+  });
+  if ((process.env[PRELOAD_ENV] ?? '').trim() !== '') {
+    const engine = await loadRegisteredEngine();
+    if (engine) await (await import('@cache/engine')).preloadFromEnv(engine);
+  }
+}

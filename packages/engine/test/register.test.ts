@@ -54,6 +54,27 @@ describe('node --import @cache/engine/register', () => {
     expect(second.report.serializedAfterLoad).toBeGreaterThan(0);
   });
 
+  it('loads the cache only at the first WebAssembly call it routes, not at start-up', async () => {
+    const cacheDir = join(work, 'cache-lazy');
+    const report = await new Promise<{ before: Record<string, boolean>; after: Record<string, boolean>; result: number; sameEngine: boolean; stats: EngineStats | null }>(
+      (resolve, reject) => {
+        execFile(
+          process.execPath,
+          ['--import', '@cache/engine/register', join(import.meta.dirname, 'fixtures', 'register-lazy-child.mjs'), wasm.path, cacheDir],
+          { cwd: packageDir, encoding: 'utf8', env: { ...process.env, WASM_CACHE_DIRECTORY: cacheDir } },
+          (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout))),
+        );
+      },
+    );
+    // Before any wasm: not the cache's code, nor the V8 addon, nor the cache directory (no store opened).
+    expect(report.before).toEqual({ cacheCodeLoaded: false, addonLoaded: false, cacheDirExists: false });
+    expect(report.after).toEqual({ cacheCodeLoaded: true, addonLoaded: true, cacheDirExists: true });
+    expect(report.result).toBeTypeOf('number');
+    expect(report.sameEngine).toBe(true);
+    expect(report.stats?.compiles).toBeGreaterThanOrEqual(1);
+    expect(report.stats?.misses).toBeGreaterThanOrEqual(1);
+  });
+
   it('leaves synchronous new WebAssembly.Module alone (it cannot wait for a cache read)', async () => {
     const { report } = await run([wasm.path, 'sync'], { WASM_CACHE_DIRECTORY: join(work, 'cache-sync') });
     expect(report.outcomes).toEqual([]);

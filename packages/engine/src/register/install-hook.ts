@@ -6,17 +6,15 @@ import { patchWebAssembly } from './patch-webassembly.js';
 import { registerConfig, withArtifactTierFromEnv } from './register-config.js';
 
 /**
- * What `@cache/engine/register` does before preloading: builds an engine from
- * the environment (see `registerConfig`) and routes the WebAssembly globals
- * through it. Resolves undefined, leaving WebAssembly untouched, in a producer
- * process or when the configuration is invalid (reported once); never rejects.
+ * The engine `@cache/engine/register` routes through: built from the
+ * environment (see `registerConfig` and `withArtifactTierFromEnv`). Resolves
+ * undefined in a producer process or when the configuration is invalid
+ * (reported once, and the cache is then off); never rejects.
  */
-export async function installRegisterHook(env: Readonly<Record<string, string | undefined>> = process.env): Promise<Engine | undefined> {
+export async function createRegisterEngine(env: Readonly<Record<string, string | undefined>> = process.env): Promise<Engine | undefined> {
   if (env[PRODUCER_ENV] === '1') return undefined;
   try {
-    const engine = new Engine(withArtifactTierFromEnv(Config.default().cacheConfig(await registerConfig(env)), env));
-    patchWebAssembly(engine);
-    return engine;
+    return new Engine(withArtifactTierFromEnv(Config.default().cacheConfig(await registerConfig(env)), env));
   } catch (error) {
     warnOnce(
       'CACHE_ENGINE_CONFIG_INVALID',
@@ -24,4 +22,17 @@ export async function installRegisterHook(env: Readonly<Record<string, string | 
     );
     return undefined;
   }
+}
+
+/**
+ * Builds the register engine now (see {@link createRegisterEngine}) and routes
+ * the WebAssembly globals through it. Resolves undefined, leaving WebAssembly
+ * untouched, in a producer process or when the configuration is invalid;
+ * never rejects. (`@cache/engine/register` itself builds its engine lazily, at
+ * the first WebAssembly call.)
+ */
+export async function installRegisterHook(env: Readonly<Record<string, string | undefined>> = process.env): Promise<Engine | undefined> {
+  const engine = await createRegisterEngine(env);
+  if (engine) patchWebAssembly(engine);
+  return engine;
 }

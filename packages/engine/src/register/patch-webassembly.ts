@@ -33,11 +33,11 @@ async function wasmResponseBytes(source: unknown): Promise<{ bytes?: Uint8Array;
 /**
  * Routes `WebAssembly.compile`, `WebAssembly.instantiate(bytes)`,
  * `WebAssembly.compileStreaming` and `WebAssembly.instantiateStreaming`
- * through an engine. Everything else (and every argument the cache does not
- * handle) goes to V8's own functions unchanged. Returns a function that puts
- * the originals back.
+ * through an engine (or anything with an engine's `compile`). Everything else
+ * (and every argument the cache does not handle) goes to V8's own functions
+ * unchanged. Returns a function that puts the originals back.
  */
-export function patchWebAssembly(engine: Engine, target: WasmNamespace = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly): () => void {
+export function patchWebAssembly(engine: Pick<Engine, 'compile'>, target: WasmNamespace = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly): () => void {
   const saved = { ...target };
   target.compile = (bytes) => (asUint8Array(bytes) ? engine.compile(bytes) : originalWasm.compile(bytes));
   target.instantiate = (async (source: unknown, imports?: object) => {

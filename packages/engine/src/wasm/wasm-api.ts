@@ -27,11 +27,21 @@ function current(): WasmNamespace {
 }
 
 /**
- * `WebAssembly`'s own functions as they were when this module was first
- * evaluated, before `@cache/engine/register` routes the globals through the
- * cache. The engine always compiles with these, so it never calls itself.
+ * Where the first copy of this module to run keeps what it captured. The
+ * `--import` hook's bundle runs first and routes the globals through the cache
+ * before the package's main entry is loaded (lazily, at the first WebAssembly
+ * call); the main entry (ESM or CommonJS) must still get V8's own functions,
+ * not the hook's.
  */
-export const originalWasm: Readonly<WasmNamespace> = (() => {
+const ORIGINALS_KEY = Symbol.for('@cache/engine: WebAssembly before the hook');
+
+/**
+ * `WebAssembly`'s own functions as they were before `@cache/engine/register`
+ * routed the globals through the cache (captured by the first copy of this
+ * module to be evaluated). The engine always compiles with these, so it never
+ * calls itself.
+ */
+export const originalWasm: Readonly<WasmNamespace> = ((globalThis as { [ORIGINALS_KEY]?: Readonly<WasmNamespace> })[ORIGINALS_KEY] ??= (() => {
   const wasm = current();
   return Object.freeze({
     Module: wasm.Module,
@@ -43,7 +53,7 @@ export const originalWasm: Readonly<WasmNamespace> = (() => {
     ...(wasm.compileStreaming ? { compileStreaming: wasm.compileStreaming.bind(wasm) } : {}),
     ...(wasm.instantiateStreaming ? { instantiateStreaming: wasm.instantiateStreaming.bind(wasm) } : {}),
   });
-})();
+})());
 
 /** A view of any accepted byte source as a Uint8Array (no copy). */
 export function asUint8Array(bytes: unknown): Uint8Array | undefined {
