@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore } from '@cache/store';
@@ -148,6 +148,42 @@ describe("the 'hot' tier (the default): the code V8 optimized in a process, save
       expect(second.outcomes).toEqual(['hit']);
       expect(second.serializedAfterLoad).toBeGreaterThan(0);
       expect(second.result).toBe(first.result);
+    });
+
+    /** Starts engine-child.mjs, waits for its report, sends SIGTERM, and resolves how it ended. */
+    function killedChild(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'engine-child.mjs'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let stdout = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          const before = stdout;
+          stdout += chunk;
+          if (!before.includes('}\n') && stdout.includes('}\n')) child.kill('SIGTERM');
+        });
+        child.on('error', reject);
+        child.on('close', (code, signal) => resolve({ code, signal, stdout }));
+      });
+    }
+
+    it('a process ended by SIGTERM (as esbuild stops its service) still hands its hot code over, and still ends by the signal', async () => {
+      const cacheDir = join(work, 'cache-sigterm');
+      const ended = await killedChild([cacheDir, wasm.path, '--tier', 'hot', '--work', '20', '--no-close', '--await-signal']);
+      expect(ended.signal).toBe('SIGTERM');
+      expect(ended.code).toBeNull();
+      expect(JSON.parse(ended.stdout.trim()).outcomes).toEqual(['miss']);
+      expect(await until(() => entryFiles(cacheDir).length === 1, 30_000)).toBe(true);
+      const second = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot']);
+      expect(second.outcomes).toEqual(['hit']);
+      expect(second.serializedAfterLoad).toBeGreaterThan(0);
+    });
+
+    it("a process with its own SIGTERM handler is left to it: it is not killed, and its exit still saves", async () => {
+      const cacheDir = join(work, 'cache-own-handler');
+      const ended = await killedChild([cacheDir, wasm.path, '--tier', 'hot', '--work', '20', '--no-close', '--await-signal', 'own-handler']);
+      expect(ended.signal).toBeNull();
+      expect(ended.code).toBe(7);
+      expect(ended.stdout).toContain('handled');
+      expect(await until(() => entryFiles(cacheDir).length === 1, 30_000)).toBe(true);
     });
 
     it('a module nothing tiered up for stores nothing and starts no background process', async () => {

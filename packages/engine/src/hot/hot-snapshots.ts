@@ -1,4 +1,5 @@
 import { readSerializedHeader, serialize, SERIALIZED_HEADER_SIZE } from '@cache/v8';
+import { onExit } from 'signal-exit';
 import { encodeArtifact } from '../artifact/artifact-format.js';
 import type { ArtifactStorage } from '../cache/cache.js';
 import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
@@ -50,12 +51,19 @@ export interface HotSnapshotSink {
  * the functions that tiered up (the hot ones) and marks the rest for lazy
  * compilation. Snapshots are taken on timers and once more at exit
  * (synchronously, handed to a detached writer), and stored only when they grew.
+ *
+ * "Exit" includes a fatal signal (SIGTERM, SIGINT, SIGHUP…) the process has no
+ * handler of its own for: a service process its parent stops with `kill()`
+ * (esbuild's) never reaches Node's `exit` event. `signal-exit` runs the
+ * snapshot and then re-raises the signal, so the process still ends as the
+ * signal would have ended it; a process that handles the signal itself is
+ * left to do so.
  */
 export class HotSnapshots {
   readonly #sink: HotSnapshotSink;
   readonly #targets = new Map<string, { target: HotTarget; timers: NodeJS.Timeout[]; lastMs: number | undefined }>();
-  #exitHooked = false;
-  readonly #onExit = (): void => this.#snapshotAllAtExit();
+  /** Removes the exit and fatal-signal handler, while one is installed. */
+  #removeExitHook: (() => void) | undefined;
 
   constructor(sink: HotSnapshotSink) {
     this.#sink = sink;
@@ -76,10 +84,10 @@ export class HotSnapshots {
       entry.timers.push(timer);
     });
     this.#targets.set(target.key, entry);
-    if (!this.#exitHooked) {
-      process.once('exit', this.#onExit);
-      this.#exitHooked = true;
-    }
+    this.#removeExitHook ??= onExit(() => {
+      this.#removeExitHook = undefined;
+      this.#snapshotAllAtExit();
+    });
   }
 
   /** Number of modules being tracked. */
@@ -96,8 +104,8 @@ export class HotSnapshots {
   async stop(flush: boolean): Promise<void> {
     if (flush) await this.flush();
     for (const key of [...this.#targets.keys()]) this.#untrack(key);
-    if (this.#exitHooked) process.removeListener('exit', this.#onExit);
-    this.#exitHooked = false;
+    this.#removeExitHook?.();
+    this.#removeExitHook = undefined;
   }
 
   #untrack(key: string): void {
