@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastJson, runWorker, scratch, sleep, startWorker, writeModules } from './children.js';
 import { Figures } from './figures.js';
@@ -48,34 +48,58 @@ export async function crashSafety(random: Random, kills: number): Promise<Figure
   let wrongResults = 0;
   let expected: number | undefined;
   const rounds = Math.max(3, Math.floor(kills / 20));
-  for (let round = 0; round < rounds; round += 1) {
+  let hotWriterKills = 0;
+  // Even rounds: the full tier's background producer. Odd rounds: the hot tier's exit writer (the
+  // process tiers the module up and exits without close(); a detached writer stores its code).
+  for (let round = 0; round < 2 * rounds; round += 1) {
+    const hot = round % 2 === 1;
     const cacheDir = join(work, `cache-${round}`);
-    const first = await runWorker('engine-run.mjs', [cacheDir, wasm as string]);
+    const first = await runWorker('engine-run.mjs', [cacheDir, wasm as string, ...(hot ? ['--hot', '20'] : [])]);
     expected ??= lastJson<{ result: number }>(first.stdout)?.result;
-    // The producer is detached and wrote its pid into the lock file: kill it at a random moment.
-    await sleep(random.int(0, 120));
-    const locks = join(cacheDir, '.producers');
-    const lockFile = existsSync(locks) ? (await import('node:fs')).readdirSync(locks).map((name) => join(locks, name))[0] : undefined;
-    if (lockFile) {
+    // The producer (or exit writer) is detached: kill it at a random moment.
+    await sleep(random.int(0, 150));
+    for (const pid of producerPids(cacheDir)) {
       try {
-        const { pid } = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number };
-        // Only a process that is verifiably our producer: a pid in a lock may have been reused.
-        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('producer.js')) {
-          process.kill(pid, 'SIGKILL');
-          producerKills += 1;
-        }
+        process.kill(pid, 'SIGKILL');
+        if (hot) hotWriterKills += 1;
+        else producerKills += 1;
       } catch {
-        // Already finished (or no /proc here): nothing to kill this round.
+        // Already finished: nothing to kill this round.
       }
     }
     for (let i = 0; i < 2; i += 1) {
-      const next = await runWorker('engine-run.mjs', [cacheDir, wasm as string, '--idle']);
+      const next = await runWorker('engine-run.mjs', [cacheDir, wasm as string, ...(hot ? ['--hot', '20'] : ['--idle'])]);
       if (next.signal || next.code !== 0) consumerCrashes += 1;
       else if (lastJson<{ result: number }>(next.stdout)?.result !== expected) wrongResults += 1;
     }
   }
   figures.count('engine producers killed mid-work', producerKills);
-  figures.require('processes crashed loading after a killed producer', consumerCrashes, 0);
-  figures.require('wrong results after a killed producer', wrongResults, 0);
+  figures.count('hot-tier exit writers killed mid-write', hotWriterKills);
+  figures.require('processes crashed loading after a killed producer or writer', consumerCrashes, 0);
+  figures.require('wrong results after a killed producer or writer', wrongResults, 0);
   return figures;
+}
+
+/**
+ * The detached producer processes working for a cache directory: found by their command line (the
+ * producer script and a job file under that directory), so a reused pid is never killed.
+ */
+function producerPids(cacheDir: string): number[] {
+  const pids: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return pids; // no /proc here: nothing is killed
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (cmdline.includes('producer.js') && cmdline.includes(cacheDir)) pids.push(Number(name));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return pids;
 }

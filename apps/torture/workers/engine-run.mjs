@@ -1,5 +1,7 @@
 // One compile through the engine in a fresh process; prints how it was served and the module's result.
-// Usage: engine-run.mjs <cacheDir> <wasm> [--idle] [--raw-store <dir>]
+// Usage: engine-run.mjs <cacheDir> <wasm> [--idle] [--raw-store <dir>] [--hot <work>]
+// --hot <work>: the 'hot' tier; runs the module's `run(1000)` <work> times so V8 tiers it up, and
+// exits without close(), so its hot code goes to a detached writer at exit.
 import { mkdirSync, readFileSync, writeFileSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cache, CacheConfig, Config, Engine, compileChannel } from '@cache/engine';
@@ -7,7 +9,9 @@ import { Cache, CacheConfig, Config, Engine, compileChannel } from '@cache/engin
 const [dir, wasmFile, ...flags] = process.argv.slice(2);
 const outcomes = [];
 compileChannel.subscribe((m) => outcomes.push(m.outcome));
-const config = Config.default().withArtifactTier('full').cacheConfig(CacheConfig.default().withDirectory(dir)); // the background producer's path is what these runs torture
+const hot = flags.includes('--hot') ? Number(flags[flags.indexOf('--hot') + 1]) : undefined;
+// The background producer's path is what most runs torture; --hot tortures the exit writer's.
+const config = Config.default().withArtifactTier(hot === undefined ? 'full' : 'hot').cacheConfig(CacheConfig.default().withDirectory(dir));
 const raw = flags.indexOf('--raw-store');
 let cache;
 if (raw >= 0) {
@@ -31,7 +35,9 @@ if (raw >= 0) {
 }
 const engine = new Engine(config, cache ? { cache } : {});
 const module = await engine.compile(readFileSync(wasmFile));
-const result = new WebAssembly.Instance(module, {}).exports.run(7);
+const instance = new WebAssembly.Instance(module, {});
+const result = instance.exports.run(7);
+for (let i = 0; i < (hot ?? 0); i += 1) instance.exports.run(1000);
 if (flags.includes('--idle')) await engine.idle();
 process.stdout.write(JSON.stringify({ outcomes, result, stats: engine.stats() }));
-await engine.close();
+if (hot === undefined) await engine.close();
