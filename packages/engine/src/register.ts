@@ -10,7 +10,8 @@
  * The hook itself is small: it loads the cache (`@cache/engine`, its store and
  * V8 addon) at the first WebAssembly call it routes, so a process that never
  * compiles WebAssembly (any other Node process started with this
- * `NODE_OPTIONS`) pays about a millisecond, not the cache's start-up.
+ * `NODE_OPTIONS`) pays 2-3 ms more than for any `--import`, not the cache's
+ * 20-25 ms.
  *
  * Synchronous `new WebAssembly.Module(bytes)` cannot wait for a cache read; it
  * benefits when the same bytes were compiled through the cache earlier in the
