@@ -171,10 +171,16 @@ export class DiskStore implements Store {
     const fs = options.fs ?? nodeFs;
     const expectedUid = options.expectedUid === null ? undefined : (options.expectedUid ?? process.getuid?.());
     const faults: FaultRecord[] = [];
-    for (const directory of [layout.directory, layout.namespaceDirectory]) {
+    // Usually both folders exist: look at them together first (one round trip to the thread pool,
+    // not four), and create only what is missing.
+    const existing = await Promise.all([layout.directory, layout.namespaceDirectory].map((directory) => fs.stat(directory).catch(() => undefined)));
+    for (const [index, directory] of [layout.directory, layout.namespaceDirectory].entries()) {
       try {
-        await fs.mkdir(directory, { recursive: true, mode: 0o700 });
-        const stat = await fs.stat(directory);
+        let stat = existing[index];
+        if (stat === undefined) {
+          await fs.mkdir(directory, { recursive: true, mode: 0o700 });
+          stat = await fs.stat(directory);
+        }
         if (!stat.isDirectory()) {
           faults.push({ operation: 'open', code: 'ENOTDIR', message: `${directory} is not a directory`, path: directory });
           break;
