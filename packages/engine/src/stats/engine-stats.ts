@@ -26,7 +26,13 @@ export interface EngineStats {
   loadMs: number;
   /** Time spent compiling normally on misses. */
   compileMs: number;
-  /** Optimizing compile time the hits avoided, less the time they took. */
+  /**
+   * Compile time the hits avoided (recorded in each artifact), less the time
+   * they took. For a full artifact that is the optimizing compile; for a hot
+   * one (the default tier) only the plain compile of the process that saved
+   * it, so this is often 0: the hot tier's gain, no tier-up while the program
+   * runs, is not counted here.
+   */
   timeSavedMs: number;
 }
 
