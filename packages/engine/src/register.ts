@@ -23,6 +23,7 @@
  * @packageDocumentation
  */
 import type { Engine } from '@cache/engine';
+import { warnOnce } from './diagnostics/warn-once.js';
 import { PRODUCER_ENV } from './producer/producer-protocol.js';
 import { patchWebAssembly } from './register/patch-webassembly.js';
 import { PRELOAD_ENV } from './register/preload.js';
@@ -47,10 +48,7 @@ export function loadRegisteredEngine(): Promise<Engine | undefined> {
   loading ??= import('@cache/engine').then(
     async ({ createRegisterEngine }) => (registeredEngine = await createRegisterEngine()),
     (error: unknown) => {
-      process.emitWarning(`@cache/engine/register: the WebAssembly cache is off because it could not be loaded: ${error instanceof Error ? error.message : String(error)}`, {
-        type: 'CacheWarning',
-        code: 'CACHE_ENGINE_LOAD_FAILED',
-      });
+      warnOnce('CACHE_ENGINE_LOAD_FAILED', `@cache/engine/register: the WebAssembly cache is off because it could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     },
   );

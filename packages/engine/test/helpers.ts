@@ -42,3 +42,20 @@ export function runChild(node: string, args: string[], nodeFlags: string[] = [])
 
 /** Node binaries to prove the cache on: this one plus CACHE_TEST_NODE_BINARIES. */
 export const nodeBinaries = [process.execPath, ...(process.env.CACHE_TEST_NODE_BINARIES ?? '').split(':').filter((p) => p !== '')];
+
+/**
+ * Runs a fixture under `@cache/engine/register` (through `--import`, or
+ * `NODE_OPTIONS`) from this package's folder, with `env` over this process's
+ * environment; resolves its stdout and stderr, rejects with its stderr.
+ */
+export function runUnderHook(fixture: string, args: string[], env: Record<string, string>, useNodeOptions = false): Promise<{ stdout: string; stderr: string }> {
+  const hook = ['--import', '@cache/engine/register'];
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      useNodeOptions ? [fixture, ...args] : [...hook, fixture, ...args],
+      { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', env: { ...process.env, ...env, ...(useNodeOptions ? { NODE_OPTIONS: hook.join(' ') } : {}) } },
+      (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve({ stdout, stderr })),
+    );
+  });
+}

@@ -1,11 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore } from '@cache/store';
 import { serialize } from '@cache/v8';
 import { describe, expect, it } from 'vitest';
 import { ARTIFACT_TIER_ENV, Cache, CacheConfig, Config, decodeArtifact, Engine, engineFingerprint, moduleHash, type WasmNamespace } from '../src/index.js';
-import { runChild, tempDir, wasmFile } from './helpers.js';
+import { runChild, runUnderHook, tempDir, wasmFile } from './helpers.js';
 
 const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
 
@@ -216,14 +216,7 @@ describe("the 'hot' tier (the default): the code V8 optimized in a process, save
     const work = tempDir('hot-register-');
     const wasm = wasmFile(work, 40);
     const script = join(import.meta.dirname, 'fixtures', 'register-child.mjs');
-    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
-      execFile(
-        process.execPath,
-        ['--import', '@cache/engine/register', script, wasm.path, 'compile'],
-        { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', env: { ...process.env, WASM_CACHE_DIRECTORY: join(work, 'c'), [ARTIFACT_TIER_ENV]: 'warm' } },
-        (error, out, err) => (error ? reject(new Error(err)) : resolve({ stdout: out, stderr: err })),
-      ),
-    );
+    const { stdout, stderr } = await runUnderHook(script, [wasm.path, 'compile'], { WASM_CACHE_DIRECTORY: join(work, 'c'), [ARTIFACT_TIER_ENV]: 'warm' });
     expect(stderr).toContain('WASM_CACHE_ARTIFACT_TIER');
     expect(stderr).toContain('"warm"');
     expect((JSON.parse(stdout) as { stats: unknown }).stats).toBeNull();

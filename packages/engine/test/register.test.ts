@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineStats } from '../src/index.js';
-import { tempDir, wasmFile } from './helpers.js';
+import { runUnderHook, tempDir, wasmFile } from './helpers.js';
 
-const packageDir = join(import.meta.dirname, '..');
 const script = join(import.meta.dirname, 'fixtures', 'register-child.mjs');
 
 interface Report {
@@ -16,16 +14,10 @@ interface Report {
   stats: EngineStats | null;
 }
 
-function run(args: string[], env: Record<string, string>, useNodeOptions = false): Promise<{ report: Report; stderr: string }> {
-  const hook = ['--import', '@cache/engine/register'];
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      useNodeOptions ? [script, ...args] : [...hook, script, ...args],
-      { cwd: packageDir, encoding: 'utf8', env: { ...process.env, WASM_CACHE_ARTIFACT_TIER: 'full', ...env, ...(useNodeOptions ? { NODE_OPTIONS: hook.join(' ') } : {}) } },
-      (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve({ report: JSON.parse(stdout) as Report, stderr })),
-    );
-  });
+/** register-child.mjs under the hook, on the full tier unless `env` says otherwise. */
+async function run(args: string[], env: Record<string, string>, useNodeOptions = false): Promise<{ report: Report; stderr: string }> {
+  const { stdout, stderr } = await runUnderHook(script, args, { WASM_CACHE_ARTIFACT_TIER: 'full', ...env }, useNodeOptions);
+  return { report: JSON.parse(stdout) as Report, stderr };
 }
 
 describe('node --import @cache/engine/register', () => {
@@ -56,16 +48,8 @@ describe('node --import @cache/engine/register', () => {
 
   it('loads the cache only at the first WebAssembly call it routes, not at start-up', async () => {
     const cacheDir = join(work, 'cache-lazy');
-    const report = await new Promise<{ before: Record<string, boolean>; after: Record<string, boolean>; result: number; sameEngine: boolean; stats: EngineStats | null }>(
-      (resolve, reject) => {
-        execFile(
-          process.execPath,
-          ['--import', '@cache/engine/register', join(import.meta.dirname, 'fixtures', 'register-lazy-child.mjs'), wasm.path, cacheDir],
-          { cwd: packageDir, encoding: 'utf8', env: { ...process.env, WASM_CACHE_DIRECTORY: cacheDir } },
-          (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout))),
-        );
-      },
-    );
+    const { stdout } = await runUnderHook(join(import.meta.dirname, 'fixtures', 'register-lazy-child.mjs'), [wasm.path, cacheDir], { WASM_CACHE_DIRECTORY: cacheDir });
+    const report = JSON.parse(stdout) as { before: Record<string, boolean>; after: Record<string, boolean>; result: number; sameEngine: boolean; stats: EngineStats | null };
     // Before any wasm: not the cache's code, nor the V8 addon, nor the cache directory (no store opened).
     expect(report.before).toEqual({ cacheCodeLoaded: false, addonLoaded: false, cacheDirExists: false });
     expect(report.after).toEqual({ cacheCodeLoaded: true, addonLoaded: true, cacheDirExists: true });
@@ -85,12 +69,8 @@ describe('node --import @cache/engine/register', () => {
     const cacheDir = join(work, 'cache-preload');
     await run([wasm.path, 'compile', '--idle'], { WASM_CACHE_DIRECTORY: cacheDir });
     const syncScript = join(import.meta.dirname, 'fixtures', 'sync-after-preload.mjs');
-    const sync = (env: Record<string, string>) =>
-      new Promise<{ serialized: number }>((resolve, reject) => {
-        execFile(process.execPath, ['--import', '@cache/engine/register', syncScript, wasm.path], { cwd: packageDir, encoding: 'utf8', env: { ...process.env, WASM_CACHE_ARTIFACT_TIER: 'full', ...env } }, (error, stdout, stderr) =>
-          error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout) as { serialized: number }),
-        );
-      });
+    const sync = async (env: Record<string, string>) =>
+      JSON.parse((await runUnderHook(syncScript, [wasm.path], { WASM_CACHE_ARTIFACT_TIER: 'full', ...env })).stdout) as { serialized: number };
     expect((await sync({ WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_PRELOAD: wasm.path })).serialized).toBeGreaterThan(0);
     expect((await sync({ WASM_CACHE_DIRECTORY: cacheDir })).serialized).toBe(0);
   });

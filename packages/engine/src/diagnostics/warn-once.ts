@@ -8,6 +8,7 @@ export type EngineWarningCode =
   | 'CACHE_ENGINE_PRODUCER_FAILED'
   | 'CACHE_ENGINE_HOT_SNAPSHOT_FAILED'
   | 'CACHE_ENGINE_CONFIG_INVALID'
+  | 'CACHE_ENGINE_LOAD_FAILED'
   | 'CACHE_ENGINE_PRELOAD_FAILED';
 
 /** Published on `cache:engine:warning` for every warning, including repeats that are not printed again. */

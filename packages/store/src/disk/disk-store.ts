@@ -173,8 +173,9 @@ export class DiskStore implements Store {
     const faults: FaultRecord[] = [];
     // Usually both folders exist: look at them together first (one round trip to the thread pool,
     // not four), and create only what is missing.
-    const existing = await Promise.all([layout.directory, layout.namespaceDirectory].map((directory) => fs.stat(directory).catch(() => undefined)));
-    for (const [index, directory] of [layout.directory, layout.namespaceDirectory].entries()) {
+    const directories = [layout.directory, layout.namespaceDirectory];
+    const existing = await Promise.all(directories.map((directory) => fs.stat(directory).catch(() => undefined)));
+    for (const [index, directory] of directories.entries()) {
       try {
         let stat = existing[index];
         if (stat === undefined) {
