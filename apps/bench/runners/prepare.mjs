@@ -2,7 +2,7 @@
 // to a plain file for the floor measurement. Tier full: a miss, then the background producer's
 // artifact. Tier hot: the artifact the module's workload runs saved (nothing is compiled here).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CacheConfig, Config, Engine, decodeArtifact, engineFingerprint, moduleHash } from '@cache/engine';
+import { CacheConfig, Config, Engine, decodeArtifact, engineFingerprint, lookupId } from '@cache/engine';
 import { emit } from './_common.mjs';
 
 const [wasmPath, directory, payloadPath, tier = 'full'] = process.argv.slice(2);
@@ -18,7 +18,7 @@ const cached = await engine.isCached(bytes);
 const fp = await engineFingerprint();
 if (!fp.ok) throw new Error(fp.reason);
 const storage = await engine.cache.storage(fp.fingerprint);
-const stored = await storage.store.get(storage.key(moduleHash(bytes), tier));
+const stored = await storage.store.get(storage.key(lookupId(bytes), tier));
 if (!stored) throw new Error(`no ${tier} artifact stored for ${wasmPath}: ${JSON.stringify(engine.stats())}`);
 const fields = decodeArtifact(stored);
 writeFileSync(payloadPath, fields.payload);

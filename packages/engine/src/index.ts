@@ -5,8 +5,19 @@
  */
 export { CacheConfig } from '@cache/toml';
 export { CacheConfigError, Config } from '@cache/config';
-export { ARTIFACT_HEADER_SIZE, ARTIFACT_VERSION, checkArtifactBelongs, decodeArtifact, encodeArtifact, type ArtifactFields, type ArtifactTier, type DecodeOptions } from './artifact/artifact-format.js';
+export {
+  ARTIFACT_HEADER_SIZE,
+  ARTIFACT_VERSION,
+  checkArtifactBelongs,
+  decodeArtifact,
+  encodeArtifact,
+  peekModuleHash,
+  type ArtifactFields,
+  type ArtifactTier,
+  type DecodeOptions,
+} from './artifact/artifact-format.js';
 export { moduleHash } from './artifact/checksum.js';
+export { lookupId, moduleHashInSteps, SAMPLED_LOOKUP_MIN_BYTES } from './artifact/module-lookup.js';
 export { Cache, type CacheOptions } from './cache/cache.js';
 export { compileChannel, warningChannel, type EngineWarningCode } from './diagnostics/warn-once.js';
 export { Engine, type CompileOutcome, type EngineOptions } from './engine/engine.js';

@@ -117,6 +117,18 @@ export function decodeArtifact(artifact: Uint8Array, options: DecodeOptions = {}
 }
 
 /**
+ * The module hash an artifact names, read without checking anything else
+ * (undefined when the bytes do not start like an artifact). For questions
+ * only: nothing may reach V8 without {@link decodeArtifact} and
+ * {@link checkArtifactBelongs}.
+ */
+export function peekModuleHash(artifact: Uint8Array): string | undefined {
+  if (artifact.byteLength < ARTIFACT_HEADER_SIZE) return undefined;
+  if (new DataView(artifact.buffer, artifact.byteOffset, 4).getUint32(0, true) !== MAGIC) return undefined;
+  return hex(artifact.subarray(24, 56));
+}
+
+/**
  * Checks an intact artifact belongs to these module bytes and this engine.
  * Only after this may its payload be handed to V8.
  *

@@ -34,6 +34,12 @@ export interface ArtifactStorage {
   lockPath(key: string): string | undefined;
 }
 
+/** An artifact read from the store, and the key it was read under (empty when nothing was read). */
+export interface StoredArtifact {
+  readonly stored: Uint8Array | undefined;
+  readonly from: string;
+}
+
 /**
  * The running cache: the store, background artifact production and the
  * statistics, built once from a {@link CacheConfig} and shared by any number
@@ -51,8 +57,10 @@ export class Cache {
   readonly #stats: EngineStats = emptyStats();
   readonly #storages = new Map<string, Promise<ArtifactStorage | undefined>>();
   readonly #opened = new Set<Store>();
-  /** Compiles in flight by module key: concurrent compiles of the same bytes share one. */
+  /** Compiles in flight by fingerprint, module hash and tier: concurrent compiles of the same bytes share one. */
   readonly inflight = new Map<string, Promise<WebAssembly.Module>>();
+  /** @internal Artifact reads in flight by fingerprint and store key: compiles of one module started together share one read. */
+  readonly reads = new Map<string, Promise<StoredArtifact>>();
   /** Background productions by module key: when each has finished. */
   readonly producing = new Map<string, Promise<void>>();
   /**

@@ -1,8 +1,9 @@
 import { Config } from '@cache/config';
 import { deserialize as loadSerialized } from '@cache/v8';
-import { checkArtifactBelongs, decodeArtifact, type ArtifactFields } from '../artifact/artifact-format.js';
+import { checkArtifactBelongs, decodeArtifact, peekModuleHash, type ArtifactFields, type ArtifactTier } from '../artifact/artifact-format.js';
 import { moduleHash } from '../artifact/checksum.js';
-import { Cache, type ArtifactStorage } from '../cache/cache.js';
+import { isExactLookup, lookupId, moduleHashInSteps } from '../artifact/module-lookup.js';
+import { Cache, type ArtifactStorage, type StoredArtifact } from '../cache/cache.js';
 import { compileChannel, warnOnce } from '../diagnostics/warn-once.js';
 import {
   ArtifactIncompatibleError,
@@ -25,6 +26,9 @@ export interface EngineOptions {
    */
   cache?: Cache;
 }
+
+/** What a read found: nothing when the store had no artifact. */
+const NOTHING_READ: StoredArtifact = { stored: undefined, from: '' };
 
 /** How one compile was served, as reported on the `cache:engine:compile` channel. */
 export type CompileOutcome = 'hit' | 'miss' | 'uncached';
@@ -73,6 +77,10 @@ export class Engine {
    * Compiles module bytes, from the cache when it holds this module's
    * optimized code for this engine.
    *
+   * Unlike `WebAssembly.compile`, the bytes are not copied first (a copy of a
+   * large module costs more than the rest of a load): do not change them
+   * until the returned promise settles.
+   *
    * @throws TypeError when `bytes` is not a buffer; rejects with
    *   `WebAssembly.CompileError` when the bytes are not a valid module, exactly
    *   as `WebAssembly.compile` does.
@@ -81,15 +89,26 @@ export class Engine {
     const wire = asUint8Array(bytes);
     if (!wire) throw new TypeError('Engine.compile: expected an ArrayBuffer or a typed array of WebAssembly module bytes');
     this.#record.add('compiles');
-    const context = await this.#context();
-    if (!context) return this.#compileUncached(wire);
-    const hash = moduleHash(wire);
-    const key = context.storage.key(hash, this.config.artifactTier);
+    if (!this.cache.enabled) return this.#compileUncached(wire);
+    const fingerprint = await this.#fingerprint(false);
+    if (!fingerprint) return this.#compileUncached(wire);
+    const started = performance.now();
+    // The store opens and reads the artifact (found by the module's lookup id) while the module is
+    // hashed: for a large module the two take about as long as each other.
+    const opening = this.cache.storage(fingerprint);
+    const lookup = lookupId(wire);
+    const found = opening.then((storage) => (storage ? this.#sharedRead(storage, fingerprint, lookup) : NOTHING_READ));
+    const hash = isExactLookup(lookup) ? lookup : await moduleHashInSteps(wire);
+    const storage = await opening;
+    if (!storage) return this.#compileUncached(wire);
+    const context = { fingerprint, storage };
+    // Single flight by the module's full hash: a lookup id may be shared by another module.
+    const flight = `${fingerprint.id}.${hash}.${this.config.artifactTier}`;
     const inflight = this.cache.inflight;
-    let pending = inflight.get(key);
+    let pending = inflight.get(flight);
     if (!pending) {
-      pending = this.#compileCached(wire, hash, key, context).finally(() => inflight.delete(key));
-      inflight.set(key, pending);
+      pending = this.#compileCached(wire, hash, lookup, found, context, started).finally(() => inflight.delete(flight));
+      inflight.set(flight, pending);
     }
     return pending;
   }
@@ -174,10 +193,21 @@ export class Engine {
     if (!wire) throw new EngineArgumentError('Engine.isCached: expected module bytes');
     const context = await this.#context();
     if (!context) return false;
-    const { storage } = context;
-    const hash = moduleHash(wire);
-    if (await storage.store.has(storage.key(hash, this.config.artifactTier))) return true;
-    return this.config.artifactTier === 'hot' && storage.store.has(storage.key(hash, 'full'));
+    const lookup = lookupId(wire);
+    const hash = isExactLookup(lookup) ? lookup : moduleHash(wire);
+    const tiers: ArtifactTier[] = this.config.artifactTier === 'hot' ? ['hot', 'full'] : [this.config.artifactTier];
+    for (const tier of tiers) {
+      if (await this.#holds(context.storage, lookup, hash, tier)) return true;
+    }
+    return false;
+  }
+
+  /** Whether the store holds an artifact of this module for a tier, under its lookup id or (after a shared sampled id) its hash. */
+  async #holds(storage: ArtifactStorage, lookup: string, hash: string, tier: ArtifactTier): Promise<boolean> {
+    if (isExactLookup(lookup)) return storage.store.has(storage.key(hash, tier));
+    const stored = await storage.store.get(storage.key(lookup, tier));
+    if (stored && peekModuleHash(stored) === hash) return true;
+    return storage.store.has(storage.key(hash, tier));
   }
 
   /** This engine's counters. */
@@ -225,36 +255,35 @@ export class Engine {
   async #compileCached(
     wire: Uint8Array,
     hash: string,
-    key: string,
+    lookup: string,
+    found: Promise<StoredArtifact>,
     context: { fingerprint: EngineFingerprint; storage: ArtifactStorage },
+    started: number,
   ): Promise<WebAssembly.Module> {
-    const { fingerprint, storage } = context;
-    const started = performance.now();
-    const { stored, from } = await this.#read(storage, hash, key);
-    if (stored) {
-      const fields = await this.#verify(stored, hash, fingerprint, storage, from);
-      if (fields) {
-        const { module, acceptedByV8 } = await loadSerialized(fields.payload, wire);
-        const loadMs = performance.now() - started;
-        if (acceptedByV8) {
-          this.#record.add('hits');
-          this.#record.add('bytesLoaded', stored.byteLength);
-          this.#record.add('loadMs', loadMs);
-          this.#record.add('timeSavedMs', Math.max(0, fields.compileMs - loadMs));
-          this.#publish('hit', hash, loadMs);
-          // A full artifact already holds every function optimized: nothing hot to add.
-          if (fields.tier === 'hot') this.#trackHot(module, hash, key, context, fields.compileMs, fields.payload.byteLength);
-          return module;
-        }
-        // V8 refused code that passed every check: drop it and make a fresh one. The module is usable
-        // (V8 compiled the wire bytes instead).
-        this.#record.add('rejectedByV8');
-        await storage.store.delete(from);
-        this.#fill(module, wire, hash, key, context, loadMs);
-        this.#record.add('misses');
-        this.#publish('miss', hash, loadMs);
+    const { storage } = context;
+    const { key, hit } = await this.#lookUp(context, hash, lookup, found);
+    if (hit) {
+      const { fields, stored, from } = hit;
+      const { module, acceptedByV8 } = await loadSerialized(fields.payload, wire);
+      const loadMs = performance.now() - started;
+      if (acceptedByV8) {
+        this.#record.add('hits');
+        this.#record.add('bytesLoaded', stored.byteLength);
+        this.#record.add('loadMs', loadMs);
+        this.#record.add('timeSavedMs', Math.max(0, fields.compileMs - loadMs));
+        this.#publish('hit', hash, loadMs);
+        // A full artifact already holds every function optimized: nothing hot to add.
+        if (fields.tier === 'hot') this.#trackHot(module, hash, key, context, fields.compileMs, fields.payload.byteLength);
         return module;
       }
+      // V8 refused code that passed every check: drop it and make a fresh one. The module is usable
+      // (V8 compiled the wire bytes instead).
+      this.#record.add('rejectedByV8');
+      await storage.store.delete(from);
+      this.#fill(module, wire, hash, key, context, loadMs);
+      this.#record.add('misses');
+      this.#publish('miss', hash, loadMs);
+      return module;
     }
     this.#record.add('misses');
     const module = await originalWasm.compile(wire);
@@ -266,15 +295,58 @@ export class Engine {
   }
 
   /**
-   * Reads the artifact for a module: its own tier's, else, for the hot tier,
-   * a full one (from `precompile`-style production or a full-tier engine),
-   * which holds everything a hot one would.
+   * Finds a module's verified artifact, and the key its artifacts are stored
+   * under: its lookup id's, unless another module with the same sampled id
+   * holds that one, in which case its full hash's.
    */
-  async #read(storage: ArtifactStorage, hash: string, key: string): Promise<{ stored: Uint8Array | undefined; from: string }> {
-    const stored = await storage.store.get(key);
-    if (stored || this.config.artifactTier !== 'hot') return { stored, from: key };
-    const fullKey = storage.key(hash, 'full');
-    return { stored: await storage.store.get(fullKey), from: fullKey };
+  async #lookUp(
+    context: { fingerprint: EngineFingerprint; storage: ArtifactStorage },
+    hash: string,
+    lookup: string,
+    found: Promise<StoredArtifact>,
+  ): Promise<{ key: string; hit?: { fields: ArtifactFields; stored: Uint8Array; from: string } }> {
+    const { fingerprint, storage } = context;
+    let key = storage.key(lookup, this.config.artifactTier);
+    let read = await found;
+    let fields = read.stored && (await this.#decode(read.stored, storage, read.from));
+    if (fields && fields.moduleHash !== hash && !isExactLookup(lookup)) {
+      key = storage.key(hash, this.config.artifactTier);
+      read = await this.#read(storage, hash);
+      fields = read.stored && (await this.#decode(read.stored, storage, read.from));
+    }
+    if (!fields || !read.stored || !(await this.#belongs(fields, hash, fingerprint, storage, read.from))) return { key };
+    return { key, hit: { fields, stored: read.stored, from: read.from } };
+  }
+
+  /** One read per artifact at a time: compiles of the same module started together share it. */
+  #sharedRead(storage: ArtifactStorage, fingerprint: EngineFingerprint, id: string): Promise<StoredArtifact> {
+    const reads = this.cache.reads;
+    const readKey = `${fingerprint.id}.${storage.key(id, this.config.artifactTier)}`;
+    let read = reads.get(readKey);
+    if (!read) {
+      read = this.#read(storage, id).finally(() => reads.delete(readKey));
+      reads.set(readKey, read);
+    }
+    return read;
+  }
+
+  /**
+   * Reads the artifact stored under an id (a lookup id or a module hash): its
+   * own tier's, else, for the hot tier, a full one (from `precompile`-style
+   * production or a full-tier engine), which holds everything a hot one would.
+   * A store that fails (throws) is a miss, said once.
+   */
+  async #read(storage: ArtifactStorage, id: string): Promise<StoredArtifact> {
+    const key = storage.key(id, this.config.artifactTier);
+    try {
+      const stored = await storage.store.get(key);
+      if (stored || this.config.artifactTier !== 'hot') return { stored, from: key };
+      const fullKey = storage.key(id, 'full');
+      return { stored: await storage.store.get(fullKey), from: fullKey };
+    } catch (error) {
+      warnOnce('CACHE_ENGINE_STORE_FAILED', `Reading the WebAssembly cache failed; compiling instead (${error instanceof Error ? error.message : String(error)}).`);
+      return { stored: undefined, from: key };
+    }
   }
 
   /** After a miss: saves the module's hot code as it runs, or has a producer make the full artifact. */
@@ -289,22 +361,35 @@ export class Engine {
     this.cache.hot.track({ module, moduleHash: hash, key, fingerprint: context.fingerprint, storage: context.storage, compileMs, record: this.#record, storedBytes });
   }
 
-  /** Checks a stored artifact; a bad one is removed, counted and reported, and undefined returned. */
-  async #verify(stored: Uint8Array, hash: string, fingerprint: EngineFingerprint, storage: ArtifactStorage, key: string): Promise<ArtifactFields | undefined> {
+  /** Reads an artifact's fields, checking it is intact; a damaged one is removed, counted and reported, and undefined returned. */
+  async #decode(stored: Uint8Array, storage: ArtifactStorage, key: string): Promise<ArtifactFields | undefined> {
     try {
       // A store that guarantees it returns exactly what was put (its own checksum, checked on this read)
       // spares checksumming the payload twice; every other check runs regardless.
-      const fields = decodeArtifact(stored, { verifyChecksum: storage.store.capabilities.verifiesContent !== true });
-      checkArtifactBelongs(fields, hash, fingerprint);
-      return fields;
+      return decodeArtifact(stored, { verifyChecksum: storage.store.capabilities.verifiesContent !== true });
     } catch (error) {
-      if (error instanceof ArtifactIncompatibleError) this.#record.add('incompatibleArtifacts');
-      else if (error instanceof ArtifactInvalidError) this.#record.add('corruptArtifacts');
-      else throw error;
-      await storage.store.delete(key);
-      warnOnce('CACHE_ENGINE_ARTIFACT_DAMAGED', `A cached WebAssembly artifact was unusable and was removed; compiling instead (${error.message}).`);
+      await this.#discard(error, storage, key);
       return undefined;
     }
+  }
+
+  /** Whether an intact artifact belongs to this module and engine; one that does not is removed, counted and reported. */
+  async #belongs(fields: ArtifactFields, hash: string, fingerprint: EngineFingerprint, storage: ArtifactStorage, key: string): Promise<boolean> {
+    try {
+      checkArtifactBelongs(fields, hash, fingerprint);
+      return true;
+    } catch (error) {
+      await this.#discard(error, storage, key);
+      return false;
+    }
+  }
+
+  async #discard(error: unknown, storage: ArtifactStorage, key: string): Promise<void> {
+    if (error instanceof ArtifactIncompatibleError) this.#record.add('incompatibleArtifacts');
+    else if (error instanceof ArtifactInvalidError) this.#record.add('corruptArtifacts');
+    else throw error;
+    await storage.store.delete(key);
+    warnOnce('CACHE_ENGINE_ARTIFACT_DAMAGED', `A cached WebAssembly artifact was unusable and was removed; compiling instead (${error.message}).`);
   }
 
   /** Starts background production of the optimized artifact for a module, once per key across processes. */

@@ -224,14 +224,17 @@ export class DiskStore implements Store {
       }
       let data: Buffer;
       let ino: number;
+      let closing: Promise<void>;
       try {
         const stat = await handle.stat();
         ino = stat.ino;
         data = await readExactly(handle, stat.size);
       } finally {
-        await handle.close().catch(() => undefined);
+        // The file closes on the thread pool while the entry is checked here.
+        closing = handle.close().catch(() => undefined);
       }
       const decoded = await decodeEntry(data, key, this.#codec);
+      await closing;
       if (decoded.ok) {
         this.#counters.hits++;
         this.#counters.bytesRead += decoded.value.byteLength;

@@ -1,0 +1,165 @@
+import { MemoryStore } from '@cache/store';
+import { appendCustomSection, buildWasmModule } from '@cache/wasm-fixtures';
+import { describe, expect, it } from 'vitest';
+import {
+  SAMPLED_LOOKUP_BLOCK_BYTES,
+  SAMPLED_LOOKUP_BLOCKS,
+  SAMPLED_LOOKUP_MIN_BYTES,
+  isExactLookup,
+  lookupId,
+  moduleHashInSteps,
+} from '../src/artifact/module-lookup.js';
+import { Cache, CacheConfig, Config, Engine, engineFingerprint, moduleHash, peekModuleHash, warningChannel, type WasmNamespace } from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
+const code = buildWasmModule({ functions: 60 });
+
+/** A module over the sampled-lookup size: `code` plus a custom section of `fill` bytes. */
+function largeModule(fill: number, padding = SAMPLED_LOOKUP_MIN_BYTES + 300_000): Uint8Array {
+  return appendCustomSection(code, 'padding', new Uint8Array(padding).fill(fill));
+}
+
+/** An offset of `bytes` that no sampled block covers (between the middle two blocks). */
+function unsampledOffset(bytes: Uint8Array): number {
+  const span = bytes.byteLength - SAMPLED_LOOKUP_BLOCK_BYTES;
+  const middle = SAMPLED_LOOKUP_BLOCKS / 2;
+  const endOfBlock = Math.floor((span * (middle - 1)) / (SAMPLED_LOOKUP_BLOCKS - 1)) + SAMPLED_LOOKUP_BLOCK_BYTES;
+  const nextBlock = Math.floor((span * middle) / (SAMPLED_LOOKUP_BLOCKS - 1));
+  expect(nextBlock - endOfBlock).toBeGreaterThan(1000);
+  return Math.floor((endOfBlock + nextBlock) / 2);
+}
+
+function run(module: WebAssembly.Module): number {
+  const instance = new wasm.Instance(module, {}) as unknown as { exports: { run(n: number): number } };
+  return instance.exports.run(7);
+}
+
+describe('lookup ids', () => {
+  it('are the module hash up to the sampled size, and a sampled id above it', () => {
+    expect(lookupId(code)).toBe(moduleHash(code));
+    expect(isExactLookup(lookupId(code))).toBe(true);
+    const large = largeModule(1);
+    const id = lookupId(large);
+    expect(isExactLookup(id)).toBe(false);
+    expect(id).toMatch(/^s[0-9a-f]{64}$/);
+    expect(id).not.toBe(`s${moduleHash(large)}`);
+  });
+
+  it('change with the length and with any sampled byte, not with an unsampled one', () => {
+    const large = largeModule(1);
+    const id = lookupId(large);
+    expect(lookupId(largeModule(1, SAMPLED_LOOKUP_MIN_BYTES + 300_001))).not.toBe(id);
+    const lastByte = large.slice();
+    lastByte[lastByte.length - 1] = 2;
+    expect(lookupId(lastByte)).not.toBe(id);
+    const firstBlock = large.slice();
+    firstBlock[100] = (large[100] ?? 0) ^ 1;
+    expect(lookupId(firstBlock)).not.toBe(id);
+    const unsampled = large.slice();
+    unsampled[unsampledOffset(large)] = 2;
+    expect(lookupId(unsampled)).toBe(id);
+    expect(moduleHash(unsampled)).not.toBe(moduleHash(large));
+  });
+
+  it('the stepped module hash equals the one-shot hash', async () => {
+    const large = largeModule(3);
+    expect(await moduleHashInSteps(large)).toBe(moduleHash(large));
+    expect(await moduleHashInSteps(code)).toBe(moduleHash(code));
+  });
+});
+
+describe('Engine on modules looked up by a sampled id', () => {
+  const expected = run(new wasm.Module(code));
+
+  async function setup() {
+    const store = new MemoryStore({ maxBytes: 256 * 1024 * 1024 });
+    const cache = new Cache(CacheConfig.default().withDirectory(tempDir('engine-lookup-')), { store });
+    const fingerprint = await engineFingerprint();
+    if (!fingerprint.ok) throw new Error(fingerprint.reason);
+    const keyOf = (id: string) => `${fingerprint.fingerprint.id}.${id}.full`;
+    const engine = () => new Engine(Config.default().withArtifactTier('full'), { cache });
+    return { store, cache, keyOf, engine };
+  }
+
+  it('stores a large module under its sampled id and loads it from there', async () => {
+    const { store, keyOf, engine } = await setup();
+    const large = largeModule(5);
+    const first = engine();
+    expect(run(await first.compile(large))).toBe(expected);
+    await first.idle();
+    expect(first.stats()).toMatchObject({ misses: 1, artifactsProduced: 1 });
+    const stored = await store.get(keyOf(lookupId(large)));
+    expect(stored && peekModuleHash(stored)).toBe(moduleHash(large));
+    expect(await store.has(keyOf(moduleHash(large)))).toBe(false);
+
+    const second = engine();
+    expect(await second.isCached(large)).toBe(true);
+    expect(run(await second.compile(large))).toBe(expected);
+    expect(second.stats()).toMatchObject({ hits: 1, misses: 0, corruptArtifacts: 0 });
+    await store.close();
+  });
+
+  it('two modules sharing a sampled id never get each other’s code, keep both artifacts, and both hit', async () => {
+    const { store, keyOf, engine } = await setup();
+    const a = largeModule(7);
+    const b = a.slice();
+    b[unsampledOffset(a)] = 8;
+    expect(lookupId(b)).toBe(lookupId(a));
+    const warnings: unknown[] = [];
+    const listen = (message: unknown) => warnings.push(message);
+    warningChannel.subscribe(listen);
+    try {
+      const makeA = engine();
+      await makeA.compile(a);
+      await makeA.idle();
+      expect(makeA.stats()).toMatchObject({ misses: 1, artifactsProduced: 1 });
+
+      // B finds A's artifact under the shared id: it must not load it, nor remove it.
+      const makeB = engine();
+      expect(await makeB.isCached(b)).toBe(false);
+      expect(run(await makeB.compile(b))).toBe(expected);
+      await makeB.idle();
+      expect(makeB.stats()).toMatchObject({ hits: 0, misses: 1, corruptArtifacts: 0, incompatibleArtifacts: 0, artifactsProduced: 1 });
+      const slot = await store.get(keyOf(lookupId(a)));
+      expect(slot && peekModuleHash(slot)).toBe(moduleHash(a));
+      const own = await store.get(keyOf(moduleHash(b)));
+      expect(own && peekModuleHash(own)).toBe(moduleHash(b));
+
+      const again = engine();
+      expect(await again.isCached(b)).toBe(true);
+      expect(run(await again.compile(a))).toBe(expected);
+      expect(run(await again.compile(b))).toBe(expected);
+      expect(again.stats()).toMatchObject({ hits: 2, misses: 0, corruptArtifacts: 0 });
+      expect(warnings).toEqual([]);
+    } finally {
+      warningChannel.unsubscribe(listen);
+      await store.close();
+    }
+  });
+
+  it('a store whose reads fail (throw) costs a compile, not the caller', async () => {
+    class FailingStore extends MemoryStore {
+      override get(): Promise<Uint8Array | undefined> {
+        return Promise.reject(new Error('the disk is on fire'));
+      }
+    }
+    const store = new FailingStore();
+    const cache = new Cache(CacheConfig.default().withDirectory(tempDir('engine-failing-')), { store });
+    const warnings: Array<{ code: string; message: string }> = [];
+    const listen = (message: unknown) => warnings.push(message as { code: string; message: string });
+    warningChannel.subscribe(listen);
+    try {
+      const engine = new Engine(Config.default().withArtifactTier('full'), { cache });
+      expect(run(await engine.compile(code))).toBe(expected);
+      expect(run(await engine.compile(largeModule(9)))).toBe(expected);
+      expect(engine.stats()).toMatchObject({ compiles: 2, misses: 2, hits: 0 });
+      expect(warnings.map((w) => w.code)).toContain('CACHE_ENGINE_STORE_FAILED');
+      expect(warnings.find((w) => w.code === 'CACHE_ENGINE_STORE_FAILED')?.message).toContain('the disk is on fire');
+      await engine.idle();
+    } finally {
+      warningChannel.unsubscribe(listen);
+      await store.close();
+    }
+  });
+});
