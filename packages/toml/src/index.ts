@@ -16,5 +16,6 @@ export {
 } from './read/parse-config.js';
 export { OWN_TABLE, readRemoteSection, REMOTE_TABLE } from './remote/remote-section.js';
 export { createDefaultConfigFile, defaultConfigFileText } from './write/default-file.js';
-export { saveCacheConfig, stringifyCacheConfig, writeConfigFile, type SaveOptions } from './write/stringify-config.js';
+export { remoteTable, type RemoteTableOptions } from './write/remote-table.js';
+export { saveCacheConfig, stringifyCacheConfig, writeConfigFile, type SaveConfigOptions, type SaveOptions, type StringifyOptions } from './write/stringify-config.js';
 export { defaultConfigFilePath } from '@cache/config';

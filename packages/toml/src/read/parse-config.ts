@@ -9,10 +9,10 @@ import {
   type ConfigProblem,
   type SettingOrigin,
 } from '@cache/config';
-import { parse, TomlError } from 'smol-toml';
-import { ConfigFileAccessError, systemCodeOf, TomlSyntaxError } from '../errors/toml-errors.js';
+import { ConfigFileAccessError, systemCodeOf } from '../errors/toml-errors.js';
 import { locateKeys } from '../locate/key-locator.js';
 import { OWN_TABLE, readRemoteSection } from '../remote/remote-section.js';
+import { parseTomlDocument } from './parse-document.js';
 
 /** A warning the loader raises (only the deprecated `enabled` key, for now). */
 export interface ConfigFileWarning {
@@ -101,16 +101,7 @@ export function parseCacheConfig(text: string, options: ParseOptions = {}): Cach
  */
 export function parseCacheFile(text: string, options: ParseOptions = {}): CacheFile {
   const file = options.file ?? '<string>';
-  let document: Record<string, unknown>;
-  try {
-    document = parse(text) as Record<string, unknown>;
-  } catch (error) {
-    if (error instanceof TomlError) {
-      const reason = error.message.split('\n')[0]?.replace(/^Invalid TOML document: /, '') ?? error.message;
-      throw new TomlSyntaxError(file, error.line, error.column, reason, { cause: error });
-    }
-    throw error;
-  }
+  const document = parseTomlDocument(text, file);
 
   const positions = locateKeys(text);
   const originOf = (path: readonly PropertyKey[]): SettingOrigin => {

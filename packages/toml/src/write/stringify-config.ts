@@ -1,12 +1,25 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CacheConfig, CacheConfigError, formatSettingValue, isWholeSeconds, SETTING_NAMES, SETTINGS, type ConfigProblem } from '@cache/config';
+import { CacheConfig, CacheConfigError, formatSettingValue, isWholeSeconds, SETTING_NAMES, SETTINGS, type ConfigProblem, type RemoteCacheConfig } from '@cache/config';
 import { stringify } from 'smol-toml';
 import { ConfigFileAccessError, ConfigFileExistsError, systemCodeOf } from '../errors/toml-errors.js';
+import { parseTomlDocument } from '../read/parse-document.js';
+import { OWN_TABLE, REMOTE_TABLE } from '../remote/remote-section.js';
+import { remoteTable, type RemoteTableOptions } from './remote-table.js';
 
 const HEADER = `# WebAssembly module cache configuration, in Wasmtime's cache file format.
 # Settings left out take their defaults.
 `;
+
+/** Options of {@link stringifyCacheConfig}. */
+export interface StringifyOptions extends RemoteTableOptions {
+  /**
+   * The shared remote tier to write as `[wasm-cache.remote]` (as
+   * `loadCacheFile` returns it): every setting not at its default, in the
+   * file's units. Secrets need `writeSecrets`.
+   */
+  remote?: RemoteCacheConfig;
+}
 
 /**
  * Writes a configuration as the text of Wasmtime's cache file. Only settings
@@ -14,11 +27,14 @@ const HEADER = `# WebAssembly module cache configuration, in Wasmtime's cache fi
  * written, in canonical units, so that `parseCacheConfig(stringifyCacheConfig(c))`
  * equals `c`. A disabled configuration is written with the deprecated
  * `enabled = false` key, which this loader accepts but Wasmtime 33+ rejects.
+ * With `options.remote`, the shared tier's `[wasm-cache.remote]` table
+ * follows (Wasmtime never reads it).
  *
  * @throws CacheConfigError when the configuration is invalid or holds a value the
- * file format cannot express (a duration that is not whole seconds).
+ * file format cannot express (a duration that is not whole seconds; a secret
+ * without `writeSecrets`), naming each.
  */
-export function stringifyCacheConfig(config: CacheConfig): string {
+export function stringifyCacheConfig(config: CacheConfig, options: StringifyOptions = {}): string {
   const settings = config.settings();
   const explicit = config.explicitSettings();
   const defaults = CacheConfig.default();
@@ -38,9 +54,12 @@ export function stringifyCacheConfig(config: CacheConfig): string {
     }
     section[SETTINGS[name].fileKey] = formatSettingValue(name, value);
   }
+  const remote = options.remote ? remoteTable(options.remote, options) : undefined;
+  problems.push(...(remote?.problems ?? []));
   if (problems.length > 0) throw new CacheConfigError(problems, 'Cannot write this cache configuration as TOML');
   const disabledNote = config.enabled ? '' : '# "enabled" is deprecated (Wasmtime 33+ rejects it); this cache reads it with a warning.\n';
-  return `${HEADER}${disabledNote}\n${stringify({ cache: section })}\n`;
+  const document = remote ? { cache: section, [OWN_TABLE]: { [REMOTE_TABLE]: remote.table } } : { cache: section };
+  return `${HEADER}${disabledNote}\n${stringify(document)}\n`;
 }
 
 /** Options for writing a configuration file. */
@@ -48,6 +67,9 @@ export interface SaveOptions {
   /** Replace an existing file. @default false */
   overwrite?: boolean;
 }
+
+/** Options of {@link saveCacheConfig}. */
+export interface SaveConfigOptions extends SaveOptions, StringifyOptions {}
 
 /**
  * Writes text to a configuration file, creating its folder. Without
@@ -68,9 +90,32 @@ export async function writeConfigFile(file: string, text: string, options: SaveO
 
 /**
  * Saves a configuration as a TOML file (see {@link stringifyCacheConfig}).
+ * Replacing a file (`overwrite`) keeps its `[wasm-cache]` table (the shared
+ * remote tier) unless `options.remote` gives a new one: saving the `[cache]`
+ * settings never drops the remote tier's.
  *
- * @throws CacheConfigError, ConfigFileExistsError or ConfigFileAccessError.
+ * @throws CacheConfigError, ConfigFileExistsError, ConfigFileAccessError, or
+ * TomlSyntaxError when the file to replace is not TOML (it is left as it is).
  */
-export async function saveCacheConfig(config: CacheConfig, file: string, options: SaveOptions = {}): Promise<void> {
-  await writeConfigFile(file, stringifyCacheConfig(config), options);
+export async function saveCacheConfig(config: CacheConfig, file: string, options: SaveConfigOptions = {}): Promise<void> {
+  let text = stringifyCacheConfig(config, options);
+  if (options.overwrite && options.remote === undefined) {
+    const kept = await existingOwnTable(file);
+    if (kept !== undefined) text = `${text}\n${stringify({ [OWN_TABLE]: kept })}\n`;
+  }
+  await writeConfigFile(file, text, options);
+}
+
+/** The `[wasm-cache]` table of the file about to be replaced, if it exists and has one. */
+async function existingOwnTable(file: string): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (systemCodeOf(error) === 'ENOENT') return undefined;
+    throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
+  }
+  const document = parseTomlDocument(text, file);
+  const table = document[OWN_TABLE];
+  return table !== null && typeof table === 'object' && !Array.isArray(table) ? (table as Record<string, unknown>) : undefined;
 }

@@ -1,0 +1,19 @@
+import { parse, TomlError } from 'smol-toml';
+import { TomlSyntaxError } from '../errors/toml-errors.js';
+
+/**
+ * Parses TOML text into its document (tables as objects).
+ *
+ * @throws TomlSyntaxError naming the file, line and column when the text is not TOML.
+ */
+export function parseTomlDocument(text: string, file: string): Record<string, unknown> {
+  try {
+    return parse(text) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const reason = error.message.split('\n')[0]?.replace(/^Invalid TOML document: /, '') ?? error.message;
+      throw new TomlSyntaxError(file, error.line, error.column, reason, { cause: error });
+    }
+    throw error;
+  }
+}
