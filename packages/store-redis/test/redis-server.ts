@@ -36,28 +36,35 @@ export class RedisServer {
   readonly port: number;
   readonly directory: string;
   readonly extraArgs: string[];
+  /** Whether the server speaks TLS only (its port is then the TLS port). */
+  readonly tls: boolean;
   #process: ChildProcess | undefined;
 
-  private constructor(port: number, extraArgs: string[]) {
+  private constructor(port: number, extraArgs: string[], tls: boolean) {
     this.port = port;
     this.extraArgs = extraArgs;
+    this.tls = tls;
     this.directory = mkdtempSync(join(tmpdir(), 'redis-test-'));
   }
 
-  /** Starts a server; fails with a clear message when redis-server is not installed. */
-  static async start(extraArgs: string[] = []): Promise<RedisServer> {
+  /**
+   * Starts a server; fails with a clear message when redis-server is not
+   * installed. With `tls`, the server listens with TLS only (pass the
+   * `--tls-*` file arguments in `extraArgs`).
+   */
+  static async start(extraArgs: string[] = [], options: { tls?: boolean } = {}): Promise<RedisServer> {
     const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
     if (found.error || found.status !== 0) {
       throw new Error('redis-server is not installed: run `node packages/store-redis/scripts/ensure-redis.mjs` (apt-get install -y redis-server) first');
     }
-    const server = new RedisServer(await freePort(), extraArgs);
+    const server = new RedisServer(await freePort(), extraArgs, options.tls === true);
     await server.start();
     return server;
   }
 
-  /** `redis://127.0.0.1:<port>`. */
+  /** `redis://127.0.0.1:<port>` (`rediss://` for a TLS server). */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
   }
 
   /** Whether the server process is running. */
@@ -70,7 +77,7 @@ export class RedisServer {
     if (this.running) return;
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.directory, '--daemonize', 'no', ...this.extraArgs],
+      [...(this.tls ? ['--port', '0', '--tls-port', String(this.port)] : ['--port', String(this.port)]), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.directory, '--daemonize', 'no', ...this.extraArgs],
       { stdio: 'ignore' },
     );
     this.#process = child;

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisStore, type RedisStoreOptions } from '../src/index.js';
+import { pseudoRandom, warningsDuring } from './helpers.js';
+import { RedisServer } from './redis-server.js';
+
+const open: RedisStore[] = [];
+function store(options: RedisStoreOptions): RedisStore {
+  const made = new RedisStore({ reconnectMaxDelayMs: 50, connectTimeoutMs: 1000, ...options });
+  open.push(made);
+  return made;
+}
+afterEach(async () => {
+  for (const made of open.splice(0)) await made.close();
+});
+
+/**
+ * Every operation of the store through `redis`, checked: a put and a get of
+ * 9 MiB (three chunks), a replacing put (its old chunks removed in the
+ * background), has, delete; and no fault counted on the way.
+ */
+async function roundTrips(redis: RedisStore, key: string): Promise<boolean> {
+  const value = pseudoRandom(9 * 1024 * 1024, key);
+  const replacement = pseudoRandom(5 * 1024 * 1024, `${key}'`);
+  if (!(await redis.put(key, value)).stored) return false;
+  if (!Buffer.from((await redis.get(key)) ?? []).equals(value)) return false;
+  if (!(await redis.put(key, replacement)).stored) return false;
+  if (!Buffer.from((await redis.get(key)) ?? []).equals(replacement)) return false;
+  if (!(await redis.has(key)) || !(await redis.delete(key)) || (await redis.has(key))) return false;
+  await new Promise((resolve) => setTimeout(resolve, 100)); // background removal of the replaced chunks
+  return redis.stats().errors === 0;
+}
+
+const password = 'acl-test-password-0123456789';
+/** The commands the README tells operators to allow the cache's ACL user. */
+const RECOMMENDED_COMMANDS = ['+get', '+set', '+mget', '+exists', '+unlink', '+pexpire', '+scan', '+eval', '+ping', '+quit', '+client'];
+
+describe('RedisStore with ACL users on a real redis-server', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    // The default user is off: nothing works without credentials. `cache` may touch acl:* keys only,
+    // with the commands the README recommends.
+    server = await RedisServer.start(['--user', 'default', 'off', '--user', 'cache', 'on', `>${password}`, '~acl:*', ...RECOMMENDED_COMMANDS]);
+  });
+  afterAll(() => server.dispose());
+
+  it('authenticates with the user and password of the URL, or of the options over the URL', async () => {
+    const fromUrl = store({ url: `redis://cache:${password}@127.0.0.1:${server.port}`, keyPrefix: 'acl:url:' });
+    expect(await fromUrl.ready(5000)).toBe(true);
+    expect(await roundTrips(fromUrl, 'a')).toBe(true);
+    const fromOptions = store({ url: `redis://nobody:wrong@127.0.0.1:${server.port}`, username: 'cache', password, keyPrefix: 'acl:opt:' });
+    expect(await fromOptions.ready(5000)).toBe(true);
+    expect(await roundTrips(fromOptions, 'b')).toBe(true);
+  });
+
+  it('wrong credentials: misses and refused writes, one warning naming WRONGPASS, never the password', async () => {
+    const redis = store({ url: `redis://cache:not-the-password@127.0.0.1:${server.port}`, keyPrefix: 'acl:wrong:' });
+    const warnings = await warningsDuring(async () => {
+      expect(await redis.ready(300)).toBe(false);
+      for (let i = 0; i < 3; i++) {
+        expect(await redis.get('k')).toBeUndefined();
+        const put = await redis.put('k', Buffer.from('v'));
+        expect(put.stored).toBe(false);
+      }
+    });
+    expect(warnings.some((w) => w.code === 'WASM_CACHE_STORE_WRONGPASS')).toBe(true);
+    expect(warnings.filter((w) => w.code === 'WASM_CACHE_STORE_WRONGPASS')).toHaveLength(1);
+    for (const warning of warnings) expect(warning.message).not.toContain('not-the-password');
+    expect(redis.stats().errors).toBeGreaterThan(0);
+  });
+
+  it('keys the user may not touch: misses and refused writes, warned as NOPERM', async () => {
+    const redis = store({ url: `redis://cache:${password}@127.0.0.1:${server.port}`, keyPrefix: 'forbidden:' });
+    expect(await redis.ready(5000)).toBe(true);
+    const warnings = await warningsDuring(async () => {
+      const put = await redis.put('k', Buffer.from('v'));
+      expect(put.stored).toBe(false);
+      if (!put.stored) expect(put.reason).toContain('NOPERM');
+      expect(await redis.get('k')).toBeUndefined();
+    });
+    expect(warnings.map((w) => w.code)).toContain('WASM_CACHE_STORE_NOPERM');
+  });
+});
+
+describe('RedisStore over TLS (rediss://) to a real redis-server', () => {
+  const fixtures = join(import.meta.dirname, 'fixtures', 'tls');
+  const ca = readFileSync(join(fixtures, 'ca.crt'));
+  let server: RedisServer;
+  beforeAll(async () => {
+    // TLS only: the plain port is off, the TLS port is the server's port.
+    const files = ['--tls-cert-file', join(fixtures, 'server.crt'), '--tls-key-file', join(fixtures, 'server.key'), '--tls-ca-cert-file', join(fixtures, 'ca.crt')];
+    server = await RedisServer.start(['--tls-auth-clients', 'no', ...files], { tls: true });
+  });
+  afterAll(() => server.dispose());
+
+  it('round-trips with the server’s certificate authority trusted', async () => {
+    const redis = store({ url: `rediss://127.0.0.1:${server.port}`, keyPrefix: 'tls:ca:', tls: { ca } });
+    expect(await redis.ready(5000)).toBe(true);
+    expect(await roundTrips(redis, 'a')).toBe(true);
+  });
+
+  it('refuses a server whose certificate it cannot verify: misses, no crash, one warning', async () => {
+    const redis = store({ url: `rediss://127.0.0.1:${server.port}`, keyPrefix: 'tls:untrusted:' });
+    const warnings = await warningsDuring(async () => {
+      expect(await redis.ready(500)).toBe(false);
+      expect((await redis.put('k', Buffer.from('v'))).stored).toBe(false);
+      expect(await redis.get('k')).toBeUndefined();
+    });
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings.map((w) => w.message).join('\n')).toMatch(/certificate/i);
+  });
+
+  it('a plain redis:// client gets nothing from a TLS-only server, and says so', async () => {
+    const redis = store({ url: `redis://127.0.0.1:${server.port}`, keyPrefix: 'tls:plain:', commandTimeoutMs: 500 });
+    const warnings = await warningsDuring(async () => {
+      expect((await redis.put('k', Buffer.from('v'))).stored).toBe(false);
+      expect(await redis.get('k')).toBeUndefined();
+    });
+    expect(warnings.length).toBeGreaterThan(0);
+  });
+
+  it('rejectUnauthorized: false connects without the authority (tests only)', async () => {
+    const redis = store({ url: `rediss://127.0.0.1:${server.port}`, keyPrefix: 'tls:insecure:', tls: { rejectUnauthorized: false } });
+    expect(await redis.ready(5000)).toBe(true);
+    expect(await roundTrips(redis, 'b')).toBe(true);
+  });
+});
