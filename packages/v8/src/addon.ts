@@ -97,6 +97,20 @@ interface Loaded {
 
 let loaded: Loaded | undefined;
 
+/**
+ * Loads the addon file. A `.node` file goes through `process.dlopen`, which is
+ * what `require()` does for one, without starting CommonJS's loader from an ES
+ * module (0.2 ms instead of about 2 ms); the addon is context-aware, so loading
+ * it again (another copy of this package, a worker) is safe. Anything else
+ * `CACHE_V8_ADDON_PATH` names (a JavaScript stand-in) is required.
+ */
+function loadFile(path: string): unknown {
+  if (!path.endsWith('.node')) return createRequire(import.meta.url)(path);
+  const module = { exports: {} as unknown };
+  process.dlopen(module, path);
+  return module.exports;
+}
+
 function load(): Loaded {
   const runtime = otherRuntime();
   if (runtime !== undefined) {
@@ -112,7 +126,7 @@ function load(): Loaded {
   }
   let exported: unknown;
   try {
-    exported = createRequire(import.meta.url)(path);
+    exported = loadFile(path);
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
     return unavailable('load-failed', `${path} did not load in Node ${process.versions.node}: ${message}`);

@@ -91,7 +91,8 @@ export class DiskStore implements Store {
   readonly #runner: BackgroundRunner;
   readonly #counters: StatsCounters = zeroCounters();
   readonly #faults: FaultReporter;
-  readonly #instanceId = randomBytes(6).toString('hex');
+  /** Names this process's statistics file; made when first needed (the first `randomBytes` of a process costs about 0.3 ms). */
+  #instanceIdValue: string | undefined;
   /** Unregisters the exit-time statistics write (done by `close()`). */
   #cancelExitFlush: () => void = () => undefined;
   readonly #pendingUses = new Map<string, PendingUse>();
@@ -410,6 +411,11 @@ export class DiskStore implements Store {
       this.#faults.warnOnce('WORKER_UNAVAILABLE', 'the background worker script (dist/worker.js) was not found; background work runs inline');
     }
     return new InlineRunner(this.#settings, this.#fs);
+  }
+
+  get #instanceId(): string {
+    this.#instanceIdValue ??= randomBytes(6).toString('hex');
+    return this.#instanceIdValue;
   }
 
   #check(key: string): void {
