@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { RedisStore, type RedisStoreOptions } from '../src/index.js';
 import { pseudoRandom, warningsDuring } from './helpers.js';
 import { RedisServer } from './redis-server.js';
@@ -34,7 +34,7 @@ async function roundTrips(redis: RedisStore, key: string): Promise<boolean> {
 
 const password = 'acl-test-password-0123456789';
 /** The commands the README tells operators to allow the cache's ACL user. */
-const RECOMMENDED_COMMANDS = ['+get', '+set', '+mget', '+exists', '+unlink', '+pexpire', '+scan', '+eval', '+ping', '+quit', '+client'];
+const RECOMMENDED_COMMANDS = ['+get', '+set', '+mget', '+exists', '+unlink', '+pexpire', '+scan', '+eval', '+ping', '+quit', '+client', '+info'];
 
 describe('RedisStore with ACL users on a real redis-server', () => {
   let server: RedisServer;
@@ -46,12 +46,16 @@ describe('RedisStore with ACL users on a real redis-server', () => {
   afterAll(() => server.dispose());
 
   it('authenticates with the user and password of the URL, or of the options over the URL', async () => {
+    // The Redis client prints to the console when a command it needs is refused (INFO, for its ready check).
+    const consoleWarn = vi.spyOn(console, 'warn');
+    onTestFinished(() => consoleWarn.mockRestore());
     const fromUrl = store({ url: `redis://cache:${password}@127.0.0.1:${server.port}`, keyPrefix: 'acl:url:' });
     expect(await fromUrl.ready(5000)).toBe(true);
     expect(await roundTrips(fromUrl, 'a')).toBe(true);
     const fromOptions = store({ url: `redis://nobody:wrong@127.0.0.1:${server.port}`, username: 'cache', password, keyPrefix: 'acl:opt:' });
     expect(await fromOptions.ready(5000)).toBe(true);
     expect(await roundTrips(fromOptions, 'b')).toBe(true);
+    expect(consoleWarn).not.toHaveBeenCalled();
   });
 
   it('wrong credentials: misses and refused writes, one warning naming WRONGPASS, never the password', async () => {
