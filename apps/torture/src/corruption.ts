@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeArtifact, encodeArtifact, moduleHash } from '@cache/engine';
+import { decodeArtifact, encodeArtifact, lookupId } from '@cache/engine';
 import { decodeEntry, hashKey, Layout } from '@cache/store';
 import { lastJson, runWorker, scratch, writeModules } from './children.js';
 import { Figures } from './figures.js';
@@ -54,10 +54,10 @@ export async function corruption(random: Random, cases: number): Promise<Figures
 
   const namespace = readdirSync(cacheDir).find((name) => /^[0-9a-f]{24}$/.test(name)) as string;
   const layout = new Layout(cacheDir, namespace);
-  const key = `${moduleHash(readFileSync(wasm))}.full`;
+  const key = `${lookupId(readFileSync(wasm))}.full`;
   const entryFile = layout.entry(hashKey(key));
   const goodEntry = new Uint8Array(readFileSync(entryFile));
-  const foreignEntry = new Uint8Array(readFileSync(layout.entry(hashKey(`${moduleHash(readFileSync(other))}.full`))));
+  const foreignEntry = new Uint8Array(readFileSync(layout.entry(hashKey(`${lookupId(readFileSync(other))}.full`))));
   const rawFile = join(rawDir, readdirSync(rawDir).find((name) => name.endsWith(encodeURIComponent(key))) as string);
   const goodArtifact = new Uint8Array(readFileSync(rawFile));
   const foreignArtifact = new Uint8Array(readFileSync(join(rawDir, readdirSync(rawDir).find((name) => !name.endsWith(encodeURIComponent(key))) as string)));
