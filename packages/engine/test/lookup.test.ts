@@ -72,8 +72,9 @@ describe('lookup ids', () => {
 describe('Engine on modules looked up by a sampled id', () => {
   const expected = run(new wasm.Module(code));
 
-  async function setup() {
-    const store = new MemoryStore({ maxBytes: 256 * 1024 * 1024 });
+  /** A memory store; with `copy: false` it does not promise to return exactly what was put, so the engine checks each artifact's checksum itself. */
+  async function setup(copy = true) {
+    const store = new MemoryStore({ maxBytes: 256 * 1024 * 1024, copy });
     const cache = new Cache(CacheConfig.default().withDirectory(tempDir('engine-lookup-')), { store });
     const fingerprint = await engineFingerprint();
     if (!fingerprint.ok) throw new Error(fingerprint.reason);
@@ -136,6 +137,39 @@ describe('Engine on modules looked up by a sampled id', () => {
       warningChannel.unsubscribe(listen);
       await store.close();
     }
+  });
+
+  it('a damaged artifact under a sampled id never reaches V8: removed, counted, made again', async () => {
+    const { store, keyOf, engine } = await setup(false);
+    expect(store.capabilities.verifiesContent).toBe(false);
+    const large = largeModule(11);
+    const first = engine();
+    await first.compile(large);
+    await first.idle();
+    const slot = keyOf(lookupId(large));
+    const good = await store.get(slot);
+    expect(good).toBeDefined();
+    const damages: Array<(bytes: Uint8Array) => Uint8Array> = [
+      (bytes) => bytes.subarray(0, bytes.length - 100),
+      (bytes) => {
+        const out = bytes.slice();
+        out[out.length >> 1] = (out[out.length >> 1] ?? 0) ^ 0x40;
+        return out;
+      },
+      (bytes) => new Uint8Array(bytes.length),
+    ];
+    for (const damage of damages) {
+      await store.put(slot, damage(good!));
+      const next = engine();
+      expect(run(await next.compile(large))).toBe(expected);
+      expect(next.stats()).toMatchObject({ hits: 0, misses: 1, corruptArtifacts: 1 });
+      await next.idle();
+      expect(next.stats().artifactsProduced).toBe(1);
+      const again = engine();
+      expect(run(await again.compile(large))).toBe(expected);
+      expect(again.stats()).toMatchObject({ hits: 1, corruptArtifacts: 0 });
+    }
+    await store.close();
   });
 
   it('a store whose reads fail (throw) costs a compile, not the caller', async () => {
