@@ -195,8 +195,7 @@ export class Engine {
     if (!context) return false;
     const lookup = lookupId(wire);
     const hash = isExactLookup(lookup) ? lookup : moduleHash(wire);
-    const tiers: ArtifactTier[] = this.config.artifactTier === 'hot' ? ['hot', 'full'] : [this.config.artifactTier];
-    for (const tier of tiers) {
+    for (const tier of this.#loadableTiers()) {
       if (await this.#holds(context.storage, lookup, hash, tier)) return true;
     }
     return false;
@@ -337,16 +336,23 @@ export class Engine {
    * A store that fails (throws) is a miss, said once.
    */
   async #read(storage: ArtifactStorage, id: string): Promise<StoredArtifact> {
-    const key = storage.key(id, this.config.artifactTier);
+    let from = storage.key(id, this.config.artifactTier);
     try {
-      const stored = await storage.store.get(key);
-      if (stored || this.config.artifactTier !== 'hot') return { stored, from: key };
-      const fullKey = storage.key(id, 'full');
-      return { stored: await storage.store.get(fullKey), from: fullKey };
+      for (const tier of this.#loadableTiers()) {
+        from = storage.key(id, tier);
+        const stored = await storage.store.get(from);
+        if (stored) return { stored, from };
+      }
+      return { stored: undefined, from };
     } catch (error) {
       warnOnce('CACHE_ENGINE_STORE_FAILED', `Reading the WebAssembly cache failed; compiling instead (${error instanceof Error ? error.message : String(error)}).`);
-      return { stored: undefined, from: key };
+      return { stored: undefined, from };
     }
+  }
+
+  /** The tiers whose artifacts this engine loads, its own first: a hot engine also loads a full artifact, which holds everything a hot one would. */
+  #loadableTiers(): ArtifactTier[] {
+    return this.config.artifactTier === 'hot' ? ['hot', 'full'] : [this.config.artifactTier];
   }
 
   /** After a miss: saves the module's hot code as it runs, or has a producer make the full artifact. */
