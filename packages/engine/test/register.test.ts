@@ -8,6 +8,8 @@ const script = join(import.meta.dirname, 'fixtures', 'register-child.mjs');
 
 interface Report {
   serializedAfterLoad: number;
+  /** Whether Node's fetch implementation (undici) was loaded by the time the module was. */
+  fetchLoaded: boolean;
   result: number;
   /** How this module's compiles were served (Node may compile other wasm, such as undici's, through the hook too). */
   outcomes: string[];
@@ -34,6 +36,9 @@ describe('node --import @cache/engine/register', () => {
     expect(second.report.outcomes).toEqual(['hit']);
     expect(second.report.serializedAfterLoad).toBeGreaterThan(0);
     expect(second.report.result).toBe(first.report.result);
+    // A cached load must not make Node load its fetch implementation (15-25 ms on Node 20) just to
+    // tell the cache's own V8 request from a Response; only the streaming cases made a Response.
+    expect(second.report.fetchLoaded).toBe(how === 'streaming' || how === 'instantiateStreaming');
   });
 
   it('works from NODE_OPTIONS too, configured by a TOML file named in the environment', async () => {

@@ -7,7 +7,16 @@ interface ResponseLike {
   ok: boolean;
 }
 
+/**
+ * True for a fetch `Response`. Checked by shape before `instanceof`: the first
+ * read of `globalThis.Response` makes Node load its whole fetch implementation
+ * (undici, 15-25 ms on Node 20), and every cache hit passes `@cache/v8`'s own
+ * request object through `compileStreaming`. Only something shaped like a
+ * Response pays for that read (and a real one has already paid for it).
+ */
 function isResponse(value: unknown): value is ResponseLike {
+  if (value === null || typeof value !== 'object') return false;
+  if (typeof (value as { arrayBuffer?: unknown }).arrayBuffer !== 'function' || !('headers' in value)) return false;
   const ResponseClass = (globalThis as { Response?: new () => unknown }).Response;
   return ResponseClass !== undefined && value instanceof ResponseClass;
 }
