@@ -10,6 +10,8 @@ interface Report {
   serializedAfterLoad: number;
   /** Whether Node's fetch implementation (undici) was loaded by the time the module was. */
   fetchLoaded: boolean;
+  /** Whether Node's perf_hooks (the `performance` global) was loaded by then. */
+  perfHooksLoaded: boolean;
   result: number;
   /** How this module's compiles were served (Node may compile other wasm, such as undici's, through the hook too). */
   outcomes: string[];
@@ -39,6 +41,8 @@ describe('node --import @cache/engine/register', () => {
     // A cached load must not make Node load its fetch implementation (15-25 ms on Node 20) just to
     // tell the cache's own V8 request from a Response; only the streaming cases made a Response.
     expect(second.report.fetchLoaded).toBe(how === 'streaming' || how === 'instantiateStreaming');
+    // Nor its perf_hooks (about 1 ms) for the cache's own timing, unless fetch (which uses it) was loaded.
+    if (!second.report.fetchLoaded) expect(second.report.perfHooksLoaded).toBe(false);
   });
 
   it('works from NODE_OPTIONS too, configured by a TOML file named in the environment', async () => {

@@ -41,6 +41,7 @@ export {
 export { errorCode, FaultReporter, toFault, type FaultRecord } from './faults/fault-reporter.js';
 export { publish as publishStoreEvent } from './diagnostics/channels.js';
 export { readDirectoryStats, type DirectoryStats, type NamespaceStats } from './stats/directory-stats.js';
+export { clockMs } from './stats/clock.js';
 export { addCounters, COUNTER_NAMES, snapshot, zeroCounters, type StatsCounters } from './stats/stats-counter.js';
 export {
   InvalidKeyError,

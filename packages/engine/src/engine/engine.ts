@@ -1,5 +1,6 @@
 import { Config } from '@cache/config';
 import { deserialize as loadSerialized } from '@cache/v8';
+import { clockMs } from '@cache/store';
 import { checkArtifactBelongs, decodeArtifact, peekModuleHash, type ArtifactFields, type ArtifactTier } from '../artifact/artifact-format.js';
 import { moduleHash } from '../artifact/checksum.js';
 import { isExactLookup, lookupId, moduleHashInSteps } from '../artifact/module-lookup.js';
@@ -92,7 +93,7 @@ export class Engine {
     if (!this.cache.enabled) return this.#compileUncached(wire);
     const fingerprint = await this.#fingerprint(false);
     if (!fingerprint) return this.#compileUncached(wire);
-    const started = performance.now();
+    const started = clockMs();
     // The store opens and reads the artifact (found by the module's lookup id) while the module is
     // hashed: for a large module the two take about as long as each other.
     const opening = this.cache.storage(fingerprint);
@@ -245,9 +246,9 @@ export class Engine {
 
   async #compileUncached(wire: Uint8Array): Promise<WebAssembly.Module> {
     this.#record.add('uncached');
-    const started = performance.now();
+    const started = clockMs();
     const module = await originalWasm.compile(wire);
-    this.#publish('uncached', undefined, performance.now() - started);
+    this.#publish('uncached', undefined, clockMs() - started);
     return module;
   }
 
@@ -264,7 +265,7 @@ export class Engine {
     if (hit) {
       const { fields, stored, from } = hit;
       const { module, acceptedByV8 } = await loadSerialized(fields.payload, wire);
-      const loadMs = performance.now() - started;
+      const loadMs = clockMs() - started;
       if (acceptedByV8) {
         this.#record.add('hits');
         this.#record.add('bytesLoaded', stored.byteLength);
@@ -286,7 +287,7 @@ export class Engine {
     }
     this.#record.add('misses');
     const module = await originalWasm.compile(wire);
-    const compileMs = performance.now() - started;
+    const compileMs = clockMs() - started;
     this.#record.add('compileMs', compileMs);
     this.#publish('miss', hash, compileMs);
     this.#fill(module, wire, hash, key, context, compileMs);

@@ -1,3 +1,4 @@
+import { clockMs } from '@cache/store';
 import { readSerializedHeader, serialize, SERIALIZED_HEADER_SIZE } from '@cache/v8';
 import { onExit } from 'signal-exit';
 import { encodeArtifact } from '../artifact/artifact-format.js';
@@ -76,7 +77,7 @@ export class HotSnapshots {
     HOT_SNAPSHOT_DELAYS_MS.forEach((delay, index) => {
       const last = index === HOT_SNAPSHOT_DELAYS_MS.length - 1;
       const timer = setTimeout(() => {
-        entry.lastMs = performance.now();
+        entry.lastMs = clockMs();
         void this.#snapshot(target);
         if (last) this.#untrack(target.key);
       }, delay);
@@ -139,7 +140,7 @@ export class HotSnapshots {
   }
 
   #snapshotAllAtExit(): void {
-    const now = performance.now();
+    const now = clockMs();
     for (const entry of this.#targets.values()) {
       // A snapshot taken moments ago already holds what tiered up since.
       if (entry.lastMs !== undefined && now - entry.lastMs < 250) continue;

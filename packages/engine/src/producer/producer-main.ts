@@ -1,7 +1,7 @@
 // The producer process: compiles one module with full TurboFan and serializes
 // it. V8 flags are process-wide, so this runs in a process of its own.
 import { CacheConfig } from '@cache/config';
-import { createStore, type PutResult } from '@cache/store';
+import { clockMs, createStore, type PutResult } from '@cache/store';
 import { compileOptimized, readSerializedHeader } from '@cache/v8';
 import { encodeArtifact } from '../artifact/artifact-format.js';
 import type { DeliveryJob, ProducerDelivery, ProducerJob, ProducerReply } from './producer-protocol.js';
@@ -20,9 +20,9 @@ async function run(job: ProducerJob | DeliveryJob): Promise<void> {
     await reply(storedReply(job.artifact.byteLength, 0, await writeToStore(job.delivery, job.artifact)));
     return;
   }
-  const started = performance.now();
+  const started = clockMs();
   const { serialized } = await compileOptimized(job.wireBytes);
-  const compileMs = performance.now() - started;
+  const compileMs = clockMs() - started;
   const header = readSerializedHeader(serialized).hex;
   if (header !== job.expectedHeader) {
     throw new Error(`the producer's V8 header ${header} differs from the parent's ${job.expectedHeader} (different V8 flags?)`);

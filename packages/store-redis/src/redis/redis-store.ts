@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   checksum,
+  clockMs,
   DEFAULT_CHECKSUM,
   FaultReporter,
   InvalidValueError,
@@ -157,7 +158,7 @@ export class RedisStore implements Store {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     this.#check(key);
-    const started = performance.now();
+    const started = clockMs();
     try {
       const value = await this.#read(key);
       if (value === undefined) {
@@ -174,14 +175,14 @@ export class RedisStore implements Store {
       publish.miss(() => ({ store: this.kind, location: this.location, key, reason: 'fault' }));
       return undefined;
     } finally {
-      this.#counters.timeSpentMs += performance.now() - started;
+      this.#counters.timeSpentMs += clockMs() - started;
     }
   }
 
   async put(key: string, value: Uint8Array): Promise<PutResult> {
     this.#check(key);
     if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
-    const started = performance.now();
+    const started = clockMs();
     const { maxEntryBytes } = this.options;
     if (value.byteLength > maxEntryBytes) return { stored: false, reason: `value of ${value.byteLength} bytes exceeds maxEntryBytes (${maxEntryBytes})` };
     try {
@@ -194,7 +195,7 @@ export class RedisStore implements Store {
       const fault = this.#fault('put', error);
       return { stored: false, reason: `Redis ${fault.code}: ${fault.message}` };
     } finally {
-      this.#counters.timeSpentMs += performance.now() - started;
+      this.#counters.timeSpentMs += clockMs() - started;
     }
   }
 

@@ -17,6 +17,7 @@ import { isMissing, readExactly, removeIfExists, writeAtomically } from './fs-he
 import { nodeFs, type FsFileHandle, type FsLayer } from './fs-layer.js';
 import { ENTRY_PATTERN, hashKey, Layout, SHARD_PATTERN } from './layout.js';
 import type { CleanupReport, MaintenanceSettings, UsesReport } from './maintenance.js';
+import { clockMs } from '../stats/clock.js';
 
 /** Options of {@link DiskStore.open}; limits and levels come from the CacheConfig. */
 export interface DiskStoreOptions {
@@ -211,7 +212,7 @@ export class DiskStore implements Store {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     this.#check(key);
-    const started = performance.now();
+    const started = clockMs();
     try {
       const hash = hashKey(key);
       const file = this.layout.entry(hash);
@@ -263,7 +264,7 @@ export class DiskStore implements Store {
   async put(key: string, value: Uint8Array): Promise<PutResult> {
     this.#check(key);
     if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
-    const started = performance.now();
+    const started = clockMs();
     try {
       const hash = hashKey(key);
       const encoded = await encodeEntry(key, value, this.#codec, this.#baselineLevel);
@@ -294,7 +295,7 @@ export class DiskStore implements Store {
 
   async delete(key: string): Promise<boolean> {
     this.#check(key);
-    const started = performance.now();
+    const started = clockMs();
     const hash = hashKey(key);
     try {
       const removed = await removeIfExists(this.#fs, this.layout.entry(hash));
@@ -311,7 +312,7 @@ export class DiskStore implements Store {
 
   async has(key: string): Promise<boolean> {
     this.#check(key);
-    const started = performance.now();
+    const started = clockMs();
     try {
       const stat = await this.#fs.lstat(this.layout.entry(hashKey(key)));
       return stat.isFile() && stat.size >= HEADER_LENGTH;
@@ -430,7 +431,7 @@ export class DiskStore implements Store {
   }
 
   #finishOperation(started: number): void {
-    this.#counters.timeSpentMs += performance.now() - started;
+    this.#counters.timeSpentMs += clockMs() - started;
     this.#statsVersion++;
     if (this.#closed) return;
     const now = this.#clock();

@@ -6,6 +6,7 @@ import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contrac
 import { publish } from '../diagnostics/channels.js';
 import { InvalidStoreOptionError, InvalidValueError, StoreClosedError } from '../errors/store-error.js';
 import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
+import { clockMs } from '../stats/clock.js';
 
 /** Limits of a {@link MemoryStore}. At least one bound always applies: both have defaults. */
 export interface MemoryStoreOptions {
@@ -102,26 +103,26 @@ export class MemoryStore implements Store {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     this.#check(key);
-    const started = performance.now();
+    const started = clockMs();
     const value = this.#cache.get(key);
     if (value === undefined) {
       this.#counters.misses++;
       publish.miss(() => ({ store: this.kind, location: this.#label, key, reason: 'absent' }));
-      this.#counters.timeSpentMs += performance.now() - started;
+      this.#counters.timeSpentMs += clockMs() - started;
       return undefined;
     }
     this.#counters.hits++;
     this.#counters.bytesRead += value.byteLength;
     publish.hit(() => ({ store: this.kind, location: this.#label, key, bytes: value.byteLength }));
     const copy = this.#copy ? new Uint8Array(value) : value;
-    this.#counters.timeSpentMs += performance.now() - started;
+    this.#counters.timeSpentMs += clockMs() - started;
     return copy;
   }
 
   async put(key: string, value: Uint8Array): Promise<PutResult> {
     this.#check(key);
     if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
-    const started = performance.now();
+    const started = clockMs();
     try {
       if (value.byteLength > this.#maxBytes) {
         return { stored: false, reason: `value of ${value.byteLength} bytes exceeds the store's ${this.#maxBytes}-byte capacity` };
@@ -133,7 +134,7 @@ export class MemoryStore implements Store {
       publish.write(() => ({ store: this.kind, location: this.#label, key, bytes: value.byteLength, storedBytes: value.byteLength }));
       return { stored: true };
     } finally {
-      this.#counters.timeSpentMs += performance.now() - started;
+      this.#counters.timeSpentMs += clockMs() - started;
     }
   }
 

@@ -4,6 +4,7 @@ import { publish } from '../diagnostics/channels.js';
 import { InvalidStoreOptionError, InvalidValueError, StoreClosedError } from '../errors/store-error.js';
 import { FaultReporter, toFault } from '../faults/fault-reporter.js';
 import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
+import { clockMs } from '../stats/clock.js';
 
 /** Options of a {@link TieredStore}. */
 export interface TieredStoreOptions {
@@ -117,7 +118,7 @@ export class TieredStore implements Store {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     this.#check(key);
-    const started = performance.now();
+    const started = clockMs();
     try {
       for (const [index, tier] of this.#tiers.entries()) {
         const value = await this.#tierGet(tier, key);
@@ -133,14 +134,14 @@ export class TieredStore implements Store {
       publish.miss(() => ({ store: this.kind, location: this.#label, key, reason: 'absent' }));
       return undefined;
     } finally {
-      this.#counters.timeSpentMs += performance.now() - started;
+      this.#counters.timeSpentMs += clockMs() - started;
     }
   }
 
   async put(key: string, value: Uint8Array): Promise<PutResult> {
     this.#check(key);
     if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
-    const started = performance.now();
+    const started = clockMs();
     try {
       // The background tiers need a copy: the caller may change its buffer once put resolves.
       const copy = this.#backgroundFrom < this.#tiers.length ? new Uint8Array(value) : value;
@@ -159,7 +160,7 @@ export class TieredStore implements Store {
       publish.write(() => ({ store: this.kind, location: this.#label, key, bytes: value.byteLength, storedBytes: value.byteLength }));
       return { stored: true };
     } finally {
-      this.#counters.timeSpentMs += performance.now() - started;
+      this.#counters.timeSpentMs += clockMs() - started;
     }
   }
 
