@@ -15,10 +15,11 @@
  *
  * Synchronous `new WebAssembly.Module(bytes)` cannot wait for a cache read; it
  * benefits when the same bytes were compiled through the cache earlier in the
- * process (V8 then reuses that module's code): list such files in
- * `WASM_CACHE_PRELOAD` and the hook loads the cache and compiles them through
- * it before the application starts. ESM only (it awaits the preload): use
- * `--import`.
+ * process: list such files in `WASM_CACHE_PRELOAD` and the hook reads them
+ * while it loads the cache, and compiles them through it before the
+ * application starts. The application's first `new WebAssembly.Module` of
+ * exactly those bytes is handed the preloaded module; later ones get V8's
+ * reuse of its code. ESM only (it awaits the preload): use `--import`.
  *
  * @packageDocumentation
  */
@@ -26,7 +27,7 @@ import type { Engine } from '@cache/engine';
 import { warnOnce } from './diagnostics/warn-once.js';
 import { PRODUCER_ENV } from './producer/producer-protocol.js';
 import { patchWebAssembly } from './register/patch-webassembly.js';
-import { PRELOAD_ENV } from './register/preload.js';
+import { readPreloadFiles } from './register/preload.js';
 import { originalWasm } from './wasm/wasm-api.js';
 
 /**
@@ -62,8 +63,10 @@ if (process.env[PRODUCER_ENV] !== '1') {
       return engine ? engine.compile(bytes) : originalWasm.compile(bytes);
     },
   });
-  if ((process.env[PRELOAD_ENV] ?? '').trim() !== '') {
+  // The files are read while the cache loads: the reads run off the main thread, the load on it.
+  const preloads = readPreloadFiles();
+  if (preloads.length > 0) {
     const engine = await loadRegisteredEngine();
-    if (engine) await (await import('@cache/engine')).preloadFromEnv(engine);
+    if (engine) await (await import('@cache/engine')).preloadModules(engine, preloads);
   }
 }

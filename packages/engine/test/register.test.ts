@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineStats } from '../src/index.js';
 import { runUnderHook, tempDir, wasmFile } from './helpers.js';
@@ -78,10 +78,32 @@ describe('node --import @cache/engine/register', () => {
     const cacheDir = join(work, 'cache-preload');
     await run([wasm.path, 'compile', '--idle'], { WASM_CACHE_DIRECTORY: cacheDir });
     const syncScript = join(import.meta.dirname, 'fixtures', 'sync-after-preload.mjs');
-    const sync = async (env: Record<string, string>) =>
-      JSON.parse((await runUnderHook(syncScript, [wasm.path], { WASM_CACHE_ARTIFACT_TIER: 'full', ...env })).stdout) as { serialized: number };
-    expect((await sync({ WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_PRELOAD: wasm.path })).serialized).toBeGreaterThan(0);
-    expect((await sync({ WASM_CACHE_DIRECTORY: cacheDir })).serialized).toBe(0);
+    interface SyncReport {
+      serialized: number;
+      againSerialized: number;
+      distinct: boolean;
+      results: number[];
+    }
+    const sync = async (env: Record<string, string>) => {
+      const { stdout, stderr } = await runUnderHook(syncScript, [wasm.path], { WASM_CACHE_ARTIFACT_TIER: 'full', ...env });
+      return { report: JSON.parse(stdout) as SyncReport, stderr };
+    };
+    const preloaded = await sync({ WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_PRELOAD: wasm.path });
+    // The first construction gets the preloaded module; the second a module of its own, with V8's cached code too.
+    expect(preloaded.report.serialized).toBeGreaterThan(0);
+    expect(preloaded.report.againSerialized).toBeGreaterThan(0);
+    expect(preloaded.report.distinct).toBe(true);
+    expect(preloaded.report.results[0]).toBe(preloaded.report.results[1]);
+    expect(preloaded.stderr).toBe('');
+    const plain = await sync({ WASM_CACHE_DIRECTORY: cacheDir });
+    expect(plain.report.serialized).toBe(0);
+    expect(plain.report.results).toEqual(preloaded.report.results);
+    // A listed file that cannot be read is reported once, by name, and the others are still preloaded.
+    const missing = join(work, 'missing.wasm');
+    const partly = await sync({ WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_PRELOAD: [missing, wasm.path].join(delimiter) });
+    expect(partly.report.serialized).toBeGreaterThan(0);
+    expect(partly.stderr.match(/could not preload/g)).toHaveLength(1);
+    expect(partly.stderr).toContain(missing);
   });
 
   it('an invalid configuration is reported once and WebAssembly keeps working uncached', async () => {

@@ -1,31 +1,77 @@
-import { readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import type { Engine } from '../engine/engine.js';
 import { warnOnce } from '../diagnostics/warn-once.js';
+import { handOffToSyncConstructor } from './sync-handoff.js';
 
 /** The variable listing wasm files to compile through the cache when the hook starts. */
 export const PRELOAD_ENV = 'WASM_CACHE_PRELOAD';
 
+/** A wasm file to preload, and its bytes (or their read, already under way). */
+export interface PreloadSource {
+  readonly file: string;
+  readonly bytes: Uint8Array | Promise<Uint8Array>;
+}
+
 /** Modules compiled by the preload, kept alive so V8 can reuse their code. */
 const preloaded: WebAssembly.Module[] = [];
 
+/** The files `WASM_CACHE_PRELOAD` lists (separated by the platform's path delimiter). */
+export function preloadFiles(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+  return (env[PRELOAD_ENV] ?? '').split(delimiter).filter((file) => file.trim() !== '');
+}
+
 /**
- * Compiles the wasm files listed in `WASM_CACHE_PRELOAD` (separated by the
- * platform's path delimiter) through the cache, and keeps the modules alive.
- * A library that later compiles the same bytes synchronously
- * (`new WebAssembly.Module(bytes)`, as wasm-bindgen's Node target and
- * esbuild-wasm do) then gets V8's cached code: V8 reuses the code of a live
- * module compiled from identical bytes. A file that cannot be read or compiled
- * is reported once and skipped.
+ * Starts reading the files `WASM_CACHE_PRELOAD` lists, all at once and off
+ * the main thread, so that the reads overlap whatever runs before
+ * {@link preloadModules} needs them (the hook starts them before it loads the
+ * cache). A failed read is reported by `preloadModules`.
  */
-export async function preloadFromEnv(engine: Engine, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
-  const list = (env[PRELOAD_ENV] ?? '').split(delimiter).filter((file) => file.trim() !== '');
-  for (const file of list) {
+export function readPreloadFiles(env: Readonly<Record<string, string | undefined>> = process.env): PreloadSource[] {
+  return preloadFiles(env).map((file) => {
+    const bytes = readBytes(file);
+    bytes.catch(() => undefined); // reported when awaited; not an unhandled rejection meanwhile
+    return { file, bytes };
+  });
+}
+
+/** A file's bytes. `node:fs/promises` is imported here, not at the top: the hook loads this module in every process. */
+async function readBytes(file: string): Promise<Uint8Array> {
+  const { readFile } = await import('node:fs/promises');
+  const buffer = await readFile(file);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/**
+ * Compiles wasm files through the cache and keeps the modules alive. A
+ * library that later compiles the same bytes synchronously
+ * (`new WebAssembly.Module(bytes)`, as wasm-bindgen's Node target and
+ * esbuild-wasm do) then gets the cached code: its first such call gets the
+ * preloaded module itself (the bytes are compared first), and V8 reuses the
+ * code of a live module for any later one. A file that cannot be read or
+ * compiled is reported once and skipped.
+ *
+ * @returns how many modules are preloaded in this process.
+ */
+export async function preloadModules(engine: Engine, sources: readonly PreloadSource[]): Promise<number> {
+  for (const { file, bytes } of sources) {
     try {
-      preloaded.push(await engine.compile(readFileSync(file)));
+      const wire = await bytes;
+      const module = await engine.compile(wire);
+      preloaded.push(module);
+      handOffToSyncConstructor(module, wire);
     } catch (error) {
       warnOnce('CACHE_ENGINE_PRELOAD_FAILED', `${PRELOAD_ENV}: could not preload ${file}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   return preloaded.length;
+}
+
+/**
+ * Compiles the wasm files listed in `WASM_CACHE_PRELOAD` through the cache:
+ * {@link preloadModules} of {@link readPreloadFiles}.
+ *
+ * @returns how many modules are preloaded in this process.
+ */
+export function preloadFromEnv(engine: Engine, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+  return preloadModules(engine, readPreloadFiles(env));
 }

@@ -1,0 +1,63 @@
+import { asUint8Array, type WasmNamespace } from '../wasm/wasm-api.js';
+
+/** A preloaded module waiting for the application's first synchronous compile of its bytes. */
+interface Waiting {
+  readonly module: WebAssembly.Module;
+  readonly bytes: Uint8Array;
+}
+
+/** Per `WebAssembly` namespace whose `Module` is wrapped: the modules waiting there. */
+const waitingIn = new WeakMap<WasmNamespace, Waiting[]>();
+
+/**
+ * Makes the next `new WebAssembly.Module(bytes)` of exactly these bytes
+ * return `module` (compiled from them through the cache) instead of
+ * compiling them again.
+ *
+ * Without this, V8 still reuses the live module's code for such a call, but
+ * only after decoding the whole module again to find it (about 15 ms for
+ * @swc/wasm's 18 MB); comparing the bytes takes about 2 ms. Each module is
+ * handed out once, to a plain `new WebAssembly.Module` (not a subclass), so
+ * every call still gets an object no one else holds; later calls compile as
+ * before (and V8 reuses the code). The bytes are held until then.
+ *
+ * The first call wraps the global `WebAssembly.Module` in a Proxy whose
+ * construct trap does this; everything else (`instanceof`, the static
+ * `exports`/`imports`/`customSections`, subclassing) goes to the original.
+ */
+export function handOffToSyncConstructor(
+  module: WebAssembly.Module,
+  bytes: Uint8Array,
+  namespace: WasmNamespace = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly,
+): void {
+  let waiting = waitingIn.get(namespace);
+  if (!waiting) {
+    waiting = [];
+    waitingIn.set(namespace, waiting);
+    wrapModuleConstructor(namespace, waiting);
+  }
+  waiting.push({ module, bytes });
+}
+
+type Constructor = new (...args: unknown[]) => object;
+
+function wrapModuleConstructor(namespace: WasmNamespace, waiting: Waiting[]): void {
+  const original = namespace.Module as unknown as Constructor;
+  const proxy: Constructor = new Proxy(original, {
+    construct(target, args: unknown[], newTarget: Constructor): object {
+      const claimed = newTarget === proxy && waiting.length > 0 ? claim(waiting, args[0]) : undefined;
+      return claimed ?? Reflect.construct(target, args, newTarget === proxy ? target : newTarget);
+    },
+  });
+  namespace.Module = proxy as unknown as WasmNamespace['Module'];
+}
+
+/** The waiting module compiled from exactly these bytes, removed from the list; undefined when none is. */
+function claim(waiting: Waiting[], source: unknown): WebAssembly.Module | undefined {
+  const bytes = asUint8Array(source);
+  if (!bytes) return undefined;
+  const index = waiting.findIndex((entry) => entry.bytes.byteLength === bytes.byteLength && Buffer.compare(entry.bytes, bytes) === 0);
+  if (index < 0) return undefined;
+  const [entry] = waiting.splice(index, 1);
+  return entry?.module;
+}

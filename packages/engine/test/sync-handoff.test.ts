@@ -1,0 +1,69 @@
+import { appendCustomSection, buildWasmModule } from '@cache/wasm-fixtures';
+import { describe, expect, it } from 'vitest';
+import { handOffToSyncConstructor } from '../src/register/sync-handoff.js';
+import type { WasmNamespace } from '../src/wasm/wasm-api.js';
+
+/** `WebAssembly.Module`'s static functions the test uses. */
+interface ModuleStatics {
+  exports(module: WebAssembly.Module): { name: string }[];
+  customSections(module: WebAssembly.Module, name: string): ArrayBuffer[];
+}
+
+const real = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
+const statics = (module: WasmNamespace['Module']): ModuleStatics => module as unknown as ModuleStatics;
+
+/** A stand-in for the global namespace, so the test wraps its own `Module` and not the process's. */
+function namespace(): WasmNamespace {
+  return { ...real, Module: real.Module };
+}
+
+const run = (module: WebAssembly.Module, n: number): unknown => (new real.Instance(module, {}).exports as { run(n: number): unknown }).run(n);
+
+describe('handing a preloaded module to the next new WebAssembly.Module of its bytes', () => {
+  const bytes = buildWasmModule({ functions: 20 });
+
+  it('returns the preloaded module once, to a plain construction with equal bytes (any view of them)', () => {
+    const wasm = namespace();
+    const preloaded = new real.Module(bytes);
+    handOffToSyncConstructor(preloaded, bytes, wasm);
+    // Equal bytes in another buffer, passed as an ArrayBuffer: still handed over.
+    const copy = bytes.slice();
+    expect(new wasm.Module(copy.buffer)).toBe(preloaded);
+    // Only once: every later construction gets an object of its own, as without the cache.
+    const later = new wasm.Module(bytes);
+    expect(later).not.toBe(preloaded);
+    expect(later).toBeInstanceOf(wasm.Module);
+    expect(run(later, 7)).toBe(run(preloaded, 7));
+  });
+
+  it('compiles other bytes normally, including bytes of the same length', () => {
+    const wasm = namespace();
+    const a = appendCustomSection(bytes, 'a', new Uint8Array(8));
+    const b = appendCustomSection(bytes, 'b', new Uint8Array(8));
+    expect(a.byteLength).toBe(b.byteLength);
+    const preloaded = new real.Module(a);
+    handOffToSyncConstructor(preloaded, a, wasm);
+    const other = new wasm.Module(b);
+    expect(other).not.toBe(preloaded);
+    expect(statics(real.Module).customSections(other, 'b')).toHaveLength(1);
+    expect(statics(real.Module).customSections(other, 'a')).toHaveLength(0);
+    // The preloaded module is still waiting for its own bytes.
+    expect(new wasm.Module(a)).toBe(preloaded);
+  });
+
+  it('leaves everything else of WebAssembly.Module as it was', () => {
+    const wasm = namespace();
+    const preloaded = new real.Module(bytes);
+    handOffToSyncConstructor(preloaded, bytes, wasm);
+    class Subclass extends wasm.Module {}
+    // A subclass never gets the preloaded module: its instances must be of the subclass.
+    const sub = new Subclass(bytes);
+    expect(sub).toBeInstanceOf(Subclass);
+    expect(sub).not.toBe(preloaded);
+    expect(preloaded).toBeInstanceOf(wasm.Module);
+    expect(statics(wasm.Module).exports(preloaded)).toEqual(statics(real.Module).exports(preloaded));
+    expect(wasm.Module.name).toBe('Module');
+    expect(() => new wasm.Module(new Uint8Array([0, 1, 2]))).toThrow(real.CompileError);
+    expect(new wasm.Module(bytes)).toBe(preloaded);
+  });
+});
