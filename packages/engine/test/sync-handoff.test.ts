@@ -25,7 +25,8 @@ describe('handing a preloaded module to the next new WebAssembly.Module of its b
   it('returns the preloaded module once, to a plain construction with equal bytes (any view of them)', () => {
     const wasm = namespace();
     const preloaded = new real.Module(bytes);
-    handOffToSyncConstructor(preloaded, bytes, wasm);
+    expect(handOffToSyncConstructor(preloaded, bytes, wasm)).toBe(true);
+    expect(wasm.Module).not.toBe(real.Module);
     // Equal bytes in another buffer, passed as an ArrayBuffer: still handed over.
     const copy = bytes.slice();
     expect(new wasm.Module(copy.buffer)).toBe(preloaded);
@@ -65,5 +66,13 @@ describe('handing a preloaded module to the next new WebAssembly.Module of its b
     expect(wasm.Module.name).toBe('Module');
     expect(() => new wasm.Module(new Uint8Array([0, 1, 2]))).toThrow(real.CompileError);
     expect(new wasm.Module(bytes)).toBe(preloaded);
+  });
+
+  it('holds nothing and changes nothing where WebAssembly.Module cannot be replaced', () => {
+    const wasm = Object.freeze(namespace());
+    const preloaded = new real.Module(bytes);
+    expect(handOffToSyncConstructor(preloaded, bytes, wasm)).toBe(false);
+    expect(wasm.Module).toBe(real.Module);
+    expect(new wasm.Module(bytes)).not.toBe(preloaded);
   });
 });

@@ -24,24 +24,30 @@ const waitingIn = new WeakMap<WasmNamespace, Waiting[]>();
  * The first call wraps the global `WebAssembly.Module` in a Proxy whose
  * construct trap does this; everything else (`instanceof`, the static
  * `exports`/`imports`/`customSections`, subclassing) goes to the original.
+ *
+ * @returns false, holding nothing, when `WebAssembly.Module` cannot be
+ *   replaced (a frozen namespace): V8's reuse of the live module's code is
+ *   then all the preload gives.
  */
 export function handOffToSyncConstructor(
   module: WebAssembly.Module,
   bytes: Uint8Array,
   namespace: WasmNamespace = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly,
-): void {
+): boolean {
   let waiting = waitingIn.get(namespace);
   if (!waiting) {
     waiting = [];
+    if (!wrapModuleConstructor(namespace, waiting)) return false;
     waitingIn.set(namespace, waiting);
-    wrapModuleConstructor(namespace, waiting);
   }
   waiting.push({ module, bytes });
+  return true;
 }
 
 type Constructor = new (...args: unknown[]) => object;
 
-function wrapModuleConstructor(namespace: WasmNamespace, waiting: Waiting[]): void {
+/** Replaces `namespace.Module` with the handing-over Proxy; false when the namespace does not allow it. */
+function wrapModuleConstructor(namespace: WasmNamespace, waiting: Waiting[]): boolean {
   const original = namespace.Module as unknown as Constructor;
   const proxy: Constructor = new Proxy(original, {
     construct(target, args: unknown[], newTarget: Constructor): object {
@@ -49,7 +55,12 @@ function wrapModuleConstructor(namespace: WasmNamespace, waiting: Waiting[]): vo
       return claimed ?? Reflect.construct(target, args, newTarget === proxy ? target : newTarget);
     },
   });
-  namespace.Module = proxy as unknown as WasmNamespace['Module'];
+  try {
+    namespace.Module = proxy as unknown as WasmNamespace['Module'];
+  } catch {
+    return false; // frozen (strict mode throws)
+  }
+  return namespace.Module === (proxy as unknown as WasmNamespace['Module']);
 }
 
 /** The waiting module compiled from exactly these bytes, removed from the list; undefined when none is. */
