@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import {
   CacheConfig,
   CacheConfigError,
@@ -9,9 +7,9 @@ import {
   type ConfigProblem,
   type SettingOrigin,
 } from '@cache/config';
-import { ConfigFileAccessError, systemCodeOf } from '../errors/toml-errors.js';
 import { locateKeys } from '../locate/key-locator.js';
 import { OWN_TABLE, readRemoteSection } from '../remote/remote-section.js';
+import { readConfigText, readConfigTextSync } from './config-text.js';
 import { parseTomlDocument } from './parse-document.js';
 
 /** A warning the loader raises (only the deprecated `enabled` key, for now). */
@@ -180,27 +178,13 @@ function readPath(document: Record<string, unknown>, path: readonly PropertyKey[
   return node;
 }
 
-function readText(file: string, read: () => string): string {
-  try {
-    return read();
-  } catch (error) {
-    throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
-  }
-}
-
 /**
  * Loads and validates a cache configuration file.
  *
  * @throws ConfigFileAccessError, TomlSyntaxError or CacheConfigError.
  */
 export async function loadCacheConfig(file: string, options: Omit<ParseOptions, 'file'> = {}): Promise<CacheConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
-  }
-  return parseCacheConfig(text, { ...options, file });
+  return parseCacheConfig(await readConfigText(file), { ...options, file });
 }
 
 /**
@@ -209,21 +193,15 @@ export async function loadCacheConfig(file: string, options: Omit<ParseOptions, 
  * @throws ConfigFileAccessError, TomlSyntaxError or CacheConfigError.
  */
 export async function loadCacheFile(file: string, options: Omit<ParseOptions, 'file'> = {}): Promise<CacheFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
-  }
-  return parseCacheFile(text, { ...options, file });
+  return parseCacheFile(await readConfigText(file), { ...options, file });
 }
 
 /** The synchronous form of {@link loadCacheConfig}, for start-up code such as `--import` hooks. */
 export function loadCacheConfigSync(file: string, options: Omit<ParseOptions, 'file'> = {}): CacheConfig {
-  return parseCacheConfig(readText(file, () => readFileSync(file, 'utf8')), { ...options, file });
+  return parseCacheConfig(readConfigTextSync(file), { ...options, file });
 }
 
 /** The synchronous form of {@link loadCacheFile}. */
 export function loadCacheFileSync(file: string, options: Omit<ParseOptions, 'file'> = {}): CacheFile {
-  return parseCacheFile(readText(file, () => readFileSync(file, 'utf8')), { ...options, file });
+  return parseCacheFile(readConfigTextSync(file), { ...options, file });
 }

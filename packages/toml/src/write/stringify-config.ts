@@ -1,8 +1,9 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CacheConfig, CacheConfigError, formatSettingValue, isWholeSeconds, SETTING_NAMES, SETTINGS, type ConfigProblem, type RemoteCacheConfig } from '@cache/config';
 import { stringify } from 'smol-toml';
 import { ConfigFileAccessError, ConfigFileExistsError, systemCodeOf } from '../errors/toml-errors.js';
+import { readConfigText } from '../read/config-text.js';
 import { parseTomlDocument } from '../read/parse-document.js';
 import { OWN_TABLE, REMOTE_TABLE } from '../remote/remote-section.js';
 import { remoteTable, type RemoteTableOptions } from './remote-table.js';
@@ -110,10 +111,10 @@ export async function saveCacheConfig(config: CacheConfig, file: string, options
 async function existingOwnTable(file: string): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readConfigText(file);
   } catch (error) {
-    if (systemCodeOf(error) === 'ENOENT') return undefined;
-    throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
+    if (error instanceof ConfigFileAccessError && error.systemCode === 'ENOENT') return undefined;
+    throw error;
   }
   const document = parseTomlDocument(text, file);
   const table = document[OWN_TABLE];

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { ConfigFileAccessError, systemCodeOf } from '../errors/toml-errors.js';
+
+/**
+ * A configuration file's text.
+ *
+ * @throws (rejects with) ConfigFileAccessError naming the file and the system's code (ENOENT, EACCES…).
+ */
+export async function readConfigText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
+  }
+}
+
+/** The synchronous form of {@link readConfigText}. */
+export function readConfigTextSync(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
+  }
+}
