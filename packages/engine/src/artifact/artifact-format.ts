@@ -111,7 +111,7 @@ export function decodeArtifact(artifact: Uint8Array, options: DecodeOptions = {}
     tier,
     fingerprintId: hex(artifact.subarray(8, 20)),
     compileMs: view.getUint32(20, true),
-    moduleHash: hex(artifact.subarray(24, 56)),
+    moduleHash: moduleHashField(artifact),
     payload,
   };
 }
@@ -125,6 +125,11 @@ export function decodeArtifact(artifact: Uint8Array, options: DecodeOptions = {}
 export function peekModuleHash(artifact: Uint8Array): string | undefined {
   if (artifact.byteLength < ARTIFACT_HEADER_SIZE) return undefined;
   if (new DataView(artifact.buffer, artifact.byteOffset, 4).getUint32(0, true) !== MAGIC) return undefined;
+  return moduleHashField(artifact);
+}
+
+/** The module hash field of an artifact's header (offset 24, 32 bytes), as hex. */
+function moduleHashField(artifact: Uint8Array): string {
   return hex(artifact.subarray(24, 56));
 }
 

@@ -90,8 +90,7 @@ export class Engine {
     const wire = asUint8Array(bytes);
     if (!wire) throw new TypeError('Engine.compile: expected an ArrayBuffer or a typed array of WebAssembly module bytes');
     this.#record.add('compiles');
-    if (!this.cache.enabled) return this.#compileUncached(wire);
-    const fingerprint = await this.#fingerprint(false);
+    const fingerprint = await this.#cachingFingerprint();
     if (!fingerprint) return this.#compileUncached(wire);
     const started = clockMs();
     // The store opens and reads the artifact (found by the module's lookup id) while the module is
@@ -236,9 +235,13 @@ export class Engine {
     return undefined;
   }
 
+  /** The fingerprint when this engine caches at all: undefined when the cache is off or V8's code cache is unavailable (said once). */
+  async #cachingFingerprint(): Promise<EngineFingerprint | undefined> {
+    return this.cache.enabled ? this.#fingerprint(false) : undefined;
+  }
+
   async #context(): Promise<{ fingerprint: EngineFingerprint; storage: ArtifactStorage } | undefined> {
-    if (!this.cache.enabled) return undefined;
-    const fingerprint = await this.#fingerprint(false);
+    const fingerprint = await this.#cachingFingerprint();
     if (!fingerprint) return undefined;
     const storage = await this.cache.storage(fingerprint);
     return storage ? { fingerprint, storage } : undefined;
