@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 
 export default [
   // signal-exit is bundled (like smol-toml in @cache/toml): two module files fewer to resolve and load
-  // at the first WebAssembly call under the hook, about 0.8 ms. It keeps its shared state on `process`,
+  // at the first WebAssembly call under the hook, about 0.9 ms. It keeps its shared state on `process`,
   // so copies of it in one process cooperate.
   definePackageConfig({ entry: { index: 'src/index.ts', producer: 'src/producer/producer-main.ts' }, noExternal: ['signal-exit'] }),
   // The --import hook awaits its preload (top-level await), so it is ESM only. It imports the
