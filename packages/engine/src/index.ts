@@ -34,7 +34,15 @@ export {
 export { engineFingerprint, type EngineFingerprint, type FingerprintResult } from './fingerprint/engine-fingerprint.js';
 export { producerExecArgv } from './producer/producer-client.js';
 export { patchWebAssembly } from './register/patch-webassembly.js';
-export { ARTIFACT_TIER_ENV, CONFIG_FILE_ENV, ENGINE_ENV_SUFFIXES, registerConfig, withArtifactTierFromEnv } from './register/register-config.js';
+export {
+  ARTIFACT_TIER_ENV,
+  CONFIG_FILE_ENV,
+  ENGINE_ENV_SUFFIXES,
+  registerConfig,
+  registerSettings,
+  withArtifactTierFromEnv,
+  type RegisterSettings,
+} from './register/register-config.js';
 export { createRegisterEngine, installRegisterHook } from './register/install-hook.js';
 export { PRELOAD_ENV, preloadFiles, preloadFromEnv, preloadModules, readPreloadFiles, type PreloadSource } from './register/preload.js';
 export type { CacheStats, EngineStats } from './stats/engine-stats.js';

@@ -26,6 +26,26 @@ function runMember(args: string[], env: Record<string, string>): Promise<MemberR
   });
 }
 
+const packageRoot = join(import.meta.dirname, '..');
+
+interface HookReport {
+  result: number;
+  hits: number;
+  misses: number;
+  artifactsProduced: number;
+}
+
+/** Runs a fixture in a fresh process (from this package's folder, as an application would) and resolves its report and how long it took; a process that does not end within 20 s fails. */
+function runProcess<T>(args: string[], env: Record<string, string>): Promise<{ report: T; ms: number; stderr: string }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { cwd: packageRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`${args.join(' ')} failed or did not end (${error.signal ?? error.code}): ${stderr}`));
+      resolve({ report: JSON.parse(stdout) as T, ms: performance.now() - started, stderr });
+    });
+  });
+}
+
 describe('a fleet sharing compiled artifacts through Redis', () => {
   let server: RedisServer;
   let work: string;
@@ -72,6 +92,48 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     const again = await runMember([join(work, 'machine-e'), wasm, dead, 'fleet:'], env);
     expect(again.stats).toMatchObject({ hits: 1, misses: 0 });
     expect(again.tiers.map((tier) => tier.hits)).toEqual([0, 1, 0]);
+  });
+
+  it('with node --import @cache/engine/register and the remote tier in the environment, a second machine loads what the first saved', async () => {
+    const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
+    const env = { WASM_CACHE_REMOTE_URL: server.url, WASM_CACHE_SIGNING_KEY: SIGNING_KEY, NODE_OPTIONS: '' };
+    const args = ['--import', '@cache/engine/register', hookMember, wasm];
+    // Machine a stays past the hook's first hot snapshot (1 s), which goes to its disk and, in the background, to Redis.
+    const first = await runProcess<HookReport>([...args, '1500'], { ...env, WASM_CACHE_DIRECTORY: join(work, 'hook-a') });
+    expect(first.report).toMatchObject({ misses: 1, hits: 0, artifactsProduced: 1 });
+    expect(first.stderr).not.toMatch(/CacheWarning/);
+    // It ended by itself although nothing closed the Redis connection.
+    const second = await runProcess<HookReport>([...args, '0'], { ...env, WASM_CACHE_DIRECTORY: join(work, 'hook-b') });
+    expect(second.report).toMatchObject({ hits: 1, misses: 0 });
+    expect(second.report.result).toBe(first.report.result);
+    const redis = await RedisStore.connect({ url: server.url });
+    try {
+      const manifests = await redis.client.keys('wasm-cache:m:*');
+      expect(manifests.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await redis.close();
+    }
+  });
+
+  it('under the hook, a Redis that is down costs a process nothing but the cache it would have shared: it compiles, runs and ends', async () => {
+    const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
+    const dead = `redis://127.0.0.1:${await freePort()}`;
+    const run = await runProcess<HookReport>(['--import', '@cache/engine/register', hookMember, wasm, '0'], {
+      WASM_CACHE_REMOTE_URL: dead,
+      WASM_CACHE_SIGNING_KEY: SIGNING_KEY,
+      WASM_CACHE_DIRECTORY: join(work, 'hook-dead'),
+      NODE_OPTIONS: '',
+    });
+    expect(run.report).toMatchObject({ misses: 1, hits: 0 });
+    expect(run.ms).toBeLessThan(10_000); // reconnection attempts do not hold it open
+  });
+
+  it('a RedisStore with keepProcessAlive: false lets an unclosed process end, after its calls are answered', async () => {
+    const client = join(import.meta.dirname, 'fixtures', 'unclosed-client.mjs');
+    const live = await runProcess<{ connected: boolean; stored: boolean; got: number[] | null }>([client, server.url], {});
+    expect(live.report).toEqual({ connected: true, stored: true, got: [1, 2, 3] });
+    const down = await runProcess<{ connected: boolean; stored: boolean; got: number[] | null }>([client, `redis://127.0.0.1:${await freePort()}`], {});
+    expect(down.report).toEqual({ connected: false, stored: false, got: null });
   });
 
   it('refuses an unsigned remote tier unless it is allowed explicitly', async () => {

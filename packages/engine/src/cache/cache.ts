@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { CacheConfig } from '@cache/config';
-import { createStore, type Store } from '@cache/store';
+import { createStore, TieredStore, type Store } from '@cache/store';
 import { warnOnce } from '../diagnostics/warn-once.js';
+import { EngineArgumentError } from '../errors/engine-errors.js';
 import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
 import { HotSnapshots, type HotTarget } from '../hot/hot-snapshots.js';
 import { startProducer } from '../producer/producer-client.js';
 import type { ProducerDelivery } from '../producer/producer-protocol.js';
+import { RemoteView } from './remote-view.js';
 import { emptyStats, type CacheStats, type EngineStats } from '../stats/engine-stats.js';
 
 /** Options of a {@link Cache}. */
@@ -21,6 +23,18 @@ export interface CacheOptions {
   backend?: 'disk' | 'memory';
   /** Store artifacts compressed (see `Config.withArtifactCompression`). @default false */
   compression?: boolean;
+  /**
+   * A shared store under this cache's own disk store, such as
+   * `connectRemoteTier(remote)` from `@cache/store-redis` (Redis behind a
+   * signature check): a compile that finds nothing on disk looks there, a hit
+   * there is written back to disk, and every artifact stored is written to it
+   * too, in the background. Its keys carry the engine fingerprint, as in a
+   * store given whole (`store`), so both ways of configuring share entries.
+   * An artifact saved as a process exits (the hot tier's last snapshot) goes
+   * to the disk only: call `close()` to flush to this tier too. The cache does
+   * not close it. Not with `store` or the memory backend.
+   */
+  remoteTier?: Store;
 }
 
 /** Where artifacts go for one fingerprint: the store, and how keys are formed in it. */
@@ -84,8 +98,15 @@ export class Cache {
   /**
    * @throws CacheConfigError when the configuration is invalid.
    */
+  /**
+   * @throws CacheConfigError when the configuration is invalid.
+   * @throws EngineArgumentError for `remoteTier` with `store` or the memory backend.
+   */
   constructor(config: CacheConfig = CacheConfig.default(), options: CacheOptions = {}) {
     this.config = config.validate();
+    if (options.remoteTier && (options.store || options.backend === 'memory')) {
+      throw new EngineArgumentError('Cache: remoteTier goes under the cache\'s own disk store; with `store` or the memory backend, build the tiered store yourself');
+    }
     this.#options = options;
   }
 
@@ -131,7 +152,9 @@ export class Cache {
     const backend = this.#options.backend ?? 'disk';
     try {
       const compression = this.#options.compression ?? false;
-      const store = await createStore(this.config, backend === 'disk' ? { backend, namespace: fingerprint.id, compression } : { backend, namespace: fingerprint.id });
+      const own = await createStore(this.config, backend === 'disk' ? { backend, namespace: fingerprint.id, compression } : { backend, namespace: fingerprint.id });
+      const remote = this.#options.remoteTier;
+      const store = remote ? new TieredStore({ tiers: [own, new RemoteView(remote, fingerprint.id)], label: `${this.config.directory} → remote` }) : own;
       this.#opened.add(store);
       const settings = this.config.toJSON() as unknown as Record<string, unknown>;
       const locks = join(this.config.directory, '.producers');

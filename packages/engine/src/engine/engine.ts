@@ -1,6 +1,6 @@
 import { Config } from '@cache/config';
 import { deserialize as loadSerialized } from '@cache/v8';
-import { clockMs } from '@cache/store';
+import { clockMs, type Store } from '@cache/store';
 import { checkArtifactBelongs, decodeArtifact, peekModuleHash, type ArtifactFields, type ArtifactTier } from '../artifact/artifact-format.js';
 import { moduleHash } from '../artifact/checksum.js';
 import { isExactLookup, lookupId, moduleHashInSteps } from '../artifact/module-lookup.js';
@@ -26,6 +26,11 @@ export interface EngineOptions {
    * builds its own from `config.cache`.
    */
   cache?: Cache;
+  /**
+   * A shared store under the engine's own cache's disk store (see
+   * `CacheOptions.remoteTier`), for an engine that builds its own cache.
+   */
+  remoteTier?: Store;
 }
 
 /** What a read found: nothing when the store had no artifact. */
@@ -70,7 +75,8 @@ export class Engine {
   constructor(config: Config = Config.default(), options: EngineOptions = {}) {
     this.config = config.validate();
     this.#ownsCache = options.cache === undefined;
-    this.cache = options.cache ?? new Cache(config.cache, { compression: config.artifactCompression });
+    const remoteTier = options.remoteTier;
+    this.cache = options.cache ?? new Cache(config.cache, { compression: config.artifactCompression, ...(remoteTier ? { remoteTier } : {}) });
     this.#record = new StatsRecorder(this.#stats, this.cache.counters);
   }
 

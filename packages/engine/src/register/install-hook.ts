@@ -3,18 +3,23 @@ import { warnOnce } from '../diagnostics/warn-once.js';
 import { Engine } from '../engine/engine.js';
 import { PRODUCER_ENV } from '../producer/producer-protocol.js';
 import { patchWebAssembly } from './patch-webassembly.js';
-import { registerConfig, withArtifactTierFromEnv } from './register-config.js';
+import { registerSettings, withArtifactTierFromEnv } from './register-config.js';
+import { connectRegisterRemoteTier } from './remote-tier.js';
 
 /**
  * The engine `@cache/engine/register` routes through: built from the
- * environment (see `registerConfig` and `withArtifactTierFromEnv`). Resolves
+ * environment (see `registerSettings` and `withArtifactTierFromEnv`), over the
+ * shared remote tier when one is configured and `@cache/store-redis` is installed. Resolves
  * undefined in a producer process or when the configuration is invalid
  * (reported once, and the cache is then off); never rejects.
  */
 export async function createRegisterEngine(env: Readonly<Record<string, string | undefined>> = process.env): Promise<Engine | undefined> {
   if (env[PRODUCER_ENV] === '1') return undefined;
   try {
-    return new Engine(withArtifactTierFromEnv(Config.default().cacheConfig(await registerConfig(env)), env));
+    const settings = registerSettings(env);
+    const config = withArtifactTierFromEnv(Config.default().cacheConfig(settings.cache), env);
+    const remoteTier = settings.remote && settings.cache.enabled ? await connectRegisterRemoteTier(settings.remote) : undefined;
+    return new Engine(config, remoteTier ? { remoteTier } : {});
   } catch (error) {
     warnOnce(
       'CACHE_ENGINE_CONFIG_INVALID',

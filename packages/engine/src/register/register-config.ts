@@ -1,5 +1,5 @@
-import { CacheConfig, DEFAULT_ENV_PREFIX, type ArtifactTier, type Config } from '@cache/config';
-import { loadCacheConfigSync, loadDefaultCacheConfig } from '@cache/toml';
+import { CacheConfig, DEFAULT_ENV_PREFIX, REMOTE_ENV, RemoteCacheConfig, type ArtifactTier, type Config } from '@cache/config';
+import { loadCacheFileSync, loadDefaultCacheConfig } from '@cache/toml';
 
 /**
  * Variables with the cache's prefix that are the engine's own, not cache
@@ -27,17 +27,42 @@ export function withArtifactTierFromEnv(config: Config, env: Readonly<Record<str
 /** The variable that names a TOML file for `@cache/engine/register`. */
 export const CONFIG_FILE_ENV = `${DEFAULT_ENV_PREFIX}CONFIG_FILE`;
 
+/** What `@cache/engine/register` is configured with: the cache, and the shared remote tier when one is configured. */
+export interface RegisterSettings {
+  readonly cache: CacheConfig;
+  /** From the file's `[wasm-cache.remote]` table and `WASM_CACHE_REMOTE_URL` & co.; undefined when neither names one. */
+  readonly remote: RemoteCacheConfig | undefined;
+}
+
 /**
- * The configuration `@cache/engine/register` uses: the TOML file named by
+ * The settings `@cache/engine/register` uses: the TOML file named by
  * `WASM_CACHE_CONFIG_FILE`, else the default file when it exists, else the
- * defaults; then `WASM_CACHE_*` variables laid over it.
+ * defaults; then `WASM_CACHE_*` variables laid over it. A remote tier is
+ * configured by the file's `[wasm-cache.remote]` table or by
+ * `WASM_CACHE_REMOTE_URL`, with `WASM_CACHE_SIGNING_KEY` (or `_FILE`) and
+ * `WASM_CACHE_REMOTE_ALLOW_UNSIGNED` laid over it. The file is read once,
+ * synchronously.
  *
- * Resolves to the configuration; a file is read synchronously.
+ * @throws CacheConfigError, TomlSyntaxError or ConfigFileAccessError.
+ */
+export function registerSettings(env: Readonly<Record<string, string | undefined>> = process.env): RegisterSettings {
+  const file = env[CONFIG_FILE_ENV];
+  let base: CacheConfig;
+  let fileRemote: RemoteCacheConfig | undefined;
+  if (file) ({ cache: base, remote: fileRemote } = loadCacheFileSync(file, { env }));
+  else ({ config: base, remote: fileRemote } = loadDefaultCacheConfig({ env }));
+  const cache = CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base, allow: ENGINE_ENV_SUFFIXES });
+  // The file's table already has the environment laid over it (ParseOptions.env).
+  const remote = fileRemote ?? (env[REMOTE_ENV.url] ? RemoteCacheConfig.fromEnv(env).validate() : undefined);
+  return { cache, remote };
+}
+
+/**
+ * The cache configuration `@cache/engine/register` uses (see
+ * {@link registerSettings}).
  *
  * @throws (rejects with) CacheConfigError, TomlSyntaxError or ConfigFileAccessError.
  */
 export async function registerConfig(env: Readonly<Record<string, string | undefined>> = process.env): Promise<CacheConfig> {
-  const file = env[CONFIG_FILE_ENV];
-  const base = file ? loadCacheConfigSync(file) : loadDefaultCacheConfig().config;
-  return CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base, allow: ENGINE_ENV_SUFFIXES });
+  return registerSettings(env).cache;
 }

@@ -40,6 +40,14 @@ export interface RedisStoreOptions {
   reconnectMaxDelayMs?: number;
   /** TLS settings (a `rediss://` URL turns TLS on with Node's defaults). */
   tls?: RedisTlsOptions;
+  /**
+   * Whether the open connection, and the wait between reconnection attempts
+   * while Redis is down, keep the process running. With `false` only a call in
+   * flight does: a process that never calls `close()` (one under
+   * `node --import @cache/engine/register`) still ends when its work is done.
+   * @default true
+   */
+  keepProcessAlive?: boolean;
 }
 
 /** {@link RedisStoreOptions} with every default applied and checked. */
@@ -56,6 +64,7 @@ export interface ResolvedRedisStoreOptions {
   readonly commandTimeoutMs: number;
   readonly reconnectMaxDelayMs: number;
   readonly tls: RedisTlsOptions | undefined;
+  readonly keepProcessAlive: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -104,5 +113,6 @@ export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisSt
     commandTimeoutMs: integer('commandTimeoutMs', options.commandTimeoutMs ?? 5000, 1, 3_600_000),
     reconnectMaxDelayMs: integer('reconnectMaxDelayMs', options.reconnectMaxDelayMs ?? 2000, 1, 3_600_000),
     tls: url.protocol === 'rediss:' ? (options.tls ?? {}) : options.tls,
+    keepProcessAlive: options.keepProcessAlive ?? true,
   };
 }

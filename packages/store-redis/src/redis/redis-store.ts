@@ -84,6 +84,8 @@ export class RedisStore implements Store {
   #unresponsive = false;
   #probe: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Calls in flight, which hold the process when `keepProcessAlive` is false. */
+  #calls = 0;
 
   /** @throws InvalidRedisOptionError for bad options. Connecting happens in the background; use {@link RedisStore.connect}. */
   constructor(options: RedisStoreOptions) {
@@ -114,6 +116,12 @@ export class RedisStore implements Store {
     this.client = new Redis(clientOptions);
     // ioredis emits connection errors as events; without a listener Node would crash on them.
     this.client.on('error', (error: unknown) => this.#faults.report(classifyFault('connection', error)));
+    if (!resolved.keepProcessAlive) {
+      // Only a call in flight holds the process: the connection is unreferenced once made, and so is
+      // each wait before reconnecting (ioredis sets that timer right after it says 'reconnecting').
+      this.client.on('connect', () => this.#syncRef());
+      this.client.on('reconnecting', () => queueMicrotask(() => (this.client as unknown as { reconnectTimeout?: NodeJS.Timeout | null }).reconnectTimeout?.unref()));
+    }
     this.client.connect().catch(() => undefined); // the 'error' event reported it; the retry strategy reconnects
   }
 
@@ -159,6 +167,7 @@ export class RedisStore implements Store {
   async get(key: string): Promise<Uint8Array | undefined> {
     this.#check(key);
     const started = clockMs();
+    const release = this.#hold();
     try {
       const value = await this.#read(key);
       if (value === undefined) {
@@ -175,6 +184,7 @@ export class RedisStore implements Store {
       publish.miss(() => ({ store: this.kind, location: this.location, key, reason: 'fault' }));
       return undefined;
     } finally {
+      release();
       this.#counters.timeSpentMs += clockMs() - started;
     }
   }
@@ -185,6 +195,7 @@ export class RedisStore implements Store {
     const started = clockMs();
     const { maxEntryBytes } = this.options;
     if (value.byteLength > maxEntryBytes) return { stored: false, reason: `value of ${value.byteLength} bytes exceeds maxEntryBytes (${maxEntryBytes})` };
+    const release = this.#hold();
     try {
       await this.#write(key, value);
       this.#counters.writes++;
@@ -195,12 +206,14 @@ export class RedisStore implements Store {
       const fault = this.#fault('put', error);
       return { stored: false, reason: `Redis ${fault.code}: ${fault.message}` };
     } finally {
+      release();
       this.#counters.timeSpentMs += clockMs() - started;
     }
   }
 
   async delete(key: string): Promise<boolean> {
     this.#check(key);
+    const release = this.#hold();
     try {
       this.#requireConnection();
       const manifest = await this.#manifest(key);
@@ -210,23 +223,29 @@ export class RedisStore implements Store {
     } catch (error) {
       this.#fault('delete', error);
       return false;
+    } finally {
+      release();
     }
   }
 
   async has(key: string): Promise<boolean> {
     this.#check(key);
+    const release = this.#hold();
     try {
       this.#requireConnection();
       return (await this.client.exists(this.#layout.manifestKey(key))) > 0;
     } catch (error) {
       this.#fault('has', error);
       return false;
+    } finally {
+      release();
     }
   }
 
   async *keys(): AsyncIterable<string> {
     if (this.#closed) throw new StoreClosedError(this.kind);
     let cursor = '0';
+    const release = this.#hold();
     try {
       this.#requireConnection();
       do {
@@ -241,6 +260,8 @@ export class RedisStore implements Store {
       } while (cursor !== '0');
     } catch (error) {
       this.#fault('keys', error);
+    } finally {
+      release();
     }
   }
 
@@ -373,7 +394,13 @@ export class RedisStore implements Store {
 
   /** Runs background Redis work; its faults are counted and warned like any other. */
   #track(work: Promise<unknown>): void {
-    const task = work.catch((error: unknown) => this.#fault('cleanup', error)).finally(() => this.#background.delete(task));
+    const release = this.#hold();
+    const task = work
+      .catch((error: unknown) => this.#fault('cleanup', error))
+      .finally(() => {
+        release();
+        this.#background.delete(task);
+      });
     this.#background.add(task);
   }
 
@@ -410,6 +437,26 @@ export class RedisStore implements Store {
       );
     }, Math.min(250, this.options.commandTimeoutMs));
     this.#probe.unref();
+  }
+
+  /** Marks a call in flight; the returned function ends it. Without `keepProcessAlive`, the connection holds the process only while calls are in flight. */
+  #hold(): () => void {
+    if (this.options.keepProcessAlive) return () => undefined;
+    this.#calls++;
+    this.#syncRef();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#calls--;
+      this.#syncRef();
+    };
+  }
+
+  #syncRef(): void {
+    const stream = this.client.stream as { ref?: () => void; unref?: () => void } | undefined;
+    if (this.#calls > 0) stream?.ref?.();
+    else stream?.unref?.();
   }
 
   #check(key: string): void {

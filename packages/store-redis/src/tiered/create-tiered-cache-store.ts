@@ -55,9 +55,7 @@ export function redisOptionsFrom(settings: Readonly<ResolvedRemoteSettings>): Re
 export async function createTieredCacheStore(config: CacheConfig, remote: RemoteCacheConfig, options: TieredCacheStoreOptions = {}): Promise<TieredStore> {
   config.validate();
   const settings = remote.settings();
-  const signingKey = resolveSigningKey(settings);
-  const redis = await RedisStore.connect(redisOptionsFrom(settings));
-  const signed = new SignedStore(redis, signingKey === undefined ? { allowUnsigned: settings.allowUnsigned, label: redis.location } : { signingKey, label: redis.location });
+  const { signed, redis } = await connectSigned(settings);
   try {
     const disk = await DiskStore.open(config, { namespace: 'tiered', compression: false, ...options.disk });
     const memory = options.withoutMemoryTier ? [] : [new MemoryStore({ maxBytes: settings.memoryTierSize, label: 'tiered memory' })];
@@ -66,4 +64,26 @@ export async function createTieredCacheStore(config: CacheConfig, remote: Remote
     await signed.close();
     throw error;
   }
+}
+
+/**
+ * The shared tier alone: Redis behind the HMAC signature check, as
+ * {@link createTieredCacheStore} puts it under memory and disk. For a cache
+ * that keeps its own disk store, such as `@cache/engine`'s `Cache` with its
+ * `remoteTier` option (which `node --import @cache/engine/register` uses when
+ * a remote tier is configured, with `keepProcessAlive: false`). Connecting
+ * waits at most the connect timeout.
+ *
+ * @throws CacheConfigError when the remote configuration is invalid (including no signing key without `allowUnsigned`).
+ * @throws SigningKeyFileError when the signing key file cannot be read.
+ */
+export async function connectRemoteTier(remote: RemoteCacheConfig, options: Pick<RedisStoreOptions, 'keepProcessAlive'> = {}): Promise<SignedStore> {
+  return (await connectSigned(remote.settings(), options)).signed;
+}
+
+async function connectSigned(settings: Readonly<ResolvedRemoteSettings>, options: Pick<RedisStoreOptions, 'keepProcessAlive'> = {}): Promise<{ signed: SignedStore; redis: RedisStore }> {
+  const signingKey = resolveSigningKey(settings);
+  const redis = await RedisStore.connect({ ...redisOptionsFrom(settings), ...options });
+  const signed = new SignedStore(redis, signingKey === undefined ? { allowUnsigned: settings.allowUnsigned, label: redis.location } : { signingKey, label: redis.location });
+  return { signed, redis };
 }

@@ -1,0 +1,108 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CacheConfigError } from '@cache/config';
+import { MemoryStore } from '@cache/store';
+import { describe, expect, it } from 'vitest';
+import { Cache, CacheConfig, CONFIG_FILE_ENV, Config, Engine, engineFingerprint, EngineArgumentError, moduleHash, registerSettings, type WasmNamespace } from '../src/index.js';
+import { runUnderHook, tempDir, wasmFile } from './helpers.js';
+
+const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
+
+function runOf(module: WebAssembly.Module): (n: number) => number {
+  return (new wasm.Instance(module, {}) as unknown as { exports: { run(n: number): number } }).exports.run;
+}
+
+/** V8 tiers up on background threads: flushes the hot snapshots until the engine has saved one (at most 5 s). */
+async function flushUntilSaved(engine: Engine, cache: Cache): Promise<void> {
+  for (let attempt = 0; attempt < 50 && engine.stats().artifactsProduced === 0; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await cache.hot.flush();
+  }
+}
+
+describe('a remote tier under the cache’s own disk store (CacheOptions.remoteTier)', () => {
+  it('a machine with an empty disk loads what another stored, under keys that carry the fingerprint, and writes it back to its disk', async () => {
+    const remote = new MemoryStore();
+    const { bytes } = wasmFile(tempDir('remote-tier-wasm-'), 120);
+    const first = new Cache(CacheConfig.default().withDirectory(tempDir('remote-tier-a-')), { remoteTier: remote });
+    const making = new Engine(Config.default(), { cache: first });
+    const run = runOf(await making.compile(bytes));
+    for (let i = 0; i < 20; i += 1) run(1000);
+    await flushUntilSaved(making, first);
+    expect(making.stats()).toMatchObject({ misses: 1, artifactsProduced: 1 });
+    await first.close(); // waits for the background write to the remote
+    const fp = await engineFingerprint();
+    if (!fp.ok) throw new Error(fp.reason);
+    const key = `${fp.fingerprint.id}.${moduleHash(bytes)}.hot`;
+    expect(await remote.has(key)).toBe(true); // the layout of a store given whole: both ways share entries
+    expect(remote.stats().writes).toBe(1);
+
+    const secondDir = tempDir('remote-tier-b-');
+    const second = new Cache(CacheConfig.default().withDirectory(secondDir), { remoteTier: remote });
+    const loading = new Engine(Config.default(), { cache: second });
+    expect(runOf(await loading.compile(new Uint8Array(bytes)))(7)).toBe(run(7));
+    expect(loading.stats()).toMatchObject({ hits: 1, misses: 0 });
+    await second.close(); // the write-back to this machine's disk has finished
+    expect(remote.stats().hits).toBe(1);
+
+    // The remote is not closed by the caches that used it, and the next process on machine b is served by its disk.
+    const third = new Cache(CacheConfig.default().withDirectory(secondDir));
+    const local = new Engine(Config.default(), { cache: third });
+    await local.compile(bytes);
+    expect(local.stats()).toMatchObject({ hits: 1, misses: 0 });
+    await third.close();
+    expect(remote.stats().hits).toBe(1);
+    expect(await remote.has(key)).toBe(true);
+  });
+
+  it('is refused with a store given whole or the memory backend, where it has no disk store to go under', () => {
+    const config = CacheConfig.default().withDirectory(tempDir('remote-tier-bad-'));
+    expect(() => new Cache(config, { store: new MemoryStore(), remoteTier: new MemoryStore() })).toThrow(EngineArgumentError);
+    expect(() => new Cache(config, { backend: 'memory', remoteTier: new MemoryStore() })).toThrow(/remoteTier/);
+  });
+});
+
+describe('registerSettings: the remote tier of @cache/engine/register', () => {
+  const work = tempDir('engine-register-remote-');
+  const key = 'k'.repeat(40);
+
+  it('has none unless the file has a [wasm-cache.remote] table or WASM_CACHE_REMOTE_URL is set', () => {
+    const file = join(work, 'plain.toml');
+    writeFileSync(file, '[cache]\ncleanup-interval = "2h"\n');
+    expect(registerSettings({ [CONFIG_FILE_ENV]: file, WASM_CACHE_SIGNING_KEY: key }).remote).toBeUndefined();
+    const fromEnv = registerSettings({ [CONFIG_FILE_ENV]: file, WASM_CACHE_REMOTE_URL: 'redis://cache.internal:6380', WASM_CACHE_SIGNING_KEY: key }).remote;
+    expect(fromEnv?.settings()).toMatchObject({ url: 'redis://cache.internal:6380', signingKey: key });
+  });
+
+  it('reads the file’s table, with the environment laid over it, once', () => {
+    const file = join(work, 'remote.toml');
+    writeFileSync(file, `[cache]\ncleanup-interval = "2h"\n\n[wasm-cache.remote]\nurl = "redis://from-file:6379"\nkey-prefix = "fleet:"\nsigning-key = "${key}"\n`);
+    const settings = registerSettings({ [CONFIG_FILE_ENV]: file, WASM_CACHE_REMOTE_URL: 'redis://from-env:6379' });
+    expect(settings.cache.cleanupInterval).toBe(2 * 3600_000);
+    expect(settings.remote?.settings()).toMatchObject({ url: 'redis://from-env:6379', keyPrefix: 'fleet:' });
+  });
+
+  it('refuses an unsigned remote tier unless allowed, naming the setting', () => {
+    expect(() => registerSettings({ [CONFIG_FILE_ENV]: '', WASM_CACHE_REMOTE_URL: 'redis://x:6379' })).toThrow(CacheConfigError);
+    expect(registerSettings({ [CONFIG_FILE_ENV]: '', WASM_CACHE_REMOTE_URL: 'redis://x:6379', WASM_CACHE_REMOTE_ALLOW_UNSIGNED: 'true' }).remote?.settings().allowUnsigned).toBe(true);
+  });
+});
+
+describe('@cache/engine/register with a remote tier configured', () => {
+  it('without @cache/store-redis next to the application, says so once, by name, and caches on the local disk', async () => {
+    const dir = tempDir('engine-register-no-redis-');
+    const { path } = wasmFile(dir, 60);
+    // This package's folder, where the hook runs here, does not have @cache/store-redis: it is not a dependency.
+    const { stdout, stderr } = await runUnderHook(join(import.meta.dirname, 'fixtures', 'register-child.mjs'), [path, 'compile'], {
+      WASM_CACHE_DIRECTORY: join(dir, 'cache'),
+      WASM_CACHE_REMOTE_URL: 'redis://127.0.0.1:9',
+      WASM_CACHE_SIGNING_KEY: 'k'.repeat(40),
+      NODE_PATH: '', // pnpm's bin shims (vitest's) list a folder that has every workspace package
+    });
+    expect(stderr.match(/CACHE_ENGINE_REMOTE_UNAVAILABLE/g), `${stderr}\n${stdout}`).toHaveLength(1);
+    expect(stderr).toMatch(/@cache\/store-redis/);
+    const report = JSON.parse(stdout) as { result: number; outcomes: string[] };
+    expect(report.outcomes).toEqual(['miss']); // cached, locally
+    expect(typeof report.result).toBe('number');
+  });
+});
