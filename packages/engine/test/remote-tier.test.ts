@@ -55,10 +55,11 @@ describe('a remote tier under the cache’s own disk store (CacheOptions.remoteT
     expect(await remote.has(key)).toBe(true);
   });
 
-  it('is refused with a store given whole or the memory backend, where it has no disk store to go under', () => {
+  it('is refused with a store given whole or the memory backend, where it has no disk store to go under, and by an engine given a cache', () => {
     const config = CacheConfig.default().withDirectory(tempDir('remote-tier-bad-'));
     expect(() => new Cache(config, { store: new MemoryStore(), remoteTier: new MemoryStore() })).toThrow(EngineArgumentError);
     expect(() => new Cache(config, { backend: 'memory', remoteTier: new MemoryStore() })).toThrow(/remoteTier/);
+    expect(() => new Engine(Config.default().cacheConfig(config), { cache: new Cache(config), remoteTier: new MemoryStore() })).toThrow(EngineArgumentError);
   });
 });
 

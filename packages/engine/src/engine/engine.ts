@@ -71,11 +71,13 @@ export class Engine {
 
   /**
    * @throws CacheConfigError when the configuration is invalid.
+   * @throws EngineArgumentError for `remoteTier` with `cache`.
    */
   constructor(config: Config = Config.default(), options: EngineOptions = {}) {
     this.config = config.validate();
     this.#ownsCache = options.cache === undefined;
     const remoteTier = options.remoteTier;
+    if (remoteTier && options.cache) throw new EngineArgumentError('Engine: remoteTier is for the cache the engine builds; give it to the Cache you pass instead (CacheOptions.remoteTier)');
     this.cache = options.cache ?? new Cache(config.cache, { compression: config.artifactCompression, ...(remoteTier ? { remoteTier } : {}) });
     this.#record = new StatsRecorder(this.#stats, this.cache.counters);
   }
