@@ -115,6 +115,31 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     }
   });
 
+  it('under the hook, a process shorter than a second shares too: the hot code it saves as it exits reaches Redis through the detached writer', async () => {
+    const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
+    const prefix = 'fleet-exit:';
+    const wasmExit = join(work, 'exit.wasm');
+    writeFileSync(wasmExit, buildWasmModule({ functions: 150 }));
+    const args = ['--import', '@cache/engine/register', hookMember, wasmExit, '0'];
+    const file = join(work, 'exit.toml');
+    writeFileSync(file, `[cache]\nenabled = true\n\n[wasm-cache.remote]\nurl = "${server.url}"\nkey-prefix = "${prefix}"\nsigning-key = "${SIGNING_KEY}"\n`);
+    // This time from the TOML file's table, which names its own key prefix.
+    const viaFile = { WASM_CACHE_CONFIG_FILE: file, NODE_OPTIONS: '' };
+    const first = await runProcess<HookReport>(args, { ...viaFile, WASM_CACHE_DIRECTORY: join(work, 'exit-a') });
+    expect(first.report).toMatchObject({ misses: 1, hits: 0 });
+    const redis = await RedisStore.connect({ url: server.url, keyPrefix: prefix });
+    try {
+      const deadline = Date.now() + 15_000;
+      while ((await redis.client.keys(`${prefix}m:*`)).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await redis.client.keys(`${prefix}m:*`)).length).toBe(1);
+    } finally {
+      await redis.close();
+    }
+    const second = await runProcess<HookReport>(args, { ...viaFile, WASM_CACHE_DIRECTORY: join(work, 'exit-b') });
+    expect(second.report).toMatchObject({ hits: 1, misses: 0 });
+    expect(second.report.result).toBe(first.report.result);
+  });
+
   it('under the hook, a Redis that is down costs a process nothing but the cache it would have shared: it compiles, runs and ends', async () => {
     const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
     const dead = `redis://127.0.0.1:${await freePort()}`;

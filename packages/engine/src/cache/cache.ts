@@ -30,11 +30,19 @@ export interface CacheOptions {
    * there is written back to disk, and every artifact stored is written to it
    * too, in the background. Its keys carry the engine fingerprint, as in a
    * store given whole (`store`), so both ways of configuring share entries.
-   * An artifact saved as a process exits (the hot tier's last snapshot) goes
-   * to the disk only: call `close()` to flush to this tier too. The cache does
+   * An artifact saved as a process exits (the hot tier's last snapshot) or
+   * made by a detached producer goes to the disk only (the hook's own remote
+   * tier excepted): call `close()` to flush to this tier too. The cache does
    * not close it. Not with `store` or the memory backend.
    */
   remoteTier?: Store;
+  /**
+   * @internal Set by `@cache/engine/register`: the `@cache/store-redis` a
+   * detached writer imports to write `remoteTier` too (an artifact saved at
+   * exit, or made by a background producer), with the remote configured as
+   * the hook's.
+   */
+  remoteTierModule?: string;
 }
 
 /** Where artifacts go for one fingerprint: the store, and how keys are formed in it. */
@@ -154,6 +162,7 @@ export class Cache {
       const compression = this.#options.compression ?? false;
       const own = await createStore(this.config, backend === 'disk' ? { backend, namespace: fingerprint.id, compression } : { backend, namespace: fingerprint.id });
       const remote = this.#options.remoteTier;
+      const remoteModule = remote ? this.#options.remoteTierModule : undefined;
       const store = remote ? new TieredStore({ tiers: [own, new RemoteView(remote, fingerprint.id)], label: `${this.config.directory} → remote` }) : own;
       this.#opened.add(store);
       const settings = this.config.toJSON() as unknown as Record<string, unknown>;
@@ -164,7 +173,7 @@ export class Cache {
         lockPath: (key) => (backend === 'disk' ? join(locks, `${fingerprint.id}.${key}.lock`) : undefined),
         delivery: (key, lockPath) =>
           backend === 'disk'
-            ? { kind: 'store', settings, compression, namespace: fingerprint.id, key, ...(lockPath ? { lockPath } : {}) }
+            ? { kind: 'store', settings, compression, namespace: fingerprint.id, key, ...(lockPath ? { lockPath } : {}), ...(remoteModule ? { remoteModule } : {}) }
             : { kind: 'parent' },
       };
     } catch (error) {

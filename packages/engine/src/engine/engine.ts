@@ -31,6 +31,8 @@ export interface EngineOptions {
    * `CacheOptions.remoteTier`), for an engine that builds its own cache.
    */
   remoteTier?: Store;
+  /** @internal See `CacheOptions.remoteTierModule`. */
+  remoteTierModule?: string;
 }
 
 /** What a read found: nothing when the store had no artifact. */
@@ -78,7 +80,10 @@ export class Engine {
     this.#ownsCache = options.cache === undefined;
     const remoteTier = options.remoteTier;
     if (remoteTier && options.cache) throw new EngineArgumentError('Engine: remoteTier is for the cache the engine builds; give it to the Cache you pass instead (CacheOptions.remoteTier)');
-    this.cache = options.cache ?? new Cache(config.cache, { compression: config.artifactCompression, ...(remoteTier ? { remoteTier } : {}) });
+    const remoteTierModule = options.remoteTierModule;
+    this.cache =
+      options.cache ??
+      new Cache(config.cache, { compression: config.artifactCompression, ...(remoteTier ? { remoteTier } : {}), ...(remoteTierModule ? { remoteTierModule } : {}) });
     this.#record = new StatsRecorder(this.#stats, this.cache.counters);
   }
 

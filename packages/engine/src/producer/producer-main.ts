@@ -4,6 +4,9 @@ import { CacheConfig } from '@cache/config';
 import { clockMs, createStore, type PutResult } from '@cache/store';
 import { compileOptimized, readSerializedHeader } from '@cache/v8';
 import { encodeArtifact } from '../artifact/artifact-format.js';
+import { RemoteView } from '../cache/remote-view.js';
+import { registerSettings } from '../register/register-config.js';
+import { isStoreRedisModule } from '../register/remote-tier.js';
 import type { DeliveryJob, ProducerDelivery, ProducerJob, ProducerReply } from './producer-protocol.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { deserialize } from 'node:v8';
@@ -54,6 +57,29 @@ async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' 
     }
   } finally {
     if (lockPath) rmSync(lockPath, { force: true });
+    if (delivery.remoteModule) await writeToRemote(delivery.remoteModule, namespace, key, artifact);
+  }
+}
+
+/**
+ * Writes an artifact to the hook's remote tier as well, under the key the
+ * parent's `RemoteView` would use. The remote is configured as the hook
+ * configured it (this process has the parent's environment and folder). A
+ * failure costs only the sharing: the disk has the artifact.
+ */
+async function writeToRemote(module: string, namespace: string, key: string, artifact: Uint8Array): Promise<void> {
+  try {
+    const remote = registerSettings(process.env).remote;
+    const loaded: unknown = await import(module);
+    if (!remote || !isStoreRedisModule(loaded)) return;
+    const store = await loaded.connectRemoteTier(remote, { keepProcessAlive: false });
+    try {
+      await new RemoteView(store, namespace).put(key, artifact);
+    } finally {
+      await store.close();
+    }
+  } catch {
+    // Nobody reads this process's output: the next process compiles or reads the disk as before.
   }
 }
 

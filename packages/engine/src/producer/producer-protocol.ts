@@ -16,6 +16,13 @@ export type ProducerDelivery =
       readonly key: string;
       /** A lock file to remove when done. */
       readonly lockPath?: string;
+      /**
+       * `@cache/store-redis` (a specifier or a file URL) when the cache has
+       * the hook's remote tier: the artifact is written there too, with the
+       * remote configured as the hook's (`registerSettings(process.env)`, the
+       * environment and folder being the parent's).
+       */
+      readonly remoteModule?: string;
     };
 
 /** The one message a producer receives. */

@@ -18,8 +18,8 @@ export async function createRegisterEngine(env: Readonly<Record<string, string |
   try {
     const settings = registerSettings(env);
     const config = withArtifactTierFromEnv(Config.default().cacheConfig(settings.cache), env);
-    const remoteTier = settings.remote && settings.cache.enabled ? await connectRegisterRemoteTier(settings.remote) : undefined;
-    return new Engine(config, remoteTier ? { remoteTier } : {});
+    const remote = settings.remote && settings.cache.enabled ? await connectRegisterRemoteTier(settings.remote) : undefined;
+    return new Engine(config, remote ? { remoteTier: remote.store, remoteTierModule: remote.module } : {});
   } catch (error) {
     warnOnce(
       'CACHE_ENGINE_CONFIG_INVALID',

@@ -9,11 +9,12 @@ import { warnOnce } from '../diagnostics/warn-once.js';
 const STORE_REDIS = '@cache/store-redis';
 
 /** What the hook needs of `@cache/store-redis`. */
-interface StoreRedisModule {
+export interface StoreRedisModule {
   connectRemoteTier(remote: RemoteCacheConfig, options: { keepProcessAlive?: boolean }): Promise<Store>;
 }
 
-function isStoreRedisModule(value: unknown): value is StoreRedisModule {
+/** Whether an imported module is `@cache/store-redis` as the hook needs it. */
+export function isStoreRedisModule(value: unknown): value is StoreRedisModule {
   return typeof value === 'object' && value !== null && typeof (value as { connectRemoteTier?: unknown }).connectRemoteTier === 'function';
 }
 
@@ -22,30 +23,32 @@ function isStoreRedisModule(value: unknown): value is StoreRedisModule {
  * node_modules) or else where the application is (`process.cwd()`, as with
  * pnpm, whose packages see only their own dependencies).
  */
-async function loadStoreRedis(): Promise<StoreRedisModule> {
-  const specifier: string = STORE_REDIS;
+async function loadStoreRedis(): Promise<{ module: StoreRedisModule; specifier: string }> {
+  let specifier: string = STORE_REDIS;
   let loaded: unknown;
   try {
     loaded = await import(specifier);
   } catch {
-    const path = createRequire(join(process.cwd(), 'package.json')).resolve(specifier);
-    loaded = await import(pathToFileURL(path).href);
+    specifier = pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve(STORE_REDIS)).href;
+    loaded = await import(specifier);
   }
   if (!isStoreRedisModule(loaded)) throw new Error(`${STORE_REDIS} has no connectRemoteTier (install a version that has)`);
-  return loaded;
+  return { module: loaded, specifier };
 }
 
 /**
  * The shared remote tier the hook's configuration names, connected (waiting
- * at most its connect timeout). Resolves undefined, said once, when
+ * at most its connect timeout), and the module it came from (for the detached
+ * writer, which imports it again). Resolves undefined, said once, when
  * `@cache/store-redis` is not installed or the tier cannot be opened: the
  * hook then caches on the local disk only. Redis being down is not such a
  * case: the store opens, misses while Redis is away, and joins when it returns.
  */
-export async function connectRegisterRemoteTier(remote: RemoteCacheConfig): Promise<Store | undefined> {
+export async function connectRegisterRemoteTier(remote: RemoteCacheConfig): Promise<{ store: Store; module: string } | undefined> {
   try {
+    const { module, specifier } = await loadStoreRedis();
     // The hook never closes it: the connection must not keep the application's process running.
-    return await (await loadStoreRedis()).connectRemoteTier(remote, { keepProcessAlive: false });
+    return { store: await module.connectRemoteTier(remote, { keepProcessAlive: false }), module: specifier };
   } catch (error) {
     // Node's "Cannot find module" message goes on with a require stack: its first line says it.
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
