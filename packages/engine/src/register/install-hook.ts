@@ -4,7 +4,7 @@ import { Engine } from '../engine/engine.js';
 import { PRODUCER_ENV } from '../producer/producer-protocol.js';
 import { patchWebAssembly } from './patch-webassembly.js';
 import { registerSettings, withArtifactTierFromEnv } from './register-config.js';
-import { connectRegisterRemoteTier } from './remote-tier.js';
+import { registerRemoteTier } from './remote-tier.js';
 
 /**
  * The engine `@cache/engine/register` routes through: built from the
@@ -18,7 +18,7 @@ export async function createRegisterEngine(env: Readonly<Record<string, string |
   try {
     const settings = registerSettings(env);
     const config = withArtifactTierFromEnv(Config.default().cacheConfig(settings.cache), env);
-    const remote = settings.remote && settings.cache.enabled ? await connectRegisterRemoteTier(settings.remote) : undefined;
+    const remote = settings.remote && settings.cache.enabled ? registerRemoteTier(settings.remote) : undefined;
     return new Engine(config, remote ? { remoteTier: remote.store, remoteTierModule: remote.module } : {});
   } catch (error) {
     warnOnce(

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RemoteCacheConfig } from '@cache/config';
-import type { Store } from '@cache/store';
+import type { PutResult, Store, StoreCapabilities, StoreStats } from '@cache/store';
 import { warnOnce } from '../diagnostics/warn-once.js';
 
 /** The package with the Redis tier: not a dependency of this one, so nobody who does not use Redis installs its client. */
@@ -18,44 +18,116 @@ export function isStoreRedisModule(value: unknown): value is StoreRedisModule {
   return typeof value === 'object' && value !== null && typeof (value as { connectRemoteTier?: unknown }).connectRemoteTier === 'function';
 }
 
-/**
- * `@cache/store-redis`, found where this package is installed (npm's flat
- * node_modules) or else where the application is (`process.cwd()`, as with
- * pnpm, whose packages see only their own dependencies).
- */
-async function loadStoreRedis(): Promise<{ module: StoreRedisModule; specifier: string }> {
-  let specifier: string = STORE_REDIS;
-  let loaded: unknown;
-  try {
-    loaded = await import(specifier);
-  } catch {
-    specifier = pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve(STORE_REDIS)).href;
-    loaded = await import(specifier);
-  }
-  if (!isStoreRedisModule(loaded)) throw new Error(`${STORE_REDIS} has no connectRemoteTier (install a version that has)`);
-  return { module: loaded, specifier };
+const NO_STATS: StoreStats = Object.freeze({ hits: 0, misses: 0, writes: 0, bytesRead: 0, bytesWritten: 0, evictions: 0, corruptEntries: 0, errors: 0, timeSpentMs: 0 });
+
+function unavailable(reason: unknown): void {
+  // Node's "Cannot find module" message goes on with a require stack: its first line says it.
+  const message = (reason instanceof Error ? reason.message : String(reason)).split('\n')[0];
+  warnOnce(
+    'CACHE_ENGINE_REMOTE_UNAVAILABLE',
+    `@cache/engine/register: a remote cache tier is configured but cannot be used, so the cache is local only: ${message} (the tier needs ${STORE_REDIS} installed next to the application).`,
+  );
 }
 
 /**
- * The shared remote tier the hook's configuration names, connected (waiting
- * at most its connect timeout), and the module it came from (for the detached
- * writer, which imports it again). Resolves undefined, said once, when
- * `@cache/store-redis` is not installed or the tier cannot be opened: the
- * hook then caches on the local disk only. Redis being down is not such a
- * case: the store opens, misses while Redis is away, and joins when it returns.
+ * Where `@cache/store-redis` is: next to this package (npm's flat
+ * node_modules), else next to the application (`process.cwd()`, as with
+ * pnpm, whose packages see only their own dependencies). Finding it is cheap;
+ * loading it (its Redis client) costs 40-50 ms, so that waits for a use.
  */
-export async function connectRegisterRemoteTier(remote: RemoteCacheConfig): Promise<{ store: Store; module: string } | undefined> {
+function locateStoreRedis(): string {
   try {
-    const { module, specifier } = await loadStoreRedis();
-    // The hook never closes it: the connection must not keep the application's process running.
-    return { store: await module.connectRemoteTier(remote, { keepProcessAlive: false }), module: specifier };
+    if (typeof import.meta.resolve === 'function') return import.meta.resolve(STORE_REDIS);
+  } catch {
+    // not next to this package
+  }
+  return pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve(STORE_REDIS)).href;
+}
+
+/**
+ * The hook's remote tier, opened at its first use: a cache hit from the local
+ * disk never loads the Redis client or connects. Its first call loads
+ * `@cache/store-redis`, connects (waiting at most the connect timeout) and
+ * then serves every call; when that fails, it says so once and holds nothing.
+ * The connection never keeps the process running.
+ */
+class RegisterRemoteTier implements Store {
+  readonly kind = 'remote';
+  /** `connectRemoteTier` gives Redis behind the signature check, and Redis checks every chunk: content is verified either way. */
+  readonly capabilities: StoreCapabilities = Object.freeze({ persistent: true, sharedAcrossProcesses: true, verifiesContent: true });
+  readonly #remote: RemoteCacheConfig;
+  readonly #module: string;
+  #opening: Promise<Store | undefined> | undefined;
+  #opened: Store | undefined;
+
+  constructor(remote: RemoteCacheConfig, module: string) {
+    this.#remote = remote;
+    this.#module = module;
+  }
+
+  #open(): Promise<Store | undefined> {
+    this.#opening ??= (async () => {
+      try {
+        const loaded: unknown = await import(this.#module);
+        if (!isStoreRedisModule(loaded)) throw new Error(`${STORE_REDIS} has no connectRemoteTier (install a version that has)`);
+        const store = await loaded.connectRemoteTier(this.#remote, { keepProcessAlive: false });
+        if (store.capabilities.verifiesContent !== true) throw new Error(`${STORE_REDIS}'s remote tier does not verify what it returns`);
+        this.#opened = store;
+        return store;
+      } catch (error) {
+        unavailable(error);
+        return undefined;
+      }
+    })();
+    return this.#opening;
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return (await this.#open())?.get(key);
+  }
+
+  async put(key: string, value: Uint8Array): Promise<PutResult> {
+    const store = await this.#open();
+    return store ? store.put(key, value) : { stored: false, reason: 'the remote tier is unavailable' };
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await (await this.#open())?.delete(key)) ?? false;
+  }
+
+  async has(key: string): Promise<boolean> {
+    return (await (await this.#open())?.has(key)) ?? false;
+  }
+
+  async *keys(): AsyncIterable<string> {
+    const store = await this.#open();
+    if (store) yield* store.keys();
+  }
+
+  stats(): StoreStats {
+    return this.#opened?.stats() ?? NO_STATS;
+  }
+
+  async close(): Promise<void> {
+    await this.#opened?.close();
+  }
+}
+
+/**
+ * The shared remote tier the hook's configuration names, as a store that
+ * opens at its first use, and the module it comes from (for the detached
+ * writer, which imports it itself). Undefined, said once, when
+ * `@cache/store-redis` is not installed: the hook then caches on the local
+ * disk only. Redis being down is not such a case: the store opens, misses
+ * while Redis is away, and joins when it returns.
+ */
+export function registerRemoteTier(remote: RemoteCacheConfig): { store: Store; module: string } | undefined {
+  let module: string;
+  try {
+    module = locateStoreRedis();
   } catch (error) {
-    // Node's "Cannot find module" message goes on with a require stack: its first line says it.
-    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-    warnOnce(
-      'CACHE_ENGINE_REMOTE_UNAVAILABLE',
-      `@cache/engine/register: a remote cache tier is configured but cannot be used, so the cache is local only: ${reason} (the tier needs ${STORE_REDIS} installed next to the application).`,
-    );
+    unavailable(error);
     return undefined;
   }
+  return { store: new RegisterRemoteTier(remote, module), module };
 }
