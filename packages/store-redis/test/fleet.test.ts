@@ -33,6 +33,7 @@ interface HookReport {
   hits: number;
   misses: number;
   artifactsProduced: number;
+  redisClientLoaded: boolean;
 }
 
 /** Runs a fixture in a fresh process (from this package's folder, as an application would) and resolves its report and how long it took; a process that does not end within 20 s fails. */
@@ -104,8 +105,11 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     expect(first.stderr).not.toMatch(/CacheWarning/);
     // It ended by itself although nothing closed the Redis connection.
     const second = await runProcess<HookReport>([...args, '0'], { ...env, WASM_CACHE_DIRECTORY: join(work, 'hook-b') });
-    expect(second.report).toMatchObject({ hits: 1, misses: 0 });
+    expect(second.report).toMatchObject({ hits: 1, misses: 0, redisClientLoaded: true });
     expect(second.report.result).toBe(first.report.result);
+    // Machine b's next process is served by its own disk (the hit was written back), without loading the Redis client.
+    const third = await runProcess<HookReport>([...args, '0'], { ...env, WASM_CACHE_DIRECTORY: join(work, 'hook-b') });
+    expect(third.report).toMatchObject({ hits: 1, misses: 0, redisClientLoaded: false });
     const redis = await RedisStore.connect({ url: server.url });
     try {
       const manifests = await redis.client.keys('wasm-cache:m:*');
