@@ -144,6 +144,21 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     expect(second.report.result).toBe(first.report.result);
   });
 
+  it('under the hook, a remote tier that cannot be opened is said once, with what is wrong, and the cache works locally', async () => {
+    const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
+    const missingKey = join(work, 'no-such.key');
+    const run = await runProcess<HookReport>(['--import', '@cache/engine/register', hookMember, wasm, '0'], {
+      WASM_CACHE_REMOTE_URL: server.url,
+      WASM_CACHE_SIGNING_KEY_FILE: missingKey,
+      WASM_CACHE_DIRECTORY: join(work, 'hook-no-key'),
+      NODE_OPTIONS: '',
+    });
+    expect(run.report).toMatchObject({ misses: 1, hits: 0 });
+    expect(run.stderr.match(/CACHE_ENGINE_REMOTE_UNAVAILABLE/g)).toHaveLength(1);
+    expect(run.stderr).toContain(missingKey);
+    expect(run.stderr).not.toMatch(/installed next to/);
+  });
+
   it('under the hook, a Redis that is down costs a process nothing but the cache it would have shared: it compiles, runs and ends', async () => {
     const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
     const dead = `redis://127.0.0.1:${await freePort()}`;

@@ -23,10 +23,9 @@ const NO_STATS: StoreStats = Object.freeze({ hits: 0, misses: 0, writes: 0, byte
 function unavailable(reason: unknown): void {
   // Node's "Cannot find module" message goes on with a require stack: its first line says it.
   const message = (reason instanceof Error ? reason.message : String(reason)).split('\n')[0];
-  warnOnce(
-    'CACHE_ENGINE_REMOTE_UNAVAILABLE',
-    `@cache/engine/register: a remote cache tier is configured but cannot be used, so the cache is local only: ${message} (the tier needs ${STORE_REDIS} installed next to the application).`,
-  );
+  const code = typeof reason === 'object' && reason !== null && 'code' in reason ? String((reason as { code: unknown }).code) : '';
+  const hint = code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' ? ` (the tier needs ${STORE_REDIS} installed next to the application)` : '';
+  warnOnce('CACHE_ENGINE_REMOTE_UNAVAILABLE', `@cache/engine/register: a remote cache tier is configured but cannot be used, so the cache is local only: ${message}${hint}.`);
 }
 
 /**
