@@ -144,6 +144,29 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     expect(second.report.result).toBe(first.report.result);
   });
 
+  it('under the hook with the full tier, the background producer writes its artifact to Redis as well as the disk', async () => {
+    const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
+    const prefix = 'fleet-full:';
+    const wasmFull = join(work, 'full.wasm');
+    writeFileSync(wasmFull, buildWasmModule({ functions: 90 }));
+    const file = join(work, 'full.toml');
+    writeFileSync(file, `[cache]\nenabled = true\n\n[wasm-cache.remote]\nurl = "${server.url}"\nkey-prefix = "${prefix}"\nsigning-key = "${SIGNING_KEY}"\n`);
+    const env = { WASM_CACHE_CONFIG_FILE: file, WASM_CACHE_ARTIFACT_TIER: 'full', NODE_OPTIONS: '' };
+    const args = ['--import', '@cache/engine/register', hookMember, wasmFull, '0'];
+    const first = await runProcess<HookReport>(args, { ...env, WASM_CACHE_DIRECTORY: join(work, 'full-a') });
+    expect(first.report).toMatchObject({ misses: 1, hits: 0 });
+    const redis = await RedisStore.connect({ url: server.url, keyPrefix: prefix });
+    try {
+      const deadline = Date.now() + 30_000;
+      while ((await redis.client.keys(`${prefix}m:*`)).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await redis.client.keys(`${prefix}m:*`)).length).toBe(1);
+    } finally {
+      await redis.close();
+    }
+    const second = await runProcess<HookReport>(args, { ...env, WASM_CACHE_DIRECTORY: join(work, 'full-b') });
+    expect(second.report).toMatchObject({ hits: 1, misses: 0, redisClientLoaded: true });
+  });
+
   it('under the hook, a remote tier that cannot be opened is said once, with what is wrong, and the cache works locally', async () => {
     const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
     const missingKey = join(work, 'no-such.key');
