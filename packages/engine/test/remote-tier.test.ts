@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CacheConfigError } from '@cache/config';
+import { CacheConfigError, RemoteCacheConfig } from '@cache/config';
 import { MemoryStore } from '@cache/store';
 import { describe, expect, it } from 'vitest';
 import { Cache, CacheConfig, CONFIG_FILE_ENV, Config, Engine, engineFingerprint, EngineArgumentError, moduleHash, registerSettings, type WasmNamespace } from '../src/index.js';
+import { remoteFromEnv, remoteToEnv } from '../src/register/remote-tier.js';
 import { runUnderHook, tempDir, wasmFile } from './helpers.js';
 
 const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
@@ -105,5 +106,26 @@ describe('@cache/engine/register with a remote tier configured', () => {
     const report = JSON.parse(stdout) as { result: number; outcomes: string[] };
     expect(report.outcomes).toEqual(['miss']); // cached, locally
     expect(typeof report.result).toBe('number');
+  });
+});
+
+describe('the remote tier a detached writer gets (remoteToEnv / remoteFromEnv)', () => {
+  it('reads back every setting, secrets, durations and sizes included', () => {
+    const remote = RemoteCacheConfig.create('redis://user:pw@cache.internal:6380/2')
+      .withKeyPrefix('fleet:')
+      .withTtl('2d')
+      .withChunkSize('1Mi')
+      .withTimeouts(750, '3s')
+      .withSigningKey('s'.repeat(40))
+      .withMemoryTierSize('64Mi')
+      .validate();
+    const back = remoteFromEnv(remoteToEnv(remote));
+    expect(back?.settings()).toEqual(remote.settings());
+  });
+
+  it('is nothing when absent or unreadable', () => {
+    expect(remoteFromEnv(undefined)).toBeUndefined();
+    expect(remoteFromEnv('{not json')).toBeUndefined();
+    expect(remoteFromEnv(JSON.stringify({ url: 'redis://x:1' }))).toBeUndefined(); // unsigned without allowUnsigned: invalid
   });
 });

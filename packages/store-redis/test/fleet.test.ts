@@ -119,12 +119,12 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     }
   });
 
-  it('under the hook, a process shorter than a second shares too: the hot code it saves as it exits reaches Redis through the detached writer', async () => {
+  it('under the hook, a process shorter than a second shares too: the hot code it saves as it exits reaches Redis through the detached writer, even after the app cleared its environment', async () => {
     const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
     const prefix = 'fleet-exit:';
     const wasmExit = join(work, 'exit.wasm');
     writeFileSync(wasmExit, buildWasmModule({ functions: 150 }));
-    const args = ['--import', '@cache/engine/register', hookMember, wasmExit, '0'];
+    const args = ['--import', '@cache/engine/register', hookMember, wasmExit, '0', 'clear-env'];
     const file = join(work, 'exit.toml');
     writeFileSync(file, `[cache]\nenabled = true\n\n[wasm-cache.remote]\nurl = "${server.url}"\nkey-prefix = "${prefix}"\nsigning-key = "${SIGNING_KEY}"\n`);
     // This time from the TOML file's table, which names its own key prefix.

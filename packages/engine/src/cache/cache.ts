@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CacheConfig } from '@cache/config';
+import { CacheConfig, type RemoteCacheConfig } from '@cache/config';
 import { createStore, TieredStore, type Store } from '@cache/store';
 import { warnOnce } from '../diagnostics/warn-once.js';
 import { EngineArgumentError } from '../errors/engine-errors.js';
@@ -7,6 +7,7 @@ import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
 import { HotSnapshots, type HotTarget } from '../hot/hot-snapshots.js';
 import { startProducer } from '../producer/producer-client.js';
 import type { ProducerDelivery } from '../producer/producer-protocol.js';
+import { PRODUCER_REMOTE_ENV, remoteToEnv } from '../register/remote-tier.js';
 import { RemoteView } from './remote-view.js';
 import { emptyStats, type CacheStats, type EngineStats } from '../stats/engine-stats.js';
 
@@ -37,12 +38,18 @@ export interface CacheOptions {
    */
   remoteTier?: Store;
   /**
-   * @internal Set by `@cache/engine/register`: the `@cache/store-redis` a
-   * detached writer imports to write `remoteTier` too (an artifact saved at
-   * exit, or made by a background producer), with the remote configured as
-   * the hook's.
+   * @internal Set by `@cache/engine/register`: how a detached writer writes
+   * `remoteTier` too (an artifact saved at exit, or made by a background
+   * producer): the `@cache/store-redis` it imports and the remote it opens.
    */
-  remoteTierModule?: string;
+  remoteTierWriter?: RemoteTierWriter;
+}
+
+/** @internal How a detached writer reopens the hook's remote tier. */
+export interface RemoteTierWriter {
+  /** `@cache/store-redis`, as a specifier or a file URL. */
+  readonly module: string;
+  readonly remote: RemoteCacheConfig;
 }
 
 /** Where artifacts go for one fingerprint: the store, and how keys are formed in it. */
@@ -102,6 +109,7 @@ export class Cache {
       ),
   });
   #closed = false;
+  #producerEnv: Readonly<Record<string, string>> | undefined;
 
   /**
    * @throws CacheConfigError when the configuration is invalid.
@@ -116,6 +124,13 @@ export class Cache {
       throw new EngineArgumentError('Cache: remoteTier goes under the cache\'s own disk store; with `store` or the memory backend, build the tiered store yourself');
     }
     this.#options = options;
+  }
+
+  /** @internal Variables a detached writer or producer of this cache gets: the hook's remote tier, when it has one. */
+  get producerEnv(): Readonly<Record<string, string>> {
+    const writer = this.#options.remoteTierWriter;
+    this.#producerEnv ??= writer && this.#options.remoteTier ? { [PRODUCER_REMOTE_ENV]: remoteToEnv(writer.remote) } : {};
+    return this.#producerEnv;
   }
 
   /** Whether caching is on (a disabled cache compiles every time). */
@@ -162,7 +177,7 @@ export class Cache {
       const compression = this.#options.compression ?? false;
       const own = await createStore(this.config, backend === 'disk' ? { backend, namespace: fingerprint.id, compression } : { backend, namespace: fingerprint.id });
       const remote = this.#options.remoteTier;
-      const remoteModule = remote ? this.#options.remoteTierModule : undefined;
+      const remoteModule = remote ? this.#options.remoteTierWriter?.module : undefined;
       const store = remote ? new TieredStore({ tiers: [own, new RemoteView(remote, fingerprint.id)], label: `${this.config.directory} → remote` }) : own;
       this.#opened.add(store);
       const settings = this.config.toJSON() as unknown as Record<string, unknown>;
@@ -198,7 +213,7 @@ export class Cache {
     const delivery = target.storage.delivery(target.key, undefined);
     const lockPath = target.storage.lockPath(target.key);
     if (delivery.kind !== 'store' || !lockPath) return;
-    startProducer({ type: 'deliver', artifact, delivery }, this.config.optimizingCompressionTaskTimeout, { jobFile: `${lockPath}.${process.pid}.deliver` });
+    startProducer({ type: 'deliver', artifact, delivery }, this.config.optimizingCompressionTaskTimeout, { jobFile: `${lockPath}.${process.pid}.deliver`, env: this.producerEnv }); 
     target.record.add('artifactsProduced');
   }
 

@@ -4,7 +4,7 @@ import { clockMs, type Store } from '@cache/store';
 import { checkArtifactBelongs, decodeArtifact, peekModuleHash, type ArtifactFields, type ArtifactTier } from '../artifact/artifact-format.js';
 import { moduleHash } from '../artifact/checksum.js';
 import { isExactLookup, lookupId, moduleHashInSteps } from '../artifact/module-lookup.js';
-import { Cache, type ArtifactStorage, type StoredArtifact } from '../cache/cache.js';
+import { Cache, type ArtifactStorage, type RemoteTierWriter, type StoredArtifact } from '../cache/cache.js';
 import { compileChannel, warnOnce } from '../diagnostics/warn-once.js';
 import {
   ArtifactIncompatibleError,
@@ -31,8 +31,8 @@ export interface EngineOptions {
    * `CacheOptions.remoteTier`), for an engine that builds its own cache.
    */
   remoteTier?: Store;
-  /** @internal See `CacheOptions.remoteTierModule`. */
-  remoteTierModule?: string;
+  /** @internal See `CacheOptions.remoteTierWriter`. */
+  remoteTierWriter?: RemoteTierWriter;
 }
 
 /** What a read found: nothing when the store had no artifact. */
@@ -80,10 +80,10 @@ export class Engine {
     this.#ownsCache = options.cache === undefined;
     const remoteTier = options.remoteTier;
     if (remoteTier && options.cache) throw new EngineArgumentError('Engine: remoteTier is for the cache the engine builds; give it to the Cache you pass instead (CacheOptions.remoteTier)');
-    const remoteTierModule = options.remoteTierModule;
+    const remoteTierWriter = options.remoteTierWriter;
     this.cache =
       options.cache ??
-      new Cache(config.cache, { compression: config.artifactCompression, ...(remoteTier ? { remoteTier } : {}), ...(remoteTierModule ? { remoteTierModule } : {}) });
+      new Cache(config.cache, { compression: config.artifactCompression, ...(remoteTier ? { remoteTier } : {}), ...(remoteTierWriter ? { remoteTierWriter } : {}) });
     this.#record = new StatsRecorder(this.#stats, this.cache.counters);
   }
 
@@ -441,6 +441,7 @@ export class Engine {
         handle = startProducer(
           { type: 'job', wireBytes, moduleHash: hash, fingerprintId: fingerprint.id, expectedHeader: fingerprint.header.hex, delivery },
           timeoutMs,
+          { env: this.cache.producerEnv },
         );
       } catch (error) {
         lock?.release();

@@ -68,7 +68,7 @@ export interface ProducerHandle {
  * process alive, and with a `store` delivery it finishes its work even after
  * this process has exited. It is killed after `timeoutMs`.
  */
-export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number, options: { jobFile?: string } = {}): ProducerHandle {
+export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number, options: { jobFile?: string; env?: Readonly<Record<string, string>> } = {}): ProducerHandle {
   const path = producerPath();
   const detached = job.delivery.kind === 'store';
   // A detached producer gets its job from a file, not over IPC: this process may exit before a
@@ -81,7 +81,7 @@ export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number,
   }
   const child = childProcess().fork(path, jobFile ? [jobFile] : [], {
     execArgv: producerExecArgv(),
-    env: { ...process.env, [PRODUCER_ENV]: '1', NODE_OPTIONS: '' },
+    env: { ...process.env, ...options.env, [PRODUCER_ENV]: '1', NODE_OPTIONS: '' },
     serialization: 'advanced',
     // A detached producer may outlive this process: its stderr must not be a pipe to us.
     stdio: ['ignore', 'ignore', detached ? 'ignore' : 'pipe', 'ipc'],

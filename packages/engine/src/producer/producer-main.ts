@@ -5,8 +5,7 @@ import { clockMs, createStore, type PutResult } from '@cache/store';
 import { compileOptimized, readSerializedHeader } from '@cache/v8';
 import { encodeArtifact } from '../artifact/artifact-format.js';
 import { RemoteView } from '../cache/remote-view.js';
-import { registerSettings } from '../register/register-config.js';
-import { isStoreRedisModule } from '../register/remote-tier.js';
+import { isStoreRedisModule, PRODUCER_REMOTE_ENV, remoteFromEnv } from '../register/remote-tier.js';
 import type { DeliveryJob, ProducerDelivery, ProducerJob, ProducerReply } from './producer-protocol.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { deserialize } from 'node:v8';
@@ -63,13 +62,13 @@ async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' 
 
 /**
  * Writes an artifact to the hook's remote tier as well, under the key the
- * parent's `RemoteView` would use. The remote is configured as the hook
- * configured it (this process has the parent's environment and folder). A
- * failure costs only the sharing: the disk has the artifact.
+ * parent's `RemoteView` would use, with the remote the parent passed in
+ * `PRODUCER_REMOTE_ENV`. A failure costs only the sharing: the disk has the
+ * artifact.
  */
 async function writeToRemote(module: string, namespace: string, key: string, artifact: Uint8Array): Promise<void> {
   try {
-    const remote = registerSettings(process.env).remote;
+    const remote = remoteFromEnv(process.env[PRODUCER_REMOTE_ENV]);
     const loaded: unknown = await import(module);
     if (!remote || !isStoreRedisModule(loaded)) return;
     const store = await loaded.connectRemoteTier(remote, { keepProcessAlive: false });

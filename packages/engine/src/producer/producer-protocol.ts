@@ -18,9 +18,8 @@ export type ProducerDelivery =
       readonly lockPath?: string;
       /**
        * `@cache/store-redis` (a specifier or a file URL) when the cache has
-       * the hook's remote tier: the artifact is written there too, with the
-       * remote configured as the hook's (`registerSettings(process.env)`, the
-       * environment and folder being the parent's).
+       * the hook's remote tier: the artifact is written there too, to the
+       * remote the process gets in its environment (`PRODUCER_REMOTE_ENV`).
        */
       readonly remoteModule?: string;
     };

@@ -19,7 +19,7 @@ export async function createRegisterEngine(env: Readonly<Record<string, string |
     const settings = registerSettings(env);
     const config = withArtifactTierFromEnv(Config.default().cacheConfig(settings.cache), env);
     const remote = settings.remote && settings.cache.enabled ? registerRemoteTier(settings.remote) : undefined;
-    return new Engine(config, remote ? { remoteTier: remote.store, remoteTierModule: remote.module } : {});
+    return new Engine(config, remote && settings.remote ? { remoteTier: remote.store, remoteTierWriter: { module: remote.module, remote: settings.remote } } : {});
   } catch (error) {
     warnOnce(
       'CACHE_ENGINE_CONFIG_INVALID',
