@@ -4,7 +4,7 @@ import { CacheConfigError, RemoteCacheConfig } from '@cache/config';
 import { MemoryStore } from '@cache/store';
 import { describe, expect, it } from 'vitest';
 import { Cache, CacheConfig, CONFIG_FILE_ENV, Config, Engine, engineFingerprint, EngineArgumentError, moduleHash, registerSettings, type WasmNamespace } from '../src/index.js';
-import { remoteFromEnv, remoteToEnv } from '../src/register/remote-tier.js';
+import { remoteFromEnv, remoteToEnv } from '../src/remote/remote-env.js';
 import { runUnderHook, tempDir, wasmFile } from './helpers.js';
 
 const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;

@@ -7,8 +7,8 @@ import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
 import { HotSnapshots, type HotTarget } from '../hot/hot-snapshots.js';
 import { startProducer } from '../producer/producer-client.js';
 import type { ProducerDelivery } from '../producer/producer-protocol.js';
-import { PRODUCER_REMOTE_ENV, remoteToEnv } from '../register/remote-tier.js';
-import { RemoteView } from './remote-view.js';
+import { PRODUCER_REMOTE_ENV, remoteToEnv } from '../remote/remote-env.js';
+import { RemoteView } from '../remote/remote-view.js';
 import { emptyStats, type CacheStats, type EngineStats } from '../stats/engine-stats.js';
 
 /** Options of a {@link Cache}. */

@@ -4,7 +4,7 @@ import { Engine } from '../engine/engine.js';
 import { PRODUCER_ENV } from '../producer/producer-protocol.js';
 import { patchWebAssembly } from './patch-webassembly.js';
 import { registerSettings, withArtifactTierFromEnv } from './register-config.js';
-import { registerRemoteTier } from './remote-tier.js';
+import { registerRemoteTier } from '../remote/register-remote-tier.js';
 
 /**
  * The engine `@cache/engine/register` routes through: built from the

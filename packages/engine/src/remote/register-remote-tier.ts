@@ -1,53 +1,7 @@
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { REMOTE_SETTING_NAMES, RemoteCacheConfig } from '@cache/config';
+import type { RemoteCacheConfig } from '@cache/config';
 import type { PutResult, Store, StoreCapabilities, StoreStats } from '@cache/store';
 import { warnOnce } from '../diagnostics/warn-once.js';
-
-/** The package with the Redis tier: not a dependency of this one, so nobody who does not use Redis installs its client. */
-const STORE_REDIS = '@cache/store-redis';
-
-/** What the hook needs of `@cache/store-redis`. */
-export interface StoreRedisModule {
-  connectRemoteTier(remote: RemoteCacheConfig, options: { keepProcessAlive?: boolean }): Promise<Store>;
-}
-
-/** Whether an imported module is `@cache/store-redis` as the hook needs it. */
-export function isStoreRedisModule(value: unknown): value is StoreRedisModule {
-  return typeof value === 'object' && value !== null && typeof (value as { connectRemoteTier?: unknown }).connectRemoteTier === 'function';
-}
-
-/**
- * The variable a detached writer gets the hook's remote tier in (its settings
- * as JSON, secrets included, as the parent holds them): in the environment of
- * that one child, not in its job file on disk, and not re-read from the
- * parent's variables at exit, which the application may have changed (the Go
- * runtime of esbuild's service process clears them).
- */
-export const PRODUCER_REMOTE_ENV = 'CACHE_ENGINE_PRODUCER_REMOTE';
-
-/** The remote tier's settings as {@link PRODUCER_REMOTE_ENV} carries them. */
-export function remoteToEnv(remote: RemoteCacheConfig): string {
-  const settings: Record<string, unknown> = { ...remote.settings() };
-  return JSON.stringify(Object.fromEntries(REMOTE_SETTING_NAMES.filter((name) => settings[name] !== undefined).map((name) => [name, settings[name]])));
-}
-
-/** The remote tier {@link remoteToEnv} wrote, or undefined when there is none or it does not read back. */
-export function remoteFromEnv(text: string | undefined): RemoteCacheConfig | undefined {
-  if (!text) return undefined;
-  try {
-    const values = JSON.parse(text) as Record<string, unknown>;
-    let remote = RemoteCacheConfig.create();
-    for (const name of REMOTE_SETTING_NAMES) {
-      const value = values[name];
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') remote = remote.withSetting(name, value);
-    }
-    return remote.validate();
-  } catch {
-    return undefined;
-  }
-}
+import { isStoreRedisModule, locateStoreRedis, STORE_REDIS } from './store-redis.js';
 
 const NO_STATS: StoreStats = Object.freeze({ hits: 0, misses: 0, writes: 0, bytesRead: 0, bytesWritten: 0, evictions: 0, corruptEntries: 0, errors: 0, timeSpentMs: 0 });
 
@@ -57,21 +11,6 @@ function unavailable(reason: unknown): void {
   const code = typeof reason === 'object' && reason !== null && 'code' in reason ? String((reason as { code: unknown }).code) : '';
   const hint = code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' ? ` (the tier needs ${STORE_REDIS} installed next to the application)` : '';
   warnOnce('CACHE_ENGINE_REMOTE_UNAVAILABLE', `@cache/engine/register: a remote cache tier is configured but cannot be used, so the cache is local only: ${message}${hint}.`);
-}
-
-/**
- * Where `@cache/store-redis` is: next to this package (npm's flat
- * node_modules), else next to the application (`process.cwd()`, as with
- * pnpm, whose packages see only their own dependencies). Finding it is cheap;
- * loading it (its Redis client) costs 40-50 ms, so that waits for a use.
- */
-function locateStoreRedis(): string {
-  try {
-    if (typeof import.meta.resolve === 'function') return import.meta.resolve(STORE_REDIS);
-  } catch {
-    // not next to this package
-  }
-  return pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve(STORE_REDIS)).href;
 }
 
 /**
