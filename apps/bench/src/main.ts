@@ -4,18 +4,21 @@
  *
  * - the engine benchmark (src/engine): real modules from npm, compile vs cache load vs floor, and
  *   real workloads with and without the cache, in fresh processes;
- * - the store benchmark (src/store): @cache/store vs cacache and lru-cache.
+ * - the store benchmark (src/store): @cache/store vs cacache and lru-cache;
+ * - the Redis tier (packages/store-redis/bench) and a fleet through it (src/fleet): a machine with an
+ *   empty disk running esbuild-wasm under the hook, loading what another saved in Redis.
  *
  * Flags: `--quick` (CI smoke run: fewer repeats, sql.js + esbuild only, under two minutes),
- * `--engine-only`, `--store-only`, `--only=<name,...>` (engine modules whose name contains one).
+ * `--engine-only`, `--store-only`, `--fleet-only`, `--only=<name,...>` (engine modules whose name contains one).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchRoot } from './engine/child.js';
 import { runEngineBench, type EngineBenchResult } from './engine/engine-bench.js';
+import { runFleetBench } from './fleet/fleet-bench.js';
 import { renderHtml } from './report/html.js';
-import { machineInfo } from './report/machine.js';
+import { machineInfo, machineMarkdown } from './report/machine.js';
 import { engineMarkdown, fullMarkdown } from './report/markdown.js';
 import { checkTargets } from './report/targets.js';
 import { runStoreBench, type StoreResult } from './store/store-bench.js';
@@ -24,6 +27,7 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const engineOnly = argv.includes('--engine-only');
 const storeOnly = argv.includes('--store-only');
+const fleetOnly = argv.includes('--fleet-only');
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const resultsDirectory = path.join(benchRoot, 'results');
 mkdirSync(resultsDirectory, { recursive: true });
@@ -35,10 +39,16 @@ const machine = machineInfo();
 
 let engine: EngineBenchResult | undefined;
 let store: StoreResult | undefined;
-if (!storeOnly) engine = await runEngineBench({ quick, ...(only ? { only } : {}) });
-if (!engineOnly) store = await runStoreBench({ quick });
+if (!storeOnly && !fleetOnly) engine = await runEngineBench({ quick, ...(only ? { only } : {}) });
+if (!engineOnly && !fleetOnly) store = await runStoreBench({ quick });
 const targets = engine ? checkTargets(engine) : undefined;
-const redis = engineOnly ? undefined : runRedisBench(path.join(resultsDirectory, `redis-${stamp}.json`), quick);
+const redis = engineOnly || fleetOnly ? undefined : runRedisBench(path.join(resultsDirectory, `redis-${stamp}.json`), quick);
+const fleet = engineOnly || storeOnly ? undefined : await runFleetBench({ quick, log: (line) => process.stdout.write(`${line}\n`) });
+if (fleet) {
+  process.stdout.write(`\n${fleet.markdown}\n`);
+  writeFileSync(path.join(resultsDirectory, `fleet-${stamp}.json`), JSON.stringify({ kind: 'fleet', mode, startedAt: started.toISOString(), machine, ...fleet }, null, 2));
+  writeFileSync(path.join(resultsDirectory, `fleet-${stamp}.md`), `# Fleet benchmark (${mode})\n\nRun ${started.toISOString()}.\n\n## Machine\n\n${machineMarkdown(machine)}\n\n${fleet.markdown}\n`);
+}
 
 const write = (name: string, text: string): void => writeFileSync(path.join(resultsDirectory, name), text);
 if (engine && targets) {
@@ -53,12 +63,13 @@ if (store) {
   process.stdout.write(`\n${store.markdown}\n`);
 }
 const title = `Benchmarks (${mode})`;
-const combined = { mode, startedAt: started.toISOString(), seconds: (Date.now() - started.getTime()) / 1000, machine, engine, targets, store, redis: redis?.json };
+const combined = { mode, startedAt: started.toISOString(), seconds: (Date.now() - started.getTime()) / 1000, machine, engine, targets, store, redis: redis?.json, fleet };
 write('latest.json', JSON.stringify(combined, null, 2));
 write(
   'latest.md',
   fullMarkdown({ title, machine, ...(engine ? { engine } : {}), ...(targets ? { targets } : {}), ...(store ? { store } : {}), startedAt: started.toISOString(), mode }) +
-    (redis ? `\n## Redis tier (10 MiB artifact, loopback)\n\n${redis.markdown}\n` : ''),
+    (redis ? `\n## Redis tier (10 MiB artifact, loopback)\n\n${redis.markdown}\n` : '') +
+    (fleet ? `\n${fleet.markdown}\n` : ''),
 );
 write('latest.html', renderHtml({ title, machine, ...(engine ? { engine } : {}), ...(targets ? { targets } : {}), ...(store ? { store } : {}), startedAt: started.toISOString(), mode }));
 const failed = targets?.filter((t) => !t.pass) ?? [];
