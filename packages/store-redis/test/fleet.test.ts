@@ -62,6 +62,25 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
+  /** A configuration file with Wasmtime's [cache] table and our remote tier, under its own key prefix. */
+  function remoteConfigFile(name: string, prefix: string): string {
+    const file = join(work, name);
+    writeFileSync(file, `[cache]\nenabled = true\n\n[wasm-cache.remote]\nurl = "${server.url}"\nkey-prefix = "${prefix}"\nsigning-key = "${SIGNING_KEY}"\n`);
+    return file;
+  }
+
+  /** How many entries Redis holds under a key prefix, once it holds any (waiting at most `timeoutMs`). */
+  async function entriesInRedis(prefix: string, timeoutMs: number): Promise<number> {
+    const redis = await RedisStore.connect({ url: server.url, keyPrefix: prefix });
+    try {
+      const deadline = Date.now() + timeoutMs;
+      while ((await redis.client.keys(`${prefix}m:*`)).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      return (await redis.client.keys(`${prefix}m:*`)).length;
+    } finally {
+      await redis.close();
+    }
+  }
+
   it('the second machine, with an empty local directory, loads the first one\'s artifact and never compiles', async () => {
     const env = { WASM_CACHE_SIGNING_KEY: SIGNING_KEY };
     const first = await runMember([join(work, 'machine-a'), wasm, server.url, 'fleet:'], env);
@@ -125,20 +144,11 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     const wasmExit = join(work, 'exit.wasm');
     writeFileSync(wasmExit, buildWasmModule({ functions: 150 }));
     const args = ['--import', '@cache/engine/register', hookMember, wasmExit, '0', 'clear-env'];
-    const file = join(work, 'exit.toml');
-    writeFileSync(file, `[cache]\nenabled = true\n\n[wasm-cache.remote]\nurl = "${server.url}"\nkey-prefix = "${prefix}"\nsigning-key = "${SIGNING_KEY}"\n`);
     // This time from the TOML file's table, which names its own key prefix.
-    const viaFile = { WASM_CACHE_CONFIG_FILE: file, NODE_OPTIONS: '' };
+    const viaFile = { WASM_CACHE_CONFIG_FILE: remoteConfigFile('exit.toml', prefix), NODE_OPTIONS: '' };
     const first = await runProcess<HookReport>(args, { ...viaFile, WASM_CACHE_DIRECTORY: join(work, 'exit-a') });
     expect(first.report).toMatchObject({ misses: 1, hits: 0 });
-    const redis = await RedisStore.connect({ url: server.url, keyPrefix: prefix });
-    try {
-      const deadline = Date.now() + 15_000;
-      while ((await redis.client.keys(`${prefix}m:*`)).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect((await redis.client.keys(`${prefix}m:*`)).length).toBe(1);
-    } finally {
-      await redis.close();
-    }
+    expect(await entriesInRedis(prefix, 15_000)).toBe(1);
     const second = await runProcess<HookReport>(args, { ...viaFile, WASM_CACHE_DIRECTORY: join(work, 'exit-b') });
     expect(second.report).toMatchObject({ hits: 1, misses: 0 });
     expect(second.report.result).toBe(first.report.result);
@@ -149,20 +159,11 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     const prefix = 'fleet-full:';
     const wasmFull = join(work, 'full.wasm');
     writeFileSync(wasmFull, buildWasmModule({ functions: 90 }));
-    const file = join(work, 'full.toml');
-    writeFileSync(file, `[cache]\nenabled = true\n\n[wasm-cache.remote]\nurl = "${server.url}"\nkey-prefix = "${prefix}"\nsigning-key = "${SIGNING_KEY}"\n`);
-    const env = { WASM_CACHE_CONFIG_FILE: file, WASM_CACHE_ARTIFACT_TIER: 'full', NODE_OPTIONS: '' };
+    const env = { WASM_CACHE_CONFIG_FILE: remoteConfigFile('full.toml', prefix), WASM_CACHE_ARTIFACT_TIER: 'full', NODE_OPTIONS: '' };
     const args = ['--import', '@cache/engine/register', hookMember, wasmFull, '0'];
     const first = await runProcess<HookReport>(args, { ...env, WASM_CACHE_DIRECTORY: join(work, 'full-a') });
     expect(first.report).toMatchObject({ misses: 1, hits: 0 });
-    const redis = await RedisStore.connect({ url: server.url, keyPrefix: prefix });
-    try {
-      const deadline = Date.now() + 30_000;
-      while ((await redis.client.keys(`${prefix}m:*`)).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect((await redis.client.keys(`${prefix}m:*`)).length).toBe(1);
-    } finally {
-      await redis.close();
-    }
+    expect(await entriesInRedis(prefix, 30_000)).toBe(1);
     const second = await runProcess<HookReport>(args, { ...env, WASM_CACHE_DIRECTORY: join(work, 'full-b') });
     expect(second.report).toMatchObject({ hits: 1, misses: 0, redisClientLoaded: true });
   });
