@@ -59,7 +59,7 @@ export async function runFleetBench(options: { quick: boolean; log: (line: strin
   const url = `redis://127.0.0.1:${port}`;
   try {
     const redis = await waitForRedis(url);
-    const remote = { WASM_CACHE_REMOTE_URL: url, WASM_CACHE_SIGNING_KEY: SIGNING_KEY, WASM_CACHE_CONFIG_FILE: '' };
+    const remote = { WASM_CACHE_REMOTE_URL: url, WASM_CACHE_SIGNING_KEY: SIGNING_KEY };
     let fresh = 0;
     const envOf = (machine: FleetMachine): Record<string, string> =>
       machine === 'plain'
