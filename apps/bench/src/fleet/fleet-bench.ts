@@ -26,7 +26,6 @@ interface WorkloadOut {
 }
 
 const SIGNING_KEY = 'bench-fleet-signing-key-0123456789abcdef';
-const PREFIX = 'bench-fleet:';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -97,7 +96,7 @@ export async function runFleetBench(options: { quick: boolean; log: (line: strin
 
 async function waitForRedis(url: string): Promise<RedisStore> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const store = await RedisStore.connect({ url, keyPrefix: PREFIX, connectTimeoutMs: 200 });
+    const store = await RedisStore.connect({ url, connectTimeoutMs: 200 });
     if (store.connected) return store;
     await store.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -109,7 +108,7 @@ async function waitForRedis(url: string): Promise<RedisStore> {
 async function waitForArtifact(redis: RedisStore): Promise<number> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    // The hook's keys are under the default key prefix, not this store's: look at every manifest.
+    // The hook writes under the default key prefix.
     const manifests = await redis.client.keys('wasm-cache:m:*');
     const sizes = await Promise.all(manifests.map(async (key) => Number(JSON.parse((await redis.client.get(key)) ?? '{}').size ?? 0)));
     const largest = Math.max(0, ...sizes);

@@ -109,11 +109,9 @@ export class Cache {
       ),
   });
   #closed = false;
-  #producerEnv: Readonly<Record<string, string>> | undefined;
+  /** @internal Variables a detached writer or producer of this cache gets: the hook's remote tier, when it has one. */
+  readonly producerEnv: Readonly<Record<string, string>>;
 
-  /**
-   * @throws CacheConfigError when the configuration is invalid.
-   */
   /**
    * @throws CacheConfigError when the configuration is invalid.
    * @throws EngineArgumentError for `remoteTier` with `store` or the memory backend.
@@ -124,13 +122,8 @@ export class Cache {
       throw new EngineArgumentError('Cache: remoteTier goes under the cache\'s own disk store; with `store` or the memory backend, build the tiered store yourself');
     }
     this.#options = options;
-  }
-
-  /** @internal Variables a detached writer or producer of this cache gets: the hook's remote tier, when it has one. */
-  get producerEnv(): Readonly<Record<string, string>> {
-    const writer = this.#options.remoteTierWriter;
-    this.#producerEnv ??= writer && this.#options.remoteTier ? { [PRODUCER_REMOTE_ENV]: remoteToEnv(writer.remote) } : {};
-    return this.#producerEnv;
+    const writer = options.remoteTier ? options.remoteTierWriter : undefined;
+    this.producerEnv = writer ? { [PRODUCER_REMOTE_ENV]: remoteToEnv(writer.remote) } : {};
   }
 
   /** Whether caching is on (a disabled cache compiles every time). */
@@ -213,7 +206,7 @@ export class Cache {
     const delivery = target.storage.delivery(target.key, undefined);
     const lockPath = target.storage.lockPath(target.key);
     if (delivery.kind !== 'store' || !lockPath) return;
-    startProducer({ type: 'deliver', artifact, delivery }, this.config.optimizingCompressionTaskTimeout, { jobFile: `${lockPath}.${process.pid}.deliver`, env: this.producerEnv }); 
+    startProducer({ type: 'deliver', artifact, delivery }, this.config.optimizingCompressionTaskTimeout, { jobFile: `${lockPath}.${process.pid}.deliver`, env: this.producerEnv });
     target.record.add('artifactsProduced');
   }
 

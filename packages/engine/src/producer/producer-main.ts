@@ -70,8 +70,9 @@ async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' 
 async function writeToRemote(module: string, namespace: string, key: string, artifact: Uint8Array): Promise<void> {
   try {
     const remote = remoteFromEnv(process.env[PRODUCER_REMOTE_ENV]);
+    if (!remote) return;
     const loaded: unknown = await import(module);
-    if (!remote || !isStoreRedisModule(loaded)) return;
+    if (!isStoreRedisModule(loaded)) return;
     const store = await loaded.connectRemoteTier(remote, { keepProcessAlive: false });
     try {
       await new RemoteView(store, namespace).put(key, artifact);

@@ -18,8 +18,7 @@ export async function createRegisterEngine(env: Readonly<Record<string, string |
   try {
     const settings = registerSettings(env);
     const config = withArtifactTierFromEnv(Config.default().cacheConfig(settings.cache), env);
-    const remote = settings.remote && settings.cache.enabled ? registerRemoteTier(settings.remote) : undefined;
-    return new Engine(config, remote && settings.remote ? { remoteTier: remote.store, remoteTierWriter: { module: remote.module, remote: settings.remote } } : {});
+    return new Engine(config, settings.remote && settings.cache.enabled ? registerRemoteTier(settings.remote) : {});
   } catch (error) {
     warnOnce(
       'CACHE_ENGINE_CONFIG_INVALID',

@@ -1,9 +1,8 @@
 import type { RemoteCacheConfig } from '@cache/config';
-import type { PutResult, Store, StoreCapabilities, StoreStats } from '@cache/store';
+import { snapshot, zeroCounters, type PutResult, type Store, type StoreCapabilities, type StoreStats } from '@cache/store';
 import { warnOnce } from '../diagnostics/warn-once.js';
+import type { EngineOptions } from '../engine/engine.js';
 import { isStoreRedisModule, locateStoreRedis, STORE_REDIS } from './store-redis.js';
-
-const NO_STATS: StoreStats = Object.freeze({ hits: 0, misses: 0, writes: 0, bytesRead: 0, bytesWritten: 0, evictions: 0, corruptEntries: 0, errors: 0, timeSpentMs: 0 });
 
 function unavailable(reason: unknown): void {
   // Node's "Cannot find module" message goes on with a require stack: its first line says it.
@@ -74,7 +73,7 @@ class RegisterRemoteTier implements Store {
   }
 
   stats(): StoreStats {
-    return this.#opened?.stats() ?? NO_STATS;
+    return this.#opened?.stats() ?? snapshot(zeroCounters());
   }
 
   async close(): Promise<void> {
@@ -83,20 +82,20 @@ class RegisterRemoteTier implements Store {
 }
 
 /**
- * The shared remote tier the hook's configuration names, as a store that
- * opens at its first use, and the module it comes from (for the detached
- * writer, which imports it itself). Undefined, said once, when
- * `@cache/store-redis` is not installed: the hook then caches on the local
- * disk only. Redis being down is not such a case: the store opens, misses
- * while Redis is away, and joins when it returns.
+ * The engine options for the shared remote tier the hook's configuration
+ * names: the tier, as a store that opens at its first use, and how a detached
+ * writer reopens it (the module it comes from and the remote). Empty, said
+ * once, when `@cache/store-redis` is not installed: the hook then caches on
+ * the local disk only. Redis being down is not such a case: the store opens,
+ * misses while Redis is away, and joins when it returns.
  */
-export function registerRemoteTier(remote: RemoteCacheConfig): { store: Store; module: string } | undefined {
+export function registerRemoteTier(remote: RemoteCacheConfig): Pick<EngineOptions, 'remoteTier' | 'remoteTierWriter'> {
   let module: string;
   try {
     module = locateStoreRedis();
   } catch (error) {
     unavailable(error);
-    return undefined;
+    return {};
   }
-  return { store: new RegisterRemoteTier(remote, module), module };
+  return { remoteTier: new RegisterRemoteTier(remote, module), remoteTierWriter: { module, remote } };
 }
