@@ -1,23 +1,44 @@
 import { definePackageConfig } from '@cache/tsup-config';
 import { defineConfig } from 'tsup';
+import { bundledPackageUrls } from './scripts/bundled-package-urls.mjs';
+
+/** The workspace packages bundled into the hook's self-contained script. */
+const HOOK_BUNDLED = ['@cache/config', '@cache/store', '@cache/toml'];
+
+/**
+ * The hook's two builds, beside the main one: no declarations of their own
+ * (scripts/write-register-types.mjs writes the hook's after the build, as it
+ * refers to the main entry's), and no cleaning of what the main build wrote.
+ */
+const SIDE_ENTRY = { dts: false, tsconfig: 'tsconfig.build.json', target: 'node20', platform: 'node', sourcemap: true, clean: false } as const;
 
 export default [
   // signal-exit is bundled (like smol-toml in @cache/toml): two module files fewer to resolve and load
   // at the first WebAssembly call under the hook, about 0.9 ms. It keeps its shared state on `process`,
   // so copies of it in one process cooperate.
   definePackageConfig({ entry: { index: 'src/index.ts', producer: 'src/producer/producer-main.ts' }, noExternal: ['signal-exit'] }),
-  // The --import hook awaits its preload (top-level await), so it is ESM only. It imports the
-  // package's main entry, so an app that also imports '@cache/engine' shares one engine.
+  // The --import hook awaits its preload (top-level await), so it is ESM only. It names the main
+  // entry (kept external) for its types, and to load the cache when it runs from sources; built, it
+  // loads the script below.
   defineConfig({
+    ...SIDE_ENTRY,
     entry: { register: 'src/register.ts' },
     format: ['esm'],
-    // Its declaration refers to the main entry's: scripts/write-register-types.mjs writes it after the build.
-    dts: false,
-    tsconfig: 'tsconfig.build.json',
-    target: 'node20',
-    platform: 'node',
-    sourcemap: true,
-    clean: false,
     external: ['@cache/engine'],
+  }),
+  // What the hook loads at its first WebAssembly call: one script with this package, @cache/config,
+  // @cache/store and @cache/toml in it (see src/register/hook-engine.ts). CommonJS, so that the hook
+  // can compile it with V8's code cache (node:vm) and no module graph is resolved or linked.
+  // @cache/v8 stays outside (its addon is found beside its own files), and so do the optional
+  // packages the store and the hook load only when used.
+  defineConfig({
+    ...SIDE_ENTRY,
+    entry: { 'hook-engine': 'src/register/hook-engine.ts' },
+    format: ['cjs'],
+    shims: true,
+    treeshake: true,
+    noExternal: [...HOOK_BUNDLED, 'signal-exit'],
+    external: ['@cache/v8', '@cache/store-redis', 'lru-cache', '@mongodb-js/zstd'],
+    esbuildPlugins: [bundledPackageUrls(HOOK_BUNDLED)],
   }),
 ];

@@ -43,7 +43,8 @@ export {
   withArtifactTierFromEnv,
   type RegisterSettings,
 } from './register/register-config.js';
-export { createRegisterEngine, installRegisterHook } from './register/install-hook.js';
+export { createRegisterEngine, installRegisterHook, type RegisterEngineOptions } from './register/install-hook.js';
+export type { ModuleImporter } from './remote/register-remote-tier.js';
 export { PRELOAD_ENV, preloadFiles, preloadFromEnv, preloadModules, readPreloadFiles, type PreloadSource } from './register/preload.js';
 export type { CacheStats, EngineStats } from './stats/engine-stats.js';
 export type { WasmBytes, WasmInstance, WasmNamespace } from './wasm/wasm-api.js';

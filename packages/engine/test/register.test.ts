@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineStats } from '../src/index.js';
@@ -16,6 +16,10 @@ interface Report {
   /** How this module's compiles were served (Node may compile other wasm, such as undici's, through the hook too). */
   outcomes: string[];
   stats: EngineStats | null;
+  /** How the hook loaded its script (see `hookCodeCache`). */
+  hookCodeCache: string | undefined;
+  /** The child's `v8.cachedDataVersionTag()`, which names its code cache file. */
+  codeCacheTag: number;
 }
 
 /** register-child.mjs under the hook, on the full tier unless `env` says otherwise. */
@@ -53,6 +57,22 @@ describe('node --import @cache/engine/register', () => {
     const second = await run([wasm.path, 'compile'], { WASM_CACHE_CONFIG_FILE: file }, true);
     expect(second.report.outcomes).toEqual(['hit']);
     expect(second.report.serializedAfterLoad).toBeGreaterThan(0);
+  });
+
+  it('loads its own code from V8 code cache, written beside its script by a process before', async () => {
+    const env = { WASM_CACHE_DIRECTORY: join(work, 'cache-code-cache') };
+    const first = await run([wasm.path, 'compile', '--idle'], env);
+    expect(first.report.outcomes).toEqual(['miss']);
+    // Other tests' processes may have written it already; if not, this one has, as it finished.
+    expect(['missing', 'stale', 'used']).toContain(first.report.hookCodeCache);
+    const cacheFile = join(import.meta.dirname, '..', 'dist', `hook-engine.${first.report.codeCacheTag}.v8-code-cache`);
+    expect(readFileSync(cacheFile).subarray(0, 8).toString('latin1')).toBe('CEJSCODE');
+    const second = await run([wasm.path, 'compile'], env);
+    expect(second.report.hookCodeCache).toBe('used');
+    expect(second.report.outcomes).toEqual(['hit']);
+    expect(second.report.serializedAfterLoad).toBeGreaterThan(0);
+    // Written after a hit by now (flag 1): it holds what a hit runs.
+    expect(readFileSync(cacheFile).readUInt32LE(12)).toBe(1);
   });
 
   it('loads the cache only at the first WebAssembly call it routes, not at start-up', async () => {

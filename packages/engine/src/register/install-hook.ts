@@ -4,7 +4,13 @@ import { Engine } from '../engine/engine.js';
 import { PRODUCER_ENV } from '../producer/producer-protocol.js';
 import { patchWebAssembly } from './patch-webassembly.js';
 import { registerSettings, withArtifactTierFromEnv } from './register-config.js';
-import { registerRemoteTier } from '../remote/register-remote-tier.js';
+import { registerRemoteTier, type ModuleImporter } from '../remote/register-remote-tier.js';
+
+/** How {@link createRegisterEngine} builds the hook's engine. */
+export interface RegisterEngineOptions {
+  /** Loads `@cache/store-redis` for the remote tier (default: `import()`). */
+  importModule?: ModuleImporter;
+}
 
 /**
  * The engine `@cache/engine/register` routes through: built from the
@@ -13,12 +19,12 @@ import { registerRemoteTier } from '../remote/register-remote-tier.js';
  * undefined in a producer process or when the configuration is invalid
  * (reported once, and the cache is then off); never rejects.
  */
-export async function createRegisterEngine(env: Readonly<Record<string, string | undefined>> = process.env): Promise<Engine | undefined> {
+export async function createRegisterEngine(env: Readonly<Record<string, string | undefined>> = process.env, options: RegisterEngineOptions = {}): Promise<Engine | undefined> {
   if (env[PRODUCER_ENV] === '1') return undefined;
   try {
     const settings = registerSettings(env);
     const config = withArtifactTierFromEnv(Config.default().cacheConfig(settings.cache), env);
-    return new Engine(config, settings.remote && settings.cache.enabled ? registerRemoteTier(settings.remote) : {});
+    return new Engine(config, settings.remote && settings.cache.enabled ? registerRemoteTier(settings.remote, options.importModule) : {});
   } catch (error) {
     warnOnce(
       'CACHE_ENGINE_CONFIG_INVALID',

@@ -25,18 +25,20 @@ class RegisterRemoteTier implements Store {
   readonly capabilities: StoreCapabilities = Object.freeze({ persistent: true, sharedAcrossProcesses: true, verifiesContent: true });
   readonly #remote: RemoteCacheConfig;
   readonly #module: string;
+  readonly #importModule: ModuleImporter;
   #opening: Promise<Store | undefined> | undefined;
   #opened: Store | undefined;
 
-  constructor(remote: RemoteCacheConfig, module: string) {
+  constructor(remote: RemoteCacheConfig, module: string, importModule: ModuleImporter) {
     this.#remote = remote;
     this.#module = module;
+    this.#importModule = importModule;
   }
 
   #open(): Promise<Store | undefined> {
     this.#opening ??= (async () => {
       try {
-        const loaded: unknown = await import(this.#module);
+        const loaded = await this.#importModule(this.#module);
         if (!isStoreRedisModule(loaded)) throw new Error(`${STORE_REDIS} has no connectRemoteTier (install a version that has)`);
         const store = await loaded.connectRemoteTier(this.#remote, { keepProcessAlive: false });
         if (store.capabilities.verifiesContent !== true) throw new Error(`${STORE_REDIS}'s remote tier does not verify what it returns`);
@@ -82,6 +84,13 @@ class RegisterRemoteTier implements Store {
 }
 
 /**
+ * Loads an ES module by its URL: `import()`, unless the caller's code cannot
+ * use it (the hook's script, run through `node:vm`, has no module loader of
+ * its own, so the hook passes its `import`).
+ */
+export type ModuleImporter = (url: string) => Promise<unknown>;
+
+/**
  * The engine options for the shared remote tier the hook's configuration
  * names: the tier, as a store that opens at its first use, and how a detached
  * writer reopens it (the module it comes from and the remote). Empty, said
@@ -89,7 +98,7 @@ class RegisterRemoteTier implements Store {
  * the local disk only. Redis being down is not such a case: the store opens,
  * misses while Redis is away, and joins when it returns.
  */
-export function registerRemoteTier(remote: RemoteCacheConfig): Pick<EngineOptions, 'remoteTier' | 'remoteTierWriter'> {
+export function registerRemoteTier(remote: RemoteCacheConfig, importModule: ModuleImporter = (url) => import(url)): Pick<EngineOptions, 'remoteTier' | 'remoteTierWriter'> {
   let module: string;
   try {
     module = locateStoreRedis();
@@ -97,5 +106,5 @@ export function registerRemoteTier(remote: RemoteCacheConfig): Pick<EngineOption
     unavailable(error);
     return {};
   }
-  return { remoteTier: new RegisterRemoteTier(remote, module), remoteTierWriter: { module, remote } };
+  return { remoteTier: new RegisterRemoteTier(remote, module, importModule), remoteTierWriter: { module, remote } };
 }

@@ -22,10 +22,13 @@ export function isStoreRedisModule(value: unknown): value is StoreRedisModule {
  * node_modules), else next to the application (`process.cwd()`, as with
  * pnpm, whose packages see only their own dependencies). Finding it is cheap;
  * loading it (its Redis client) costs 40-50 ms, so that waits for a use.
+ * From the hook's CommonJS script (no `import.meta.resolve`), next to this
+ * package means where `require` finds it.
  */
 export function locateStoreRedis(): string {
   try {
     if (typeof import.meta.resolve === 'function') return import.meta.resolve(STORE_REDIS);
+    return pathToFileURL(createRequire(import.meta.url).resolve(STORE_REDIS)).href;
   } catch {
     // not next to this package
   }

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { accessSync, constants, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { cachedDataVersionTag } from 'node:v8';
+import { Script } from 'node:vm';
+
+/**
+ * How the hook's script was loaded: `'used'` from V8's code cache for it;
+ * compiled from its source because the code cache was `'missing'`, `'stale'`
+ * (made for another build of the script), `'damaged'` (it failed our
+ * verification and never reached V8) or `'rejected'` (by V8: another V8 or
+ * other flags); `'unavailable'` where it is loaded without one (from sources,
+ * or `node:vm` could not compile it).
+ */
+export type HookCodeCacheState = 'used' | 'missing' | 'stale' | 'damaged' | 'rejected' | 'unavailable';
+
+/** A script loaded by {@link loadHookScript}. */
+export interface HookScript<Exports> {
+  readonly exports: Exports;
+  readonly codeCache: HookCodeCacheState;
+  /**
+   * Writes V8's code cache for the script as it is now (every function it has
+   * compiled so far), once, unless it was loaded from a valid one, or from one
+   * written after a miss while this process had a hit (`afterHit`): a cache
+   * written by the first process, which compiled, lacks what a hit runs, and
+   * the first process with a hit replaces it. Never throws: a folder that
+   * cannot be written (a read-only install) only means the next process
+   * compiles the script again.
+   */
+  saveCodeCache(afterHit: boolean): void;
+}
+
+const MAGIC = Buffer.from('CEJSCODE', 'latin1');
+const FORMAT = 1;
+const FLAGS_AT = MAGIC.length + 4;
+const LENGTH_AT = FLAGS_AT + 4;
+const SOURCE_DIGEST_AT = LENGTH_AT + 4;
+const PAYLOAD_DIGEST_AT = SOURCE_DIGEST_AT + 32;
+/** Flag: written after a cache hit (it holds the functions a hit runs). */
+const AFTER_HIT = 1;
+/** Magic, format, flags, payload length, SHA-256 of the script's source, SHA-256 of the payload; then the payload. */
+const HEADER_BYTES = PAYLOAD_DIGEST_AT + 32;
+
+/**
+ * Where V8's code cache for a script is kept: beside it, one file per V8
+ * version and flag set (`v8.cachedDataVersionTag()`). Beside the script, so
+ * that whoever could change the cached code could change the script itself.
+ */
+export function hookCodeCachePath(file: string): string {
+  return join(dirname(file), `${basename(file, '.cjs')}.${cachedDataVersionTag()}.v8-code-cache`);
+}
+
+function sha256(bytes: Uint8Array): Buffer {
+  return createHash('sha256').update(bytes).digest();
+}
+
+/** The payload of a code cache file, if it is intact and was made for exactly this source. */
+function verifiedPayload(source: Buffer, cacheFile: string): { payload?: Buffer; afterHit?: boolean; state: HookCodeCacheState } {
+  let stored: Buffer;
+  try {
+    stored = readFileSync(cacheFile);
+  } catch {
+    return { state: 'missing' };
+  }
+  if (stored.length < HEADER_BYTES || !stored.subarray(0, MAGIC.length).equals(MAGIC) || stored.readUInt32LE(MAGIC.length) !== FORMAT) return { state: 'damaged' };
+  const payload = stored.subarray(HEADER_BYTES);
+  if (stored.readUInt32LE(LENGTH_AT) !== payload.length) return { state: 'damaged' };
+  if (!sha256(payload).equals(stored.subarray(PAYLOAD_DIGEST_AT, HEADER_BYTES))) return { state: 'damaged' };
+  // A script rebuilt or upgraded in place makes every older cache stale: V8 itself compares only the source's length.
+  if (!sha256(source).equals(stored.subarray(SOURCE_DIGEST_AT, PAYLOAD_DIGEST_AT))) return { state: 'stale' };
+  return { payload, afterHit: (stored.readUInt32LE(FLAGS_AT) & AFTER_HIT) !== 0, state: 'used' };
+}
+
+/** Writes a code cache file whole or not at all (a temporary file renamed over it). */
+function writeCodeCache(cacheFile: string, source: Buffer, payload: Buffer, afterHit: boolean): void {
+  const header = Buffer.alloc(HEADER_BYTES);
+  MAGIC.copy(header);
+  header.writeUInt32LE(FORMAT, MAGIC.length);
+  header.writeUInt32LE(afterHit ? AFTER_HIT : 0, FLAGS_AT);
+  header.writeUInt32LE(payload.length, LENGTH_AT);
+  sha256(source).copy(header, SOURCE_DIGEST_AT);
+  sha256(payload).copy(header, PAYLOAD_DIGEST_AT);
+  const temporary = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, Buffer.concat([header, payload]));
+    renameSync(temporary, cacheFile);
+  } catch {
+    rmSync(temporary, { force: true });
+  }
+}
+
+/**
+ * Loads a CommonJS script the way `require` would, but compiled with V8's
+ * code cache for it when there is a valid one: the compiled functions come
+ * from the cache instead of being parsed and compiled again, in each process.
+ * The cache is checked (SHA-256 of the cached bytes, and of the source they
+ * were made for) before V8 sees it: V8 checks only its version, flags and
+ * the source's length, and in release builds no checksum, so a damaged code
+ * cache would run as damaged bytecode. The script must not use `import()` (a
+ * script run through `node:vm` has no module loader); the hook passes it one.
+ *
+ * @param file absolute path of the script
+ * @param cacheFile where its code cache is kept (default {@link hookCodeCachePath})
+ */
+export function loadHookScript<Exports>(file: string, cacheFile: string = hookCodeCachePath(file)): HookScript<Exports> {
+  const require = createRequire(file);
+  let source: Buffer;
+  let script: Script;
+  let found: { payload?: Buffer; afterHit?: boolean; state: HookCodeCacheState };
+  try {
+    source = readFileSync(file);
+    found = verifiedPayload(source, cacheFile);
+    // Node's own CommonJS wrapper, on the script's first line so that line numbers stay the same.
+    script = new Script(`(function (exports, require, module, __filename, __dirname) {${source.toString('utf8')}\n})`, {
+      filename: file,
+      ...(found.payload ? { cachedData: found.payload } : {}),
+    });
+  } catch {
+    return { exports: require(file) as Exports, codeCache: 'unavailable', saveCodeCache: () => undefined };
+  }
+  const codeCache: HookCodeCacheState = found.payload && script.cachedDataRejected === true ? 'rejected' : found.state;
+  const module = { exports: {} as Exports };
+  const wrapper = script.runInThisContext() as (exports: Exports, require: NodeJS.Require, module: { exports: Exports }, filename: string, dirname: string) => void;
+  wrapper.call(module.exports, module.exports, require, module, file, dirname(file));
+  let saved = false;
+  return {
+    exports: module.exports,
+    codeCache,
+    saveCodeCache: (afterHit) => {
+      if (saved || (codeCache === 'used' && (found.afterHit === true || !afterHit))) return;
+      saved = true;
+      try {
+        // A read-only install (every process would find no cache) costs a check, not a serialization.
+        accessSync(dirname(cacheFile), constants.W_OK);
+        writeCodeCache(cacheFile, source, script.createCachedData(), afterHit);
+      } catch {
+        // A folder that cannot be written, or V8 could not serialize it: the next process compiles the script, as this one did.
+      }
+    },
+  };
+}

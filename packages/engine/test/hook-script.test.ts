@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cachedDataVersionTag } from 'node:v8';
+import { Script } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { hookCodeCachePath, loadHookScript } from '../src/register/hook-script.js';
+import { tempDir } from './helpers.js';
+
+interface Fixture {
+  answer(n: number): number;
+  label: string;
+  filename: string;
+  loadedWith: string;
+}
+
+/** A CommonJS script like the hook's: `'use strict'`, functions compiled lazily, `require` and `__filename` used. */
+function fixtureSource(factor: number): string {
+  return [
+    "'use strict';",
+    "const { basename } = require('node:path');",
+    `function answer(n) { return n * ${factor} + helper(n); }`,
+    'function helper(n) { return n % 7; }',
+    "exports.answer = answer;",
+    "exports.label = 'fixture';",
+    'exports.filename = basename(__filename);',
+    'module.exports.loadedWith = typeof module.exports;',
+    '',
+  ].join('\n');
+}
+
+/** A script file and where its code cache goes, in a fresh folder. */
+function fixture(name: string, factor = 3): { file: string; cacheFile: string } {
+  const dir = tempDir(`hook-script-${name}-`);
+  const file = join(dir, 'hook-engine.cjs');
+  writeFileSync(file, fixtureSource(factor));
+  return { file, cacheFile: hookCodeCachePath(file) };
+}
+
+/** A loaded fixture works whatever happened to its code cache. */
+function expectWorking(exports: Fixture): void {
+  expect(exports.answer(10)).toBe(33);
+  expect(exports.label).toBe('fixture');
+  expect(exports.filename).toBe('hook-engine.cjs');
+  expect(exports.loadedWith).toBe('object');
+}
+
+/** Magic, format, flags, length, two SHA-256 digests. */
+const PAYLOAD_AT = 8 + 4 + 4 + 4 + 32 + 32;
+const SOURCE_DIGEST_AT = 20;
+
+describe('loadHookScript: the hook script with V8 code cache', () => {
+  it('keeps the cache beside the script, one file per V8 version and flags', () => {
+    expect(hookCodeCachePath('/x/dist/hook-engine.cjs')).toBe(`/x/dist/hook-engine.${cachedDataVersionTag()}.v8-code-cache`);
+  });
+
+  it('compiles the script when there is no cache, writes one, and the next load uses it', () => {
+    const { file, cacheFile } = fixture('roundtrip');
+    const first = loadHookScript<Fixture>(file, cacheFile);
+    expect(first.codeCache).toBe('missing');
+    expectWorking(first.exports);
+    expect(existsSync(cacheFile)).toBe(false);
+    first.saveCodeCache(false);
+    const stored = readFileSync(cacheFile);
+    expect(stored.subarray(0, 8).toString('latin1')).toBe('CEJSCODE');
+    expect(stored.length).toBeGreaterThan(PAYLOAD_AT);
+
+    const second = loadHookScript<Fixture>(file, cacheFile);
+    expect(second.codeCache).toBe('used');
+    expectWorking(second.exports);
+    // A valid cache is left as it is.
+    second.saveCodeCache(false);
+    expect(readFileSync(cacheFile).equals(stored)).toBe(true);
+  });
+
+  it('the first process with a cache hit replaces a code cache written after a miss, once', () => {
+    const { file, cacheFile } = fixture('after-hit');
+    const flags = (): number => readFileSync(cacheFile).readUInt32LE(12);
+    loadHookScript<Fixture>(file, cacheFile).saveCodeCache(false);
+    expect(flags()).toBe(0);
+    const afterMiss = readFileSync(cacheFile);
+
+    const hit = loadHookScript<Fixture>(file, cacheFile);
+    expect(hit.codeCache).toBe('used');
+    expectWorking(hit.exports);
+    hit.saveCodeCache(true);
+    expect(flags()).toBe(1);
+    expect(readFileSync(cacheFile).equals(afterMiss)).toBe(false);
+    const afterHit = readFileSync(cacheFile);
+
+    for (const hadHit of [true, false]) {
+      const later = loadHookScript<Fixture>(file, cacheFile);
+      expect(later.codeCache).toBe('used');
+      later.saveCodeCache(hadHit);
+      expect(readFileSync(cacheFile).equals(afterHit)).toBe(true);
+    }
+  });
+
+  it('refuses a cache made for another build of the script, which V8 alone would accept', () => {
+    const { file, cacheFile } = fixture('stale', 3);
+    loadHookScript<Fixture>(file, cacheFile).saveCodeCache(false);
+    const payload = readFileSync(cacheFile).subarray(PAYLOAD_AT);
+    // The same length, other code: V8 checks the source's length only, and takes this payload.
+    const rebuilt = fixtureSource(4);
+    expect(rebuilt.length).toBe(fixtureSource(3).length);
+    const wrap = (source: string): string => `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+    expect(new Script(wrap(rebuilt), { filename: file, cachedData: payload }).cachedDataRejected).toBe(false);
+
+    writeFileSync(file, rebuilt);
+    const loaded = loadHookScript<Fixture>(file, cacheFile);
+    expect(loaded.codeCache).toBe('stale');
+    expect(loaded.exports.answer(10)).toBe(43);
+    loaded.saveCodeCache(false);
+    const again = loadHookScript<Fixture>(file, cacheFile);
+    expect(again.codeCache).toBe('used');
+    expect(again.exports.answer(10)).toBe(43);
+  });
+
+  const damages: Array<[string, (stored: Buffer) => Buffer]> = [
+    ['truncated in the payload', (stored) => stored.subarray(0, stored.length - 100)],
+    ['truncated in the header', (stored) => stored.subarray(0, 20)],
+    ['empty', () => Buffer.alloc(0)],
+    ['a payload byte flipped', (stored) => flip(stored, PAYLOAD_AT + Math.floor((stored.length - PAYLOAD_AT) / 2))],
+    ['the last byte flipped', (stored) => flip(stored, stored.length - 1)],
+    ['a digest byte flipped', (stored) => flip(stored, PAYLOAD_AT - 1)],
+    ['the magic changed', (stored) => flip(stored, 0)],
+    ['another format', (stored) => flip(stored, 8)],
+    ['bytes appended', (stored) => Buffer.concat([stored, Buffer.from('appended')])],
+    ['the payload zeroed', (stored) => Buffer.concat([stored.subarray(0, PAYLOAD_AT), Buffer.alloc(stored.length - PAYLOAD_AT)])],
+  ];
+
+  it.each(damages)('never gives V8 a damaged cache (%s): compiles, works, writes a good one', (_name, damage) => {
+    const { file, cacheFile } = fixture('damaged');
+    loadHookScript<Fixture>(file, cacheFile).saveCodeCache(false);
+    writeFileSync(cacheFile, damage(readFileSync(cacheFile)));
+    const loaded = loadHookScript<Fixture>(file, cacheFile);
+    expect(loaded.codeCache).toBe('damaged');
+    expectWorking(loaded.exports);
+    loaded.saveCodeCache(false);
+    expect(loadHookScript<Fixture>(file, cacheFile).codeCache).toBe('used');
+  });
+
+  it('says so when V8 rejects a cache that passed the checks (made for a script of another length)', () => {
+    const { file, cacheFile } = fixture('rejected');
+    const other = fixture('rejected-other');
+    writeFileSync(other.file, `${fixtureSource(3)}exports.extra = 1;\n`);
+    loadHookScript<Fixture>(other.file, other.cacheFile).saveCodeCache(false);
+    // The other script's cache, re-labelled with this script's source digest: our checks pass, V8's do not.
+    const stored = readFileSync(other.cacheFile);
+    const relabelled = Buffer.from(stored);
+    createHash('sha256').update(readFileSync(file)).digest().copy(relabelled, SOURCE_DIGEST_AT);
+    writeFileSync(cacheFile, relabelled);
+    const loaded = loadHookScript<Fixture>(file, cacheFile);
+    expect(loaded.codeCache).toBe('rejected');
+    expectWorking(loaded.exports);
+    loaded.saveCodeCache(false);
+    expect(loadHookScript<Fixture>(file, cacheFile).codeCache).toBe('used');
+  });
+
+  it('a cache that cannot be written is no error: the next load compiles again', () => {
+    const { file } = fixture('unwritable');
+    const cacheFile = join(tempDir('hook-script-gone-'), 'no-such-folder', 'hook-engine.v8-code-cache');
+    const loaded = loadHookScript<Fixture>(file, cacheFile);
+    expect(() => loaded.saveCodeCache(false)).not.toThrow();
+    expect(existsSync(cacheFile)).toBe(false);
+    expect(loadHookScript<Fixture>(file, cacheFile).codeCache).toBe('missing');
+  });
+
+  it('loads with require, without a cache, a script node:vm cannot compile but Node can (a #! line)', () => {
+    const { file, cacheFile } = fixture('hashbang');
+    writeFileSync(file, `#!/usr/bin/env node\n${fixtureSource(3)}`);
+    const loaded = loadHookScript<Fixture>(file, cacheFile);
+    expect(loaded.codeCache).toBe('unavailable');
+    expectWorking(loaded.exports);
+    loaded.saveCodeCache(false);
+    expect(existsSync(cacheFile)).toBe(false);
+  });
+});
+
+function flip(bytes: Buffer, at: number): Buffer {
+  const copy = Buffer.from(bytes);
+  copy[at] = (copy[at] ?? 0) ^ 0xff;
+  return copy;
+}
