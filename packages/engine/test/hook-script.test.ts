@@ -50,8 +50,8 @@ const PAYLOAD_AT = 8 + 4 + 4 + 4 + 32 + 32;
 const SOURCE_DIGEST_AT = 20;
 
 describe('loadHookScript: the hook script with V8 code cache', () => {
-  it('keeps the cache beside the script, one file per V8 version and flags', () => {
-    expect(hookCodeCachePath('/x/dist/hook-engine.cjs')).toBe(`/x/dist/hook-engine.${cachedDataVersionTag()}.v8-code-cache`);
+  it('keeps the cache beside the script, one file per Node version and V8 flags', () => {
+    expect(hookCodeCachePath('/x/dist/hook-engine.cjs')).toBe(`/x/dist/hook-engine.${process.version}-${cachedDataVersionTag()}.v8-code-cache`);
   });
 
   it('compiles the script when there is no cache, writes one, and the next load uses it', () => {

@@ -18,8 +18,8 @@ interface Report {
   stats: EngineStats | null;
   /** How the hook loaded its script (see `hookCodeCache`). */
   hookCodeCache: string | undefined;
-  /** The child's `v8.cachedDataVersionTag()`, which names its code cache file. */
-  codeCacheTag: number;
+  /** The child's Node version and `v8.cachedDataVersionTag()`, which name its code cache file. */
+  codeCacheName: string;
 }
 
 /** register-child.mjs under the hook, on the full tier unless `env` says otherwise. */
@@ -65,7 +65,7 @@ describe('node --import @cache/engine/register', () => {
     expect(first.report.outcomes).toEqual(['miss']);
     // Other tests' processes may have written it already; if not, this one has, as it finished.
     expect(['missing', 'stale', 'used']).toContain(first.report.hookCodeCache);
-    const cacheFile = join(import.meta.dirname, '..', 'dist', `hook-engine.${first.report.codeCacheTag}.v8-code-cache`);
+    const cacheFile = join(import.meta.dirname, '..', 'dist', `hook-engine.${first.report.codeCacheName}.v8-code-cache`);
     expect(readFileSync(cacheFile).subarray(0, 8).toString('latin1')).toBe('CEJSCODE');
     const second = await run([wasm.path, 'compile'], env);
     expect(second.report.hookCodeCache).toBe('used');

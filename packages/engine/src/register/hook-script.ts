@@ -43,12 +43,14 @@ const AFTER_HIT = 1;
 const HEADER_BYTES = PAYLOAD_DIGEST_AT + 32;
 
 /**
- * Where V8's code cache for a script is kept: beside it, one file per V8
- * version and flag set (`v8.cachedDataVersionTag()`). Beside the script, so
- * that whoever could change the cached code could change the script itself.
+ * Where V8's code cache for a script is kept: beside it, one file per Node
+ * version and V8 flag set (`v8.cachedDataVersionTag()`; two Node releases
+ * with one V8 version may still differ in what V8 accepts). Beside the
+ * script, so that whoever could change the cached code could change the
+ * script itself.
  */
 export function hookCodeCachePath(file: string): string {
-  return join(dirname(file), `${basename(file, '.cjs')}.${cachedDataVersionTag()}.v8-code-cache`);
+  return join(dirname(file), `${basename(file, '.cjs')}.${process.version}-${cachedDataVersionTag()}.v8-code-cache`);
 }
 
 function sha256(bytes: Uint8Array): Buffer {
