@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineStats } from '../src/index.js';
@@ -73,6 +73,19 @@ describe('node --import @cache/engine/register', () => {
     expect(second.report.serializedAfterLoad).toBeGreaterThan(0);
     // Written after a hit by now (flag 1): it holds what a hit runs.
     expect(readFileSync(cacheFile).readUInt32LE(12)).toBe(1);
+  });
+
+  it("its own copy of the store finds the store's worker script: background work runs in the worker", async () => {
+    const cacheDir = join(work, 'cache-worker');
+    await run([wasm.path, 'compile', '--idle'], { WASM_CACHE_DIRECTORY: cacheDir });
+    // A hit, then past the store's first flush (1 s): the hit's use is recorded by the worker.
+    const { report, stderr } = await run([wasm.path, 'compile', '--stay'], { WASM_CACHE_DIRECTORY: cacheDir });
+    expect(report.outcomes).toEqual(['hit']);
+    // Without its script the store would run the work inline and say so (WORKER_UNAVAILABLE).
+    expect(stderr).not.toContain('WORKER_UNAVAILABLE');
+    expect(stderr).not.toContain('Warning');
+    const usage = readdirSync(cacheDir, { recursive: true, encoding: 'utf8' }).filter((path) => path.endsWith('usage.json'));
+    expect(usage).toHaveLength(1);
   });
 
   it('loads the cache only at the first WebAssembly call it routes, not at start-up', async () => {
