@@ -5,6 +5,7 @@ import { MemoryStore } from '@cache/store';
 import { describe, expect, it } from 'vitest';
 import { Cache, CacheConfig, CONFIG_FILE_ENV, Config, Engine, engineFingerprint, EngineArgumentError, moduleHash, registerSettings, type WasmNamespace } from '../src/index.js';
 import { remoteFromEnv, remoteToEnv } from '../src/remote/remote-env.js';
+import { REMOTE_RETRY_AFTER_MS, RemoteOutageNote } from '../src/remote/remote-outage.js';
 import { runUnderHook, tempDir, wasmFile } from './helpers.js';
 
 const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
@@ -127,5 +128,44 @@ describe('the remote tier a detached writer gets (remoteToEnv / remoteFromEnv)',
     expect(remoteFromEnv(undefined)).toBeUndefined();
     expect(remoteFromEnv('{not json')).toBeUndefined();
     expect(remoteFromEnv(JSON.stringify({ url: 'redis://x:1' }))).toBeUndefined(); // unsigned without allowUnsigned: invalid
+  });
+});
+
+describe('RemoteOutageNote: a remote tier failing, noted for the other hooked processes', () => {
+  it('is recent for 30 s after it is written, then stale; one from the future is stale too', () => {
+    const note = new RemoteOutageNote(tempDir('outage-'), 'redis://h:1');
+    expect(note.recent()).toBeUndefined();
+    const at = Date.now();
+    note.write(at);
+    expect(note.recent(at + 1)).toEqual({ at, pid: process.pid });
+    expect(note.recent(at + REMOTE_RETRY_AFTER_MS - 1)).toEqual({ at, pid: process.pid });
+    expect(note.recent(at + REMOTE_RETRY_AFTER_MS)).toBeUndefined();
+    expect(note.recent(at - 1000)).toBeUndefined();
+  });
+
+  it('is one file per server, named by a digest of its URL (which may hold a password)', () => {
+    const directory = tempDir('outage-servers-');
+    const first = new RemoteOutageNote(directory, 'redis://user:secret@h:1');
+    const second = new RemoteOutageNote(directory, 'redis://h:2');
+    expect(first.path).not.toBe(second.path);
+    expect(first.path).not.toContain('secret');
+    first.write();
+    expect(first.recent()).toBeDefined();
+    expect(second.recent()).toBeUndefined();
+  });
+
+  it('a damaged or foreign note is no outage, and a note that cannot be written is no error', () => {
+    const directory = tempDir('outage-damaged-');
+    const note = new RemoteOutageNote(directory, 'redis://h:1');
+    note.write();
+    for (const text of ['{"at":', '[]', 'null', '{"at":"now","pid":1}', '{"pid":1}']) {
+      writeFileSync(note.path, text);
+      expect(note.recent()).toBeUndefined();
+    }
+    const blocked = join(tempDir('outage-blocked-'), 'file');
+    writeFileSync(blocked, 'not a folder');
+    const unwritable = new RemoteOutageNote(blocked, 'redis://h:1');
+    expect(() => unwritable.write()).not.toThrow();
+    expect(unwritable.recent()).toBeUndefined();
   });
 });

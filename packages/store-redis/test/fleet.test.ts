@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildWasmModule } from '@cache/wasm-fixtures';
@@ -194,6 +194,53 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     });
     expect(run.report).toMatchObject({ misses: 1, hits: 0 });
     expect(run.ms).toBeLessThan(10_000); // reconnection attempts do not hold it open
+  });
+
+  it('under the hook, a Redis that stops answering is waited for by one process, not by each: the next ones on the machine leave it alone for 30 s, then use it again', async () => {
+    const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
+    const frozen = await RedisServer.start();
+    try {
+      const file = join(work, 'frozen.toml');
+      writeFileSync(
+        file,
+        `[cache]\n\n[wasm-cache.remote]\nurl = "${frozen.url}"\nsigning-key = "${SIGNING_KEY}"\nconnect-timeout = "1s"\ncommand-timeout = "1s"\n`,
+      );
+      const cacheDir = join(work, 'frozen-cache');
+      const env = { WASM_CACHE_CONFIG_FILE: file, WASM_CACHE_DIRECTORY: cacheDir, NODE_OPTIONS: '' };
+      // Three modules: each process misses on the shared disk, so each would go to Redis.
+      const modules = [110, 120, 130].map((functions) => {
+        const path = join(work, `frozen-${functions}.wasm`);
+        writeFileSync(path, buildWasmModule({ functions }));
+        return path;
+      });
+      const run = (module: string): Promise<{ report: HookReport; stderr: string }> => runProcess<HookReport>(['--import', '@cache/engine/register', hookMember, module, '0'], env);
+
+      frozen.pause();
+      const first = await run(modules[0]!);
+      expect(first.report).toMatchObject({ misses: 1, hits: 0, redisClientLoaded: true });
+      const notes = readdirSync(join(cacheDir, '.remote')).filter((name) => name.endsWith('.json'));
+      expect(notes).toHaveLength(1);
+      const notePath = join(cacheDir, '.remote', notes[0]!);
+      const note = JSON.parse(readFileSync(notePath, 'utf8')) as { at: number; pid: number };
+      expect(note.at).toBeLessThanOrEqual(Date.now());
+      // The next process does not load the Redis client, let alone wait for it; it says why, once.
+      const second = await run(modules[1]!);
+      expect(second.report).toMatchObject({ misses: 1, hits: 0, redisClientLoaded: false });
+      expect(second.stderr.match(/CACHE_ENGINE_REMOTE_SKIPPED/g)).toHaveLength(1);
+      expect(second.stderr).toContain(`pid ${note.pid}`);
+
+      // Redis is back, and the note is older than the period: the tier is used again.
+      frozen.resume();
+      const aged = Date.now() - 31_000;
+      writeFileSync(notePath, JSON.stringify({ at: aged, pid: note.pid }));
+      const third = await run(modules[2]!);
+      expect(third.report).toMatchObject({ misses: 1, hits: 0, redisClientLoaded: true });
+      expect(third.stderr).not.toMatch(/CACHE_ENGINE_REMOTE_SKIPPED/);
+      // Its read was answered: no new outage noted.
+      expect((JSON.parse(readFileSync(notePath, 'utf8')) as { at: number }).at).toBe(aged);
+    } finally {
+      await frozen.dispose();
+    }
   });
 
   it('a RedisStore with keepProcessAlive: false lets an unclosed process end, after its calls are answered', async () => {

@@ -63,6 +63,17 @@ describe('[wasm-cache.remote]', () => {
     expect(problems.find((p) => p.setting === 'ttl')?.rule).toMatch(/TOML string/);
   });
 
+  it('a duration without a unit the file takes says which units it takes, and never suggests a bare number there', () => {
+    const text = `[cache]\n[wasm-cache.remote]\nurl = "redis://h:1"\nsigning-key = "${KEY}"\nconnect-timeout = "500ms"\n`;
+    const problem = problemsOf(text).find((p) => p.setting === 'connect-timeout' || p.setting === 'connectTimeout');
+    expect(problem?.origin).toMatchObject({ kind: 'file', line: 5 });
+    expect(problem?.rule).toMatch(/unknown unit "ms"; use s, m, h or d/);
+    expect(problem?.rule).toMatch(/in code also a number of milliseconds/);
+    // Following that advice in the file works.
+    const fixed = text.replace('"500ms"', '"1s"');
+    expect(parseCacheFile(fixed, { file: 'cache.toml', env: {} }).remote?.settings().connectTimeout).toBe(1000);
+  });
+
   it('still rejects other unknown top-level tables, naming the one of its own', () => {
     const problems = problemsOf('[cache]\n[mystery]\n');
     expect(problems[0]?.rule).toMatch(/\[cache\] and \[wasm-cache.remote\]/);

@@ -9,7 +9,9 @@ export const MIN_SIGNING_KEY_LENGTH = 32;
 
 function unit(kind: 'size' | 'duration', min: number, max: number) {
   const parse = kind === 'size' ? parseSize : parseDuration;
-  const examples = kind === 'size' ? '"4Mi", "320Mi", 4194304' : '"5s", "7d", 5000 (milliseconds)';
+  // A bare number is accepted from code only: the file's [wasm-cache.remote] table, like Wasmtime's
+  // [cache], takes strings with a unit (its durations are whole seconds).
+  const examples = kind === 'size' ? '"4Mi", "320Mi"; in code also a number of bytes' : '"5s", "7d"; in code also a number of milliseconds';
   return z.pipe(
     z.pipe(
       z.union([z.number(), z.string()], { error: `must be a number or a ${kind} string such as ${examples}` }),

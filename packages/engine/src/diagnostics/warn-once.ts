@@ -11,7 +11,8 @@ export type EngineWarningCode =
   | 'CACHE_ENGINE_CONFIG_INVALID'
   | 'CACHE_ENGINE_LOAD_FAILED'
   | 'CACHE_ENGINE_PRELOAD_FAILED'
-  | 'CACHE_ENGINE_REMOTE_UNAVAILABLE';
+  | 'CACHE_ENGINE_REMOTE_UNAVAILABLE'
+  | 'CACHE_ENGINE_REMOTE_SKIPPED';
 
 /** Published on `cache:engine:warning` for every warning, including repeats that are not printed again. */
 export const warningChannel = channel('cache:engine:warning');

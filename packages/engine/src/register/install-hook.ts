@@ -24,7 +24,7 @@ export async function createRegisterEngine(env: Readonly<Record<string, string |
   try {
     const settings = registerSettings(env);
     const config = withArtifactTierFromEnv(Config.default().cacheConfig(settings.cache), env);
-    return new Engine(config, settings.remote && settings.cache.enabled ? registerRemoteTier(settings.remote, options.importModule) : {});
+    return new Engine(config, settings.remote && settings.cache.enabled ? registerRemoteTier(settings.remote, options.importModule, settings.cache.directory) : {});
   } catch (error) {
     warnOnce(
       'CACHE_ENGINE_CONFIG_INVALID',

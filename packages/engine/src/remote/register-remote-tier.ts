@@ -2,6 +2,7 @@ import type { RemoteCacheConfig } from '@cache/config';
 import { snapshot, zeroCounters, type PutResult, type Store, type StoreCapabilities, type StoreStats } from '@cache/store';
 import { warnOnce } from '../diagnostics/warn-once.js';
 import type { EngineOptions } from '../engine/engine.js';
+import { REMOTE_RETRY_AFTER_MS, RemoteOutageNote, type RemoteOutage } from './remote-outage.js';
 import { isStoreRedisModule, locateStoreRedis, STORE_REDIS } from './store-redis.js';
 
 function unavailable(reason: unknown): void {
@@ -12,12 +13,23 @@ function unavailable(reason: unknown): void {
   warnOnce('CACHE_ENGINE_REMOTE_UNAVAILABLE', `@cache/engine/register: a remote cache tier is configured but cannot be used, so the cache is local only: ${message}${hint}.`);
 }
 
+function skipped(outage: RemoteOutage): void {
+  const ago = Math.max(0, Math.round((Date.now() - outage.at) / 1000));
+  warnOnce(
+    'CACHE_ENGINE_REMOTE_SKIPPED',
+    `@cache/engine/register: the remote cache tier failed in another process on this machine (pid ${outage.pid}) ${ago} s ago, so this process caches locally and leaves the tier alone until ${REMOTE_RETRY_AFTER_MS / 1000} s have passed since then.`,
+  );
+}
+
 /**
  * The hook's remote tier, opened at its first use: a cache hit from the local
  * disk never loads the Redis client or connects. Its first call loads
  * `@cache/store-redis`, connects (waiting at most the connect timeout) and
  * then serves every call; when that fails, it says so once and holds nothing.
- * The connection never keeps the process running.
+ * The connection never keeps the process running. A read that fails is noted
+ * in the cache directory, and the hooked processes that start within
+ * {@link REMOTE_RETRY_AFTER_MS} of it leave the tier alone: during an outage
+ * one process in that period waits for a Redis that does not answer, not each.
  */
 class RegisterRemoteTier implements Store {
   readonly kind = 'remote';
@@ -26,13 +38,31 @@ class RegisterRemoteTier implements Store {
   readonly #remote: RemoteCacheConfig;
   readonly #module: string;
   readonly #importModule: ModuleImporter;
+  readonly #outage: RemoteOutageNote | undefined;
   #opening: Promise<Store | undefined> | undefined;
   #opened: Store | undefined;
 
-  constructor(remote: RemoteCacheConfig, module: string, importModule: ModuleImporter) {
+  constructor(remote: RemoteCacheConfig, module: string, importModule: ModuleImporter, outage: RemoteOutageNote | undefined) {
     this.#remote = remote;
     this.#module = module;
     this.#importModule = importModule;
+    this.#outage = outage;
+  }
+
+  /**
+   * The tier for a call: undefined while another process's note of an outage
+   * is recent (checked until this process opens the tier itself; from then on
+   * its own client fails fast while Redis is away).
+   */
+  async #tier(): Promise<Store | undefined> {
+    if (this.#opening === undefined) {
+      const outage = this.#outage?.recent();
+      if (outage) {
+        skipped(outage);
+        return undefined;
+      }
+    }
+    return this.#open();
   }
 
   #open(): Promise<Store | undefined> {
@@ -53,24 +83,30 @@ class RegisterRemoteTier implements Store {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    return (await this.#open())?.get(key);
+    const store = await this.#tier();
+    if (!store) return undefined;
+    const errors = store.stats().errors;
+    const value = await store.get(key);
+    // A read the store could not make (a timeout, a lost connection) is a fault, not a miss: note it.
+    if (store.stats().errors > errors) this.#outage?.write();
+    return value;
   }
 
   async put(key: string, value: Uint8Array): Promise<PutResult> {
-    const store = await this.#open();
+    const store = await this.#tier();
     return store ? store.put(key, value) : { stored: false, reason: 'the remote tier is unavailable' };
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await (await this.#open())?.delete(key)) ?? false;
+    return (await (await this.#tier())?.delete(key)) ?? false;
   }
 
   async has(key: string): Promise<boolean> {
-    return (await (await this.#open())?.has(key)) ?? false;
+    return (await (await this.#tier())?.has(key)) ?? false;
   }
 
   async *keys(): AsyncIterable<string> {
-    const store = await this.#open();
+    const store = await this.#tier();
     if (store) yield* store.keys();
   }
 
@@ -97,8 +133,14 @@ export type ModuleImporter = (url: string) => Promise<unknown>;
  * once, when `@cache/store-redis` is not installed: the hook then caches on
  * the local disk only. Redis being down is not such a case: the store opens,
  * misses while Redis is away, and joins when it returns.
+ *
+ * @param directory the cache directory, where an outage is noted for the other processes (none: not noted)
  */
-export function registerRemoteTier(remote: RemoteCacheConfig, importModule: ModuleImporter = (url) => import(url)): Pick<EngineOptions, 'remoteTier' | 'remoteTierWriter'> {
+export function registerRemoteTier(
+  remote: RemoteCacheConfig,
+  importModule: ModuleImporter = (url) => import(url),
+  directory?: string,
+): Pick<EngineOptions, 'remoteTier' | 'remoteTierWriter'> {
   let module: string;
   try {
     module = locateStoreRedis();
@@ -106,5 +148,15 @@ export function registerRemoteTier(remote: RemoteCacheConfig, importModule: Modu
     unavailable(error);
     return {};
   }
-  return { remoteTier: new RegisterRemoteTier(remote, module, importModule), remoteTierWriter: { module, remote } };
+  return { remoteTier: new RegisterRemoteTier(remote, module, importModule, outageNote(remote, directory)), remoteTierWriter: { module, remote } };
+}
+
+/** The outage note for a remote in a cache directory; none when either is missing (an invalid remote is said when the tier opens). */
+function outageNote(remote: RemoteCacheConfig, directory: string | undefined): RemoteOutageNote | undefined {
+  if (directory === undefined) return undefined;
+  try {
+    return new RemoteOutageNote(directory, remote.settings().url);
+  } catch {
+    return undefined;
+  }
 }
