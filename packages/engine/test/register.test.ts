@@ -88,6 +88,25 @@ describe('node --import @cache/engine/register', () => {
     expect(usage).toHaveLength(1);
   });
 
+  it("its compile, miss or hit, does not load node:fs/promises (1-2 ms of a process's time to first result on Node 22 and 24)", async () => {
+    const cacheDir = join(work, 'cache-builtins');
+    const fixture = join(import.meta.dirname, 'fixtures', 'register-builtins-child.mjs');
+    interface BuiltinsReport {
+      before: { fsPromises: boolean };
+      after: { fsPromises: boolean };
+      hits: number;
+      misses: number;
+    }
+    const env = { WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_ARTIFACT_TIER: 'full' };
+    // Node 20's ES module loader reads files with node:fs/promises, so under any --import it is loaded
+    // before the app starts; from Node 22 it is not, and the hook's compile must not load it either.
+    const expectedBefore = Number(process.versions.node.split('.')[0]) < 22;
+    const miss = JSON.parse((await runUnderHook(fixture, [wasm.path, '--idle'], env)).stdout) as BuiltinsReport;
+    expect(miss).toMatchObject({ misses: 1, hits: 0, before: { fsPromises: expectedBefore }, after: { fsPromises: expectedBefore } });
+    const hit = JSON.parse((await runUnderHook(fixture, [wasm.path], env)).stdout) as BuiltinsReport;
+    expect(hit).toMatchObject({ hits: 1, misses: 0, before: { fsPromises: expectedBefore }, after: { fsPromises: expectedBefore } });
+  });
+
   it('loads the cache only at the first WebAssembly call it routes, not at start-up', async () => {
     const cacheDir = join(work, 'cache-lazy');
     const { stdout } = await runUnderHook(join(import.meta.dirname, 'fixtures', 'register-lazy-child.mjs'), [wasm.path, cacheDir], { WASM_CACHE_DIRECTORY: cacheDir });

@@ -1,9 +1,19 @@
-import { createHash } from 'node:crypto';
-import { accessSync, constants, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
-import { cachedDataVersionTag } from 'node:v8';
-import { Script } from 'node:vm';
+import type { Script } from 'node:vm';
+
+/**
+ * Node's built-ins as CommonJS gives them. An ES module's `import` of
+ * `node:fs` makes Node build its namespace, which reads `fs.promises` and so
+ * loads `node:fs/promises` with its stream and readline modules (1-2 ms that
+ * a hit never needs); `process.getBuiltinModule` (Node 20.16+) does not.
+ */
+const builtin: (id: string) => unknown =
+  typeof process.getBuiltinModule === 'function' ? (id: string) => process.getBuiltinModule(id) : (await import('node:module')).createRequire(import.meta.url);
+const { createHash } = builtin('node:crypto') as typeof import('node:crypto');
+const { accessSync, constants, readFileSync, renameSync, rmSync, writeFileSync } = builtin('node:fs') as typeof import('node:fs');
+const { createRequire } = builtin('node:module') as typeof import('node:module');
+const { basename, dirname, join } = builtin('node:path') as typeof import('node:path');
+const { cachedDataVersionTag } = builtin('node:v8') as typeof import('node:v8');
+const { Script: ScriptClass } = builtin('node:vm') as typeof import('node:vm');
 
 /**
  * How the hook's script was loaded: `'used'` from V8's code cache for it;
@@ -114,7 +124,7 @@ export function loadHookScript<Exports>(file: string, cacheFile: string = hookCo
     source = readFileSync(file);
     found = verifiedPayload(source, cacheFile);
     // Node's own CommonJS wrapper, on the script's first line so that line numbers stay the same.
-    script = new Script(`(function (exports, require, module, __filename, __dirname) {${source.toString('utf8')}\n})`, {
+    script = new ScriptClass(`(function (exports, require, module, __filename, __dirname) {${source.toString('utf8')}\n})`, {
       filename: file,
       ...(found.payload ? { cachedData: found.payload } : {}),
     });
