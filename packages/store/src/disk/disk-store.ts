@@ -34,7 +34,7 @@ export interface DiskStoreOptions {
    * @default true
    */
   compression?: boolean;
-  /** The file system used by `get`, `put`, `delete`, `has`, `keys` and `open` (fault injection). @default node:fs/promises */
+  /** The file system used by `get`, `put`, `delete`, `has`, `keys` and `open` (fault injection). @default `nodeFs` (Node's callback `node:fs` functions) */
   fs?: FsLayer;
   /** Milliseconds since the epoch; stamps entries and drives cleanup decisions. @default Date.now */
   clock?: () => number;
