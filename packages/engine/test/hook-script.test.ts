@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachedDataVersionTag } from 'node:v8';
 import { Script } from 'node:vm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { hookCodeCachePath, loadHookScript } from '../src/register/hook-script.js';
 import { tempDir } from './helpers.js';
 
@@ -164,6 +164,24 @@ describe('loadHookScript: the hook script with V8 code cache', () => {
     expect(() => loaded.saveCodeCache(false)).not.toThrow();
     expect(existsSync(cacheFile)).toBe(false);
     expect(loadHookScript<Fixture>(file, cacheFile).codeCache).toBe('missing');
+  });
+
+  it('works on a Node without process.getBuiltinModule (before 20.16): its built-ins come through createRequire', async () => {
+    const original = process.getBuiltinModule;
+    vi.resetModules();
+    Reflect.deleteProperty(process, 'getBuiltinModule');
+    try {
+      expect(typeof process.getBuiltinModule).toBe('undefined');
+      const fresh = await import('../src/register/hook-script.js');
+      const { file, cacheFile } = fixture('no-builtin-module');
+      const first = fresh.loadHookScript<Fixture>(file, cacheFile);
+      expect(first.codeCache).toBe('missing');
+      expectWorking(first.exports);
+      first.saveCodeCache(false);
+      expect(fresh.loadHookScript<Fixture>(file, cacheFile).codeCache).toBe('used');
+    } finally {
+      process.getBuiltinModule = original;
+    }
   });
 
   it('loads with require, without a cache, a script node:vm cannot compile but Node can (a #! line)', () => {
