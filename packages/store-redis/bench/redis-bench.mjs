@@ -3,15 +3,12 @@
 // same Buffer, in the same run, against a redis-server this script starts on loopback and stops.
 // Usage: node bench/redis-bench.mjs [out.json] [--size-mib 10] [--repeats 7]
 // Needs the built package (dist/) and redis-server (scripts/ensure-redis.mjs installs it).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { SignedStore } from '@cache/store';
 import { RedisStore } from '../dist/index.js';
+import { startLoopbackRedis } from '../scripts/loopback-redis.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -22,37 +19,6 @@ const out = args.find((arg, i) => !arg.startsWith('--') && !args[i - 1]?.startsW
 const sizeMiB = option('--size-mib', 10);
 const repeats = option('--repeats', 7);
 const size = sizeMiB * 1024 * 1024;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'redis-bench-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  child.once('error', (error) => {
-    console.error(`cannot start redis-server (${error.message}); run node scripts/ensure-redis.mjs`);
-    process.exit(1);
-  });
-  for (let i = 0; i < 500; i++) {
-    const up = await new Promise((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' });
-      socket.once('connect', () => (socket.end(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (up) break;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return { port, stop: () => (child.kill('SIGKILL'), rmSync(dir, { recursive: true, force: true })) };
-}
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -72,8 +38,11 @@ async function measure(label, action) {
   return { label, medianMs: Number(ms.toFixed(2)), mbPerSecond: Number((size / 1e6 / (ms / 1000)).toFixed(1)), repeats };
 }
 
-const server = await startRedis();
-const url = `redis://127.0.0.1:${server.port}`;
+const server = await startLoopbackRedis('redis-bench-').catch((error) => {
+  console.error(error.message);
+  process.exit(1);
+});
+const url = server.url;
 const value = randomBytes(size);
 const raw = new Redis({ port: server.port, host: '127.0.0.1' });
 const store = await RedisStore.connect({ url, keyPrefix: 'bench:' });

@@ -1,31 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, spawnRedisServer } from '../scripts/loopback-redis.mjs';
 
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+export { freePort };
 
 /**
  * A real `redis-server` for tests, on a free loopback port in a temporary
@@ -75,18 +54,12 @@ export class RedisServer {
   /** Starts (or restarts) the server on its port and waits until it accepts connections. */
   async start(): Promise<void> {
     if (this.running) return;
-    const child = spawn(
-      'redis-server',
-      [...(this.tls ? ['--port', '0', '--tls-port', String(this.port)] : ['--port', String(this.port)]), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.directory, '--daemonize', 'no', ...this.extraArgs],
-      { stdio: 'ignore' },
-    );
-    this.#process = child;
-    for (let attempt = 0; attempt < 500; attempt++) {
-      if (await canConnect(this.port)) return;
-      if (!this.running) throw new Error(`redis-server exited at start (port ${this.port})`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`redis-server did not accept connections on port ${this.port}`);
+    this.#process = await spawnRedisServer({
+      port: this.port,
+      directory: this.directory,
+      args: this.extraArgs,
+      ...(this.tls ? { listen: ['--port', '0', '--tls-port', String(this.port)] } : {}),
+    });
   }
 
   /** Kills the server (SIGKILL by default) and waits for it to exit. */

@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RedisStore } from '@cache/store-redis';
+import { startLoopbackRedis } from '../../../../packages/store-redis/scripts/loopback-redis.mjs';
 import { runChild } from '../engine/child.js';
 import { summarize, type Summary } from '../report/stats.js';
 
@@ -27,17 +27,6 @@ interface WorkloadOut {
 
 const SIGNING_KEY = 'bench-fleet-signing-key-0123456789abcdef';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
 /**
  * A fleet sharing compiled code through Redis, with no code change: esbuild-wasm's workload
  * (`runners/workload-esbuild.mjs`) under `node --import @cache/engine/register` with the remote tier
@@ -53,11 +42,11 @@ export async function runFleetBench(options: { quick: boolean; log: (line: strin
     return undefined;
   }
   const scratch = mkdtempSync(path.join(tmpdir(), 'bench-fleet-'));
-  const port = await freePort();
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', scratch], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
+  const server = await startLoopbackRedis('bench-fleet-redis-');
+  const url = server.url;
   try {
-    const redis = await waitForRedis(url);
+    const redis = await RedisStore.connect({ url });
+    if (!redis.connected) throw new Error(`redis-server at ${url} accepts connections but the client is not ready`);
     const remote = { WASM_CACHE_REMOTE_URL: url, WASM_CACHE_SIGNING_KEY: SIGNING_KEY };
     let fresh = 0;
     const envOf = (machine: FleetMachine): Record<string, string> =>
@@ -89,19 +78,9 @@ export async function runFleetBench(options: { quick: boolean; log: (line: strin
     };
     return { ...result, markdown: fleetMarkdown(result) };
   } finally {
-    server.kill('SIGKILL');
+    server.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-async function waitForRedis(url: string): Promise<RedisStore> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const store = await RedisStore.connect({ url, connectTimeoutMs: 200 });
-    if (store.connected) return store;
-    await store.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`redis-server at ${url} did not come up`);
 }
 
 /** Waits (at most 60 s) until the warm-up's artifact is in Redis; its size. */
