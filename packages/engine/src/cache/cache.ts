@@ -111,6 +111,8 @@ export class Cache {
   #closed = false;
   /** @internal Variables a detached writer or producer of this cache gets: the hook's remote tier, when it has one. */
   readonly producerEnv: Readonly<Record<string, string>>;
+  /** How a detached writer reopens the remote tier; only with a remote tier. */
+  readonly #remoteTierWriter: RemoteTierWriter | undefined;
 
   /**
    * @throws CacheConfigError when the configuration is invalid.
@@ -122,8 +124,8 @@ export class Cache {
       throw new EngineArgumentError('Cache: remoteTier goes under the cache\'s own disk store; with `store` or the memory backend, build the tiered store yourself');
     }
     this.#options = options;
-    const writer = options.remoteTier ? options.remoteTierWriter : undefined;
-    this.producerEnv = writer ? { [PRODUCER_REMOTE_ENV]: remoteToEnv(writer.remote) } : {};
+    this.#remoteTierWriter = options.remoteTier ? options.remoteTierWriter : undefined;
+    this.producerEnv = this.#remoteTierWriter ? { [PRODUCER_REMOTE_ENV]: remoteToEnv(this.#remoteTierWriter.remote) } : {};
   }
 
   /** Whether caching is on (a disabled cache compiles every time). */
@@ -170,7 +172,7 @@ export class Cache {
       const compression = this.#options.compression ?? false;
       const own = await createStore(this.config, backend === 'disk' ? { backend, namespace: fingerprint.id, compression } : { backend, namespace: fingerprint.id });
       const remote = this.#options.remoteTier;
-      const remoteModule = remote ? this.#options.remoteTierWriter?.module : undefined;
+      const remoteModule = this.#remoteTierWriter?.module;
       const store = remote ? new TieredStore({ tiers: [own, new RemoteView(remote, fingerprint.id)], label: `${this.config.directory} → remote` }) : own;
       this.#opened.add(store);
       const settings = this.config.toJSON() as unknown as Record<string, unknown>;

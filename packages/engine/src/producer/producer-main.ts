@@ -6,7 +6,7 @@ import { compileOptimized, readSerializedHeader } from '@cache/v8';
 import { encodeArtifact } from '../artifact/artifact-format.js';
 import { RemoteView } from '../remote/remote-view.js';
 import { PRODUCER_REMOTE_ENV, remoteFromEnv } from '../remote/remote-env.js';
-import { isStoreRedisModule } from '../remote/store-redis.js';
+import { remoteTierAt } from '../remote/register-remote-tier.js';
 import type { DeliveryJob, ProducerDelivery, ProducerJob, ProducerReply } from './producer-protocol.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { deserialize } from 'node:v8';
@@ -71,13 +71,11 @@ async function writeToRemote(module: string, namespace: string, key: string, art
   try {
     const remote = remoteFromEnv(process.env[PRODUCER_REMOTE_ENV]);
     if (!remote) return;
-    const loaded: unknown = await import(module);
-    if (!isStoreRedisModule(loaded)) return;
-    const store = await loaded.connectRemoteTier(remote, { keepProcessAlive: false });
+    const tier = remoteTierAt(remote, module);
     try {
-      await new RemoteView(store, namespace).put(key, artifact);
+      await new RemoteView(tier, namespace).put(key, artifact);
     } finally {
-      await store.close();
+      await tier.close();
     }
   } catch {
     // Nobody reads this process's output: the next process compiles or reads the disk as before.

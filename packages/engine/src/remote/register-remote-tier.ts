@@ -148,7 +148,20 @@ export function registerRemoteTier(
     unavailable(error);
     return {};
   }
-  return { remoteTier: new RegisterRemoteTier(remote, module, importModule, outageNote(remote, directory)), remoteTierWriter: { module, remote } };
+  return { remoteTier: remoteTierAt(remote, module, importModule, directory), remoteTierWriter: { module, remote } };
+}
+
+/**
+ * The hook's remote tier from the `@cache/store-redis` at `module` (see
+ * {@link registerRemoteTier}): the hook's own, and the one its detached
+ * writer and producers write through. It opens at its first call, never
+ * throws for a tier it cannot open (said once; a miss, or not stored), and
+ * `close()` closes what it opened.
+ *
+ * @param directory the cache directory, where an outage is noted for the other processes (none: not noted)
+ */
+export function remoteTierAt(remote: RemoteCacheConfig, module: string, importModule: ModuleImporter = (url) => import(url), directory?: string): Store {
+  return new RegisterRemoteTier(remote, module, importModule, outageNote(remote, directory));
 }
 
 /** The outage note for a remote in a cache directory; none when either is missing (an invalid remote is said when the tier opens). */
