@@ -45,6 +45,15 @@ function expectWorking(exports: Fixture): void {
   expect(exports.loadedWith).toBe('object');
 }
 
+/** A load past an unusable cache: the state it reports, a working script, and a good cache written for the next load. */
+function expectCompiledAroundAndReplaced(file: string, cacheFile: string, state: 'damaged' | 'rejected'): void {
+  const loaded = loadHookScript<Fixture>(file, cacheFile);
+  expect(loaded.codeCache).toBe(state);
+  expectWorking(loaded.exports);
+  loaded.saveCodeCache(false);
+  expect(loadHookScript<Fixture>(file, cacheFile).codeCache).toBe('used');
+}
+
 /** Magic, format, flags, length, two SHA-256 digests. */
 const PAYLOAD_AT = 8 + 4 + 4 + 4 + 32 + 32;
 const SOURCE_DIGEST_AT = 20;
@@ -133,11 +142,7 @@ describe('loadHookScript: the hook script with V8 code cache', () => {
     const { file, cacheFile } = fixture('damaged');
     loadHookScript<Fixture>(file, cacheFile).saveCodeCache(false);
     writeFileSync(cacheFile, damage(readFileSync(cacheFile)));
-    const loaded = loadHookScript<Fixture>(file, cacheFile);
-    expect(loaded.codeCache).toBe('damaged');
-    expectWorking(loaded.exports);
-    loaded.saveCodeCache(false);
-    expect(loadHookScript<Fixture>(file, cacheFile).codeCache).toBe('used');
+    expectCompiledAroundAndReplaced(file, cacheFile, 'damaged');
   });
 
   it('says so when V8 rejects a cache that passed the checks (made for a script of another length)', () => {
@@ -150,11 +155,7 @@ describe('loadHookScript: the hook script with V8 code cache', () => {
     const relabelled = Buffer.from(stored);
     createHash('sha256').update(readFileSync(file)).digest().copy(relabelled, SOURCE_DIGEST_AT);
     writeFileSync(cacheFile, relabelled);
-    const loaded = loadHookScript<Fixture>(file, cacheFile);
-    expect(loaded.codeCache).toBe('rejected');
-    expectWorking(loaded.exports);
-    loaded.saveCodeCache(false);
-    expect(loadHookScript<Fixture>(file, cacheFile).codeCache).toBe('used');
+    expectCompiledAroundAndReplaced(file, cacheFile, 'rejected');
   });
 
   it('a cache that cannot be written is no error: the next load compiles again', () => {
