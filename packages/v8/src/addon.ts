@@ -29,6 +29,12 @@ export interface V8Addon {
   readonly canRestoreNodeStreaming: boolean;
   /** The mangled name of `node::wasm_web_api::StartStreamingCompilation` looked up. */
   readonly nodeStreamingSymbol: string;
+  /** `v8::ScriptCompiler::CachedDataVersionTag()` (what `v8.cachedDataVersionTag()` returns). Absent from addons built before it. */
+  readonly cachedDataVersionTag?: () => number;
+  /** SHA-256 by the OpenSSL inside Node; absent where Node does not export `EVP_Digest` and `EVP_sha256`. */
+  readonly sha256?: (data: Uint8Array) => Uint8Array;
+  /** CRC-32 by the zlib inside Node; absent where Node does not export `crc32_z`. */
+  readonly crc32?: (data: Uint8Array) => number;
 }
 
 /** Why the addon is unavailable, as a stable token (the `reason` text has the details). */

@@ -1,7 +1,8 @@
-import { cachedDataVersionTag, setFlagsFromString } from 'node:v8';
 import { requireAddon } from './addon.js';
 import { FlagsNotRestoredError, InvalidArgumentError, NotSerializableError } from './errors.js';
 import { keepingAlive } from './keep-alive.js';
+import { nodeBuiltin } from './node-builtin.js';
+import { cachedDataVersionTag } from './node-digests.js';
 import { wasmApi } from './wasm-types.js';
 
 /** What {@link compileOptimized} resolves to. */
@@ -44,6 +45,7 @@ export async function compileOptimized(wireBytes: Uint8Array): Promise<Optimized
   }
   const api = wasmApi();
   if (api === undefined) throw new InvalidArgumentError('compileOptimized: this runtime has no WebAssembly');
+  const { setFlagsFromString } = nodeBuiltin<typeof import('node:v8')>('node:v8');
   const tagBefore = cachedDataVersionTag();
   let module: WebAssembly.Module;
   try {

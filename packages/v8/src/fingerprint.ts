@@ -1,6 +1,6 @@
-import { cachedDataVersionTag } from 'node:v8';
 import { requireAddon } from './addon.js';
 import { type SerializedHeader, readSerializedHeader } from './header.js';
+import { cachedDataVersionTag } from './node-digests.js';
 import { wasmApi } from './wasm-types.js';
 
 /**
@@ -24,7 +24,7 @@ export interface ProcessIdentity {
   cachedDataVersionTag: number;
 }
 
-/** This process's {@link ProcessIdentity}. Pure JS, no addon, no cost. */
+/** This process's {@link ProcessIdentity}. Loads the addon (for V8's tag) where it can; never throws. */
 export function processIdentity(): ProcessIdentity {
   return {
     node: process.versions.node,

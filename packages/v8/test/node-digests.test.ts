@@ -1,0 +1,76 @@
+/** The addon's SHA-256, CRC-32 and V8 tag against node:crypto's, node:zlib's and node:v8's. */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import v8 from 'node:v8';
+import zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { cachedDataVersionTag, loadV8Addon, nativeDigests } from '../src/index.js';
+
+const zlibCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
+function patterned(length: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let state = seed;
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    bytes[i] = state >>> 24;
+  }
+  return bytes;
+}
+
+describe('nativeDigests', () => {
+  const digests = nativeDigests();
+
+  it('exists on this Node (it exports OpenSSL and zlib to addons)', () => {
+    expect(digests).toBeDefined();
+  });
+
+  // Empty, under and over SHA-256's 64-byte block, CRC-32's 16-byte folds, 4 GiB is out of reach.
+  const lengths = [0, 1, 3, 15, 16, 17, 55, 56, 63, 64, 65, 1000, 65_536, 1_048_577, 5 * 1024 * 1024 + 3];
+
+  it.each(lengths)('gives node:crypto\'s SHA-256 and zlib.crc32 for %i bytes', (length) => {
+    const bytes = patterned(length, length + 1);
+    expect(Buffer.from(digests!.sha256(bytes)).toString('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+    if (zlibCrc32) expect(digests!.crc32(bytes)).toBe(zlibCrc32(bytes) >>> 0);
+  });
+
+  it('hashes exactly a view: its offset and length within a larger buffer, also a shared one', () => {
+    const whole = patterned(10_000, 7);
+    const view = whole.subarray(123, 9_000);
+    expect(Buffer.from(digests!.sha256(view)).toString('hex')).toBe(createHash('sha256').update(view).digest('hex'));
+    const shared = new Uint8Array(new SharedArrayBuffer(4_096));
+    shared.set(patterned(4_096, 9));
+    const sharedView = shared.subarray(5, 4_001);
+    expect(Buffer.from(digests!.sha256(sharedView)).toString('hex')).toBe(createHash('sha256').update(sharedView).digest('hex'));
+    if (zlibCrc32) {
+      expect(digests!.crc32(view)).toBe(zlibCrc32(view) >>> 0);
+      expect(digests!.crc32(sharedView)).toBe(zlibCrc32(sharedView) >>> 0);
+    }
+  });
+
+  it('refuses what is not a Uint8Array with a TypeError naming the function', () => {
+    const addon = loadV8Addon()!;
+    expect(() => addon.sha256!('abc' as unknown as Uint8Array)).toThrow(/sha256: argument must be a Uint8Array/);
+    expect(() => addon.crc32!(new Uint16Array(4) as unknown as Uint8Array)).toThrow(/crc32: argument must be a Uint8Array/);
+  });
+});
+
+describe('cachedDataVersionTag', () => {
+  it("is node:v8's", () => {
+    expect(cachedDataVersionTag()).toBe(v8.cachedDataVersionTag());
+  });
+});
+
+describe('importing the package', () => {
+  it('loads none of node:crypto, node:zlib and node:v8, also when its digests and V8 tag are used (3-6 ms of a process)', async () => {
+    const fixture = join(import.meta.dirname, 'fixtures', 'builtins-child.mjs');
+    const { stdout } = await promisify(execFile)(process.execPath, [fixture]);
+    const report = JSON.parse(stdout) as { digests: boolean; sha256: string; tag: number; loaded: Record<string, boolean> };
+    expect(report.digests).toBe(true);
+    expect(report.sha256).toBe(createHash('sha256').update(new Uint8Array([1, 2, 3])).digest('hex'));
+    expect(report.tag).toBe(v8.cachedDataVersionTag());
+    expect(report.loaded).toEqual({ crypto: false, zlib: false, v8: false });
+  });
+});
