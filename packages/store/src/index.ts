@@ -55,3 +55,4 @@ export {
   UnsafeDirectoryError,
   type UnsafeDirectoryReason,
 } from './errors/store-error.js';
+export { provideDigests, type StoreDigests } from './digests/digests.js';

@@ -10,7 +10,7 @@ import { checkValue } from './fixtures/self-checking-value.mjs';
 const check = checkValue as (key: string, value: Uint8Array) => string | undefined;
 const distIndex = path.resolve('dist/index.js');
 
-/** Starts a writer, waits until it writes, lets it run `ms`, then SIGKILLs it. */
+/** Starts a writer, waits until its first write is whole, lets it run `ms` more, then SIGKILLs it. */
 function killOne(directory: string, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.resolve('test/fixtures/killable-writer.mjs'), distIndex, directory], {

@@ -16,17 +16,28 @@ export interface NativeDigests {
 
 let digests: NativeDigests | null | undefined;
 
+/** Whether `candidate` gives the standard test vectors' digests: SHA-256 of "abc", CRC-32 of "123456789". */
+function standard(candidate: NativeDigests): boolean {
+  const abc = candidate.sha256(new Uint8Array([0x61, 0x62, 0x63]));
+  const sha = Array.from(abc, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return sha === 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' && candidate.crc32(new TextEncoder().encode('123456789')) === 0xcbf43926;
+}
+
 /**
  * The addon's digest functions, or undefined where the addon is unavailable
- * (see `addonStatus()`) or Node does not export OpenSSL's `EVP_Digest` and
- * zlib's `crc32_z` to addons: callers then use `node:crypto` and `node:zlib`.
+ * (see `addonStatus()`), Node does not export OpenSSL's `EVP_Digest` and
+ * zlib's `crc32_z` to addons, or they fail the standard test vectors: callers
+ * then use `node:crypto` and `node:zlib`.
  * Loads the addon on first call.
  */
 export function nativeDigests(): NativeDigests | undefined {
   if (digests === undefined) {
     const addon = loadV8Addon();
     const { sha256, crc32 } = addon ?? {};
-    digests = sha256 && crc32 ? { sha256, crc32 } : null;
+    const candidate = sha256 && crc32 ? { sha256, crc32 } : undefined;
+    // Checked once against the standard vectors: a symbol of the same name that computed something
+    // else would make every checksum check fail (or, worse, name entries differently).
+    digests = candidate && standard(candidate) ? candidate : null;
   }
   return digests ?? undefined;
 }

@@ -2,7 +2,7 @@ import type { ArtifactTier } from '@cache/config';
 import { readSerializedHeader, SERIALIZED_HEADER_SIZE } from '@cache/v8';
 import { ArtifactIncompatibleError, ArtifactInvalidError } from '../errors/engine-errors.js';
 import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
-import { checksum32, PREFERRED_CHECKSUM } from './checksum.js';
+import { checksum32, preferredChecksum } from './checksum.js';
 
 /** `WMCA`: WebAssembly module cache artifact. */
 const MAGIC = 0x41434d57;
@@ -49,12 +49,13 @@ export function encodeArtifact(fields: Omit<ArtifactFields, 'payload'> & { paylo
   view.setUint32(0, MAGIC, true);
   view.setUint16(4, ARTIFACT_VERSION, true);
   view.setUint8(6, TIER_CODES[fields.tier]);
-  view.setUint8(7, PREFERRED_CHECKSUM);
+  const checksumKind = preferredChecksum();
+  view.setUint8(7, checksumKind);
   artifact.set(Buffer.from(fields.fingerprintId, 'hex').subarray(0, 12), 8);
   view.setUint32(20, Math.min(0xffffffff, Math.max(0, Math.round(fields.compileMs))), true);
   artifact.set(Buffer.from(fields.moduleHash, 'hex'), 24);
   view.setBigUint64(56, BigInt(fields.payload.byteLength), true);
-  view.setUint32(64, checksum32(PREFERRED_CHECKSUM, fields.payload) ?? 0, true);
+  view.setUint32(64, checksum32(checksumKind, fields.payload) ?? 0, true);
   artifact.set(fields.payload, ARTIFACT_HEADER_SIZE);
   return artifact;
 }

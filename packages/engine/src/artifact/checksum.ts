@@ -1,27 +1,53 @@
-import { createHash } from 'node:crypto';
-import zlib from 'node:zlib';
+import { nativeDigests } from '@cache/v8';
+import { nodeBuiltin } from '../node/node-builtin.js';
 
 /** How an artifact's payload is checksummed; recorded in the artifact. */
 export const enum ChecksumKind {
   /** CRC-32 (zlib), about 4.5 GB/s here: cheap enough for the load path. */
   Crc32 = 1,
-  /** The first 4 bytes of SHA-256, where the runtime has no `zlib.crc32` (Node < 20.15). */
+  /** The first 4 bytes of SHA-256, where the runtime has no CRC-32 (Node < 20.15 without the addon). */
   Sha256Prefix = 2,
 }
 
-const crc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+const nodeCrypto = (): typeof import('node:crypto') => nodeBuiltin('node:crypto');
 
-/** The checksum kind this runtime writes. */
-export const PREFERRED_CHECKSUM: ChecksumKind = crc32 ? ChecksumKind.Crc32 : ChecksumKind.Sha256Prefix;
+/** CRC-32 of `data` by the addon (Node's zlib, without loading `node:zlib`), else `zlib.crc32`; undefined where neither exists. */
+function crc32(data: Uint8Array): number | undefined {
+  const native = nativeDigests();
+  if (native) return native.crc32(data);
+  const zlibCrc32 = (nodeBuiltin<typeof import('node:zlib')>('node:zlib') as { crc32?: (data: Uint8Array) => number }).crc32;
+  return zlibCrc32 ? zlibCrc32(data) >>> 0 : undefined;
+}
+
+/**
+ * SHA-256 of `data` by the addon (Node's OpenSSL, without loading
+ * `node:crypto`, 3-5 ms of a fresh process), else by `node:crypto`.
+ */
+export function sha256(data: Uint8Array): Buffer {
+  const native = nativeDigests();
+  if (!native) return nodeCrypto().createHash('sha256').update(data).digest();
+  const digest = native.sha256(data);
+  return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength);
+}
+
+/** An incremental SHA-256 (`node:crypto`'s), for hashing a large module in steps. */
+export function sha256Stream(): import('node:crypto').Hash {
+  return nodeCrypto().createHash('sha256');
+}
+
+/** The checksum kind this runtime writes: CRC-32 wherever it can be computed. */
+export function preferredChecksum(): ChecksumKind {
+  return crc32(new Uint8Array(0)) === undefined ? ChecksumKind.Sha256Prefix : ChecksumKind.Crc32;
+}
 
 /** The 32-bit checksum of `data` of the given kind, or undefined when this runtime cannot compute it. */
 export function checksum32(kind: number, data: Uint8Array): number | undefined {
-  if (kind === ChecksumKind.Crc32) return crc32 ? crc32(data) >>> 0 : undefined;
-  if (kind === ChecksumKind.Sha256Prefix) return createHash('sha256').update(data).digest().readUInt32LE(0);
+  if (kind === ChecksumKind.Crc32) return crc32(data);
+  if (kind === ChecksumKind.Sha256Prefix) return sha256(data).readUInt32LE(0);
   return undefined;
 }
 
 /** Hex SHA-256 of module bytes: the identity of a module. */
 export function moduleHash(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return sha256(bytes).toString('hex');
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { CacheConfig, type RemoteCacheConfig } from '@cache/config';
-import { createStore, TieredStore, type Store } from '@cache/store';
+import { createStore, provideDigests, TieredStore, type Store } from '@cache/store';
+import { nativeDigests } from '@cache/v8';
 import { warnOnce } from '../diagnostics/warn-once.js';
 import { EngineArgumentError } from '../errors/engine-errors.js';
 import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
@@ -169,6 +170,10 @@ export class Cache {
     }
     const backend = this.#options.backend ?? 'disk';
     try {
+      // The store names and checks entries with the addon's SHA-256 and CRC-32 (the same as
+      // node:crypto's and node:zlib's), so reading one loads neither module.
+      const digests = backend === 'disk' ? nativeDigests() : undefined;
+      if (digests) provideDigests(digests);
       const compression = this.#options.compression ?? false;
       const own = await createStore(this.config, backend === 'disk' ? { backend, namespace: fingerprint.id, compression } : { backend, namespace: fingerprint.id });
       const remote = this.#options.remoteTier;

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cachedDataVersionTag } from 'node:v8';
-import { addonStatus, currentFingerprint, readSerializedHeader, type SerializedHeader } from '@cache/v8';
+import { addonStatus, cachedDataVersionTag, currentFingerprint, readSerializedHeader, type SerializedHeader } from '@cache/v8';
+import { sha256 } from '../artifact/checksum.js';
 
 /**
  * What decides whether serialized code made by one process can be used by
@@ -92,6 +91,6 @@ async function compute(memoDirectory: string | undefined): Promise<FingerprintRe
     platform: `${process.platform}-${process.arch}`,
     header: header.hex,
   };
-  const id = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 24);
+  const id = sha256(Buffer.from(JSON.stringify(identity), 'utf8')).toString('hex').slice(0, 24);
   return { ok: true, fingerprint: { id, node: identity.node, v8: identity.v8, platform: identity.platform, header } };
 }

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serialize } from 'node:v8';
 import { ProducerError } from '../errors/engine-errors.js';
+import { nodeBuiltin } from '../node/node-builtin.js';
 import { PRODUCER_ENV, type DeliveryJob, type ProducerJob, type ProducerReply } from './producer-protocol.js';
 
 /**
@@ -77,7 +77,7 @@ export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number,
   const jobFile = options.jobFile ?? (detached && job.delivery.kind === 'store' && job.delivery.lockPath ? `${job.delivery.lockPath}.job` : undefined);
   if (jobFile) {
     mkdirSync(dirname(jobFile), { recursive: true });
-    writeFileSync(jobFile, serialize(job));
+    writeFileSync(jobFile, nodeBuiltin<typeof import('node:v8')>('node:v8').serialize(job));
   }
   const child = childProcess().fork(path, jobFile ? [jobFile] : [], {
     execArgv: producerExecArgv(),

@@ -8,12 +8,26 @@ import type { Script } from 'node:vm';
  */
 const builtin: (id: string) => unknown =
   typeof process.getBuiltinModule === 'function' ? (id: string) => process.getBuiltinModule(id) : (await import('node:module')).createRequire(import.meta.url);
-const { createHash } = builtin('node:crypto') as typeof import('node:crypto');
 const { accessSync, constants, readFileSync, renameSync, rmSync, writeFileSync } = builtin('node:fs') as typeof import('node:fs');
 const { createRequire } = builtin('node:module') as typeof import('node:module');
 const { basename, dirname, join } = builtin('node:path') as typeof import('node:path');
-const { cachedDataVersionTag } = builtin('node:v8') as typeof import('node:v8');
 const { Script: ScriptClass } = builtin('node:vm') as typeof import('node:vm');
+
+/** What the loader uses of `@cache/v8`, which the script itself loads too (as CommonJS, the same copy). */
+type V8Package = Pick<typeof import('@cache/v8'), 'cachedDataVersionTag' | 'nativeDigests'>;
+
+/**
+ * `@cache/v8` as the script at `file` will require it, for its SHA-256 and
+ * V8's tag without `node:crypto` and `node:v8` (3-6 ms of a fresh process);
+ * undefined where it cannot be loaded (the loader then uses those modules).
+ */
+function v8PackageFor(file: string): V8Package | undefined {
+  try {
+    return createRequire(file)('@cache/v8') as V8Package;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * How the hook's script was loaded: `'used'` from V8's code cache for it;
@@ -59,16 +73,23 @@ const HEADER_BYTES = PAYLOAD_DIGEST_AT + 32;
  * script, so that whoever could change the cached code could change the
  * script itself.
  */
-export function hookCodeCachePath(file: string): string {
-  return join(dirname(file), `${basename(file, '.cjs')}.${process.version}-${cachedDataVersionTag()}.v8-code-cache`);
+export function hookCodeCachePath(file: string, v8Package: V8Package | undefined = v8PackageFor(file)): string {
+  const tag = v8Package ? v8Package.cachedDataVersionTag() : (builtin('node:v8') as typeof import('node:v8')).cachedDataVersionTag();
+  return join(dirname(file), `${basename(file, '.cjs')}.${process.version}-${tag}.v8-code-cache`);
 }
 
-function sha256(bytes: Uint8Array): Buffer {
-  return createHash('sha256').update(bytes).digest();
+/** SHA-256 by the addon where it loads, else by `node:crypto`. */
+function sha256With(v8Package: V8Package | undefined): (bytes: Uint8Array) => Buffer {
+  const native = v8Package?.nativeDigests();
+  if (!native) return (bytes) => (builtin('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest();
+  return (bytes) => {
+    const digest = native.sha256(bytes);
+    return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength);
+  };
 }
 
 /** The payload of a code cache file, if it is intact and was made for exactly this source. */
-function verifiedPayload(source: Buffer, cacheFile: string): { payload?: Buffer; afterHit?: boolean; state: HookCodeCacheState } {
+function verifiedPayload(source: Buffer, cacheFile: string, sha256: (bytes: Uint8Array) => Buffer): { payload?: Buffer; afterHit?: boolean; state: HookCodeCacheState } {
   let stored: Buffer;
   try {
     stored = readFileSync(cacheFile);
@@ -85,7 +106,7 @@ function verifiedPayload(source: Buffer, cacheFile: string): { payload?: Buffer;
 }
 
 /** Writes a code cache file whole or not at all (a temporary file renamed over it). */
-function writeCodeCache(cacheFile: string, source: Buffer, payload: Buffer, afterHit: boolean): void {
+function writeCodeCache(cacheFile: string, source: Buffer, payload: Buffer, afterHit: boolean, sha256: (bytes: Uint8Array) => Buffer): void {
   const header = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(header);
   header.writeUInt32LE(FORMAT, MAGIC.length);
@@ -115,14 +136,17 @@ function writeCodeCache(cacheFile: string, source: Buffer, payload: Buffer, afte
  * @param file absolute path of the script
  * @param cacheFile where its code cache is kept (default {@link hookCodeCachePath})
  */
-export function loadHookScript<Exports>(file: string, cacheFile: string = hookCodeCachePath(file)): HookScript<Exports> {
+export function loadHookScript<Exports>(file: string, cacheFile?: string): HookScript<Exports> {
   const require = createRequire(file);
+  const v8Package = v8PackageFor(file);
+  const sha256 = sha256With(v8Package);
+  cacheFile ??= hookCodeCachePath(file, v8Package);
   let source: Buffer;
   let script: Script;
   let found: { payload?: Buffer; afterHit?: boolean; state: HookCodeCacheState };
   try {
     source = readFileSync(file);
-    found = verifiedPayload(source, cacheFile);
+    found = verifiedPayload(source, cacheFile, sha256);
     // Node's own CommonJS wrapper, on the script's first line so that line numbers stay the same.
     script = new ScriptClass(`(function (exports, require, module, __filename, __dirname) {${source.toString('utf8')}\n})`, {
       filename: file,
@@ -145,7 +169,7 @@ export function loadHookScript<Exports>(file: string, cacheFile: string = hookCo
       try {
         // A read-only install (every process would find no cache) costs a check, not a serialization.
         accessSync(dirname(cacheFile), constants.W_OK);
-        writeCodeCache(cacheFile, source, script.createCachedData(), afterHit);
+        writeCodeCache(cacheFile, source, script.createCachedData(), afterHit, sha256);
       } catch {
         // A folder that cannot be written, or V8 could not serialize it: the next process compiles the script, as this one did.
       }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256 } from '../artifact/checksum.js';
 
 /**
  * How long the hooked processes sharing a cache directory leave a remote tier
@@ -31,7 +31,7 @@ export class RemoteOutageNote {
    * @param server what names the server (its URL; only a digest of it is kept, as it may hold a password)
    */
   constructor(directory: string, server: string) {
-    const id = createHash('sha256').update(server).digest('hex').slice(0, 16);
+    const id = sha256(Buffer.from(server, 'utf8')).toString('hex').slice(0, 16);
     this.path = join(directory, '.remote', `unavailable-${id}.json`);
   }
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import zlib from 'node:zlib';
 import { CODEC_ZSTD, type Codec } from './codec.js';
+import { nodeZlib } from '../node/node-builtin.js';
 
 type ZlibCallback = (error: Error | null, result: Buffer) => void;
 type ZlibZstd = {
@@ -18,7 +18,7 @@ function asBuffer(data: Uint8Array): Buffer {
 }
 
 function fromZlib(): Codec | undefined {
-  const candidate = zlib as unknown as Partial<ZlibZstd>;
+  const candidate = nodeZlib() as unknown as Partial<ZlibZstd>;
   if (typeof candidate.zstdCompress !== 'function' || typeof candidate.zstdDecompress !== 'function' || !candidate.constants) return undefined;
   const z = candidate as ZlibZstd;
   const levelParam = z.constants['ZSTD_c_compressionLevel'];

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { CacheConfig } from '@cache/config';
 import type { Codec } from '../compression/codec.js';
@@ -18,6 +17,7 @@ import { nodeFs, type FsFileHandle, type FsLayer } from './fs-layer.js';
 import { ENTRY_PATTERN, hashKey, Layout, SHARD_PATTERN } from './layout.js';
 import type { CleanupReport, MaintenanceSettings, UsesReport } from './maintenance.js';
 import { clockMs } from '../stats/clock.js';
+import { nodeCrypto } from '../node/node-builtin.js';
 
 /** Options of {@link DiskStore.open}; limits and levels come from the CacheConfig. */
 export interface DiskStoreOptions {
@@ -415,7 +415,7 @@ export class DiskStore implements Store {
   }
 
   get #instanceId(): string {
-    this.#instanceIdValue ??= randomBytes(6).toString('hex');
+    this.#instanceIdValue ??= nodeCrypto().randomBytes(6).toString('hex');
     return this.#instanceIdValue;
   }
 

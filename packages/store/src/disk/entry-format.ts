@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import zlib from 'node:zlib';
+import { crc32, sha256, zlibHasCrc32 } from '../digests/digests.js';
 import { CODEC_NONE, type Codec } from '../compression/codec.js';
 
 /** First bytes of every entry: `WMCE` (WebAssembly module cache entry). */
@@ -50,26 +49,23 @@ export const CHECKSUM_CRC32 = 1;
 /** A checksum kind an entry records in its header. */
 export type ChecksumKind = typeof CHECKSUM_SHA256 | typeof CHECKSUM_CRC32;
 
-const crc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
-
 /**
- * The kind new entries use: CRC-32 where `zlib.crc32` exists (Node 20.15+),
- * else SHA-256. The checksum guards against damage (torn writes, bit flips,
+ * The kind new entries use: CRC-32 where `zlib.crc32` exists (Node 20.15+,
+ * 22.2+; known from the version, without loading `node:zlib`), else SHA-256. The checksum guards against damage (torn writes, bit flips,
  * truncation), not against someone who can write to the directory: that is
  * the directory's permissions' job (see `assertSafeDirectory`), or signed
  * entries'.
  */
-export const DEFAULT_CHECKSUM: ChecksumKind = crc32 ? CHECKSUM_CRC32 : CHECKSUM_SHA256;
+export const DEFAULT_CHECKSUM: ChecksumKind = zlibHasCrc32() ? CHECKSUM_CRC32 : CHECKSUM_SHA256;
 
 /** The 32-byte checksum field for `data`, or undefined for a kind this runtime cannot compute. */
 export function checksum(data: Uint8Array, kind: number = CHECKSUM_SHA256): Buffer | undefined {
-  if (kind === CHECKSUM_SHA256) return createHash('sha256').update(data).digest();
-  if (kind === CHECKSUM_CRC32 && crc32) {
-    const field = Buffer.alloc(32);
-    field.writeUInt32LE(crc32(data) >>> 0, 0);
-    return field;
-  }
-  return undefined;
+  if (kind === CHECKSUM_SHA256) return sha256(data);
+  const crc = kind === CHECKSUM_CRC32 ? crc32(data) : undefined;
+  if (crc === undefined) return undefined;
+  const field = Buffer.alloc(32);
+  field.writeUInt32LE(crc, 0);
+  return field;
 }
 
 /**
@@ -102,12 +98,18 @@ export async function encodeEntry(
   header.writeUInt8(ENTRY_VERSION, 4);
   header.writeUInt8(codecId, 5);
   header.writeUInt8(usedLevel, 6);
-  const kind = known?.checksumKind ?? DEFAULT_CHECKSUM;
+  let kind: number = known?.checksumKind ?? DEFAULT_CHECKSUM;
+  let sum = known?.checksum ?? checksum(value, kind);
+  if (sum === undefined) {
+    // A runtime whose version promised zlib.crc32 without it: SHA-256 works everywhere.
+    kind = CHECKSUM_SHA256;
+    sum = checksum(value, kind) as Buffer;
+  }
   header.writeUInt8(kind, 7);
   header.writeUInt32LE(keyBytes.byteLength, 8);
   header.writeBigUInt64LE(BigInt(value.byteLength), 16);
   header.writeBigUInt64LE(BigInt(payload.byteLength), 24);
-  (known?.checksum ?? (checksum(value, kind) as Buffer)).copy(header, 32);
+  sum.copy(header, 32);
   return {
     parts: [header, keyBytes, payload],
     totalLength: HEADER_LENGTH + keyBytes.byteLength + payload.byteLength,

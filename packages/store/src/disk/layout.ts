@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { sha256 } from '../digests/digests.js';
+import { nodeCrypto } from '../node/node-builtin.js';
 import { InvalidNamespaceError } from '../errors/store-error.js';
 
 /** The on-disk format version; part of every path, so a future format lives beside this one. */
@@ -33,7 +34,7 @@ export function validateNamespace(namespace: string): string {
 
 /** The file-name hash of a key: hex SHA-256 of its UTF-8 bytes. A key is never used as a path. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return sha256(Buffer.from(key, 'utf8')).toString('hex');
 }
 
 /**
@@ -92,7 +93,7 @@ export class Layout {
 
   /** A fresh temp path for a file whose final name is `base`; unique per process and call. */
   temp(base: string): string {
-    return path.join(this.tmp, `${base}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    return path.join(this.tmp, `${base}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`);
   }
 
   instanceStats(instanceId: string): string {

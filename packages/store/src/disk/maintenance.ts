@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Codec } from '../compression/codec.js';
 import { CODEC_ZSTD } from '../compression/codec.js';
@@ -9,6 +8,7 @@ import { planEviction, type EvictionCandidate, type EvictionLimits } from './evi
 import { isMissing, isProcessAlive, readIfExists, removeIfExists, writeAll, writeAtomically } from './fs-helpers.js';
 import type { FsFileHandle, FsLayer } from './fs-layer.js';
 import { ENTRY_PATTERN, INSTANCE_STATS_PATTERN, Layout, RECOMPRESS_PATTERN, SHARD_PATTERN, STATS_PATTERN, TEMP_PATTERN } from './layout.js';
+import { nodeCrypto } from '../node/node-builtin.js';
 
 /** Everything background work needs; plain data, so it can be sent to a worker. */
 export interface MaintenanceSettings extends EvictionLimits {
@@ -266,7 +266,7 @@ export class Maintenance {
    * to an exclusive create.
    */
   async #acquireLock(now: number): Promise<string | undefined> {
-    const token = randomBytes(8).toString('hex');
+    const token = nodeCrypto().randomBytes(8).toString('hex');
     const body = Buffer.from(JSON.stringify({ pid: process.pid, at: now, token } satisfies LockBody));
     for (let attempt = 0; attempt < 3; attempt++) {
       const temp = this.#layout.temp('cleanup.lock');

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../node/node-builtin.js';
 
 /** First bytes of a signed entry: `WCS` + format version 1. */
 export const SIGNED_MAGIC = Uint8Array.from([0x57, 0x43, 0x53, 0x01]);
@@ -20,7 +20,7 @@ export function signatureOf(secret: Uint8Array, key: string, payload: Uint8Array
   const keyBytes = Buffer.from(key, 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32BE(keyBytes.byteLength);
-  return createHmac('sha256', secret).update(DOMAIN).update(length).update(keyBytes).update(payload).digest();
+  return nodeCrypto().createHmac('sha256', secret).update(DOMAIN).update(length).update(keyBytes).update(payload).digest();
 }
 
 /** `magic | tag | payload`: the bytes a signed store writes. */
@@ -43,5 +43,5 @@ export function openEnvelope(
   const tag = stored.subarray(SIGNED_MAGIC.length, SIGNED_HEADER_LENGTH);
   const payload = stored.subarray(SIGNED_HEADER_LENGTH);
   const expected = signatureOf(secret, key, payload);
-  return timingSafeEqual(tag, expected) ? { ok: true, payload } : { ok: false, reason: 'bad-signature' };
+  return nodeCrypto().timingSafeEqual(tag, expected) ? { ok: true, payload } : { ok: false, reason: 'bad-signature' };
 }
