@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { MemoryStore } from '@cache/store';
 import { appendCustomSection, buildWasmModule } from '@cache/wasm-fixtures';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +45,21 @@ describe('lookup ids', () => {
     expect(isExactLookup(id)).toBe(false);
     expect(id).toMatch(/^s[0-9a-f]{64}$/);
     expect(id).not.toBe(`s${moduleHash(large)}`);
+  });
+
+  it('are what earlier versions stored artifacts under: node:crypto\'s SHA-256 of the module, or of its length and 64 blocks', () => {
+    expect(lookupId(code)).toBe(createHash('sha256').update(code).digest('hex'));
+    const large = largeModule(3);
+    const reference = createHash('sha256');
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(large.byteLength));
+    reference.update(length);
+    const span = large.byteLength - SAMPLED_LOOKUP_BLOCK_BYTES;
+    for (let block = 0; block < SAMPLED_LOOKUP_BLOCKS; block++) {
+      const start = Math.floor((span * block) / (SAMPLED_LOOKUP_BLOCKS - 1));
+      reference.update(large.subarray(start, start + SAMPLED_LOOKUP_BLOCK_BYTES));
+    }
+    expect(lookupId(large)).toBe(`s${reference.digest('hex')}`);
   });
 
   it('change with the length and with any sampled byte, not with an unsampled one', () => {

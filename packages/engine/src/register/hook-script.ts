@@ -17,13 +17,13 @@ const { Script: ScriptClass } = builtin('node:vm') as typeof import('node:vm');
 type V8Package = Pick<typeof import('@cache/v8'), 'cachedDataVersionTag' | 'nativeDigests'>;
 
 /**
- * `@cache/v8` as the script at `file` will require it, for its SHA-256 and
- * V8's tag without `node:crypto` and `node:v8` (3-6 ms of a fresh process);
- * undefined where it cannot be loaded (the loader then uses those modules).
+ * `@cache/v8` as the script will require it (`requireFromScript`), for its
+ * SHA-256 and V8's tag without `node:crypto` and `node:v8` (3-6 ms of a fresh
+ * process); undefined where it cannot be loaded (the loader then uses those modules).
  */
-function v8PackageFor(file: string): V8Package | undefined {
+function v8PackageFor(requireFromScript: NodeJS.Require): V8Package | undefined {
   try {
-    return createRequire(file)('@cache/v8') as V8Package;
+    return requireFromScript('@cache/v8') as V8Package;
   } catch {
     return undefined;
   }
@@ -73,7 +73,7 @@ const HEADER_BYTES = PAYLOAD_DIGEST_AT + 32;
  * script, so that whoever could change the cached code could change the
  * script itself.
  */
-export function hookCodeCachePath(file: string, v8Package: V8Package | undefined = v8PackageFor(file)): string {
+export function hookCodeCachePath(file: string, v8Package: V8Package | undefined = v8PackageFor(createRequire(file))): string {
   const tag = v8Package ? v8Package.cachedDataVersionTag() : (builtin('node:v8') as typeof import('node:v8')).cachedDataVersionTag();
   return join(dirname(file), `${basename(file, '.cjs')}.${process.version}-${tag}.v8-code-cache`);
 }
@@ -138,7 +138,7 @@ function writeCodeCache(cacheFile: string, source: Buffer, payload: Buffer, afte
  */
 export function loadHookScript<Exports>(file: string, cacheFile?: string): HookScript<Exports> {
   const require = createRequire(file);
-  const v8Package = v8PackageFor(file);
+  const v8Package = v8PackageFor(require);
   const sha256 = sha256With(v8Package);
   cacheFile ??= hookCodeCachePath(file, v8Package);
   let source: Buffer;

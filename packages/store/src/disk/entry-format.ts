@@ -1,5 +1,5 @@
-import { crc32, sha256, zlibHasCrc32 } from '../digests/digests.js';
 import { CODEC_NONE, type Codec } from '../compression/codec.js';
+import { crc32, sha256, zlibHasCrc32 } from '../digests/digests.js';
 
 /** First bytes of every entry: `WMCE` (WebAssembly module cache entry). */
 export const ENTRY_MAGIC = 0x45434d57; // 'WMCE' read little-endian
