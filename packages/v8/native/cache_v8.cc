@@ -6,6 +6,8 @@
 //   canRestoreNodeStreaming      whether Node's callback was found (dlsym)
 //   cachedDataVersionTag()       v8::ScriptCompiler::CachedDataVersionTag()
 //   sha256(bytes)                SHA-256 by the OpenSSL inside Node (absent if not found)
+//   sha256Begin() / sha256Update(handle, bytes) / sha256End(handle)
+//                                the same in steps (absent if not found)
 //   crc32(bytes)                 CRC-32 by the zlib inside Node (absent if not found)
 //
 // The last three give what node:v8, node:crypto and node:zlib give, with the
@@ -68,11 +70,27 @@ using EvpMdFn = const void* (*)();
 using EvpDigestFn = int (*)(const void* data, size_t count, unsigned char* md,
                             unsigned int* size, const void* type, void* engine);
 using Crc32Fn = unsigned long (*)(unsigned long crc, const unsigned char* buf, size_t len);
+using EvpCtxNewFn = void* (*)();
+using EvpCtxFreeFn = void (*)(void* ctx);
+using EvpInitFn = int (*)(void* ctx, const void* type, void* engine);
+using EvpUpdateFn = int (*)(void* ctx, const void* data, size_t count);
+using EvpFinalFn = int (*)(void* ctx, unsigned char* md, unsigned int* size);
 
 struct Digests {
   EvpDigestFn evp_digest = nullptr;
   const void* sha256 = nullptr;
   Crc32Fn crc32 = nullptr;
+  EvpCtxNewFn ctx_new = nullptr;
+  EvpCtxFreeFn ctx_free = nullptr;
+  EvpInitFn init = nullptr;
+  EvpUpdateFn update = nullptr;
+  EvpFinalFn final = nullptr;
+
+  bool HasSha256() const { return evp_digest != nullptr && sha256 != nullptr; }
+  bool HasSha256Steps() const {
+    return sha256 != nullptr && ctx_new != nullptr && ctx_free != nullptr && init != nullptr &&
+           update != nullptr && final != nullptr;
+  }
 };
 
 const Digests& NodeDigests() {
@@ -84,6 +102,11 @@ const Digests& NodeDigests() {
     // Node 20 and 22 build Chromium's zlib with its symbol prefix; Node 24 without.
     void* crc32 = dlsym(RTLD_DEFAULT, "Cr_z_crc32_z");
     found.crc32 = reinterpret_cast<Crc32Fn>(crc32 != nullptr ? crc32 : dlsym(RTLD_DEFAULT, "crc32_z"));
+    found.ctx_new = reinterpret_cast<EvpCtxNewFn>(dlsym(RTLD_DEFAULT, "EVP_MD_CTX_new"));
+    found.ctx_free = reinterpret_cast<EvpCtxFreeFn>(dlsym(RTLD_DEFAULT, "EVP_MD_CTX_free"));
+    found.init = reinterpret_cast<EvpInitFn>(dlsym(RTLD_DEFAULT, "EVP_DigestInit_ex"));
+    found.update = reinterpret_cast<EvpUpdateFn>(dlsym(RTLD_DEFAULT, "EVP_DigestUpdate"));
+    found.final = reinterpret_cast<EvpFinalFn>(dlsym(RTLD_DEFAULT, "EVP_DigestFinal_ex"));
     return found;
   }();
   return digests;
@@ -220,6 +243,96 @@ void Sha256(const FunctionCallbackInfo<Value>& info) {
   info.GetReturnValue().Set(Uint8Array::New(buffer, 0, 32));
 }
 
+// A SHA-256 in steps: OpenSSL's context, behind a JS handle (an object with
+// one internal field and a private tag, so no other object is taken for one).
+// Freed by sha256End, or when the handle is collected unfinished.
+struct Sha256Steps {
+  void* ctx;  // EVP_MD_CTX*, null once finished
+  v8::Global<Object> handle;
+};
+
+Local<Private> StepsTag(Isolate* isolate) {
+  return Private::ForApi(isolate, Str(isolate, "@cache/v8.sha256Steps"));
+}
+
+void FreeSteps(const v8::WeakCallbackInfo<Sha256Steps>& data) {
+  Sha256Steps* steps = data.GetParameter();
+  if (steps->ctx != nullptr) NodeDigests().ctx_free(steps->ctx);
+  steps->handle.Reset();
+  delete steps;
+}
+
+// sha256Begin(): handle
+void Sha256Begin(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  Local<Context> context = isolate->GetCurrentContext();
+  const Digests& digests = NodeDigests();
+  void* ctx = digests.ctx_new();
+  if (ctx == nullptr || digests.init(ctx, digests.sha256, nullptr) != 1) {
+    if (ctx != nullptr) digests.ctx_free(ctx);
+    ThrowTypeError(isolate, "sha256Begin: OpenSSL could not start a digest");
+    return;
+  }
+  Local<v8::ObjectTemplate> shape = v8::ObjectTemplate::New(isolate);
+  shape->SetInternalFieldCount(1);
+  Local<Object> handle = shape->NewInstance(context).ToLocalChecked();
+  auto* steps = new Sha256Steps{ctx, v8::Global<Object>(isolate, handle)};
+  steps->handle.SetWeak(steps, FreeSteps, v8::WeakCallbackType::kParameter);
+  handle->SetAlignedPointerInInternalField(0, steps);
+  handle->SetPrivate(context, StepsTag(isolate), v8::True(isolate)).Check();
+  info.GetReturnValue().Set(handle);
+}
+
+// The unfinished digest info[0] is the handle of, or null after a TypeError.
+Sha256Steps* StepsOf(const FunctionCallbackInfo<Value>& info, const char* message) {
+  Isolate* isolate = info.GetIsolate();
+  Local<Context> context = isolate->GetCurrentContext();
+  if (info.Length() < 1 || !info[0]->IsObject() ||
+      !info[0].As<Object>()->HasPrivate(context, StepsTag(isolate)).FromMaybe(false)) {
+    ThrowTypeError(isolate, message);
+    return nullptr;
+  }
+  auto* steps = static_cast<Sha256Steps*>(info[0].As<Object>()->GetAlignedPointerFromInternalField(0));
+  if (steps->ctx == nullptr) {
+    ThrowTypeError(isolate, "sha256: this digest is already finished");
+    return nullptr;
+  }
+  return steps;
+}
+
+// sha256Update(handle, bytes: Uint8Array): void
+void Sha256Update(const FunctionCallbackInfo<Value>& info) {
+  Sha256Steps* steps = StepsOf(info, "sha256Update: first argument must come from sha256Begin");
+  if (steps == nullptr) return;
+  if (info.Length() < 2 || !info[1]->IsUint8Array()) {
+    ThrowTypeError(info.GetIsolate(), "sha256Update: second argument must be a Uint8Array");
+    return;
+  }
+  std::shared_ptr<BackingStore> store;
+  Local<Uint8Array> view = info[1].As<Uint8Array>();
+  const uint8_t* data = BytesOf(view, &store);
+  if (data != nullptr && NodeDigests().update(steps->ctx, data, view->ByteLength()) != 1) {
+    ThrowTypeError(info.GetIsolate(), "sha256Update: OpenSSL's EVP_DigestUpdate failed");
+  }
+}
+
+// sha256End(handle): Uint8Array (32 bytes); the handle cannot be used again
+void Sha256End(const FunctionCallbackInfo<Value>& info) {
+  Sha256Steps* steps = StepsOf(info, "sha256End: argument must come from sha256Begin");
+  if (steps == nullptr) return;
+  Local<ArrayBuffer> buffer = ArrayBuffer::New(info.GetIsolate(), 32);
+  unsigned int size = 0;
+  const Digests& digests = NodeDigests();
+  bool ok = digests.final(steps->ctx, static_cast<unsigned char*>(buffer->Data()), &size) == 1 && size == 32;
+  digests.ctx_free(steps->ctx);
+  steps->ctx = nullptr;
+  if (!ok) {
+    ThrowTypeError(info.GetIsolate(), "sha256End: OpenSSL's EVP_DigestFinal_ex failed");
+    return;
+  }
+  info.GetReturnValue().Set(Uint8Array::New(buffer, 0, 32));
+}
+
 // crc32(bytes: Uint8Array): number (uint32, as zlib.crc32)
 void Crc32(const FunctionCallbackInfo<Value>& info) {
   std::shared_ptr<BackingStore> store;
@@ -270,8 +383,11 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   set("nodeStreamingSymbol", Str(isolate, kNodeStreamingSymbol));
   set("cachedDataVersionTag", v8::Function::New(context, CachedDataVersionTag).ToLocalChecked());
   const Digests& digests = NodeDigests();
-  if (digests.evp_digest != nullptr && digests.sha256 != nullptr) {
-    set("sha256", v8::Function::New(context, Sha256).ToLocalChecked());
+  if (digests.HasSha256()) set("sha256", v8::Function::New(context, Sha256).ToLocalChecked());
+  if (digests.HasSha256Steps()) {
+    set("sha256Begin", v8::Function::New(context, Sha256Begin).ToLocalChecked());
+    set("sha256Update", v8::Function::New(context, Sha256Update).ToLocalChecked());
+    set("sha256End", v8::Function::New(context, Sha256End).ToLocalChecked());
   }
   if (digests.crc32 != nullptr) set("crc32", v8::Function::New(context, Crc32).ToLocalChecked());
 }

@@ -35,6 +35,12 @@ export interface V8Addon {
   readonly sha256?: (data: Uint8Array) => Uint8Array;
   /** CRC-32 by the zlib inside Node; absent where Node does not export `crc32_z`. */
   readonly crc32?: (data: Uint8Array) => number;
+  /** Starts a SHA-256 in steps (OpenSSL's `EVP_MD_CTX`, freed by `sha256End` or when the handle is collected). */
+  readonly sha256Begin?: () => object;
+  /** Adds bytes to a SHA-256 begun with `sha256Begin`. */
+  readonly sha256Update?: (handle: object, data: Uint8Array) => void;
+  /** Finishes a SHA-256 begun with `sha256Begin`: its 32 bytes; the handle cannot be used again. */
+  readonly sha256End?: (handle: object) => Uint8Array;
 }
 
 /** Why the addon is unavailable, as a stable token (the `reason` text has the details). */

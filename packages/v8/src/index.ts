@@ -26,7 +26,7 @@ export {
   type CacheV8ErrorCode,
 } from './errors.js';
 export { SERIALIZED_HEADER_SIZE, readSerializedHeader, sameHeader, type SerializedHeader } from './header.js';
-export { cachedDataVersionTag, nativeDigests, type NativeDigests } from './node-digests.js';
+export { cachedDataVersionTag, nativeDigests, type NativeDigests, type NativeSha256 } from './node-digests.js';
 export { serialize } from './serialize.js';
 export { deserialize, type DeserializeResult } from './deserialize.js';
 export { compileOptimized, type OptimizedArtifact } from './compile-optimized.js';

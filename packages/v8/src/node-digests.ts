@@ -12,6 +12,16 @@ export interface NativeDigests {
   sha256(data: Uint8Array): Uint8Array;
   /** CRC-32 of `data` as an unsigned 32-bit integer, equal to `zlib.crc32(data)`. */
   crc32(data: Uint8Array): number;
+  /** A SHA-256 fed in steps (`update` any number of times, then `digest` once), as `createHash('sha256')`. */
+  createSha256(): NativeSha256;
+}
+
+/** A SHA-256 in progress; see {@link NativeDigests.createSha256}. */
+export interface NativeSha256 {
+  /** Adds `data`; returns this hash. @throws TypeError after `digest`. */
+  update(data: Uint8Array): NativeSha256;
+  /** The SHA-256 of everything added: 32 bytes. Once only. */
+  digest(): Uint8Array;
 }
 
 let digests: NativeDigests | null | undefined;
@@ -19,8 +29,10 @@ let digests: NativeDigests | null | undefined;
 /** Whether `candidate` gives the standard test vectors' digests: SHA-256 of "abc", CRC-32 of "123456789". */
 function standard(candidate: NativeDigests): boolean {
   const abc = candidate.sha256(new Uint8Array([0x61, 0x62, 0x63]));
-  const sha = Array.from(abc, (byte) => byte.toString(16).padStart(2, '0')).join('');
-  return sha === 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' && candidate.crc32(new TextEncoder().encode('123456789')) === 0xcbf43926;
+  const inSteps = candidate.createSha256().update(new Uint8Array([0x61])).update(new Uint8Array([0x62, 0x63])).digest();
+  const hex = (bytes: Uint8Array): string => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  const expected = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
+  return hex(abc) === expected && hex(inSteps) === expected && candidate.crc32(new TextEncoder().encode('123456789')) === 0xcbf43926;
 }
 
 /**
@@ -33,8 +45,22 @@ function standard(candidate: NativeDigests): boolean {
 export function nativeDigests(): NativeDigests | undefined {
   if (digests === undefined) {
     const addon = loadV8Addon();
-    const { sha256, crc32 } = addon ?? {};
-    const candidate = sha256 && crc32 ? { sha256, crc32 } : undefined;
+    const { sha256, crc32, sha256Begin, sha256Update, sha256End } = addon ?? {};
+    const candidate =
+      sha256 && crc32 && sha256Begin && sha256Update && sha256End
+        ? {
+            sha256,
+            crc32,
+            createSha256: (): NativeSha256 => {
+              const handle = sha256Begin();
+              const hash: NativeSha256 = {
+                update: (data) => (sha256Update(handle, data), hash),
+                digest: () => sha256End(handle),
+              };
+              return hash;
+            },
+          }
+        : undefined;
     // Checked once against the standard vectors: a symbol of the same name that computed something
     // else would make every checksum check fail (or, worse, name entries differently).
     digests = candidate && standard(candidate) ? candidate : null;

@@ -50,6 +50,33 @@ describe('nativeDigests', () => {
     }
   });
 
+  it('in steps gives the one-shot SHA-256, for any split of the bytes', () => {
+    const bytes = patterned(3 * 1024 * 1024 + 17, 11);
+    const expected = createHash('sha256').update(bytes).digest('hex');
+    for (const step of [1 << 20, 65_536, 63, 1]) {
+      const hash = digests!.createSha256();
+      const part = step === 1 ? bytes.subarray(0, 4_096) : bytes;
+      for (let offset = 0; offset < part.byteLength; offset += step) hash.update(part.subarray(offset, offset + step));
+      const reference = step === 1 ? createHash('sha256').update(part).digest('hex') : expected;
+      expect(Buffer.from(hash.digest()).toString('hex')).toBe(reference);
+    }
+    expect(Buffer.from(digests!.createSha256().update(new Uint8Array(0)).digest()).toString('hex')).toBe(createHash('sha256').digest('hex'));
+  });
+
+  it('in steps refuses a finished digest and a handle it did not make; abandoned ones are left to the garbage collector', () => {
+    const addon = loadV8Addon()!;
+    const hash = digests!.createSha256();
+    hash.digest();
+    expect(() => hash.update(new Uint8Array(1))).toThrow(/already finished/);
+    expect(() => hash.digest()).toThrow(/already finished/);
+    expect(() => addon.sha256Update!({}, new Uint8Array(1))).toThrow(/first argument must come from sha256Begin/);
+    expect(() => addon.sha256End!(Object.create(null) as object)).toThrow(/argument must come from sha256Begin/);
+    expect(() => addon.sha256Update!(addon.sha256Begin!(), 'x' as unknown as Uint8Array)).toThrow(/second argument must be a Uint8Array/);
+    // Abandoned digests are freed by the garbage collector (their OpenSSL contexts with them); the process goes on.
+    for (let i = 0; i < 20_000; i++) digests!.createSha256().update(new Uint8Array(8));
+    expect(Buffer.from(digests!.createSha256().update(new Uint8Array([1, 2, 3])).digest()).toString('hex')).toBe(createHash('sha256').update(new Uint8Array([1, 2, 3])).digest('hex'));
+  });
+
   it('refuses what is not a Uint8Array with a TypeError naming the function', () => {
     const addon = loadV8Addon()!;
     expect(() => addon.sha256!('abc' as unknown as Uint8Array)).toThrow(/sha256: argument must be a Uint8Array/);

@@ -30,9 +30,23 @@ export function sha256(data: Uint8Array): Buffer {
   return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength);
 }
 
-/** An incremental SHA-256 (`node:crypto`'s), for hashing a large module in steps. */
-export function sha256Stream(): import('node:crypto').Hash {
-  return nodeCrypto().createHash('sha256');
+/** A SHA-256 fed in steps. */
+export interface Sha256Steps {
+  update(data: Uint8Array): Sha256Steps;
+  /** The digest as hex. */
+  hex(): string;
+}
+
+/** A SHA-256 in steps (for a large module hashed between turns of the event loop): the addon's, else `node:crypto`'s. */
+export function sha256Steps(): Sha256Steps {
+  const native = nativeDigests()?.createSha256();
+  if (native) {
+    const steps: Sha256Steps = { update: (data) => (native.update(data), steps), hex: () => Buffer.from(native.digest()).toString('hex') };
+    return steps;
+  }
+  const hash = nodeCrypto().createHash('sha256');
+  const steps: Sha256Steps = { update: (data) => (hash.update(data), steps), hex: () => hash.digest('hex') };
+  return steps;
 }
 
 /** The checksum kind this runtime writes: CRC-32 wherever it can be computed. */

@@ -1,4 +1,4 @@
-import { moduleHash, sha256, sha256Stream } from './checksum.js';
+import { moduleHash, sha256, sha256Steps } from './checksum.js';
 
 /**
  * Modules larger than this are looked up in the store by a sampled id (see
@@ -53,10 +53,10 @@ export function isExactLookup(id: string): boolean {
  */
 export async function moduleHashInSteps(bytes: Uint8Array): Promise<string> {
   if (bytes.byteLength <= HASH_STEP_BYTES) return moduleHash(bytes);
-  const hash = sha256Stream();
+  const hash = sha256Steps();
   for (let offset = 0; offset < bytes.byteLength; offset += HASH_STEP_BYTES) {
     if (offset > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     hash.update(bytes.subarray(offset, offset + HASH_STEP_BYTES));
   }
-  return hash.digest('hex');
+  return hash.hex();
 }
