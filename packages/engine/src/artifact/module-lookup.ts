@@ -1,4 +1,4 @@
-import { moduleHash, sha256, sha256Steps } from './checksum.js';
+import { moduleHash, sha256Steps } from './checksum.js';
 
 /**
  * Modules larger than this are looked up in the store by a sampled id (see
@@ -30,15 +30,16 @@ const HASH_STEP_BYTES = 1024 * 1024;
  */
 export function lookupId(bytes: Uint8Array): string {
   if (bytes.byteLength <= SAMPLED_LOOKUP_MIN_BYTES) return moduleHash(bytes);
-  // The length (8 bytes, little-endian) and the blocks, hashed as one buffer (1 MiB): one call.
-  const sampled = new Uint8Array(8 + SAMPLED_LOOKUP_BLOCKS * SAMPLED_LOOKUP_BLOCK_BYTES);
-  new DataView(sampled.buffer).setBigUint64(0, BigInt(bytes.byteLength), true);
+  const hash = sha256Steps();
+  const length = new Uint8Array(8);
+  new DataView(length.buffer).setBigUint64(0, BigInt(bytes.byteLength), true);
+  hash.update(length);
   const span = bytes.byteLength - SAMPLED_LOOKUP_BLOCK_BYTES;
   for (let block = 0; block < SAMPLED_LOOKUP_BLOCKS; block++) {
     const start = Math.floor((span * block) / (SAMPLED_LOOKUP_BLOCKS - 1));
-    sampled.set(bytes.subarray(start, start + SAMPLED_LOOKUP_BLOCK_BYTES), 8 + block * SAMPLED_LOOKUP_BLOCK_BYTES);
+    hash.update(bytes.subarray(start, start + SAMPLED_LOOKUP_BLOCK_BYTES));
   }
-  return `s${sha256(sampled).toString('hex')}`;
+  return `s${hash.hex()}`;
 }
 
 /** Whether a lookup id is the module hash itself (not sampled). */
