@@ -10,9 +10,10 @@
 //                                the same in steps (absent if not found)
 //   crc32(bytes)                 CRC-32 by the zlib inside Node (absent if not found)
 //
-// The last three give what node:v8, node:crypto and node:zlib give, with the
-// same libraries, but without loading those modules: together 3-7 ms of every
-// process that reads the cache, more than a small module takes to compile.
+// The digests and the tag are what node:crypto, node:zlib and node:v8 give,
+// from the same libraries, but without loading those modules: together 3-7 ms
+// of every process that reads the cache, more than a small module takes to
+// compile.
 //
 // Loading serialized code works through WebAssembly.compileStreaming: the JS
 // side calls installLoader(request), then WebAssembly.compileStreaming(request),

@@ -35,10 +35,19 @@ function standard(candidate: NativeDigests): boolean {
   return hex(abc) === expected && hex(inSteps) === expected && candidate.crc32(new TextEncoder().encode('123456789')) === 0xcbf43926;
 }
 
+/** {@link standard}, false where a function throws (OpenSSL could not start a digest). */
+function passes(candidate: NativeDigests): boolean {
+  try {
+    return standard(candidate);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The addon's digest functions, or undefined where the addon is unavailable
- * (see `addonStatus()`), Node does not export OpenSSL's `EVP_Digest` and
- * zlib's `crc32_z` to addons, or they fail the standard test vectors: callers
+ * (see `addonStatus()`), Node does not export OpenSSL's digest functions
+ * and zlib's `crc32_z` to addons, or they fail the standard test vectors: callers
  * then use `node:crypto` and `node:zlib`.
  * Loads the addon on first call.
  */
@@ -63,7 +72,7 @@ export function nativeDigests(): NativeDigests | undefined {
         : undefined;
     // Checked once against the standard vectors: a symbol of the same name that computed something
     // else would make every checksum check fail (or, worse, name entries differently).
-    digests = candidate && standard(candidate) ? candidate : null;
+    digests = candidate && passes(candidate) ? candidate : null;
   }
   return digests ?? undefined;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { sha256 } from '../digests/digests.js';
-import { nodeCrypto } from '../node/node-builtin.js';
 import { InvalidNamespaceError } from '../errors/store-error.js';
+import { nodeCrypto } from '../node/node-builtin.js';
 
 /** The on-disk format version; part of every path, so a future format lives beside this one. */
 export const FORMAT_DIRECTORY = 'v1';
