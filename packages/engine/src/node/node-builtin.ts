@@ -6,8 +6,10 @@ const requireHere = createRequire(import.meta.url);
  * A Node built-in module as `require` gives it, loaded at the first call
  * instead of when the engine is imported. A cache hit needs none of
  * `node:crypto`, `node:zlib` and `node:v8` (the addon computes its digests
- * and gives V8's tag), and loading them costs a fresh process 3-7 ms.
- * `process.getBuiltinModule` where Node has it (20.16+), else `require`.
+ * and gives V8's tag), and loading them costs a fresh process 3-7 ms; and
+ * unlike an ES module's `import` of `node:fs`, it does not load
+ * `node:fs/promises`. `process.getBuiltinModule` where Node has it (20.16+),
+ * else `require`.
  */
 export function nodeBuiltin<T>(id: `node:${string}`): T {
   return (typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule(id) : requireHere(id)) as T;

@@ -1,17 +1,13 @@
 import type { Script } from 'node:vm';
+import { nodeBuiltin } from '../node/node-builtin.js';
 
-/**
- * Node's built-ins as CommonJS gives them. An ES module's `import` of
- * `node:fs` makes Node build its namespace, which reads `fs.promises` and so
- * loads `node:fs/promises` with its stream and readline modules (1-2 ms that
- * a hit never needs); `process.getBuiltinModule` (Node 20.16+) does not.
- */
-const builtin: (id: string) => unknown =
-  typeof process.getBuiltinModule === 'function' ? (id: string) => process.getBuiltinModule(id) : (await import('node:module')).createRequire(import.meta.url);
-const { accessSync, constants, readFileSync, renameSync, rmSync, writeFileSync } = builtin('node:fs') as typeof import('node:fs');
-const { createRequire } = builtin('node:module') as typeof import('node:module');
-const { basename, dirname, join } = builtin('node:path') as typeof import('node:path');
-const { Script: ScriptClass } = builtin('node:vm') as typeof import('node:vm');
+// Node's built-ins as CommonJS gives them. An ES module's `import` of `node:fs` makes Node build its
+// namespace, which reads `fs.promises` and so loads `node:fs/promises` with its stream and readline
+// modules (1-2 ms that a hit never needs).
+const { accessSync, constants, readFileSync, renameSync, rmSync, writeFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
+const { createRequire } = nodeBuiltin<typeof import('node:module')>('node:module');
+const { basename, dirname, join } = nodeBuiltin<typeof import('node:path')>('node:path');
+const { Script: ScriptClass } = nodeBuiltin<typeof import('node:vm')>('node:vm');
 
 /** What the loader uses of `@cache/v8`, which the script itself loads too (as CommonJS, the same copy). */
 type V8Package = Pick<typeof import('@cache/v8'), 'cachedDataVersionTag' | 'nativeDigests'>;
@@ -74,14 +70,14 @@ const HEADER_BYTES = PAYLOAD_DIGEST_AT + 32;
  * script itself.
  */
 export function hookCodeCachePath(file: string, v8Package: V8Package | undefined = v8PackageFor(createRequire(file))): string {
-  const tag = v8Package ? v8Package.cachedDataVersionTag() : (builtin('node:v8') as typeof import('node:v8')).cachedDataVersionTag();
+  const tag = v8Package ? v8Package.cachedDataVersionTag() : nodeBuiltin<typeof import('node:v8')>('node:v8').cachedDataVersionTag();
   return join(dirname(file), `${basename(file, '.cjs')}.${process.version}-${tag}.v8-code-cache`);
 }
 
 /** SHA-256 by the addon where it loads, else by `node:crypto`. */
 function sha256With(v8Package: V8Package | undefined): (bytes: Uint8Array) => Buffer {
   const native = v8Package?.nativeDigests();
-  if (!native) return (bytes) => (builtin('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest();
+  if (!native) return (bytes) => nodeBuiltin<typeof import('node:crypto')>('node:crypto').createHash('sha256').update(bytes).digest();
   return (bytes) => {
     const digest = native.sha256(bytes);
     return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength);
