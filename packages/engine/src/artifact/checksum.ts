@@ -11,12 +11,12 @@ export const enum ChecksumKind {
 
 const nodeCrypto = (): typeof import('node:crypto') => nodeBuiltin('node:crypto');
 
-/** CRC-32 of `data` by the addon (Node's zlib, without loading `node:zlib`), else `zlib.crc32`; undefined where neither exists. */
-function crc32(data: Uint8Array): number | undefined {
+/** CRC-32 by the addon (Node's zlib, without loading `node:zlib`), else `zlib.crc32`; undefined where neither exists. */
+function crc32Function(): ((data: Uint8Array) => number) | undefined {
   const native = nativeDigests();
-  if (native) return native.crc32(data);
+  if (native) return native.crc32;
   const zlibCrc32 = (nodeBuiltin<typeof import('node:zlib')>('node:zlib') as { crc32?: (data: Uint8Array) => number }).crc32;
-  return zlibCrc32 ? zlibCrc32(data) >>> 0 : undefined;
+  return zlibCrc32 ? (data) => zlibCrc32(data) >>> 0 : undefined;
 }
 
 /**
@@ -51,12 +51,12 @@ export function sha256Steps(): Sha256Steps {
 
 /** The checksum kind this runtime writes: CRC-32 wherever it can be computed. */
 export function preferredChecksum(): ChecksumKind {
-  return crc32(new Uint8Array(0)) === undefined ? ChecksumKind.Sha256Prefix : ChecksumKind.Crc32;
+  return crc32Function() ? ChecksumKind.Crc32 : ChecksumKind.Sha256Prefix;
 }
 
 /** The 32-bit checksum of `data` of the given kind, or undefined when this runtime cannot compute it. */
 export function checksum32(kind: number, data: Uint8Array): number | undefined {
-  if (kind === ChecksumKind.Crc32) return crc32(data);
+  if (kind === ChecksumKind.Crc32) return crc32Function()?.(data);
   if (kind === ChecksumKind.Sha256Prefix) return sha256(data).readUInt32LE(0);
   return undefined;
 }
