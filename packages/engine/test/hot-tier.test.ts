@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore } from '@cache/store';
-import { serialize } from '@cache/v8';
-import { describe, expect, it } from 'vitest';
+import { SERIALIZED_HEADER_SIZE, serialize } from '@cache/v8';
+import { describe, expect, it, vi } from 'vitest';
 import { ARTIFACT_TIER_ENV, Cache, CacheConfig, Config, decodeArtifact, Engine, engineFingerprint, moduleHash, type WasmNamespace } from '../src/index.js';
 import { runChild, runUnderHook, tempDir, wasmFile } from './helpers.js';
 
@@ -86,6 +86,50 @@ describe("the 'hot' tier (the default): the code V8 optimized in a process, save
     expect(second.stats()).toMatchObject({ hits: 1, misses: 0, bytesLoaded: stored?.byteLength });
     expect(runOf(loaded)(7)).toBe(run(7));
     await cache.close();
+  });
+
+  it('snapshots of one module never overlap: one taken while another is being written compares with what that one stored', async () => {
+    const store = new MemoryStore();
+    let puts = 0;
+    const put = store.put.bind(store);
+    // A slow store: every write is still in flight when the next snapshot is taken.
+    store.put = async (key, value) => {
+      puts += 1;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return put(key, value);
+    };
+    const cache = new Cache(CacheConfig.default().withDirectory(tempDir('hot-overlap-')), { store });
+    const { bytes } = wasmFile(tempDir('hot-overlap-wasm-'), 70);
+    const engine = new Engine(Config.default(), { cache });
+    // The snapshot timers are started under fake timers and never fire: only the snapshots asked for below are taken.
+    const track = cache.hot.track.bind(cache.hot);
+    cache.hot.track = (target) => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        track(target);
+      } finally {
+        vi.useRealTimers();
+      }
+    };
+    const module = await engine.compile(bytes);
+    expect(cache.hot.size).toBe(1);
+    const run = runOf(module);
+    for (let i = 0; i < 20; i += 1) run(1000);
+    // V8 optimizes on background threads: wait until its code for the module stops growing (at most 10 s).
+    let size = serialize(module).byteLength;
+    for (let settled = 0, i = 0; settled < 3 && i < 100; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const now = serialize(module).byteLength;
+      settled = now === size && now > SERIALIZED_HEADER_SIZE ? settled + 1 : 0;
+      size = now;
+    }
+    expect(size).toBeGreaterThan(SERIALIZED_HEADER_SIZE);
+    expect(puts).toBe(0);
+    // Three snapshots asked for at once (two flushes and close()'s final one): the first writes, and the
+    // others, taken after it, find nothing new.
+    await Promise.all([cache.hot.flush(), cache.hot.flush(), cache.close()]);
+    expect(puts).toBe(1);
+    expect(engine.stats().artifactsProduced).toBe(1);
   });
 
   it('a full-tier engine neither uses nor writes hot artifacts', async () => {

@@ -63,6 +63,12 @@ export interface HotSnapshotSink {
 export class HotSnapshots {
   readonly #sink: HotSnapshotSink;
   readonly #targets = new Map<string, { target: HotTarget; timers: NodeJS.Timeout[]; lastMs: number | undefined }>();
+  /**
+   * The snapshot being taken of a module, while one is: the next one waits
+   * for it, so it compares with what that one stored instead of writing the
+   * same code twice (a timer that fires during `close()`'s final write).
+   */
+  readonly #inFlight = new Map<HotTarget, Promise<void>>();
   /** Removes the exit and fatal-signal handler, while one is installed. */
   #removeExitHook: (() => void) | undefined;
 
@@ -103,6 +109,8 @@ export class HotSnapshots {
 
   /** Stops tracking everything (after a final snapshot when `flush` is true). */
   async stop(flush: boolean): Promise<void> {
+    // No timer fires during the final snapshot's write.
+    for (const entry of this.#targets.values()) for (const timer of entry.timers) clearTimeout(timer);
     if (flush) await this.flush();
     for (const key of [...this.#targets.keys()]) this.#untrack(key);
     this.#removeExitHook?.();
@@ -128,7 +136,17 @@ export class HotSnapshots {
     return { artifact, bytes: payload.byteLength };
   }
 
-  async #snapshot(target: HotTarget): Promise<void> {
+  /** Takes a snapshot of one module after the one in flight for it, if any. */
+  #snapshot(target: HotTarget): Promise<void> {
+    const previous = this.#inFlight.get(target);
+    const next = (previous ? previous.then(() => this.#snapshotNow(target)) : this.#snapshotNow(target)).finally(() => {
+      if (this.#inFlight.get(target) === next) this.#inFlight.delete(target);
+    });
+    this.#inFlight.set(target, next);
+    return next;
+  }
+
+  async #snapshotNow(target: HotTarget): Promise<void> {
     try {
       const grown = this.#grownArtifact(target);
       if (!grown) return;
