@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildWasmModule } from '@cache/wasm-fixtures';
@@ -166,6 +167,40 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     expect(await entriesInRedis(prefix, 30_000)).toBe(1);
     const second = await runProcess<HookReport>(args, { ...env, WASM_CACHE_DIRECTORY: join(work, 'full-b') });
     expect(second.report).toMatchObject({ hits: 1, misses: 0, redisClientLoaded: true });
+  });
+
+  it("under the hook with the full tier, the background producer leaves Redis alone while another process's note of an outage is recent", async () => {
+    const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
+    const prefix = 'fleet-noted:';
+    const wasmNoted = join(work, 'noted.wasm');
+    writeFileSync(wasmNoted, buildWasmModule({ functions: 95 }));
+    const env = { WASM_CACHE_CONFIG_FILE: remoteConfigFile('noted.toml', prefix), WASM_CACHE_ARTIFACT_TIER: 'full', NODE_OPTIONS: '' };
+    const args = ['--import', '@cache/engine/register', hookMember, wasmNoted, '0'];
+    const run = (cacheDir: string): Promise<{ report: HookReport; stderr: string }> => runProcess<HookReport>(args, { ...env, WASM_CACHE_DIRECTORY: cacheDir });
+    /** Resolves once the detached producer has ended: it removes its lock after both writes, the disk's and the remote's. */
+    async function producerDone(cacheDir: string): Promise<boolean> {
+      const entries = (dir: string, suffix: string): string[] =>
+        existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith(suffix)) : [];
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+        if (entries(cacheDir, '.entry').length === 1 && entries(join(cacheDir, '.producers'), '.lock').length === 0) return true;
+      }
+      return false;
+    }
+    // A note as a hooked process writes it (named by a digest of the server's URL), from moments ago.
+    const notedDir = join(work, 'noted-a');
+    const noteName = `unavailable-${createHash('sha256').update(server.url).digest('hex').slice(0, 16)}.json`;
+    mkdirSync(join(notedDir, '.remote'), { recursive: true });
+    writeFileSync(join(notedDir, '.remote', noteName), JSON.stringify({ at: Date.now(), pid: 1 }));
+    const noted = await run(notedDir);
+    expect(noted.report).toMatchObject({ misses: 1, hits: 0, redisClientLoaded: false });
+    expect(noted.stderr).toMatch(/CACHE_ENGINE_REMOTE_SKIPPED/);
+    expect(await producerDone(notedDir)).toBe(true);
+    expect(await entriesInRedis(prefix, 0)).toBe(0);
+    // Without the note, the same production reaches Redis.
+    const freshDir = join(work, 'noted-b');
+    expect((await run(freshDir)).report).toMatchObject({ misses: 1, hits: 0 });
+    expect(await producerDone(freshDir)).toBe(true);
+    expect(await entriesInRedis(prefix, 0)).toBe(1);
   });
 
   it('under the hook, a remote tier that cannot be opened is said once, with what is wrong, and the cache works locally', async () => {

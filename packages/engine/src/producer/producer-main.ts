@@ -43,21 +43,28 @@ function storedReply(bytes: number, compileMs: number, result: PutResult): Produ
   return { type: 'stored', bytes, compileMs, stored: result.stored, ...(result.stored ? {} : { reason: result.reason }) };
 }
 
-/** Writes an artifact through the store the parent uses, then removes the lock file if there is one. */
+/**
+ * Writes an artifact through the store the parent uses, and to the remote
+ * tier when there is one, then removes the lock file if there is one: the
+ * lock covers the whole production, so it is gone only once both writes are.
+ */
 async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' }>, artifact: Uint8Array): Promise<PutResult> {
   const { settings, compression, namespace, key, lockPath } = delivery;
   try {
     const { enabled, ...rest } = settings;
     const config = CacheConfig.default().merge({ ...rest, enabled: enabled !== false }, 'producer job');
-    const store = await createStore(config, { namespace, compression });
     try {
-      return await store.put(key, artifact);
+      const store = await createStore(config, { namespace, compression });
+      try {
+        return await store.put(key, artifact);
+      } finally {
+        await store.close();
+      }
     } finally {
-      await store.close();
+      if (delivery.remoteModule) await writeToRemote(delivery.remoteModule, namespace, key, artifact, config.directory);
     }
   } finally {
     if (lockPath) rmSync(lockPath, { force: true });
-    if (delivery.remoteModule) await writeToRemote(delivery.remoteModule, namespace, key, artifact);
   }
 }
 
@@ -65,13 +72,14 @@ async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' 
  * Writes an artifact to the hook's remote tier as well, under the key the
  * parent's `RemoteView` would use, with the remote the parent passed in
  * `PRODUCER_REMOTE_ENV`. A failure costs only the sharing: the disk has the
- * artifact.
+ * artifact. While a hooked process's note in the cache directory says the
+ * tier failed recently, it is left alone, as the hooked processes leave it.
  */
-async function writeToRemote(module: string, namespace: string, key: string, artifact: Uint8Array): Promise<void> {
+async function writeToRemote(module: string, namespace: string, key: string, artifact: Uint8Array, directory: string): Promise<void> {
   try {
     const remote = remoteFromEnv(process.env[PRODUCER_REMOTE_ENV]);
     if (!remote) return;
-    const tier = remoteTierAt(remote, module);
+    const tier = remoteTierAt(remote, module, undefined, directory);
     try {
       await new RemoteView(tier, namespace).put(key, artifact);
     } finally {
