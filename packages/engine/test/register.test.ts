@@ -100,21 +100,31 @@ describe('node --import @cache/engine/register', () => {
     interface BuiltinsReport {
       before: Loaded;
       after: Loaded;
+      atExit: Loaded;
+      pid: number;
       hits: number;
       misses: number;
     }
+    const report = (stdout: string): BuiltinsReport => {
+      const [first = '', last = ''] = stdout.split('\n');
+      return { ...(JSON.parse(first) as Omit<BuiltinsReport, 'atExit'>), atExit: JSON.parse(last) as Loaded };
+    };
     const env = { WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_ARTIFACT_TIER: 'full' };
     // Node 20's ES module loader reads files with node:fs/promises, so under any --import it is loaded
     // before the app starts; from Node 22 it is not, and the hook's compile must not load it either.
     const expectedBefore = Number(process.versions.node.split('.')[0]) < 22;
-    const miss = JSON.parse((await runUnderHook(fixture, [wasm.path, '--idle'], env)).stdout) as BuiltinsReport;
+    const miss = report((await runUnderHook(fixture, [wasm.path, '--idle'], env)).stdout);
     expect(miss).toMatchObject({ misses: 1, hits: 0, before: { fsPromises: expectedBefore }, after: { fsPromises: expectedBefore } });
-    const hit = JSON.parse((await runUnderHook(fixture, [wasm.path], env)).stdout) as BuiltinsReport;
+    const hit = report((await runUnderHook(fixture, [wasm.path], env)).stdout);
     expect(hit).toMatchObject({ hits: 1, misses: 0, before: { fsPromises: expectedBefore }, after: { fsPromises: expectedBefore } });
     // The addon computes the hit's digests (SHA-256 of the hook script and its code cache, of the module, of
     // the store's key; CRC-32 of the entry and the artifact) and gives V8's tag.
     expect(hit.before).toMatchObject({ crypto: false, zlib: false, v8: false });
     expect(hit.after).toMatchObject({ crypto: false, zlib: false, v8: false });
+    // Nor as it exits, writing the store's statistics (named without node:crypto's random bytes).
+    expect(hit.atExit).toMatchObject({ crypto: false, zlib: false, v8: false });
+    const statsFiles = readdirSync(cacheDir, { recursive: true, encoding: 'utf8' }).filter((name) => name.includes(`stats-${hit.pid}.`));
+    expect(statsFiles).toHaveLength(1);
   });
 
   it('loads the cache only at the first WebAssembly call it routes, not at start-up', async () => {

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readDirectoryStats } from '../src/index.js';
+import { INSTANCE_STATS_PATTERN, TEMP_PATTERN } from '../src/disk/layout.js';
+import { Layout, readDirectoryStats } from '../src/index.js';
 
 describe('statistics of a process that exits without closing its store', () => {
   it('are written at exit and readable by another process', async () => {
@@ -12,5 +13,16 @@ describe('statistics of a process that exits without closing its store', () => {
     const stats = await readDirectoryStats(dir);
     expect(stats.total).toMatchObject({ hits: 1, misses: 1, writes: 1, bytesRead: 3, bytesWritten: 3 });
     expect(readdirSync(join(dir, 'ns', 'v1', 'tmp')).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    // Its file is named the way cleanup recognizes (a dead pid's file is folded into the total and removed).
+    const files = readdirSync(join(dir, 'ns', 'v1', 'stats')).filter((name) => name.startsWith('stats-'));
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(INSTANCE_STATS_PATTERN);
+  });
+
+  it('temporary names (made without node:crypto, as a process exits) are ones cleanup recognizes, and never repeat in a process', () => {
+    const layout = new Layout(mkdtempSync(join(tmpdir(), 'temp-names-')), 'ns');
+    const names = Array.from({ length: 10_000 }, () => basename(layout.temp('usage.json')));
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names.slice(0, 100)) expect(TEMP_PATTERN.exec(name)?.[2]).toBe(String(process.pid));
   });
 });

@@ -34,6 +34,6 @@ export function flushOnExit(flush: ExitFlush): () => void {
 export function writeJsonSync(target: string, temporary: string, body: object): void {
   mkdirSync(path.dirname(temporary), { recursive: true });
   mkdirSync(path.dirname(target), { recursive: true });
-  writeFileSync(temporary, JSON.stringify(body));
+  writeFileSync(temporary, JSON.stringify(body), { flag: 'wx' });
   renameSync(temporary, target);
 }
