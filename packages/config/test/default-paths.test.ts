@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultCacheDirectory, defaultConfigFilePath } from '../src/index.js';
 
@@ -22,4 +24,18 @@ describe('default locations per OS', () => {
     expect(defaultCacheDirectory({ platform: 'win32', env: {}, home: 'C:\\Users\\u' })).toBe('C:\\Users\\u\\AppData\\Local\\wasm-cache\\cache');
     expect(defaultConfigFilePath({ platform: 'win32', env: { APPDATA: 'D:\\Roaming' }, home: 'C:\\Users\\u' })).toBe('D:\\Roaming\\wasm-cache\\config\\config.toml');
   });
+
+  it("defaults to this user's home folder as os.homedir() gives it, with or without $HOME set", () => {
+    const fixture = join(import.meta.dirname, 'fixtures', 'home-directory.mjs');
+    const run = (env: NodeJS.ProcessEnv): { mine: string; os: string; osLoaded: boolean } =>
+      JSON.parse(execFileSync(process.execPath, [fixture], { env, encoding: 'utf8' })) as { mine: string; os: string; osLoaded: boolean };
+    const withHome = run({ ...process.env, HOME: '/home/someone', XDG_CACHE_HOME: '' });
+    expect(withHome.mine).toBe(withHome.os);
+    expect(withHome.mine).toBe('/home/someone/.cache/wasm-cache');
+    expect(withHome.osLoaded).toBe(false); // $HOME is read without loading node:os
+    const { HOME: _home, ...withoutHome } = process.env;
+    const noHome = run({ ...withoutHome, XDG_CACHE_HOME: '' });
+    expect(noHome.mine).toBe(noHome.os); // from the user database, through node:os
+  });
 });
+

@@ -96,6 +96,7 @@ describe('node --import @cache/engine/register', () => {
       crypto: boolean;
       zlib: boolean;
       v8: boolean;
+      os: boolean;
     }
     interface BuiltinsReport {
       before: Loaded;
@@ -109,7 +110,8 @@ describe('node --import @cache/engine/register', () => {
       const [first = '', last = ''] = stdout.split('\n');
       return { ...(JSON.parse(first) as Omit<BuiltinsReport, 'atExit'>), atExit: JSON.parse(last) as Loaded };
     };
-    const env = { WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_ARTIFACT_TIER: 'full' };
+    // $HOME set (as a user's shell has it), whatever this runner's environment.
+    const env = { WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_ARTIFACT_TIER: 'full', HOME: process.env['HOME'] || work };
     // Node 20's ES module loader reads files with node:fs/promises, so under any --import it is loaded
     // before the app starts; from Node 22 it is not, and the hook's compile must not load it either.
     const expectedBefore = Number(process.versions.node.split('.')[0]) < 22;
@@ -119,8 +121,9 @@ describe('node --import @cache/engine/register', () => {
     expect(hit).toMatchObject({ hits: 1, misses: 0, before: { fsPromises: expectedBefore }, after: { fsPromises: expectedBefore } });
     // The addon computes the hit's digests (SHA-256 of the hook script and its code cache, of the module, of
     // the store's key; CRC-32 of the entry and the artifact) and gives V8's tag.
-    expect(hit.before).toMatchObject({ crypto: false, zlib: false, v8: false });
-    expect(hit.after).toMatchObject({ crypto: false, zlib: false, v8: false });
+    expect(hit.before).toMatchObject({ crypto: false, zlib: false, v8: false, os: false });
+    // (node:os neither: the default configuration file's path takes $HOME without it.)
+    expect(hit.after).toMatchObject({ crypto: false, zlib: false, v8: false, os: false });
     // Nor as it exits, writing the store's statistics (named without node:crypto's random bytes).
     expect(hit.atExit).toMatchObject({ crypto: false, zlib: false, v8: false });
     const statsFiles = readdirSync(cacheDir, { recursive: true, encoding: 'utf8' }).filter((name) => name.includes(`stats-${hit.pid}.`));

@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { createRequire } from 'node:module';
 import { posix, win32 } from 'node:path';
 
 /** The application folder name used under the OS's per-user folders. */
@@ -11,11 +11,23 @@ export interface PlatformContext {
   home?: string;
 }
 
+/**
+ * This user's home folder, as `os.homedir()` gives it: on Unix that is
+ * `$HOME` when it is set, read here without loading `node:os` (which a
+ * process under the `--import` hook otherwise never loads).
+ */
+function homeDirectory(): string {
+  const home = process.platform === 'win32' ? undefined : process.env['HOME'];
+  if (home !== undefined && home !== '') return home;
+  const os = (typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:os') : createRequire(import.meta.url)('node:os')) as typeof import('node:os');
+  return os.homedir();
+}
+
 function resolved(context: PlatformContext) {
   return {
     platform: context.platform ?? process.platform,
     env: context.env ?? process.env,
-    home: context.home ?? homedir(),
+    home: context.home ?? homeDirectory(),
   };
 }
 

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 
-const requireHere = createRequire(import.meta.url);
+/** Made at the first call where Node lacks `process.getBuiltinModule`: bundled into the hook's script, `import.meta.url` is a package lookup. */
+let requireHere: NodeJS.Require | undefined;
 
 /**
  * A Node built-in module as `require` gives it, loaded at the first call
@@ -10,7 +11,7 @@ const requireHere = createRequire(import.meta.url);
  * else `require`.
  */
 export function nodeBuiltin<T>(id: `node:${string}`): T {
-  return (typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule(id) : requireHere(id)) as T;
+  return (typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule(id) : (requireHere ??= createRequire(import.meta.url))(id)) as T;
 }
 
 /** `node:crypto`, loaded at the first call. */
