@@ -155,28 +155,32 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     expect(second.report.result).toBe(first.report.result);
   });
 
-  it('under the hook with the full tier, the background producer writes its artifact to Redis as well as the disk', async () => {
+  /**
+   * A run of hook-member.mjs under the hook with the full tier, on a module of its own, with the remote
+   * tier from a TOML file under its own key prefix, in a cache directory given per run.
+   */
+  function fullTierHookRun(name: string, prefix: string, functions: number): (cacheDir: string) => Promise<{ report: HookReport; stderr: string }> {
     const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
+    const wasmFile = join(work, `${name}.wasm`);
+    writeFileSync(wasmFile, buildWasmModule({ functions }));
+    const env = { WASM_CACHE_CONFIG_FILE: remoteConfigFile(`${name}.toml`, prefix), WASM_CACHE_ARTIFACT_TIER: 'full', NODE_OPTIONS: '' };
+    const args = ['--import', '@cache/engine/register', hookMember, wasmFile, '0'];
+    return (cacheDir) => runProcess<HookReport>(args, { ...env, WASM_CACHE_DIRECTORY: cacheDir });
+  }
+
+  it('under the hook with the full tier, the background producer writes its artifact to Redis as well as the disk', async () => {
     const prefix = 'fleet-full:';
-    const wasmFull = join(work, 'full.wasm');
-    writeFileSync(wasmFull, buildWasmModule({ functions: 90 }));
-    const env = { WASM_CACHE_CONFIG_FILE: remoteConfigFile('full.toml', prefix), WASM_CACHE_ARTIFACT_TIER: 'full', NODE_OPTIONS: '' };
-    const args = ['--import', '@cache/engine/register', hookMember, wasmFull, '0'];
-    const first = await runProcess<HookReport>(args, { ...env, WASM_CACHE_DIRECTORY: join(work, 'full-a') });
+    const run = fullTierHookRun('full', prefix, 90);
+    const first = await run(join(work, 'full-a'));
     expect(first.report).toMatchObject({ misses: 1, hits: 0 });
     expect(await entriesInRedis(prefix, 30_000)).toBe(1);
-    const second = await runProcess<HookReport>(args, { ...env, WASM_CACHE_DIRECTORY: join(work, 'full-b') });
+    const second = await run(join(work, 'full-b'));
     expect(second.report).toMatchObject({ hits: 1, misses: 0, redisClientLoaded: true });
   });
 
   it("under the hook with the full tier, the background producer leaves Redis alone while another process's note of an outage is recent", async () => {
-    const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
     const prefix = 'fleet-noted:';
-    const wasmNoted = join(work, 'noted.wasm');
-    writeFileSync(wasmNoted, buildWasmModule({ functions: 95 }));
-    const env = { WASM_CACHE_CONFIG_FILE: remoteConfigFile('noted.toml', prefix), WASM_CACHE_ARTIFACT_TIER: 'full', NODE_OPTIONS: '' };
-    const args = ['--import', '@cache/engine/register', hookMember, wasmNoted, '0'];
-    const run = (cacheDir: string): Promise<{ report: HookReport; stderr: string }> => runProcess<HookReport>(args, { ...env, WASM_CACHE_DIRECTORY: cacheDir });
+    const run = fullTierHookRun('noted', prefix, 95);
     /** Resolves once the detached producer has ended: it removes its lock after both writes, the disk's and the remote's. */
     async function producerDone(cacheDir: string): Promise<boolean> {
       const entries = (dir: string, suffix: string): string[] =>
