@@ -41,11 +41,12 @@ let tempSequence = Math.floor(Math.random() * 2 ** 32);
 
 /**
  * The 8 hex digits that tell this process's temporary files apart: a counter
- * from a random start, so two files of one process never share a name (the
- * pid beside it tells processes apart). Temporary files are created
- * exclusively, so a name that could be guessed opens nothing; and
- * `node:crypto` (3-6 ms to load) is not loaded for it, as the statistics
- * file is written this way while a process exits.
+ * from a random start, so one thread's files never share a name (the pid
+ * beside it tells processes apart; the store's worker thread counts from a
+ * start of its own). Temporary files are created exclusively, so a name that
+ * could be guessed opens nothing, and a clash fails that write instead of
+ * mixing two. `node:crypto` (3-6 ms to load) is not loaded for it, as the
+ * statistics file is written this way while a process exits.
  */
 function nextTempSuffix(): string {
   tempSequence = (tempSequence + 1) >>> 0;
