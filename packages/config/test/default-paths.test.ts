@@ -26,7 +26,7 @@ describe('default locations per OS', () => {
   });
 
   it("defaults to this user's home folder as os.homedir() gives it, with or without $HOME set", () => {
-    const fixture = join(import.meta.dirname, 'fixtures', 'home-directory.mjs');
+    const fixture = join(import.meta.dirname, 'fixtures', 'home-directory.cjs');
     const run = (env: NodeJS.ProcessEnv): { mine: string; os: string; osLoaded: boolean } =>
       JSON.parse(execFileSync(process.execPath, [fixture], { env, encoding: 'utf8' })) as { mine: string; os: string; osLoaded: boolean };
     const withHome = run({ ...process.env, HOME: '/home/someone', XDG_CACHE_HOME: '' });
