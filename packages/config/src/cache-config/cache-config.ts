@@ -63,7 +63,7 @@ export class CacheConfig {
 
   /**
    * Settings from environment variables (`WASM_CACHE_DIRECTORY`,
-   * `WASM_CACHE_CAPACITY`, `WASM_CACHE_ENABLED`, … see `readEnvOverlay`) laid
+   * `WASM_CACHE_CAPACITY`, `WASM_CACHE_ENABLED`, ... see `readEnvOverlay`) laid
    * over `base` (default: {@link CacheConfig.default}), validated.
    *
    * @throws CacheConfigError naming every bad variable and value.

@@ -18,7 +18,7 @@ export interface ConfigProblem {
   readonly origin?: SettingOrigin;
 }
 
-/** Formats an origin for a message: `file.toml:3:1`, `env WASM_CACHE_DIRECTORY`, … */
+/** Formats an origin for a message: `file.toml:3:1`, `env WASM_CACHE_DIRECTORY`, ... */
 export function describeOrigin(origin: SettingOrigin): string {
   switch (origin.kind) {
     case 'default':

@@ -18,7 +18,7 @@ export interface EnvOverlayOptions {
 /**
  * Reads cache settings from environment variables named `<prefix><SETTING>`:
  * `WASM_CACHE_DIRECTORY`, `WASM_CACHE_FILES_TOTAL_SIZE_SOFT_LIMIT=1Gi`,
- * `WASM_CACHE_CAPACITY=1Gi` (the same setting), `WASM_CACHE_ENABLED=false`, …
+ * `WASM_CACHE_CAPACITY=1Gi` (the same setting), `WASM_CACHE_ENABLED=false`, ...
  * Values are written as in Wasmtime's file. Empty variables count as unset. A
  * variable with the prefix that names no setting is a problem (a typo would
  * otherwise be silently ignored).

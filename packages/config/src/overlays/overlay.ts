@@ -15,7 +15,7 @@ export interface Overlay {
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
 
-/** Reads a boolean given as text ("true", "0", "off", …); undefined when it is none of them. */
+/** Reads a boolean given as text ("true", "0", "off", ...); undefined when it is none of them. */
 export function parseBooleanWord(text: string): boolean | undefined {
   const word = text.trim().toLowerCase();
   if (TRUE_WORDS.has(word)) return true;

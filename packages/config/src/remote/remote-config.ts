@@ -43,7 +43,7 @@ export class RemoteCacheConfig {
     this.#origins = Object.freeze({ ...origins });
   }
 
-  /** Remote-tier settings for the server at `url` (`redis://…` or `rediss://…`), everything else at its default. */
+  /** Remote-tier settings for the server at `url` (`redis://...` or `rediss://...`), everything else at its default. */
   static create(url?: string): RemoteCacheConfig {
     return new RemoteCacheConfig(url === undefined ? {} : { url }, url === undefined ? {} : { url: CODE });
   }
@@ -72,7 +72,7 @@ export class RemoteCacheConfig {
     return new RemoteCacheConfig({ ...this.#values, [name]: value }, { ...this.#origins, [name]: origin });
   }
 
-  /** The Redis server: `redis://[user:password@]host[:port][/db]` or `rediss://…` (TLS). */
+  /** The Redis server: `redis://[user:password@]host[:port][/db]` or `rediss://...` (TLS). */
   withUrl(url: string): RemoteCacheConfig {
     return this.withSetting('url', url);
   }

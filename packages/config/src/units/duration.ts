@@ -10,7 +10,7 @@ export const DURATION_UNITS = {
 } as const satisfies Record<string, bigint>;
 
 /**
- * Parses a duration the way Wasmtime does (`cleanup-interval`, …): a whole
+ * Parses a duration the way Wasmtime does (`cleanup-interval`, ...): a whole
  * number followed by s, m, h or d. Returns milliseconds.
  *
  * @throws UnitParseError

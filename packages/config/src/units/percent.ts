@@ -2,7 +2,7 @@ import { UnitParseError } from '../errors/unit-error.js';
 import { splitNumberAndUnit } from './split.js';
 
 /**
- * Parses a percent the way Wasmtime does (`…-limit-percent-if-deleting`): a
+ * Parses a percent the way Wasmtime does (`...-limit-percent-if-deleting`): a
  * whole number from 0 to 255 followed by `%`. Wasmtime reads it as a u8; the
  * at-most-100 rule is checked by validation, as Wasmtime does.
  *

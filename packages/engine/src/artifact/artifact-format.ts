@@ -31,7 +31,7 @@ const TIER_CODES: Record<ArtifactTier, number> = { full: 1, hot: 2 };
  * | 56 | 8 | payload length |
  * | 64 | 4 | payload checksum |
  * | 68 | 4 | reserved, 0 |
- * | 72 | … | payload: V8's serialized code, starting with V8's own 16-byte header |
+ * | 72 | ... | payload: V8's serialized code, starting with V8's own 16-byte header |
  */
 export interface ArtifactFields {
   readonly tier: ArtifactTier;

@@ -53,7 +53,7 @@ export interface HotSnapshotSink {
  * compilation. Snapshots are taken on timers and once more at exit
  * (synchronously, handed to a detached writer), and stored only when they grew.
  *
- * "Exit" includes a fatal signal (SIGTERM, SIGINT, SIGHUP…) the process has no
+ * "Exit" includes a fatal signal (SIGTERM, SIGINT, SIGHUP...) the process has no
  * handler of its own for: a service process its parent stops with `kill()`
  * (esbuild's) never reaches Node's `exit` event. `signal-exit` runs the
  * snapshot and then re-raises the signal, so the process still ends as the

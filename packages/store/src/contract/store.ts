@@ -62,7 +62,7 @@ export interface StoreStats {
  * methods: `get` reports a miss, `put` reports `{ stored: false }`.
  */
 export interface Store {
-  /** The backend's name: `'memory'`, `'disk'`, … */
+  /** The backend's name: `'memory'`, `'disk'`, ... */
   readonly kind: string;
   /** What the backend guarantees beyond the core contract. */
   readonly capabilities: StoreCapabilities;

@@ -83,7 +83,7 @@ export class StoreDisabledError extends StoreError {
   }
 }
 
-/** Invalid store options (a limit that is not a positive integer, an unknown backend, …). */
+/** Invalid store options (a limit that is not a positive integer, an unknown backend, ...). */
 export class InvalidStoreOptionError extends StoreError {
   /** Stable code for programmatic handling. */
   readonly code = 'ERR_CACHE_STORE_INVALID_OPTION' as const;

@@ -3,9 +3,9 @@ import type { StatsCounters } from '../stats/stats-counter.js';
 
 /** A fault in plain data: what failed, with which code. */
 export interface FaultRecord {
-  /** What was being done (`'get'`, `'put'`, `'connect'`, …). */
+  /** What was being done (`'get'`, `'put'`, `'connect'`, ...). */
   readonly operation: string;
-  /** The error's code (`ECONNREFUSED`, `ENOSPC`, …). */
+  /** The error's code (`ECONNREFUSED`, `ENOSPC`, ...). */
   readonly code: string;
   /** The error's message. */
   readonly message: string;

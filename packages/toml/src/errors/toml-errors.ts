@@ -19,7 +19,7 @@ export class TomlSyntaxError extends Error {
   }
 }
 
-/** A configuration file could not be read or written (missing, permissions, …). */
+/** A configuration file could not be read or written (missing, permissions, ...). */
 export class ConfigFileAccessError extends Error {
   /** Stable code for programmatic handling. */
   readonly code = 'ERR_CACHE_CONFIG_FILE_ACCESS' as const;

@@ -5,7 +5,7 @@ import { ConfigFileAccessError, systemCodeOf } from '../errors/toml-errors.js';
 /**
  * A configuration file's text.
  *
- * @throws (rejects with) ConfigFileAccessError naming the file and the system's code (ENOENT, EACCES…).
+ * @throws (rejects with) ConfigFileAccessError naming the file and the system's code (ENOENT, EACCES...).
  */
 export async function readConfigText(file: string): Promise<string> {
   try {
