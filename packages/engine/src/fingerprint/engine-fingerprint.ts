@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addonStatus, cachedDataVersionTag, currentFingerprint, readSerializedHeader, type SerializedHeader } from '@cache/v8';
 import { sha256 } from '../artifact/checksum.js';
+import { writeFileWhole } from '../node/write-file-whole.js';
 
 /**
  * What decides whether serialized code made by one process can be used by
@@ -65,9 +66,7 @@ function readMemo(path: string): SerializedHeader | undefined {
 function writeMemo(path: string, header: SerializedHeader): void {
   try {
     mkdirSync(join(path, '..'), { recursive: true });
-    const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, header.hex);
-    renameSync(temp, path);
+    writeFileWhole(path, header.hex);
   } catch {
     // Remembering is an optimization: a read-only or full disk only costs the next process a probe.
   }

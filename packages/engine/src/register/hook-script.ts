@@ -1,10 +1,11 @@
 import type { Script } from 'node:vm';
 import { nodeBuiltin } from '../node/node-builtin.js';
+import { writeFileWhole } from '../node/write-file-whole.js';
 
 // Node's built-ins as CommonJS gives them. An ES module's `import` of `node:fs` makes Node build its
 // namespace, which reads `fs.promises` and so loads `node:fs/promises` with its stream and readline
 // modules (1-2 ms that a hit never needs).
-const { accessSync, constants, readFileSync, renameSync, rmSync, writeFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
+const { accessSync, constants, readFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 const { createRequire } = nodeBuiltin<typeof import('node:module')>('node:module');
 const { basename, dirname, join } = nodeBuiltin<typeof import('node:path')>('node:path');
 const { Script: ScriptClass } = nodeBuiltin<typeof import('node:vm')>('node:vm');
@@ -101,7 +102,7 @@ function verifiedPayload(source: Buffer, cacheFile: string, sha256: (bytes: Uint
   return { payload, afterHit: (stored.readUInt32LE(FLAGS_AT) & AFTER_HIT) !== 0, state: 'used' };
 }
 
-/** Writes a code cache file whole or not at all (a temporary file renamed over it). */
+/** Writes a code cache file whole or not at all (see `writeFileWhole`). @throws when it cannot. */
 function writeCodeCache(cacheFile: string, source: Buffer, payload: Buffer, afterHit: boolean, sha256: (bytes: Uint8Array) => Buffer): void {
   const header = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(header);
@@ -110,13 +111,7 @@ function writeCodeCache(cacheFile: string, source: Buffer, payload: Buffer, afte
   header.writeUInt32LE(payload.length, LENGTH_AT);
   sha256(source).copy(header, SOURCE_DIGEST_AT);
   sha256(payload).copy(header, PAYLOAD_DIGEST_AT);
-  const temporary = `${cacheFile}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, Buffer.concat([header, payload]));
-    renameSync(temporary, cacheFile);
-  } catch {
-    rmSync(temporary, { force: true });
-  }
+  writeFileWhole(cacheFile, Buffer.concat([header, payload]));
 }
 
 /**

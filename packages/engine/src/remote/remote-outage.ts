@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256 } from '../artifact/checksum.js';
+import { writeFileWhole } from '../node/write-file-whole.js';
 
 /**
  * How long the hooked processes sharing a cache directory leave a remote tier
@@ -52,11 +53,9 @@ export class RemoteOutageNote {
 
   /** Notes an outage now, whole or not at all. */
   write(now: number = Date.now()): void {
-    const temporary = `${this.path}.${process.pid}.tmp`;
     try {
       mkdirSync(join(this.path, '..'), { recursive: true, mode: 0o700 });
-      writeFileSync(temporary, JSON.stringify({ at: now, pid: process.pid } satisfies RemoteOutage));
-      renameSync(temporary, this.path);
+      writeFileWhole(this.path, JSON.stringify({ at: now, pid: process.pid } satisfies RemoteOutage));
     } catch {
       // A cache directory that cannot be written: every process then waits for the tier itself.
     }
