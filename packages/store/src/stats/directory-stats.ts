@@ -1,4 +1,6 @@
-// `fs.promises` is read where it is used: loading node:fs/promises costs a process 1-2 ms, so only the calls that need it pay.
+// `fs.promises` is read where it is used: loading node:fs/promises costs a process 1-2 ms, so in the CommonJS build
+// (the one the engine's hook bundles) only the calls that need it pay. An ES-module build saves nothing on Node 24,
+// whose `import` of node:fs reads `fs.promises` to build the namespace.
 import fs from 'node:fs';
 import path from 'node:path';
 import { FORMAT_DIRECTORY, INSTANCE_STATS_PATTERN } from '../disk/layout.js';

@@ -1,4 +1,6 @@
-// `fs.promises` is read where it is used: loading node:fs/promises costs a process 1-2 ms, and the hook reads its file synchronously.
+// `fs.promises` is read where it is used: loading node:fs/promises costs a process 1-2 ms, and the hook (which bundles
+// the CommonJS build) reads its file synchronously. In an ES-module build this saves nothing on Node 24, whose
+// `import` of node:fs reads `fs.promises` to build the namespace.
 import fs, { readFileSync } from 'node:fs';
 import { ConfigFileAccessError, systemCodeOf } from '../errors/toml-errors.js';
 
