@@ -49,16 +49,22 @@ describe('Engine with a shared memory cache', () => {
   it('shares one compilation between concurrent compiles of the same bytes', async () => {
     const engine = new Engine(Config.default().withArtifactTier('full'), { cache: new Cache(CacheConfig.default().withDirectory(tempDir('engine-sf-')), { store: new MemoryStore() }) });
     const modules = await Promise.all(Array.from({ length: 6 }, () => engine.compile(other)));
-    expect(new Set(modules).size).toBe(1);
-    expect(engine.stats()).toMatchObject({ compiles: 6, misses: 1, hits: 0 });
+    // One compile, but a module object per caller, as WebAssembly.compile gives: what one caller
+    // attaches to its module is not seen by another.
+    expect(new Set(modules).size).toBe(6);
+    (modules[0] as unknown as { tag?: string }).tag = 'first';
+    expect((modules[1] as unknown as { tag?: string }).tag).toBeUndefined();
+    for (const module of modules) expect(run(module)).toBe(run(new wasm.Module(other)));
+    expect(engine.stats()).toMatchObject({ compiles: 6, misses: 1, hits: 0, joined: 5 });
     await engine.idle();
     expect(engine.stats().artifactsProduced).toBe(1);
   });
 
-  it('rejects invalid bytes exactly as WebAssembly.compile does', async () => {
+  it('rejects invalid bytes exactly as WebAssembly.compile does, counting them as invalid, not as misses', async () => {
     const engine = new Engine(Config.default().withArtifactTier('full'), { cache });
     await expect(engine.compile(new Uint8Array([0, 97, 115, 109, 9, 9, 9, 9]))).rejects.toBeInstanceOf(wasm.CompileError);
     await expect(engine.compile('nope' as unknown as Uint8Array)).rejects.toBeInstanceOf(TypeError);
+    expect(engine.stats()).toMatchObject({ compiles: 1, invalid: 1, misses: 0, hits: 0, uncached: 0 });
   });
 });
 
@@ -71,6 +77,38 @@ describe('Engine with caching disabled', () => {
 
   it('refuses an invalid configuration at construction, listing the problems', () => {
     expect(() => new Engine(Config.default().cacheConfig(CacheConfig.default().withCapacity('lots')))).toThrow(/filesTotalSizeSoftLimit/);
+  });
+
+  it('counts invalid bytes without the cache as invalid, not as uncached', async () => {
+    const engine = new Engine(Config.default().cacheConfig(CacheConfig.disabled()));
+    await expect(engine.compile(new Uint8Array([0, 97, 115, 109, 9, 9, 9, 9]))).rejects.toBeInstanceOf(wasm.CompileError);
+    expect(engine.stats()).toMatchObject({ compiles: 1, invalid: 1, uncached: 0 });
+  });
+});
+
+describe('Engine constructor argument', () => {
+  it('takes a CacheConfig alone as Config.default() with that cache configuration', () => {
+    const directory = tempDir('engine-cc-');
+    const engine = new Engine(CacheConfig.default().withDirectory(directory).withCapacity('1Gi'));
+    expect(engine.cache.config.directory).toBe(directory);
+    expect(engine.config.artifactTier).toBe('hot');
+  });
+
+  it('refuses anything else with an EngineArgumentError naming what it got', () => {
+    for (const [value, got] of [
+      [{}, /got an object \(Object\)/],
+      [null, /got null/],
+      ['hot', /got string/],
+    ] as const) {
+      let thrown: unknown;
+      try {
+        new Engine(value as unknown as Config);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ code: 'ERR_CACHE_INVALID_ARGUMENT' });
+      expect((thrown as Error).message).toMatch(got);
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { Config } from '@cache/config';
+import { CacheConfig, Config } from '@cache/config';
 import { deserialize as loadSerialized } from '@cache/v8';
 import { clockMs, type Store } from '@cache/store';
 import { checkArtifactBelongs, decodeArtifact, peekModuleHash, type ArtifactFields, type ArtifactTier } from '../artifact/artifact-format.js';
@@ -33,6 +33,17 @@ export interface EngineOptions {
   remoteTier?: Store;
   /** @internal See `CacheOptions.remoteTierWriter`. */
   remoteTierWriter?: RemoteTierWriter;
+}
+
+/** The engine configuration a constructor argument stands for; anything else is a programmer error, said plainly. */
+function engineConfig(config: unknown): Config {
+  if (config instanceof Config) return config;
+  if (config instanceof CacheConfig) return Config.default().cacheConfig(config);
+  const got = config === null ? 'null' : typeof config === 'object' ? `an object (${Object.getPrototypeOf(config)?.constructor?.name ?? 'no prototype'})` : typeof config;
+  throw new EngineArgumentError(
+    `new Engine: expected a Config (Config.default().cacheConfig(...)) or a CacheConfig from @cache/engine or @cache/config, got ${got}. ` +
+      'A Config from another copy of @cache/config (a CommonJS require beside an ES import, or two installed versions) is not accepted either.',
+  );
 }
 
 /** What a read found: nothing when the store had no artifact. */
@@ -72,18 +83,21 @@ export class Engine {
   readonly #record: StatsRecorder;
 
   /**
+   * @param config the engine configuration; a `CacheConfig` alone stands for
+   *   `Config.default().cacheConfig(config)`.
    * @throws CacheConfigError when the configuration is invalid.
-   * @throws EngineArgumentError for `remoteTier` with `cache`.
+   * @throws EngineArgumentError when `config` is neither a `Config` nor a
+   *   `CacheConfig`, or for `remoteTier` with `cache`.
    */
-  constructor(config: Config = Config.default(), options: EngineOptions = {}) {
-    this.config = config.validate();
+  constructor(config: Config | CacheConfig = Config.default(), options: EngineOptions = {}) {
+    this.config = engineConfig(config).validate();
     this.#ownsCache = options.cache === undefined;
     const remoteTier = options.remoteTier;
     if (remoteTier && options.cache) throw new EngineArgumentError('Engine: remoteTier is for the cache the engine builds; give it to the Cache you pass instead (CacheOptions.remoteTier)');
     const remoteTierWriter = options.remoteTierWriter;
     this.cache =
       options.cache ??
-      new Cache(config.cache, { compression: config.artifactCompression, ...(remoteTier ? { remoteTier } : {}), ...(remoteTierWriter ? { remoteTierWriter } : {}) });
+      new Cache(this.config.cache, { compression: this.config.artifactCompression, ...(remoteTier ? { remoteTier } : {}), ...(remoteTierWriter ? { remoteTierWriter } : {}) });
     this.#record = new StatsRecorder(this.#stats, this.cache.counters);
   }
 
@@ -118,12 +132,16 @@ export class Engine {
     // Single flight by the module's full hash: a lookup id may be shared by another module.
     const flight = `${fingerprint.id}.${hash}.${this.config.artifactTier}`;
     const inflight = this.cache.inflight;
-    let pending = inflight.get(flight);
-    if (!pending) {
-      pending = this.#compileCached(wire, hash, lookup, found, context, started).finally(() => inflight.delete(flight));
-      inflight.set(flight, pending);
+    const pending = inflight.get(flight);
+    if (pending) {
+      this.#record.add('joined');
+      // Each caller gets a module object of its own, as from WebAssembly.compile: a clone shares the
+      // compiled code (no compile), but not properties or WeakMap entries one caller attaches.
+      return pending.then((module) => structuredClone(module));
     }
-    return pending;
+    const compiling = this.#compileCached(wire, hash, lookup, found, context, started).finally(() => inflight.delete(flight));
+    inflight.set(flight, compiling);
+    return compiling;
   }
 
   /**
@@ -261,11 +279,21 @@ export class Engine {
   }
 
   async #compileUncached(wire: Uint8Array): Promise<WebAssembly.Module> {
-    this.#record.add('uncached');
     const started = clockMs();
-    const module = await originalWasm.compile(wire);
+    const module = await this.#compileNormally(wire);
+    this.#record.add('uncached');
     this.#publish('uncached', undefined, clockMs() - started);
     return module;
+  }
+
+  /** V8's own compile; bytes that are not a valid module are counted as such, and the rejection passed on. */
+  async #compileNormally(wire: Uint8Array): Promise<WebAssembly.Module> {
+    try {
+      return await originalWasm.compile(wire);
+    } catch (error) {
+      this.#record.add('invalid');
+      throw error;
+    }
   }
 
   async #compileCached(
@@ -301,9 +329,9 @@ export class Engine {
       this.#publish('miss', hash, loadMs);
       return module;
     }
-    this.#record.add('misses');
-    const module = await originalWasm.compile(wire);
+    const module = await this.#compileNormally(wire);
     const compileMs = clockMs() - started;
+    this.#record.add('misses');
     this.#record.add('compileMs', compileMs);
     this.#publish('miss', hash, compileMs);
     this.#fill(module, wire, hash, key, context, compileMs);

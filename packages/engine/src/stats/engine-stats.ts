@@ -2,7 +2,10 @@ import type { StoreStats } from '@cache/store';
 
 /** What the engine counted. Times are in milliseconds. */
 export interface EngineStats {
-  /** `compile` calls (and routed `WebAssembly.compile`/`instantiate` calls). */
+  /**
+   * `compile` calls (and routed `WebAssembly.compile`/`instantiate` calls):
+   * always `hits + misses + uncached + joined + invalid`.
+   */
   compiles: number;
   /** Modules loaded from V8's saved code. */
   hits: number;
@@ -10,6 +13,14 @@ export interface EngineStats {
   misses: number;
   /** Compiles done without the cache at all: disabled, native addon or store unavailable. */
   uncached: number;
+  /**
+   * Compiles that joined one of the same bytes already in flight (single
+   * flight): each got a module object of its own sharing that compile's code,
+   * and counts here rather than as a hit or a miss.
+   */
+  joined: number;
+  /** Compiles whose bytes were not a valid module (rejected with `WebAssembly.CompileError`). */
+  invalid: number;
   /** Artifacts that failed verification (damaged, or for other bytes) and were removed. */
   corruptArtifacts: number;
   /** Artifacts made by another engine (fingerprint) and removed. */
@@ -49,6 +60,8 @@ export function emptyStats(): EngineStats {
     hits: 0,
     misses: 0,
     uncached: 0,
+    joined: 0,
+    invalid: 0,
     corruptArtifacts: 0,
     incompatibleArtifacts: 0,
     rejectedByV8: 0,
