@@ -15,6 +15,8 @@ export interface ChildReport {
   stats: EngineStats;
   outcomes: string[];
   node: string;
+  /** What the child wrote to stderr (warnings). */
+  stderr: string;
 }
 
 /** A fresh temporary folder. */
@@ -35,7 +37,7 @@ export function runChild(node: string, args: string[], nodeFlags: string[] = [])
   return new Promise((resolve, reject) => {
     execFile(node, [...nodeFlags, childScript, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`child failed (${error.signal ?? error.code}): ${stderr}`));
-      resolve(JSON.parse(stdout) as ChildReport);
+      resolve({ ...(JSON.parse(stdout) as Omit<ChildReport, 'stderr'>), stderr });
     });
   });
 }

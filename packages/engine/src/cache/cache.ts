@@ -62,6 +62,23 @@ export interface ArtifactStorage {
   delivery(key: string, lockPath: string | undefined): ProducerDelivery;
   /** The producer lock file for a key, when the store is a shared directory. */
   lockPath(key: string): string | undefined;
+  /**
+   * Damaged entries the store itself found (and removed) since the last
+   * call: a store that checks its own checksum (`verifiesContent`) reports a
+   * damaged artifact as a miss, and this is how the engine still counts it.
+   */
+  takeStoreDamage(): number;
+}
+
+/** Counts a store's `corruptEntries` as they grow, each one once. */
+function storeDamageCounter(store: Store): () => number {
+  let seen = store.stats().corruptEntries;
+  return () => {
+    const now = store.stats().corruptEntries;
+    const found = Math.max(0, now - seen);
+    seen = now;
+    return found;
+  };
 }
 
 /** An artifact read from the store, and the key it was read under (empty when nothing was read). */
@@ -166,6 +183,7 @@ export class Cache {
         key: (moduleHash, tier) => `${fingerprint.id}.${moduleHash}.${tier}`,
         delivery: () => ({ kind: 'parent' }),
         lockPath: () => undefined,
+        takeStoreDamage: storeDamageCounter(given),
       };
     }
     const backend = this.#options.backend ?? 'disk';
@@ -185,6 +203,7 @@ export class Cache {
       return {
         store,
         key: (moduleHash, tier) => `${moduleHash}.${tier}`,
+        takeStoreDamage: storeDamageCounter(store),
         lockPath: (key) => (backend === 'disk' ? join(locks, `${fingerprint.id}.${key}.lock`) : undefined),
         delivery: (key, lockPath) =>
           backend === 'disk'

@@ -386,6 +386,7 @@ export class Engine {
       for (const tier of this.#loadableTiers()) {
         from = storage.key(id, tier);
         const stored = await storage.store.get(from);
+        this.#countStoreDamage(storage);
         if (stored) return { stored, from };
       }
       return { stored: undefined, from };
@@ -433,6 +434,14 @@ export class Engine {
       await this.#discard(error, storage, key);
       return false;
     }
+  }
+
+  /** Damaged artifacts the store found and removed itself (its own checksum): counted and reported as the engine's own finds are. */
+  #countStoreDamage(storage: ArtifactStorage): void {
+    const found = storage.takeStoreDamage();
+    if (found === 0) return;
+    this.#record.add('corruptArtifacts', found);
+    warnOnce('CACHE_ENGINE_ARTIFACT_DAMAGED', 'A cached WebAssembly artifact was damaged (the store found its checksum wrong) and was removed; compiling instead.');
   }
 
   async #discard(error: unknown, storage: ArtifactStorage, key: string): Promise<void> {
