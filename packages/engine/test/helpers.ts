@@ -61,3 +61,13 @@ export function runUnderHook(fixture: string, args: string[], env: Record<string
     );
   });
 }
+
+/** Polls `check` every 100 ms until it holds or `timeoutMs` has passed; resolves whether it held. */
+export async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return check();
+}

@@ -5,7 +5,7 @@ import { MemoryStore } from '@cache/store';
 import { SERIALIZED_HEADER_SIZE, serialize } from '@cache/v8';
 import { describe, expect, it, vi } from 'vitest';
 import { ARTIFACT_TIER_ENV, Cache, CacheConfig, Config, decodeArtifact, Engine, engineFingerprint, moduleHash, type WasmNamespace } from '../src/index.js';
-import { runChild, runUnderHook, tempDir, wasmFile } from './helpers.js';
+import { runChild, runUnderHook, tempDir, until, wasmFile } from './helpers.js';
 
 const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
 
@@ -36,14 +36,6 @@ async function flushUntilSaved(engine: Engine, cache: Cache): Promise<void> {
   }
 }
 
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return check();
-}
 
 describe("the 'hot' tier (the default): the code V8 optimized in a process, saved for the next", () => {
   it('is the default tier', () => {

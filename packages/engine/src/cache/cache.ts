@@ -4,7 +4,7 @@ import { createStore, provideDigests, TieredStore, type Store } from '@cache/sto
 import { nativeDigests } from '@cache/v8';
 import { warnOnce } from '../diagnostics/warn-once.js';
 import { EngineArgumentError } from '../errors/engine-errors.js';
-import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
+import { forgetFingerprint, type EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
 import { HotSnapshots, type HotTarget } from '../hot/hot-snapshots.js';
 import { startProducer } from '../producer/producer-client.js';
 import type { ProducerDelivery } from '../producer/producer-protocol.js';
@@ -70,6 +70,20 @@ export interface ArtifactStorage {
   takeStoreDamage(): number;
 }
 
+/**
+ * V8 serialized code with another header than the engine fingerprint's: the
+ * remembered header was wrong. It is forgotten (here and on disk) and said
+ * once; nothing was stored under the wrong fingerprint.
+ */
+export function reportWrongFingerprint(fingerprint: EngineFingerprint, header: string): void {
+  const removed = forgetFingerprint(fingerprint);
+  warnOnce(
+    'CACHE_ENGINE_FINGERPRINT_WRONG',
+    `V8's header of serialized WebAssembly code (${header}) is not the engine fingerprint's (${fingerprint.header.hex})` +
+      (removed ? `: the header remembered in ${removed} was wrong and is removed; it is learned again from V8 by the next compile.` : '; nothing is cached under it.'),
+  );
+}
+
 /** Counts a store's `corruptEntries` as they grow, each one once. */
 function storeDamageCounter(store: Store): () => number {
   let seen = store.stats().corruptEntries;
@@ -125,6 +139,7 @@ export class Cache {
         'CACHE_ENGINE_HOT_SNAPSHOT_FAILED',
         `Saving the optimized code of a WebAssembly module failed; it still runs, and will be saved by a later run: ${error instanceof Error ? error.message : String(error)}`,
       ),
+    fingerprintWrong: (target, header) => reportWrongFingerprint(target.fingerprint, header),
   });
   #closed = false;
   /** @internal Variables a detached writer or producer of this cache gets: the hook's remote tier, when it has one. */

@@ -4,7 +4,7 @@ import { clockMs, type Store } from '@cache/store';
 import { checkArtifactBelongs, decodeArtifact, peekModuleHash, type ArtifactFields, type ArtifactTier } from '../artifact/artifact-format.js';
 import { moduleHash } from '../artifact/checksum.js';
 import { isExactLookup, lookupId, moduleHashInSteps } from '../artifact/module-lookup.js';
-import { Cache, type ArtifactStorage, type RemoteTierWriter, type StoredArtifact } from '../cache/cache.js';
+import { Cache, reportWrongFingerprint, type ArtifactStorage, type RemoteTierWriter, type StoredArtifact } from '../cache/cache.js';
 import { compileChannel, warnOnce } from '../diagnostics/warn-once.js';
 import {
   ArtifactIncompatibleError,
@@ -476,7 +476,15 @@ export class Engine {
       let handle: ReturnType<typeof startProducer>;
       try {
         handle = startProducer(
-          { type: 'job', wireBytes, moduleHash: hash, fingerprintId: fingerprint.id, expectedHeader: fingerprint.header.hex, delivery },
+          {
+            type: 'job',
+            wireBytes,
+            moduleHash: hash,
+            fingerprintId: fingerprint.id,
+            expectedHeader: fingerprint.header.hex,
+            ...(fingerprint.rememberedIn === undefined ? {} : { rememberedHeaderFile: fingerprint.rememberedIn }),
+            delivery,
+          },
           timeoutMs,
           { env: this.cache.producerEnv },
         );
@@ -501,7 +509,15 @@ export class Engine {
         if (delivery.kind === 'parent') lock?.release();
       }
     })()
-      .catch((error: unknown) => this.#producerFailed(error))
+      .catch((error: unknown) => {
+        // With a header learned in this process, a producer that differs has other flags: only a remembered one is suspect.
+        if (error instanceof ProducerError && error.producerHeader !== undefined && fingerprint.rememberedIn !== undefined) {
+          this.#record.add('producerFailures');
+          reportWrongFingerprint(fingerprint, error.producerHeader);
+          return;
+        }
+        this.#producerFailed(error);
+      })
       .finally(() => {
         producing.delete(key);
         this.cache.handedOff.delete(key);

@@ -67,8 +67,12 @@ export class NativeUnavailableError extends EngineError {
 
 /** The background process that produces optimized artifacts failed. */
 export class ProducerError extends EngineError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** V8's header of the producer's code, when it was not the one expected (the engine fingerprint is then wrong). */
+  readonly producerHeader: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; producerHeader?: string }) {
     super('ERR_CACHE_PRODUCER_FAILED', message, options);
+    this.producerHeader = options?.producerHeader;
   }
 }
 

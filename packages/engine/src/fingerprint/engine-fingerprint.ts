@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { addonStatus, cachedDataVersionTag, currentFingerprint, readSerializedHeader, type SerializedHeader } from '@cache/v8';
 import { sha256 } from '../artifact/checksum.js';
@@ -18,6 +18,8 @@ export interface EngineFingerprint {
   readonly platform: string;
   /** V8's header for serialized wasm code in this process. */
   readonly header: SerializedHeader;
+  /** @internal The file the header was read from, when it was remembered rather than learned in this process. */
+  readonly rememberedIn?: string;
 }
 
 /** The fingerprint, or why there is none (the native addon cannot serialize here). */
@@ -37,6 +39,8 @@ export interface FingerprintOptions {
 }
 
 let pending: Promise<FingerprintResult> | undefined;
+/** What `pending` resolved to, once it has. */
+let settled: EngineFingerprint | undefined;
 
 /**
  * This process's engine fingerprint, computed once per process: remembered
@@ -77,6 +81,7 @@ async function compute(memoDirectory: string | undefined): Promise<FingerprintRe
   if (!status.available) return { ok: false, reason: status.reason };
   const memoPath = memoDirectory === undefined ? undefined : fingerprintMemoPath(memoDirectory);
   let header = memoPath === undefined ? undefined : readMemo(memoPath);
+  const rememberedIn = header === undefined ? undefined : memoPath;
   if (header === undefined) {
     header = (await currentFingerprint({ timeoutMs: 2000 })) ?? undefined;
     if (header !== undefined && memoPath !== undefined) writeMemo(memoPath, header);
@@ -91,5 +96,24 @@ async function compute(memoDirectory: string | undefined): Promise<FingerprintRe
     header: header.hex,
   };
   const id = sha256(Buffer.from(JSON.stringify(identity), 'utf8')).toString('hex').slice(0, 24);
-  return { ok: true, fingerprint: { id, node: identity.node, v8: identity.v8, platform: identity.platform, header } };
+  settled = { id, node: identity.node, v8: identity.v8, platform: identity.platform, header, ...(rememberedIn ? { rememberedIn } : {}) };
+  return { ok: true, fingerprint: settled };
+}
+
+/**
+ * Called when code V8 serialized in this process carries another header than
+ * the fingerprint: the remembered header was wrong (a damaged file, or one a
+ * differently built Node left under the same tag), so every artifact went to
+ * a namespace no process loads from. The file is removed and the fingerprint
+ * forgotten, so later compiles, here and in the next process, learn it again
+ * from V8. Returns the file removed, if any.
+ */
+export function forgetFingerprint(fingerprint: EngineFingerprint): string | undefined {
+  if (settled?.id === fingerprint.id) {
+    pending = undefined;
+    settled = undefined;
+  }
+  if (fingerprint.rememberedIn === undefined) return undefined;
+  rmSync(fingerprint.rememberedIn, { force: true });
+  return fingerprint.rememberedIn;
 }

@@ -44,6 +44,12 @@ export interface HotSnapshotSink {
   putAtExit(target: HotTarget, artifact: Uint8Array): void;
   /** Reports a failure (the module is unaffected). */
   failed(error: unknown): void;
+  /**
+   * Reports that V8's header of the module's serialized code is not the
+   * fingerprint's: the fingerprint is wrong (see `forgetFingerprint`), and
+   * nothing is stored under it.
+   */
+  fingerprintWrong(target: HotTarget, header: string): void;
 }
 
 /**
@@ -129,9 +135,15 @@ export class HotSnapshots {
     const payload = serialize(target.module);
     if (payload.byteLength <= SERIALIZED_HEADER_SIZE) return undefined; // nothing tiered up yet
     if (payload.byteLength <= target.storedBytes * (1 + HOT_SNAPSHOT_MIN_GROWTH)) return undefined;
-    // Same process, same V8: this cannot differ, but nothing is stored that another process of this
-    // fingerprint could not load.
-    if (readSerializedHeader(payload).hex !== target.fingerprint.header.hex) return undefined;
+    // Same process, same V8: this differs only when the fingerprint was remembered wrong (a damaged
+    // file). Nothing is stored that another process of this fingerprint could not load, and the
+    // module is no longer tracked: every snapshot of it would disagree the same way.
+    const header = readSerializedHeader(payload).hex;
+    if (header !== target.fingerprint.header.hex) {
+      this.#untrack(target.key);
+      this.#sink.fingerprintWrong(target, header);
+      return undefined;
+    }
     const artifact = encodeArtifact({ tier: 'hot', fingerprintId: target.fingerprint.id, compileMs: target.compileMs, moduleHash: target.moduleHash, payload });
     return { artifact, bytes: payload.byteLength };
   }

@@ -108,7 +108,7 @@ export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number,
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      if (answer?.type === 'error') reject(new ProducerError(`the producer failed: ${answer.message}`));
+      if (answer?.type === 'error') reject(new ProducerError(`the producer failed: ${answer.message}`, answer.header === undefined ? {} : { producerHeader: answer.header }));
       else if (answer) resolve(answer);
       else reject(new ProducerError(`the producer exited (${signal ?? `code ${code}`}) without an answer${stderr ? `: ${stderr.trim()}` : ''}`));
     });

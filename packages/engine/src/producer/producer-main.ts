@@ -27,9 +27,7 @@ async function run(job: ProducerJob | DeliveryJob): Promise<void> {
   const { serialized } = await compileOptimized(job.wireBytes);
   const compileMs = clockMs() - started;
   const header = readSerializedHeader(serialized).hex;
-  if (header !== job.expectedHeader) {
-    throw new Error(`the producer's V8 header ${header} differs from the parent's ${job.expectedHeader} (different V8 flags?)`);
-  }
+  if (header !== job.expectedHeader) throw new HeaderMismatch(header, job);
   const artifact = encodeArtifact({ tier: 'full', fingerprintId: job.fingerprintId, compileMs, moduleHash: job.moduleHash, payload: serialized });
   if (job.delivery.kind === 'parent') {
     await reply({ type: 'artifact', artifact, compileMs });
@@ -90,11 +88,27 @@ async function writeToRemote(module: string, namespace: string, key: string, art
   }
 }
 
+/** The producer's code carries another V8 header than the parent expects. */
+class HeaderMismatch extends Error {
+  constructor(
+    readonly header: string,
+    job: ProducerJob,
+  ) {
+    // A header the parent remembered from an earlier process is the likely culprit (a damaged file):
+    // removing it makes the next process learn the header from V8 again, even if the parent is gone.
+    if (job.rememberedHeaderFile !== undefined) rmSync(job.rememberedHeaderFile, { force: true });
+    super(
+      `the producer's V8 header ${header} differs from the parent's ${job.expectedHeader}` +
+        (job.rememberedHeaderFile === undefined ? ' (different V8 flags?)' : ` (the parent's was remembered in ${job.rememberedHeaderFile}, now removed)`),
+    );
+  }
+}
+
 function start(job: ProducerJob | DeliveryJob): void {
   run(job)
     .then(() => process.exit(0))
     .catch(async (error: unknown) => {
-      await reply({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+      await reply({ type: 'error', message: error instanceof Error ? error.message : String(error), ...(error instanceof HeaderMismatch ? { header: error.header } : {}) });
       process.exit(1);
     });
 }

@@ -32,6 +32,12 @@ export interface ProducerJob {
   readonly fingerprintId: string;
   /** V8's header the parent expects; a producer whose header differs reports an error. */
   readonly expectedHeader: string;
+  /**
+   * The file the parent's header was remembered in, if it was: a producer
+   * whose header differs removes it (it was wrong), so the next process
+   * learns the header again even when the parent has exited.
+   */
+  readonly rememberedHeaderFile?: string;
   readonly delivery: ProducerDelivery;
 }
 
@@ -49,7 +55,7 @@ export interface DeliveryJob {
 export type ProducerReply =
   | { readonly type: 'artifact'; readonly artifact: Uint8Array; readonly compileMs: number }
   | { readonly type: 'stored'; readonly bytes: number; readonly compileMs: number; readonly stored: boolean; readonly reason?: string }
-  | { readonly type: 'error'; readonly message: string };
+  | { readonly type: 'error'; readonly message: string; /** V8's header in the producer, when it is not the expected one. */ readonly header?: string };
 
 /** Set in the producer's environment so `@cache/engine/register` does nothing there. */
 export const PRODUCER_ENV = 'WASM_CACHE_PRODUCER';

@@ -1,0 +1,93 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runChild, tempDir, until, wasmFile } from './helpers.js';
+
+/** The remembered V8 header file of a cache directory (one per Node build and V8 tag). */
+function memoFile(cacheDir: string): string {
+  const folder = join(cacheDir, '.fingerprints');
+  const names = readdirSync(folder).filter((name) => name.endsWith('.header'));
+  expect(names).toHaveLength(1);
+  return join(folder, names[0] as string);
+}
+
+/** Changes one hex digit of the remembered header, keeping it well-formed: damage only a comparison with V8 can find. */
+function damageMemo(file: string): string {
+  const good = readFileSync(file, 'utf8').trim();
+  // The CPU-feature and flag-hash half: a header V8 would refuse, in a namespace no process loads from.
+  const at = 20;
+  const digit = good[at] === '0' ? '1' : '0';
+  writeFileSync(file, `${good.slice(0, at)}${digit}${good.slice(at + 1)}`);
+  return good;
+}
+
+/** Entry files of every namespace of a cache directory. */
+function entryFiles(cacheDir: string): string[] {
+  const found: string[] = [];
+  for (const namespace of readdirSync(cacheDir)) {
+    const entries = join(cacheDir, namespace, 'v1', 'entries');
+    if (!existsSync(entries)) continue;
+    for (const shard of readdirSync(entries)) found.push(...readdirSync(join(entries, shard)).filter((name) => name.endsWith('.entry')));
+  }
+  return found;
+}
+
+describe('a wrong remembered V8 header (the fingerprint memo) is found, removed and said once', () => {
+  const work = tempDir('engine-memo-');
+  const wasm = wasmFile(work, 150);
+
+  it('hot tier: the first snapshot disagrees with it; the next process learns the header again and caching works', async () => {
+    const cacheDir = join(work, 'hot');
+    const first = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot', '--work', '20']);
+    expect(first.stats.artifactsProduced).toBe(1);
+    const file = memoFile(cacheDir);
+    const good = damageMemo(file);
+
+    const misled = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot', '--work', '20']);
+    expect(misled.outcomes).toEqual(['miss']);
+    expect(misled.stats.artifactsProduced).toBe(0);
+    expect(misled.stderr.match(/CACHE_ENGINE_FINGERPRINT_WRONG/g) ?? []).toHaveLength(1);
+    expect(misled.stderr).toContain(file);
+    expect(existsSync(file)).toBe(false);
+
+    const healed = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot']);
+    expect(healed.outcomes).toEqual(['hit']);
+    expect(healed.serializedAfterLoad).toBeGreaterThan(0);
+    expect(healed.stderr).not.toContain('CACHE_ENGINE_FINGERPRINT_WRONG');
+    expect(readFileSync(file, 'utf8').trim()).toBe(good);
+  });
+
+  it('full tier: the producer finds it and the engine says so once; the next process produces and loads', async () => {
+    const cacheDir = join(work, 'full');
+    await runChild(process.execPath, [cacheDir, wasm.path, '--idle']);
+    const file = memoFile(cacheDir);
+    damageMemo(file);
+    const before = entryFiles(cacheDir).length;
+
+    const misled = await runChild(process.execPath, [cacheDir, wasm.path, '--idle']);
+    expect(misled.outcomes).toEqual(['miss']);
+    expect(misled.stats.artifactsProduced).toBe(0);
+    expect(misled.stats.producerFailures).toBe(1);
+    expect(misled.stderr.match(/CACHE_ENGINE_FINGERPRINT_WRONG/g) ?? []).toHaveLength(1);
+    expect(misled.stderr).not.toContain('CACHE_ENGINE_PRODUCER_FAILED');
+    expect(existsSync(file)).toBe(false);
+    expect(entryFiles(cacheDir)).toHaveLength(before);
+
+    const hit = await runChild(process.execPath, [cacheDir, wasm.path]);
+    expect(hit.outcomes).toEqual(['hit']);
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it('full tier: a detached producer whose parent has already exited removes it itself', async () => {
+    const cacheDir = join(work, 'detached');
+    await runChild(process.execPath, [cacheDir, wasm.path, '--idle']);
+    const file = memoFile(cacheDir);
+    damageMemo(file);
+    // No --idle: the process exits once its producer has its job; the producer finds the mismatch alone.
+    const misled = await runChild(process.execPath, [cacheDir, wasm.path]);
+    expect(misled.outcomes).toEqual(['miss']);
+    expect(await until(() => !existsSync(file), 30_000)).toBe(true);
+    const hit = await runChild(process.execPath, [cacheDir, wasm.path]);
+    expect(hit.outcomes).toEqual(['hit']);
+  });
+});
