@@ -33,9 +33,9 @@ export function wasmFile(dir: string, functions = 200, name = 'module.wasm'): { 
 }
 
 /** Runs engine-child.mjs with a node binary; rejects with stderr when it fails or is killed. */
-export function runChild(node: string, args: string[], nodeFlags: string[] = []): Promise<ChildReport> {
+export function runChild(node: string, args: string[], nodeFlags: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    execFile(node, [...nodeFlags, childScript, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+    execFile(node, [...nodeFlags, childScript, ...args], { encoding: 'utf8', maxBuffer: 1 << 24, env }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`child failed (${error.signal ?? error.code}): ${stderr}`));
       resolve({ ...(JSON.parse(stdout) as Omit<ChildReport, 'stderr'>), stderr });
     });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { producerExecArgv } from '../src/index.js';
+import { nodeOptionsArgs } from '../src/producer/producer-client.js';
 import { runChild, tempDir, wasmFile } from './helpers.js';
 
 describe('the flags a producer inherits', () => {
@@ -39,6 +40,27 @@ describe('the flags a producer inherits', () => {
         '--stack-size=900',
       ]),
     ).toEqual(['--stack-size=900']);
+  });
+});
+
+describe('NODE_OPTIONS', () => {
+  it('is split as Node splits it: at spaces, except in double quotes, where a backslash escapes', () => {
+    expect(nodeOptionsArgs('')).toEqual([]);
+    expect(nodeOptionsArgs('  --max-old-space-size=4096   --stack-size=900 ')).toEqual(['--max-old-space-size=4096', '--stack-size=900']);
+    expect(nodeOptionsArgs('--require "./my hooks/a.cjs" --title="a \\"b\\" c"')).toEqual(['--require', './my hooks/a.cjs', '--title=a "b" c']);
+    expect(nodeOptionsArgs('--import ""')).toEqual(['--import', '']);
+  });
+
+  it("gives the producer the flags it holds: a full artifact of a process with --max-old-space-size there is usable (it is in V8's flag hash on Node 20 and 22)", async () => {
+    const work = tempDir('engine-node-options-');
+    const wasm = wasmFile(work, 150);
+    const cacheDir = join(work, 'cache');
+    const env = { ...process.env, NODE_OPTIONS: '--max-old-space-size=3999 --no-deprecation' };
+    const first = await runChild(process.execPath, [cacheDir, wasm.path, '--idle'], [], env);
+    expect(first.stats).toMatchObject({ misses: 1, artifactsProduced: 1, producerFailures: 0 });
+    expect(first.stderr).not.toMatch(/CACHE_ENGINE_/);
+    const second = await runChild(process.execPath, [cacheDir, wasm.path], [], env);
+    expect(second.outcomes).toEqual(['hit']);
   });
 });
 

@@ -80,7 +80,10 @@ export function reportWrongFingerprint(fingerprint: EngineFingerprint, header: s
   warnOnce(
     'CACHE_ENGINE_FINGERPRINT_WRONG',
     `V8's header of serialized WebAssembly code (${header}) is not the engine fingerprint's (${fingerprint.header.hex})` +
-      (removed ? `: the header remembered in ${removed} was wrong and is removed; it is learned again from V8 by the next compile.` : '; nothing is cached under it.'),
+      (removed
+        ? `: the header remembered in ${removed} is taken to be wrong and is removed; it is learned again from V8 by the next compile ` +
+          '(should this repeat, the process sets V8 flags at run time, which a background producer does not inherit).'
+        : '; nothing is cached under it.'),
   );
 }
 

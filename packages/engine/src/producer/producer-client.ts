@@ -31,13 +31,46 @@ const DROPPED = new Set(['-i', '--interactive', '-c', '--check', '--watch', '--w
 const DROPPED_PREFIXES = ['--inspect', '--debug', '--cpu-prof', '--heap-prof', '--test-'];
 
 /**
- * The flags a producer inherits: this process's runtime and V8 flags (they
- * are in V8's flag hash, so the producer's code must carry the same), but
- * nothing that decides what a process runs: `-e`/`-p` code, `--input-type`,
- * `--import`/`--require` hooks (the register hook would route the producer's
- * compile through a cache), loaders, watch and test modes, inspectors.
+ * The arguments in a `NODE_OPTIONS` value, split as Node splits them: at
+ * spaces, except inside double quotes, where a backslash escapes the next
+ * character.
  */
-export function producerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+export function nodeOptionsArgs(value: string): string[] {
+  const args: string[] = [];
+  let current = '';
+  let started = false;
+  let quoted = false;
+  for (let i = 0; i < value.length; i += 1) {
+    const char = value[i] as string;
+    if (quoted && char === '\\' && i + 1 < value.length) {
+      current += value[(i += 1)];
+    } else if (char === '"') {
+      quoted = !quoted;
+      started = true;
+    } else if (char === ' ' && !quoted) {
+      if (started) args.push(current);
+      current = '';
+      started = false;
+    } else {
+      current += char;
+      started = true;
+    }
+  }
+  if (started) args.push(current);
+  return args;
+}
+
+/**
+ * The flags a producer inherits: this process's runtime and V8 flags, from
+ * its command line and from `NODE_OPTIONS` (they are in V8's flag hash, so the
+ * producer's code must carry the same: `--max-old-space-size` in
+ * `NODE_OPTIONS` alone made every full artifact of such a process unusable),
+ * but nothing that decides what a process runs: `-e`/`-p` code,
+ * `--input-type`, `--import`/`--require` hooks (the register hook would route
+ * the producer's compile through a cache), loaders, watch and test modes,
+ * inspectors. The producer itself runs with an empty `NODE_OPTIONS`.
+ */
+export function producerExecArgv(execArgv: readonly string[] = [...nodeOptionsArgs(process.env['NODE_OPTIONS'] ?? ''), ...process.execArgv]): string[] {
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i += 1) {
     const arg = execArgv[i] as string;
