@@ -14,7 +14,7 @@ import {
   ProducerError,
 } from '../errors/engine-errors.js';
 import { engineFingerprint, type EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
-import { tryAcquireProducerLock } from '../producer/producer-lock.js';
+import { takeProducerFailureNote, tryAcquireProducerLock, type ProducerLock } from '../producer/producer-lock.js';
 import { startProducer } from '../producer/producer-client.js';
 import { emptyStats, StatsRecorder, type EngineStats } from '../stats/engine-stats.js';
 import { asUint8Array, originalWasm, type WasmBytes } from '../wasm/wasm-api.js';
@@ -458,8 +458,19 @@ export class Engine {
     if (producing.has(key)) return;
     const lockPath = storage.lockPath(key);
     const timeoutMs = this.cache.config.optimizingCompressionTaskTimeout;
-    const lock = lockPath ? tryAcquireProducerLock(lockPath, timeoutMs) : undefined;
-    if (lockPath && !lock) return; // another process is producing it (or locks cannot be taken here)
+    let lock: ProducerLock | undefined;
+    if (lockPath) {
+      // A detached producer that failed after its parent exited left its reason here: said now, and tried again.
+      const earlier = takeProducerFailureNote(lockPath);
+      if (earlier !== undefined) this.#producerFailed(new ProducerError(`an earlier background production of this module failed: ${earlier}`));
+      const attempt = tryAcquireProducerLock(lockPath, timeoutMs);
+      if ('busy' in attempt) return; // another process is producing it
+      if ('fault' in attempt) {
+        this.#producerFailed(new ProducerError(attempt.fault));
+        return;
+      }
+      lock = attempt.lock;
+    }
     // Copy now: the caller may reuse its buffer once compile() returns.
     const wireBytes = new Uint8Array(wire);
     let handedOff: () => void = () => undefined;
@@ -502,7 +513,8 @@ export class Engine {
         if (reply.type === 'artifact') {
           const result = await storage.store.put(key, reply.artifact);
           if (result.stored) this.#record.add('artifactsProduced');
-        } else if (reply.type === 'stored' && reply.stored) {
+        } else if (reply.type === 'stored') {
+          if (!reply.stored) throw new ProducerError(`the store did not take the artifact: ${reply.reason ?? 'no reason given'}`);
           this.#record.add('artifactsProduced');
         }
       } finally {
@@ -510,6 +522,8 @@ export class Engine {
       }
     })()
       .catch((error: unknown) => {
+        // Heard here: the note the producer left for a next process is not needed.
+        if (lockPath) takeProducerFailureNote(lockPath);
         // With a header learned in this process, a producer that differs has other flags: only a remembered one is suspect.
         if (error instanceof ProducerError && error.producerHeader !== undefined && fingerprint.rememberedIn !== undefined) {
           this.#record.add('producerFailures');

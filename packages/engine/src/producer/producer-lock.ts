@@ -42,17 +42,21 @@ function isStale(path: string, staleMs: number): boolean {
   }
 }
 
+/** What trying the lock gave: the lock, another live holder, or a fault (the folder cannot be written). */
+export type ProducerLockAttempt = { readonly lock: ProducerLock } | { readonly busy: true } | { readonly fault: string };
+
 /**
  * Takes the cross-process lock that makes several processes starting together
  * produce an artifact once: an exclusively created file holding the owner's
  * pid. A lock whose owner died, or older than `staleMs`, is taken over.
- * Returns undefined when another live process holds it, or when the lock
- * cannot be created at all (then production is skipped, never the compile).
+ * Another live holder is `busy`; a lock that cannot be created at all
+ * (a read-only or full disk) is a `fault`, with its reason: production is then
+ * skipped, never the compile.
  */
-export function tryAcquireProducerLock(path: string, staleMs: number): ProducerLock | undefined {
+export function tryAcquireProducerLock(path: string, staleMs: number): ProducerLockAttempt {
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       const fd = openSync(path, 'wx');
       try {
         writeSync(fd, JSON.stringify({ pid: process.pid, at: Date.now() }));
@@ -61,22 +65,47 @@ export function tryAcquireProducerLock(path: string, staleMs: number): ProducerL
       }
       let released = false;
       return {
-        path,
-        handOver: (pid) => {
-          if (!released) writeOwner(path, pid);
-        },
-        release: () => {
-          if (released) return;
-          released = true;
-          rmSync(path, { force: true });
+        lock: {
+          path,
+          handOver: (pid) => {
+            if (!released) writeOwner(path, pid);
+          },
+          release: () => {
+            if (released) return;
+            released = true;
+            rmSync(path, { force: true });
+          },
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
-      if (!isStale(path, staleMs)) return undefined;
-      rmSync(path, { force: true });
-      rmSync(`${path}.job`, { force: true }); // the job of a producer that died before reading it
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') return { fault: `the producer lock ${path} could not be created (${code ?? String(error)})` };
+      if (!isStale(path, staleMs)) return { busy: true };
+      try {
+        rmSync(path, { force: true });
+        rmSync(`${path}.job`, { force: true }); // the job of a producer that died before reading it
+      } catch (removeError) {
+        return { fault: `a stale producer lock ${path} could not be removed (${(removeError as NodeJS.ErrnoException).code ?? String(removeError)})` };
+      }
     }
   }
-  return undefined;
+  return { busy: true };
+}
+
+/** The note a detached producer leaves beside its lock when it fails: nobody else may be left to hear of it. */
+export function producerFailureNotePath(lockPath: string): string {
+  return `${lockPath}.failed`;
+}
+
+/** Reads and removes the failure note of an earlier producer of this key, if there is one: its reason. */
+export function takeProducerFailureNote(lockPath: string): string | undefined {
+  const path = producerFailureNotePath(lockPath);
+  let reason: string;
+  try {
+    reason = readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined; // none (the usual case), or unreadable: nothing to tell
+  }
+  rmSync(path, { force: true });
+  return reason === '' ? 'no reason recorded' : reason.slice(0, 2000);
 }

@@ -8,7 +8,8 @@ import { RemoteView } from '../remote/remote-view.js';
 import { PRODUCER_REMOTE_ENV, remoteFromEnv } from '../remote/remote-env.js';
 import { remoteTierAt } from '../remote/register-remote-tier.js';
 import type { DeliveryJob, ProducerDelivery, ProducerJob, ProducerReply } from './producer-protocol.js';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { producerFailureNotePath } from './producer-lock.js';
 import { deserialize } from 'node:v8';
 
 function reply(message: ProducerReply): Promise<void> {
@@ -33,7 +34,9 @@ async function run(job: ProducerJob | DeliveryJob): Promise<void> {
     await reply({ type: 'artifact', artifact, compileMs });
     return;
   }
-  await reply(storedReply(artifact.byteLength, compileMs, await writeToStore(job.delivery, artifact)));
+  const result = await writeToStore(job.delivery, artifact);
+  if (!result.stored) leaveFailureNote(job, `the store did not take the artifact: ${result.reason}`);
+  await reply(storedReply(artifact.byteLength, compileMs, result));
 }
 
 /** The answer after writing an artifact through the store. */
@@ -104,11 +107,29 @@ class HeaderMismatch extends Error {
   }
 }
 
+/**
+ * Leaves a failure's reason beside the lock, for the next process that
+ * produces this key to say (see `takeProducerFailureNote`): a detached
+ * producer's parent may have exited, and nobody reads its output. Best effort:
+ * the disk may be what failed.
+ */
+function leaveFailureNote(job: ProducerJob | DeliveryJob, reason: string): void {
+  const lockPath = job.delivery.kind === 'store' ? job.delivery.lockPath : undefined;
+  if (lockPath === undefined) return;
+  try {
+    writeFileSync(producerFailureNotePath(lockPath), reason, { mode: 0o600 });
+  } catch {
+    // Nowhere to say it: the next process tries again, and meets the same fault itself.
+  }
+}
+
 function start(job: ProducerJob | DeliveryJob): void {
   run(job)
     .then(() => process.exit(0))
     .catch(async (error: unknown) => {
-      await reply({ type: 'error', message: error instanceof Error ? error.message : String(error), ...(error instanceof HeaderMismatch ? { header: error.header } : {}) });
+      const message = error instanceof Error ? error.message : String(error);
+      leaveFailureNote(job, message);
+      await reply({ type: 'error', message, ...(error instanceof HeaderMismatch ? { header: error.header } : {}) });
       process.exit(1);
     });
 }
