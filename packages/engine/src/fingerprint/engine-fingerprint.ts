@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { addonStatus, cachedDataVersionTag, currentFingerprint, readSerializedHeader, type SerializedHeader } from '@cache/v8';
 import { sha256 } from '../artifact/checksum.js';
+import { makeDirectorySync } from '../node/make-directory.js';
 import { writeFileWhole } from '../node/write-file-whole.js';
 
 /**
@@ -69,7 +70,7 @@ function readMemo(path: string): SerializedHeader | undefined {
 
 function writeMemo(path: string, header: SerializedHeader): void {
   try {
-    mkdirSync(join(path, '..'), { recursive: true });
+    makeDirectorySync(join(path, '..'));
     writeFileWhole(path, header.hex);
   } catch {
     // Remembering is an optimization: a read-only or full disk only costs the next process a probe.

@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProducerError } from '../errors/engine-errors.js';
+import { makeDirectorySync } from '../node/make-directory.js';
 import { nodeBuiltin } from '../node/node-builtin.js';
 import { PRODUCER_ENV, type DeliveryJob, type ProducerJob, type ProducerReply } from './producer-protocol.js';
 
@@ -109,7 +110,7 @@ export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number,
   // start-up never receives what was sent.
   const jobFile = options.jobFile ?? (detached && job.delivery.kind === 'store' && job.delivery.lockPath ? `${job.delivery.lockPath}.job` : undefined);
   if (jobFile) {
-    mkdirSync(dirname(jobFile), { recursive: true });
+    makeDirectorySync(dirname(jobFile));
     writeFileSync(jobFile, nodeBuiltin<typeof import('node:v8')>('node:v8').serialize(job));
   }
   const child = childProcess().fork(path, jobFile ? [jobFile] : [], {

@@ -1,4 +1,5 @@
-import { mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
+import { openSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
+import { makeDirectorySync } from '../node/make-directory.js';
 import { dirname } from 'node:path';
 
 /** A held lock: write the pid of the process doing the work, release when done. */
@@ -56,7 +57,7 @@ export type ProducerLockAttempt = { readonly lock: ProducerLock } | { readonly b
 export function tryAcquireProducerLock(path: string, staleMs: number): ProducerLockAttempt {
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      makeDirectorySync(dirname(path));
       const fd = openSync(path, 'wx');
       try {
         writeSync(fd, JSON.stringify({ pid: process.pid, at: Date.now() }));

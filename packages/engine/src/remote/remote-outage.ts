@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256 } from '../artifact/checksum.js';
+import { makeDirectorySync } from '../node/make-directory.js';
 import { writeFileWhole } from '../node/write-file-whole.js';
 
 /**
@@ -54,7 +55,7 @@ export class RemoteOutageNote {
   /** Notes an outage now, whole or not at all. */
   write(now: number = Date.now()): void {
     try {
-      mkdirSync(join(this.path, '..'), { recursive: true, mode: 0o700 });
+      makeDirectorySync(join(this.path, '..'));
       writeFileWhole(this.path, JSON.stringify({ at: now, pid: process.pid } satisfies RemoteOutage));
     } catch {
       // A cache directory that cannot be written: every process then waits for the tier itself.
