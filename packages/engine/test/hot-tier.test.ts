@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MemoryStore } from '@cache/store';
 import { SERIALIZED_HEADER_SIZE, serialize } from '@cache/v8';
 import { describe, expect, it, vi } from 'vitest';
-import { ARTIFACT_TIER_ENV, Cache, CacheConfig, Config, decodeArtifact, Engine, engineFingerprint, moduleHash, type WasmNamespace } from '../src/index.js';
+import { ARTIFACT_TIER_ENV, Cache, warningChannel, CacheConfig, Config, decodeArtifact, Engine, engineFingerprint, moduleHash, type WasmNamespace } from '../src/index.js';
 import { runChild, runUnderHook, tempDir, until, wasmFile } from './helpers.js';
 
 const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
@@ -78,6 +78,43 @@ describe("the 'hot' tier (the default): the code V8 optimized in a process, save
     expect(second.stats()).toMatchObject({ hits: 1, misses: 0, bytesLoaded: stored?.byteLength });
     expect(runOf(loaded)(7)).toBe(run(7));
     await cache.close();
+  });
+
+  it('a snapshot the store refuses with a fault it counted (and said) is not said again; a refusal without a fault is', async () => {
+    const warned: string[] = [];
+    const onWarning = (message: unknown): void => {
+      warned.push((message as { code: string }).code);
+    };
+    warningChannel.subscribe(onWarning);
+    try {
+      for (const fault of [true, false]) {
+        const store = new MemoryStore();
+        const stats = store.stats.bind(store);
+        let errors = 0;
+        store.stats = () => ({ ...stats(), errors });
+        store.put = async () => {
+          if (fault) errors += 1; // as the disk store counts (and warns once of) an EACCES
+          return { stored: false, reason: fault ? 'EACCES: permission denied' : 'value exceeds the capacity' };
+        };
+        const cache = new Cache(CacheConfig.default().withDirectory(tempDir('hot-refused-')), { store });
+        const engine = new Engine(Config.default(), { cache });
+        const module = await engine.compile(wasmFile(tempDir('hot-refused-wasm-'), 120 + (fault ? 1 : 2)).bytes);
+        const run = runOf(module);
+        // V8 tiers up on background threads: run until there is optimized code to save (at most 5 s).
+        for (let attempt = 0; attempt < 50 && serialize(module).byteLength <= SERIALIZED_HEADER_SIZE; attempt += 1) {
+          for (let i = 0; i < 20; i += 1) run(1000);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(serialize(module).byteLength).toBeGreaterThan(SERIALIZED_HEADER_SIZE);
+        warned.length = 0;
+        await cache.hot.flush();
+        expect(warned.includes('CACHE_ENGINE_HOT_SNAPSHOT_FAILED')).toBe(!fault);
+        expect(engine.stats().artifactsProduced).toBe(0);
+        await cache.close();
+      }
+    } finally {
+      warningChannel.unsubscribe(onWarning);
+    }
   });
 
   it('snapshots of one module never overlap: one taken while another is being written compares with what that one stored', async () => {
