@@ -68,6 +68,25 @@ describe('Engine with a shared memory cache', () => {
   });
 });
 
+/** `(func (export "k") (result i32) i32.const k)`, the same length for every k in 64..8191. */
+function constantModule(k: number): Uint8Array {
+  const leb = [(k & 0x7f) | 0x80, k >> 7];
+  return new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f, 3, 2, 1, 0, 7, 5, 1, 1, 0x6b, 0, 0, 10, 7, 1, 5, 0, 0x41, ...leb, 0x0b]);
+}
+
+describe('Engine with bytes in a SharedArrayBuffer', () => {
+  it('copies them in the call: another thread changing them afterwards cannot change what is compiled', async () => {
+    const engine = new Engine(Config.default().withArtifactTier('full'), { cache: new Cache(CacheConfig.default().withDirectory(tempDir('engine-sab-')), { store: new MemoryStore() }) });
+    const shared = new Uint8Array(new SharedArrayBuffer(constantModule(1234).byteLength));
+    shared.set(constantModule(1234));
+    const compiling = engine.compile(shared);
+    shared.set(constantModule(4321)); // as a worker writing the same memory would
+    const instance = new wasm.Instance(await compiling, {}) as unknown as { exports: { k(): number } };
+    expect(instance.exports.k()).toBe(1234);
+    await engine.idle();
+  });
+});
+
 describe('Engine with caching disabled', () => {
   it('compiles every time and stores nothing', async () => {
     const engine = new Engine(Config.default().cacheConfig(CacheConfig.disabled()));

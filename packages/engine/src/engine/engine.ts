@@ -107,15 +107,19 @@ export class Engine {
    *
    * Unlike `WebAssembly.compile`, the bytes are not copied first (a copy of a
    * large module costs more than the rest of a load): do not change them
-   * until the returned promise settles.
+   * until the returned promise settles. Bytes in a `SharedArrayBuffer`, which
+   * another thread may change at any time, are copied.
    *
    * @throws TypeError when `bytes` is not a buffer; rejects with
    *   `WebAssembly.CompileError` when the bytes are not a valid module, exactly
    *   as `WebAssembly.compile` does.
    */
   async compile(bytes: WasmBytes): Promise<WebAssembly.Module> {
-    const wire = asUint8Array(bytes);
-    if (!wire) throw new TypeError('Engine.compile: expected an ArrayBuffer or a typed array of WebAssembly module bytes');
+    const view = asUint8Array(bytes);
+    if (!view) throw new TypeError('Engine.compile: expected an ArrayBuffer or a typed array of WebAssembly module bytes');
+    // Memory another thread can write at any moment is copied first, whatever the caller promises:
+    // bytes checked against an artifact must be the bytes V8 gets with it.
+    const wire = typeof SharedArrayBuffer !== 'undefined' && view.buffer instanceof SharedArrayBuffer ? view.slice() : view;
     this.#record.add('compiles');
     const fingerprint = await this.#cachingFingerprint();
     if (!fingerprint) return this.#compileUncached(wire);
