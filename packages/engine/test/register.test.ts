@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineStats } from '../src/index.js';
-import { runUnderHook, tempDir, wasmFile } from './helpers.js';
+import { runPlain, runUnderHook, tempDir, wasmFile } from './helpers.js';
 
 const script = join(import.meta.dirname, 'fixtures', 'register-child.mjs');
 
@@ -179,6 +179,26 @@ describe('node --import @cache/engine/register', () => {
     expect(partly.report.serialized).toBeGreaterThan(0);
     expect(partly.stderr.match(/could not preload/g)).toHaveLength(1);
     expect(partly.stderr).toContain(missing);
+  });
+
+  it('every WebAssembly call it routes gives what plain Node gives: loaded from the cache, compiled, with the cache off or misconfigured', async () => {
+    const child = join(import.meta.dirname, 'fixtures', 'wasm-api-child.mjs');
+    interface ApiReport {
+      outcomes: Record<string, string>;
+      hits: number | null;
+    }
+    const plain = JSON.parse(await runPlain(child, [])) as ApiReport;
+    const under = async (env: Record<string, string>): Promise<ApiReport> => JSON.parse((await runUnderHook(child, [], env)).stdout) as ApiReport;
+    const cached = { WASM_CACHE_DIRECTORY: join(work, 'cache-api'), WASM_CACHE_ARTIFACT_TIER: 'full' };
+    await runUnderHook(child, ['--fill'], cached);
+    // Artifacts of the modules whose buffers are reused: the engine finds them by the bytes' hash and
+    // hands V8 the bytes with them; the bytes it hashed must be the bytes V8 gets.
+    const hits = await under(cached);
+    expect(hits.hits).toBeGreaterThanOrEqual(2);
+    expect(hits.outcomes).toEqual(plain.outcomes);
+    expect((await under({ WASM_CACHE_DIRECTORY: join(work, 'cache-api-miss') })).outcomes).toEqual(plain.outcomes);
+    expect((await under({ WASM_CACHE_ENABLED: 'false' })).outcomes).toEqual(plain.outcomes);
+    expect((await under({ WASM_CACHE_DIRECTORY: join(work, 'c'), WASM_CACHE_CLEANUP_INTERVAL: '10 minutes' })).outcomes).toEqual(plain.outcomes);
   });
 
   it('an invalid configuration is reported once and WebAssembly keeps working uncached', async () => {

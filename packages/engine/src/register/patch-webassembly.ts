@@ -1,5 +1,5 @@
 import type { Engine } from '../engine/engine.js';
-import { asUint8Array, isWasmModule, originalWasm, type WasmNamespace } from '../wasm/wasm-api.js';
+import { copyOfBytes, isWasmModule, originalWasm, type WasmNamespace } from '../wasm/wasm-api.js';
 
 interface ResponseLike {
   arrayBuffer(): Promise<ArrayBuffer>;
@@ -44,14 +44,21 @@ async function wasmResponseBytes(source: unknown): Promise<{ bytes?: Uint8Array;
  * `WebAssembly.compileStreaming` and `WebAssembly.instantiateStreaming`
  * through an engine (or anything with an engine's `compile`). Everything else
  * (and every argument the cache does not handle) goes to V8's own functions
- * unchanged. Returns a function that puts the originals back.
+ * unchanged. Bytes are copied when the call is made, as V8 copies them, so
+ * the engine is given a private copy it may read later. Returns a function
+ * that puts the originals back.
  */
 export function patchWebAssembly(engine: Pick<Engine, 'compile'>, target: WasmNamespace = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly): () => void {
   const saved = { ...target };
-  target.compile = (bytes) => (asUint8Array(bytes) ? engine.compile(bytes) : originalWasm.compile(bytes));
+  // The bytes are copied in the call, before anything asynchronous, as V8 does: the engine reads them
+  // later (after loading the cache, reading the store), when the caller may have reused its buffer.
+  target.compile = (bytes) => {
+    const copy = copyOfBytes(bytes);
+    return copy ? engine.compile(copy) : originalWasm.compile(bytes);
+  };
   target.instantiate = (async (source: unknown, imports?: object) => {
     if (isWasmModule(source)) return originalWasm.instantiate(source, imports);
-    const bytes = asUint8Array(source);
+    const bytes = copyOfBytes(source);
     if (!bytes) return originalWasm.instantiate(source as unknown as Uint8Array, imports);
     const module = await engine.compile(bytes);
     return { module, instance: await originalWasm.instantiate(module, imports) };

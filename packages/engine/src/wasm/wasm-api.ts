@@ -63,6 +63,20 @@ export function asUint8Array(bytes: unknown): Uint8Array | undefined {
   return undefined;
 }
 
+/**
+ * A copy of module bytes, taken now, as `WebAssembly.compile` and
+ * `WebAssembly.instantiate` take their argument's bytes when they are called:
+ * bytes the caller changes afterwards (a reused buffer) must not change what
+ * is compiled, nor what the cache looks up and what V8 is handed with it.
+ * Undefined for what {@link asUint8Array} does not take, and for no bytes at
+ * all (nothing to cache).
+ */
+export function copyOfBytes(bytes: unknown): Uint8Array | undefined {
+  const view = asUint8Array(bytes);
+  if (!view || view.byteLength === 0) return undefined;
+  return new Uint8Array(view);
+}
+
 /** True for a `WebAssembly.Module`. */
 export function isWasmModule(value: unknown): value is WebAssembly.Module {
   return value instanceof originalWasm.Module;
