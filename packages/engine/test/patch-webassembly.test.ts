@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CacheConfig, Config, Engine, patchWebAssembly, type WasmNamespace } from '../src/index.js';
-import { add32, add64Invalid, constant } from './fixtures/wasm-api-cases.mjs';
+import { add32, add64Invalid, constant, jsStringBuiltins, jsStringLength } from './fixtures/wasm-api-cases.mjs';
 import { tempDir } from './helpers.js';
 
 const real = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
@@ -11,6 +11,37 @@ function patched(engine: Pick<Engine, 'compile'>): WasmNamespace {
   patchWebAssembly(engine, wasm);
   return wasm;
 }
+
+/** How a call went: thrown in the call, or how the promise it returned settled (and with what, as `see` puts it). */
+async function outcome(call: () => unknown, see: (value: unknown) => unknown = (value) => value): Promise<string> {
+  let returned: unknown;
+  try {
+    returned = call();
+  } catch (error) {
+    return `threw ${String(error)}`;
+  }
+  if (!(returned instanceof Promise)) return `returned ${String(returned)}`;
+  try {
+    return `resolved ${String(see(await returned))}`;
+  } catch (error) {
+    return `rejected ${String(error)}`;
+  }
+}
+
+/** An engine that only counts the calls routed to it, and compiles them as V8 would. */
+function countingEngine(): Pick<Engine, 'compile'> & { calls: number } {
+  const counting = {
+    calls: 0,
+    compile: (bytes: Uint8Array | ArrayBuffer): Promise<WebAssembly.Module> => {
+      counting.calls += 1;
+      return real.compile(bytes);
+    },
+  };
+  return counting;
+}
+
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+const wasmResponse = (bytes: Uint8Array<ArrayBuffer>): Response => new Response(bytes, { headers: { 'content-type': 'application/wasm' } });
 
 const k = (module: WebAssembly.Module): unknown => (new real.Instance(module).exports as { k(): number }).k();
 const add = (module: WebAssembly.Module): unknown => (new real.Instance(module).exports as { add(a: number, b: number): number }).add(2, 3);
@@ -53,5 +84,26 @@ describe('WebAssembly routed through an engine by patchWebAssembly', () => {
       expect(add(await addModule)).toBe(5);
     }
     expect(cached.stats().hits).toBeGreaterThanOrEqual(2);
+  });
+
+  it('hands calls given compile options to V8 unchanged, uncached (JS string builtins: Node 24)', async () => {
+    const engine = countingEngine();
+    const wasm = patched(engine);
+    const len = (instance: unknown): unknown => (instance as { exports: { len(text: string): number } }).exports.len('hello');
+    const viaModule = (module: unknown): unknown => len(new real.Instance(module as WebAssembly.Module, {}));
+    const viaResult = (result: unknown): unknown => len((result as { instance: unknown }).instance);
+    const calls: [string, (namespace: WasmNamespace) => unknown, (value: unknown) => unknown][] = [
+      ['compile', (namespace) => namespace.compile(jsStringLength, jsStringBuiltins), viaModule],
+      ['instantiate', (namespace) => namespace.instantiate(jsStringLength, {}, jsStringBuiltins), viaResult],
+      ['compileStreaming', (namespace) => namespace.compileStreaming?.(wasmResponse(jsStringLength), jsStringBuiltins), viaModule],
+      ['instantiateStreaming', (namespace) => namespace.instantiateStreaming?.(wasmResponse(jsStringLength), {}, jsStringBuiltins), viaResult],
+    ];
+    for (const [name, call, see] of calls) {
+      const plain = await outcome(() => call(real), see);
+      // Node 24 has the builtin: the module's len is the string's length. Before, the import is left unresolved.
+      if (nodeMajor >= 24) expect(plain, name).toBe('resolved 5');
+      expect(await outcome(() => call(wasm), see), name).toBe(plain);
+    }
+    expect(engine.calls).toBe(0);
   });
 });

@@ -68,6 +68,16 @@ describe('handing a preloaded module to the next new WebAssembly.Module of its b
     expect(new wasm.Module(bytes)).toBe(preloaded);
   });
 
+  it('leaves a construction given compile options to V8: the preloaded module had none', () => {
+    const wasm = namespace();
+    const preloaded = new real.Module(bytes);
+    handOffToSyncConstructor(preloaded, bytes, wasm);
+    const withOptions = new wasm.Module(bytes, { builtins: ['js-string'] });
+    expect(withOptions).not.toBe(preloaded);
+    expect(withOptions).toBeInstanceOf(real.Module);
+    expect(new wasm.Module(bytes)).toBe(preloaded);
+  });
+
   it('holds nothing and changes nothing where WebAssembly.Module cannot be replaced', () => {
     const wasm = Object.freeze(namespace());
     const preloaded = new real.Module(bytes);

@@ -1,5 +1,5 @@
 import type { Engine } from '../engine/engine.js';
-import { copyOfBytes, isWasmModule, originalWasm, type WasmNamespace } from '../wasm/wasm-api.js';
+import { copyOfBytes, isWasmModule, originalWasm, type WasmCompileOptions, type WasmNamespace } from '../wasm/wasm-api.js';
 
 interface ResponseLike {
   arrayBuffer(): Promise<ArrayBuffer>;
@@ -43,8 +43,8 @@ async function wasmResponseBytes(source: unknown): Promise<{ bytes?: Uint8Array;
  * Routes `WebAssembly.compile`, `WebAssembly.instantiate(bytes)`,
  * `WebAssembly.compileStreaming` and `WebAssembly.instantiateStreaming`
  * through an engine (or anything with an engine's `compile`). Everything else
- * (and every argument the cache does not handle) goes to V8's own functions
- * unchanged. Bytes are copied when the call is made, as V8 copies them, so
+ * (and every argument the cache does not handle, such as compile options)
+ * goes to V8's own functions unchanged. Bytes are copied when the call is made, as V8 copies them, so
  * the engine is given a private copy it may read later. Returns a function
  * that puts the originals back.
  */
@@ -52,11 +52,15 @@ export function patchWebAssembly(engine: Pick<Engine, 'compile'>, target: WasmNa
   const saved = { ...target };
   // The bytes are copied in the call, before anything asynchronous, as V8 does: the engine reads them
   // later (after loading the cache, reading the store), when the caller may have reused its buffer.
-  target.compile = (bytes) => {
+  // Compile options (JS string builtins) change what is compiled and the cache does not key on them:
+  // a call given any goes to V8 unchanged, uncached.
+  target.compile = (bytes, options) => {
+    if (options !== undefined) return originalWasm.compile(bytes, options);
     const copy = copyOfBytes(bytes);
     return copy ? engine.compile(copy) : originalWasm.compile(bytes);
   };
-  target.instantiate = (async (source: unknown, imports?: object) => {
+  target.instantiate = (async (source: unknown, imports?: object, options?: WasmCompileOptions) => {
+    if (options !== undefined) return originalWasm.instantiate(source as Uint8Array, imports, options);
     if (isWasmModule(source)) return originalWasm.instantiate(source, imports);
     const bytes = copyOfBytes(source);
     if (!bytes) return originalWasm.instantiate(source as unknown as Uint8Array, imports);
@@ -67,14 +71,16 @@ export function patchWebAssembly(engine: Pick<Engine, 'compile'>, target: WasmNa
   // the streaming callback at call time, and @cache/v8's loader relies on that.
   if (originalWasm.compileStreaming) {
     const compileStreaming = originalWasm.compileStreaming;
-    target.compileStreaming = (source: unknown) => {
+    target.compileStreaming = (source: unknown, options?: WasmCompileOptions) => {
+      if (options !== undefined) return compileStreaming(source, options);
       if (!isResponse(source) && !isThenable(source)) return compileStreaming(source);
       return wasmResponseBytes(source).then(({ bytes, resolved }) => (bytes ? engine.compile(bytes) : compileStreaming(resolved)));
     };
   }
   if (originalWasm.instantiateStreaming) {
     const instantiateStreaming = originalWasm.instantiateStreaming;
-    target.instantiateStreaming = (source: unknown, imports?: object) => {
+    target.instantiateStreaming = (source: unknown, imports?: object, options?: WasmCompileOptions) => {
+      if (options !== undefined) return instantiateStreaming(source, imports, options);
       if (!isResponse(source) && !isThenable(source)) return instantiateStreaming(source, imports);
       return wasmResponseBytes(source).then(async ({ bytes, resolved }) => {
         if (!bytes) return instantiateStreaming(resolved, imports);

@@ -19,7 +19,8 @@ const waitingIn = new WeakMap<WasmNamespace, Waiting[]>();
  * @swc/wasm's 18 MB); comparing the bytes takes about 2 ms. Each module is
  * handed out once, to a plain `new WebAssembly.Module` (not a subclass), so
  * every call still gets an object no one else holds; later calls compile as
- * before (and V8 reuses the code). The bytes are held until then.
+ * before (and V8 reuses the code), and so do calls given compile options. The
+ * bytes are held until then.
  *
  * The first call wraps the global `WebAssembly.Module` in a Proxy whose
  * construct trap does this; everything else (`instanceof`, the static
@@ -51,7 +52,8 @@ function wrapModuleConstructor(namespace: WasmNamespace, waiting: Waiting[]): bo
   const original = namespace.Module as unknown as Constructor;
   const proxy: Constructor = new Proxy(original, {
     construct(target, args: unknown[], newTarget: Constructor): object {
-      const claimed = newTarget === proxy && waiting.length > 0 ? claim(waiting, args[0]) : undefined;
+      // A module compiled with options (JS string builtins) is not the preloaded one, which had none.
+      const claimed = newTarget === proxy && waiting.length > 0 && args[1] === undefined ? claim(waiting, args[0]) : undefined;
       return claimed ?? Reflect.construct(target, args, newTarget === proxy ? target : newTarget);
     },
   });

@@ -8,16 +8,23 @@ export interface WasmInstance {
   readonly exports: Record<string, unknown>;
 }
 
+/**
+ * The options `WebAssembly.compile` and its kin take after the bytes (Node 24:
+ * `builtins`, `importedStringConstants` for JS string builtins). The cache
+ * does not compile with options: calls given any go to V8 unchanged.
+ */
+export type WasmCompileOptions = object;
+
 /** The parts of the global `WebAssembly` namespace this package uses. */
 export interface WasmNamespace {
-  Module: new (bytes: WasmBytes) => WebAssembly.Module;
+  Module: new (bytes: WasmBytes, options?: WasmCompileOptions) => WebAssembly.Module;
   Instance: new (module: WebAssembly.Module, imports?: object) => WasmInstance;
   CompileError: new (message?: string) => Error;
-  compile(bytes: WasmBytes): Promise<WebAssembly.Module>;
-  instantiate(source: WasmBytes | WebAssembly.Module, imports?: object): Promise<unknown>;
-  validate(bytes: WasmBytes): boolean;
-  compileStreaming?: (source: unknown) => Promise<WebAssembly.Module>;
-  instantiateStreaming?: (source: unknown, imports?: object) => Promise<unknown>;
+  compile(bytes: WasmBytes, options?: WasmCompileOptions): Promise<WebAssembly.Module>;
+  instantiate(source: WasmBytes | WebAssembly.Module, imports?: object, options?: WasmCompileOptions): Promise<unknown>;
+  validate(bytes: WasmBytes, options?: WasmCompileOptions): boolean;
+  compileStreaming?: (source: unknown, options?: WasmCompileOptions) => Promise<WebAssembly.Module>;
+  instantiateStreaming?: (source: unknown, imports?: object, options?: WasmCompileOptions) => Promise<unknown>;
 }
 
 function current(): WasmNamespace {
