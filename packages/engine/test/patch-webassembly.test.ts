@@ -106,4 +106,96 @@ describe('WebAssembly routed through an engine by patchWebAssembly', () => {
     }
     expect(engine.calls).toBe(0);
   });
+
+  it('hands V8 in the same call what it does not take as bytes, or takes as none: its error, a rejection as from V8', async () => {
+    const engine = countingEngine();
+    const wasm = patched(engine);
+    const detachedBuffer = (): ArrayBuffer => {
+      const buffer = add32.slice().buffer;
+      structuredClone(buffer, { transfer: [buffer] });
+      return buffer;
+    };
+    const detachedView = (): Uint8Array => {
+      const view = add32.slice();
+      structuredClone(view.buffer, { transfer: [view.buffer] });
+      return view;
+    };
+    const shared = new SharedArrayBuffer(add32.byteLength);
+    new Uint8Array(shared).set(add32);
+    const sources: [string, () => unknown][] = [
+      ['a detached ArrayBuffer', detachedBuffer],
+      ['a view of a detached buffer', detachedView],
+      ['a DataView', () => new DataView(add32.slice().buffer)],
+      ['a SharedArrayBuffer', () => shared],
+      ['no bytes', () => new Uint8Array(0)],
+      ['a string', () => 'wasm'],
+    ];
+    for (const [name, source] of sources) {
+      for (const call of ['compile', 'instantiate'] as const) {
+        const plain = await outcome(() => real[call](source() as Uint8Array));
+        expect(plain, `${call} of ${name}`).toMatch(/^rejected (TypeError|CompileError): /);
+        expect(await outcome(() => wasm[call](source() as Uint8Array)), `${call} of ${name}`).toBe(plain);
+      }
+    }
+    expect(engine.calls).toBe(0);
+  });
+
+  it('rejects a failed compile with the error of the function called (its name in the message), made again by that function', async () => {
+    const wasm = patched(engine(Config.default().cacheConfig(CacheConfig.default().withDirectory(tempDir('engine-patch-errors-')))));
+    const invalid = add32.subarray(0, 12);
+    const calls: [string, (namespace: WasmNamespace) => unknown][] = [
+      ['compile', (namespace) => namespace.compile(invalid)],
+      ['instantiate', (namespace) => namespace.instantiate(invalid)],
+      ['instantiate with imports that are not an object', (namespace) => namespace.instantiate(invalid, 5 as unknown as object)],
+      ['compileStreaming', (namespace) => namespace.compileStreaming?.(wasmResponse(invalid.slice()))],
+      ['instantiateStreaming', (namespace) => namespace.instantiateStreaming?.(wasmResponse(invalid.slice()))],
+      ['instantiateStreaming with imports that are not an object', (namespace) => namespace.instantiateStreaming?.(wasmResponse(add32), 5 as unknown as object)],
+    ];
+    for (const [name, call] of calls) {
+      const plain = await outcome(() => call(real));
+      expect(plain, name).toMatch(/^rejected (CompileError|TypeError): WebAssembly\.\w+\(\): /);
+      expect(await outcome(() => call(wasm)), name).toBe(plain);
+    }
+    // An engine that fails for its own reasons breaks no compile: V8's function makes it.
+    const broken = patched({ compile: () => Promise.reject(new Error('the cache broke')) });
+    expect(add(await broken.compile(add32))).toBe(5);
+    expect(add(((await broken.instantiate(add32)) as { module: WebAssembly.Module }).module)).toBe(5);
+    expect(add(await broken.compileStreaming!(wasmResponse(add32)))).toBe(5);
+  });
+
+  it("leaves to Node the responses it would not compile, for Node's own error: a MIME type not exactly application/wasm, a body already read", async () => {
+    const engine = countingEngine();
+    const wasm = patched(engine);
+    const responses: [string, () => Promise<Response>][] = [
+      ['a MIME type with a parameter', async () => new Response(add32, { headers: { 'content-type': 'application/wasm; x=y' } })],
+      ['a MIME type in capitals', async () => new Response(add32, { headers: { 'content-type': 'Application/Wasm' } })],
+      ['a status of 500', async () => new Response(add32, { status: 500, headers: { 'content-type': 'application/wasm' } })],
+      [
+        'a body already read',
+        async () => {
+          const read = wasmResponse(add32);
+          await read.arrayBuffer();
+          return read;
+        },
+      ],
+    ];
+    for (const [name, response] of responses) {
+      for (const call of ['compileStreaming', 'instantiateStreaming'] as const) {
+        const plain = await outcome(async () => real[call]?.(await response()));
+        expect(plain, `${call}, ${name}`).toMatch(/^rejected TypeError( \[ERR_WEBASSEMBLY_RESPONSE\])?: WebAssembly response /);
+        expect(await outcome(async () => wasm[call]?.(await response())), `${call}, ${name}`).toBe(plain);
+      }
+    }
+    expect(engine.calls).toBe(0);
+  });
+
+  it('keeps the functions\' names and lengths, and they are no constructors', () => {
+    const wasm = patched(countingEngine());
+    for (const name of ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming'] as const) {
+      expect(wasm[name]).not.toBe(real[name]);
+      expect(wasm[name]?.name).toBe(name);
+      expect(wasm[name]?.length).toBe(real[name]?.length);
+      expect(() => new (wasm[name] as unknown as new () => unknown)()).toThrow(TypeError);
+    }
+  });
 });
