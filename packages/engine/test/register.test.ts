@@ -158,6 +158,8 @@ describe('node --import @cache/engine/register', () => {
       againSerialized: number;
       distinct: boolean;
       results: number[];
+      identity: boolean[];
+      detachedError: string;
     }
     const sync = async (env: Record<string, string>) => {
       const { stdout, stderr } = await runUnderHook(syncScript, [wasm.path], { WASM_CACHE_ARTIFACT_TIER: 'full', ...env });
@@ -173,6 +175,11 @@ describe('node --import @cache/engine/register', () => {
     const plain = await sync({ WASM_CACHE_DIRECTORY: cacheDir });
     expect(plain.report.serialized).toBe(0);
     expect(plain.report.results).toEqual(preloaded.report.results);
+    // The wrapped WebAssembly.Module is the prototype's constructor, and leaves V8's errors to V8.
+    expect(plain.report.identity).toEqual([true, true, true]);
+    expect(preloaded.report.identity).toEqual(plain.report.identity);
+    expect(plain.report.detachedError).toBe('CompileError: WebAssembly.Module(): BufferSource argument is empty');
+    expect(preloaded.report.detachedError).toBe(plain.report.detachedError);
     // A listed file that cannot be read is reported once, by name, and the others are still preloaded.
     const missing = join(work, 'missing.wasm');
     const partly = await sync({ WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_PRELOAD: [missing, wasm.path].join(delimiter) });
