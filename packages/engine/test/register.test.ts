@@ -180,12 +180,16 @@ describe('node --import @cache/engine/register', () => {
     expect(preloaded.report.identity).toEqual(plain.report.identity);
     expect(plain.report.detachedError).toBe('CompileError: WebAssembly.Module(): BufferSource argument is empty');
     expect(preloaded.report.detachedError).toBe(plain.report.detachedError);
-    // A listed file that cannot be read is reported once, by name, and the others are still preloaded.
+    // Each listed file that cannot be read or compiled is reported once, by name and why, and the others are still preloaded.
     const missing = join(work, 'missing.wasm');
-    const partly = await sync({ WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_PRELOAD: [missing, wasm.path].join(delimiter) });
+    const notWasm = join(work, 'not-wasm.txt');
+    writeFileSync(notWasm, 'not wasm\n');
+    const partly = await sync({ WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_PRELOAD: [missing, notWasm, wasm.path, notWasm].join(delimiter) });
     expect(partly.report.serialized).toBeGreaterThan(0);
-    expect(partly.stderr.match(/could not preload/g)).toHaveLength(1);
-    expect(partly.stderr).toContain(missing);
+    expect(partly.stderr.match(/could not preload/g)).toHaveLength(2);
+    expect(partly.stderr.match(/CACHE_ENGINE_PRELOAD_FAILED/g)).toHaveLength(2);
+    expect(partly.stderr).toMatch(new RegExp(`could not preload ${missing}: ENOENT`));
+    expect(partly.stderr).toMatch(new RegExp(`could not preload ${notWasm}: WebAssembly\\.compile\\(\\): expected magic word`));
   });
 
   it('every WebAssembly call it routes gives what plain Node gives: loaded from the cache, compiled, with the cache off or misconfigured', async () => {
