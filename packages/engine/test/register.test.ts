@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -210,6 +211,21 @@ describe('node --import @cache/engine/register', () => {
     expect((await under({ WASM_CACHE_DIRECTORY: join(work, 'cache-api-miss') })).outcomes).toEqual(plain.outcomes);
     expect((await under({ WASM_CACHE_ENABLED: 'false' })).outcomes).toEqual(plain.outcomes);
     expect((await under({ WASM_CACHE_DIRECTORY: join(work, 'c'), WASM_CACHE_CLEANUP_INTERVAL: '10 minutes' })).outcomes).toEqual(plain.outcomes);
+  });
+
+  it('loaded with --require or require(), fails saying to use --import (not that the path is not exported)', async () => {
+    const node = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        execFile(process.execPath, args, { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' }, (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }));
+      });
+    const preloaded = await node(['--require', '@cache/engine/register', '-e', 'console.log("app ran")']);
+    expect(preloaded.code).toBe(1);
+    expect(preloaded.stdout).toBe('');
+    expect(preloaded.stderr).toContain('RegisterRequiredError');
+    expect(preloaded.stderr).toContain("code: 'ERR_CACHE_REGISTER_REQUIRED'");
+    expect(preloaded.stderr).toContain('node --import @cache/engine/register');
+    const required = await node(['-e', "try { require('@cache/engine/register') } catch (error) { console.log(error.code) }"]);
+    expect(required.stdout.trim()).toBe('ERR_CACHE_REGISTER_REQUIRED');
   });
 
   it('an invalid configuration is reported once and WebAssembly keeps working uncached', async () => {
