@@ -26,6 +26,13 @@ export default [
     format: ['esm'],
     external: ['@cache/engine'],
   }),
+  // What `--require @cache/engine/register` (and `require()`) loads: a clear error saying to use --import
+  // (src/register/require-entry.ts), instead of Node's ERR_PACKAGE_PATH_NOT_EXPORTED.
+  defineConfig({
+    ...SIDE_ENTRY,
+    entry: { register: 'src/register/require-entry.ts' },
+    format: ['cjs'],
+  }),
   // What the hook loads at its first WebAssembly call: one script with this package, @cache/config,
   // @cache/store and @cache/toml in it (see src/register/hook-engine.ts). CommonJS, so that the hook
   // can compile it with V8's code cache (node:vm) and no module graph is resolved or linked.

@@ -1,5 +1,5 @@
-// Writes dist/register.d.ts after the build. The --import hook's declaration must refer to the
-// main entry's Engine type (one declaration, not a copy), and tsup's declaration step for the
+// Writes dist/register.d.ts (and the require condition's dist/register.d.cts) after the build. The
+// --import hook's declaration must refer to the main entry's Engine type (one declaration, not a copy), and tsup's declaration step for the
 // main entry cleans *.d.ts files while it runs, so it is written here, last.
 import { writeFileSync } from 'node:fs';
 
@@ -29,5 +29,17 @@ export declare let hookCodeCache: 'used' | 'missing' | 'stale' | 'damaged' | 're
  * rejects.
  */
 export declare function loadRegisteredEngine(): Promise<import('@cache/engine').Engine | undefined>;
+`,
+);
+
+// The `require` condition's module only throws (src/register/require-entry.ts): the hook is loaded with --import.
+writeFileSync(
+  new URL('../dist/register.d.cts', import.meta.url),
+  `/**
+ * \`require('@cache/engine/register')\` and \`node --require @cache/engine/register\`
+ * throw \`RegisterRequiredError\` (code \`ERR_CACHE_REGISTER_REQUIRED\`): the hook is
+ * an ES module, loaded with \`node --import @cache/engine/register\`.
+ */
+export {};
 `,
 );

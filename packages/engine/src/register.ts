@@ -111,6 +111,7 @@ export function loadRegisteredEngine(): Promise<Engine | undefined> {
 
 if (process.env[PRODUCER_ENV] !== '1') {
   patchWebAssembly({
+    // `bytes` is patchWebAssembly's copy, taken in the application's call: it may be read after these awaits.
     compile: async (bytes) => {
       const engine = await loadRegisteredEngine();
       if (!engine) return originalWasm.compile(bytes);

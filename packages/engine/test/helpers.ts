@@ -45,6 +45,13 @@ export function runChild(node: string, args: string[], nodeFlags: string[] = [],
 /** Node binaries to prove the cache on: this one plus CACHE_TEST_NODE_BINARIES. */
 export const nodeBinaries = [process.execPath, ...(process.env.CACHE_TEST_NODE_BINARIES ?? '').split(':').filter((p) => p !== '')];
 
+/** Runs a fixture with plain Node from this package's folder; resolves its stdout, rejects with its stderr. */
+export function runPlain(fixture: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [fixture, ...args], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' }, (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(stdout)));
+  });
+}
+
 /**
  * Runs a fixture under `@cache/engine/register` (through `--import`, or
  * `NODE_OPTIONS`) from this package's folder, with `env` over this process's

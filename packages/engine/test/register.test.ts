@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineStats } from '../src/index.js';
-import { runUnderHook, tempDir, wasmFile } from './helpers.js';
+import { runPlain, runUnderHook, tempDir, wasmFile } from './helpers.js';
 
 const script = join(import.meta.dirname, 'fixtures', 'register-child.mjs');
 
@@ -158,6 +159,8 @@ describe('node --import @cache/engine/register', () => {
       againSerialized: number;
       distinct: boolean;
       results: number[];
+      identity: boolean[];
+      detachedError: string;
     }
     const sync = async (env: Record<string, string>) => {
       const { stdout, stderr } = await runUnderHook(syncScript, [wasm.path], { WASM_CACHE_ARTIFACT_TIER: 'full', ...env });
@@ -173,12 +176,56 @@ describe('node --import @cache/engine/register', () => {
     const plain = await sync({ WASM_CACHE_DIRECTORY: cacheDir });
     expect(plain.report.serialized).toBe(0);
     expect(plain.report.results).toEqual(preloaded.report.results);
-    // A listed file that cannot be read is reported once, by name, and the others are still preloaded.
+    // The wrapped WebAssembly.Module is the prototype's constructor, and leaves V8's errors to V8.
+    expect(plain.report.identity).toEqual([true, true, true]);
+    expect(preloaded.report.identity).toEqual(plain.report.identity);
+    expect(plain.report.detachedError).toBe('CompileError: WebAssembly.Module(): BufferSource argument is empty');
+    expect(preloaded.report.detachedError).toBe(plain.report.detachedError);
+    // Each listed file that cannot be read or compiled is reported once, by name and why, and the others are still preloaded.
     const missing = join(work, 'missing.wasm');
-    const partly = await sync({ WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_PRELOAD: [missing, wasm.path].join(delimiter) });
+    const notWasm = join(work, 'not-wasm.txt');
+    writeFileSync(notWasm, 'not wasm\n');
+    const partly = await sync({ WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_PRELOAD: [missing, notWasm, wasm.path, notWasm].join(delimiter) });
     expect(partly.report.serialized).toBeGreaterThan(0);
-    expect(partly.stderr.match(/could not preload/g)).toHaveLength(1);
-    expect(partly.stderr).toContain(missing);
+    expect(partly.stderr.match(/could not preload/g)).toHaveLength(2);
+    expect(partly.stderr.match(/CACHE_ENGINE_PRELOAD_FAILED/g)).toHaveLength(2);
+    expect(partly.stderr).toMatch(new RegExp(`could not preload ${missing}: ENOENT`));
+    expect(partly.stderr).toMatch(new RegExp(`could not preload ${notWasm}: WebAssembly\\.compile\\(\\): expected magic word`));
+  });
+
+  it('every WebAssembly call it routes gives what plain Node gives: loaded from the cache, compiled, with the cache off or misconfigured', async () => {
+    const child = join(import.meta.dirname, 'fixtures', 'wasm-api-child.mjs');
+    interface ApiReport {
+      outcomes: Record<string, string>;
+      hits: number | null;
+    }
+    const plain = JSON.parse(await runPlain(child, [])) as ApiReport;
+    const under = async (env: Record<string, string>): Promise<ApiReport> => JSON.parse((await runUnderHook(child, [], env)).stdout) as ApiReport;
+    const cached = { WASM_CACHE_DIRECTORY: join(work, 'cache-api'), WASM_CACHE_ARTIFACT_TIER: 'full' };
+    await runUnderHook(child, ['--fill'], cached);
+    // Artifacts of the modules whose buffers are reused: the engine finds them by the bytes' hash and
+    // hands V8 the bytes with them; the bytes it hashed must be the bytes V8 gets.
+    const hits = await under(cached);
+    expect(hits.hits).toBeGreaterThanOrEqual(2);
+    expect(hits.outcomes).toEqual(plain.outcomes);
+    expect((await under({ WASM_CACHE_DIRECTORY: join(work, 'cache-api-miss') })).outcomes).toEqual(plain.outcomes);
+    expect((await under({ WASM_CACHE_ENABLED: 'false' })).outcomes).toEqual(plain.outcomes);
+    expect((await under({ WASM_CACHE_DIRECTORY: join(work, 'c'), WASM_CACHE_CLEANUP_INTERVAL: '10 minutes' })).outcomes).toEqual(plain.outcomes);
+  });
+
+  it('loaded with --require or require(), fails saying to use --import (not that the path is not exported)', async () => {
+    const node = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        execFile(process.execPath, args, { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' }, (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }));
+      });
+    const preloaded = await node(['--require', '@cache/engine/register', '-e', 'console.log("app ran")']);
+    expect(preloaded.code).toBe(1);
+    expect(preloaded.stdout).toBe('');
+    expect(preloaded.stderr).toContain('RegisterRequiredError');
+    expect(preloaded.stderr).toContain("code: 'ERR_CACHE_REGISTER_REQUIRED'");
+    expect(preloaded.stderr).toContain('node --import @cache/engine/register');
+    const required = await node(['-e', "try { require('@cache/engine/register') } catch (error) { console.log(error.code) }"]);
+    expect(required.stdout.trim()).toBe('ERR_CACHE_REGISTER_REQUIRED');
   });
 
   it('an invalid configuration is reported once and WebAssembly keeps working uncached', async () => {

@@ -68,6 +68,40 @@ describe('handing a preloaded module to the next new WebAssembly.Module of its b
     expect(new wasm.Module(bytes)).toBe(preloaded);
   });
 
+  it('leaves a construction given compile options to V8: the preloaded module had none', () => {
+    const wasm = namespace();
+    const preloaded = new real.Module(bytes);
+    handOffToSyncConstructor(preloaded, bytes, wasm);
+    const withOptions = new wasm.Module(bytes, { builtins: ['js-string'] });
+    expect(withOptions).not.toBe(preloaded);
+    expect(withOptions).toBeInstanceOf(real.Module);
+    expect(new wasm.Module(bytes)).toBe(preloaded);
+  });
+
+  it("keeps WebAssembly.Module's identity: its prototype's constructor and its modules' are the wrapped Module", () => {
+    const wasm = namespace();
+    const preloaded = new real.Module(bytes);
+    handOffToSyncConstructor(preloaded, bytes, wasm);
+    const { Module } = wasm;
+    expect(Module.prototype.constructor).toBe(Module);
+    expect(preloaded.constructor).toBe(Module);
+    expect(new Module(bytes).constructor).toBe(Module);
+    expect(Object.getPrototypeOf(new Module(bytes))).toBe(Module.prototype);
+    expect(new Module(bytes)).toBeInstanceOf(real.Module);
+  });
+
+  it("leaves to V8 what is not bytes it takes, for V8's own error: a detached buffer, a DataView", () => {
+    const wasm = namespace();
+    const preloaded = new real.Module(bytes);
+    handOffToSyncConstructor(preloaded, bytes, wasm);
+    const detached = bytes.slice().buffer;
+    structuredClone(detached, { transfer: [detached] });
+    expect(() => new wasm.Module(detached)).toThrow(real.CompileError);
+    expect(() => new wasm.Module(detached)).toThrow('WebAssembly.Module(): BufferSource argument is empty');
+    expect(() => new wasm.Module(new DataView(bytes.slice().buffer) as unknown as Uint8Array)).toThrow('WebAssembly.Module(): Argument 0 must be a buffer source');
+    expect(new wasm.Module(bytes)).toBe(preloaded);
+  });
+
   it('holds nothing and changes nothing where WebAssembly.Module cannot be replaced', () => {
     const wasm = Object.freeze(namespace());
     const preloaded = new real.Module(bytes);

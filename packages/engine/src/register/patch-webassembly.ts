@@ -1,10 +1,11 @@
 import type { Engine } from '../engine/engine.js';
-import { asUint8Array, isWasmModule, originalWasm, type WasmNamespace } from '../wasm/wasm-api.js';
+import { copyOfBytes, originalWasm, type WasmBytes, type WasmCompileOptions, type WasmNamespace } from '../wasm/wasm-api.js';
 
 interface ResponseLike {
   arrayBuffer(): Promise<ArrayBuffer>;
-  headers: { get(name: string): string | null };
-  ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  readonly ok: boolean;
+  readonly bodyUsed: boolean;
 }
 
 /**
@@ -26,55 +27,98 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * The bytes of a streaming source when it is a successful `application/wasm`
- * Response (or a promise of one); undefined for anything else, which is then
- * left to V8 (so errors and other callers, such as `@cache/v8`'s own loader,
- * behave exactly as without the cache).
+ * Whether Node would read this Response's body for V8 at all: the checks of
+ * its own streaming callback (`lib/internal/wasm_web_api.js`), which takes a
+ * Content-Type of exactly `application/wasm` (no parameters, no other case), a
+ * status in 200-299 and a body not yet read. Any other Response is handed to
+ * V8's function, which rejects it with Node's own error.
+ */
+function isCompilable(response: ResponseLike): boolean {
+  return response.headers.get('Content-Type') === 'application/wasm' && response.ok && response.bodyUsed === false;
+}
+
+/**
+ * The bytes of a streaming source when it is a Response Node would compile
+ * (or a promise of one), read into a buffer of our own; undefined for
+ * anything else, which is then left to V8 (so errors and other callers, such
+ * as `@cache/v8`'s own loader, behave exactly as without the cache).
  */
 async function wasmResponseBytes(source: unknown): Promise<{ bytes?: Uint8Array; resolved: unknown }> {
   const resolved = isThenable(source) ? await source : source;
-  if (!isResponse(resolved) || !resolved.ok) return { resolved };
-  const type = resolved.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/wasm') return { resolved };
+  if (!isResponse(resolved) || !isCompilable(resolved)) return { resolved };
   return { bytes: new Uint8Array(await resolved.arrayBuffer()), resolved };
+}
+
+/** A Response of these bytes, for V8's streaming functions to compile again (after a failed compile, for their error). */
+function wasmResponse(bytes: Uint8Array): unknown {
+  const ResponseClass = (globalThis as unknown as { Response: new (body: Uint8Array, init: { headers: Record<string, string> }) => unknown }).Response;
+  return new ResponseClass(bytes, { headers: { 'content-type': 'application/wasm' } });
+}
+
+/** Whether V8 takes this as an imports argument (undefined or an object); it rejects anything else before compiling. */
+function isImportsArgument(imports: unknown): boolean {
+  return imports === undefined || (imports !== null && (typeof imports === 'object' || typeof imports === 'function'));
+}
+
+/** `wrapper`, named and sized as the function it stands in for (`WebAssembly.compile.name` is `'compile'`, its length 1). */
+function standingFor<Wrapper extends object>(name: string, replaced: { readonly length: number } | undefined, wrapper: Wrapper): Wrapper {
+  Object.defineProperty(wrapper, 'name', { value: name });
+  Object.defineProperty(wrapper, 'length', { value: replaced?.length ?? 1 });
+  return wrapper;
 }
 
 /**
  * Routes `WebAssembly.compile`, `WebAssembly.instantiate(bytes)`,
  * `WebAssembly.compileStreaming` and `WebAssembly.instantiateStreaming`
  * through an engine (or anything with an engine's `compile`). Everything else
- * (and every argument the cache does not handle) goes to V8's own functions
- * unchanged. Returns a function that puts the originals back.
+ * (and every argument the cache does not handle, such as compile options, a
+ * DataView or a detached buffer) goes to V8's own functions unchanged, in the
+ * same call. Bytes are copied when the call is made, as V8 copies them, so
+ * the engine is given a private copy it may read later. A compile that fails
+ * through the engine is made again by the matching V8 function, so that the
+ * caller gets that function's own error. The functions keep their names and
+ * lengths. Returns a function that puts the originals back.
  */
 export function patchWebAssembly(engine: Pick<Engine, 'compile'>, target: WasmNamespace = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly): () => void {
   const saved = { ...target };
-  target.compile = (bytes) => (asUint8Array(bytes) ? engine.compile(bytes) : originalWasm.compile(bytes));
-  target.instantiate = (async (source: unknown, imports?: object) => {
-    if (isWasmModule(source)) return originalWasm.instantiate(source, imports);
-    const bytes = asUint8Array(source);
-    if (!bytes) return originalWasm.instantiate(source as unknown as Uint8Array, imports);
-    const module = await engine.compile(bytes);
-    return { module, instance: await originalWasm.instantiate(module, imports) };
-  }) as WasmNamespace['instantiate'];
+  const { compile, instantiate, compileStreaming, instantiateStreaming } = originalWasm;
+  const instantiated = (module: WebAssembly.Module, imports: object | undefined) => instantiate(module, imports).then((instance) => ({ module, instance }));
+  // Compile options (JS string builtins) change what is compiled and the cache does not key on them:
+  // a call given any goes to V8 unchanged, uncached.
+  target.compile = standingFor('compile', saved.compile, (bytes: WasmBytes, options?: WasmCompileOptions) => {
+    // The bytes are copied in the call, before anything asynchronous, as V8 does: the engine reads them
+    // later (after loading the cache, reading the store), when the caller may have reused its buffer.
+    const copy = options === undefined ? copyOfBytes(bytes) : undefined;
+    if (!copy) return compile(bytes, options);
+    return engine.compile(copy).catch(() => compile(copy));
+  });
+  target.instantiate = standingFor('instantiate', saved.instantiate, (source: WasmBytes | WebAssembly.Module, imports?: object, options?: WasmCompileOptions) => {
+    const bytes = options === undefined && isImportsArgument(imports) ? copyOfBytes(source) : undefined;
+    if (!bytes) return instantiate(source, imports, options);
+    return engine.compile(bytes).then(
+      (module) => instantiated(module, imports),
+      () => instantiate(bytes, imports),
+    );
+  });
   // Sources that are not a Response (or a promise) go to V8 synchronously, in the same call: V8 binds
   // the streaming callback at call time, and @cache/v8's loader relies on that.
-  if (originalWasm.compileStreaming) {
-    const compileStreaming = originalWasm.compileStreaming;
-    target.compileStreaming = (source: unknown) => {
-      if (!isResponse(source) && !isThenable(source)) return compileStreaming(source);
-      return wasmResponseBytes(source).then(({ bytes, resolved }) => (bytes ? engine.compile(bytes) : compileStreaming(resolved)));
-    };
+  if (compileStreaming) {
+    target.compileStreaming = standingFor('compileStreaming', saved.compileStreaming, (source: unknown, options?: WasmCompileOptions) => {
+      if (options !== undefined || (!isResponse(source) && !isThenable(source))) return compileStreaming(source, options);
+      return wasmResponseBytes(source).then(({ bytes, resolved }) => (bytes ? engine.compile(bytes).catch(() => compileStreaming(wasmResponse(bytes))) : compileStreaming(resolved)));
+    });
   }
-  if (originalWasm.instantiateStreaming) {
-    const instantiateStreaming = originalWasm.instantiateStreaming;
-    target.instantiateStreaming = (source: unknown, imports?: object) => {
-      if (!isResponse(source) && !isThenable(source)) return instantiateStreaming(source, imports);
-      return wasmResponseBytes(source).then(async ({ bytes, resolved }) => {
+  if (instantiateStreaming) {
+    target.instantiateStreaming = standingFor('instantiateStreaming', saved.instantiateStreaming, (source: unknown, imports?: object, options?: WasmCompileOptions) => {
+      if (options !== undefined || !isImportsArgument(imports) || (!isResponse(source) && !isThenable(source))) return instantiateStreaming(source, imports, options);
+      return wasmResponseBytes(source).then(({ bytes, resolved }) => {
         if (!bytes) return instantiateStreaming(resolved, imports);
-        const module = await engine.compile(bytes);
-        return { module, instance: await originalWasm.instantiate(module, imports) };
+        return engine.compile(bytes).then(
+          (module) => instantiated(module, imports),
+          () => instantiateStreaming(wasmResponse(bytes), imports),
+        );
       });
-    };
+    });
   }
   return () => {
     Object.assign(target, saved);

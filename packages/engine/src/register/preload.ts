@@ -1,6 +1,6 @@
 import { delimiter } from 'node:path';
 import type { Engine } from '../engine/engine.js';
-import { warnOnce } from '../diagnostics/warn-once.js';
+import { warningChannel, type EngineWarningCode } from '../diagnostics/warn-once.js';
 import { handOffToSyncConstructor } from './sync-handoff.js';
 
 /** The variable listing wasm files to compile through the cache when the hook starts. */
@@ -47,8 +47,9 @@ async function readBytes(file: string): Promise<Uint8Array> {
  * (`new WebAssembly.Module(bytes)`, as wasm-bindgen's Node target and
  * esbuild-wasm do) then gets the cached code: its first such call gets the
  * preloaded module itself (the bytes are compared first), and V8 reuses the
- * code of a live module for any later one. A file that cannot be read or
- * compiled is reported once and skipped.
+ * code of a live module for any later one. Each file that cannot be read or
+ * compiled is reported once (warning `CACHE_ENGINE_PRELOAD_FAILED`, naming
+ * the file and why) and skipped.
  *
  * @returns how many modules are preloaded in this process.
  */
@@ -60,10 +61,28 @@ export async function preloadModules(engine: Engine, sources: readonly PreloadSo
       preloaded.push(module);
       handOffToSyncConstructor(module, wire);
     } catch (error) {
-      warnOnce('CACHE_ENGINE_PRELOAD_FAILED', `${PRELOAD_ENV}: could not preload ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      warnPreloadFailed(file, error);
     }
   }
   return preloaded.length;
+}
+
+const PRELOAD_FAILED: EngineWarningCode = 'CACHE_ENGINE_PRELOAD_FAILED';
+
+/** The files whose failed preload has been reported in this process. */
+const reported = new Set<string>();
+
+/**
+ * Says why a file could not be preloaded: once per file, not once per
+ * process as `warnOnce` would (which named only the first of several failing
+ * files). Every occurrence also goes to the `cache:engine:warning` channel.
+ */
+function warnPreloadFailed(file: string, error: unknown): void {
+  const message = `${PRELOAD_ENV}: could not preload ${file}: ${error instanceof Error ? error.message : String(error)}`;
+  if (warningChannel.hasSubscribers) warningChannel.publish({ code: PRELOAD_FAILED, message });
+  if (reported.has(file)) return;
+  reported.add(file);
+  process.emitWarning(message, { type: 'CacheWarning', code: PRELOAD_FAILED });
 }
 
 /**

@@ -8,16 +8,23 @@ export interface WasmInstance {
   readonly exports: Record<string, unknown>;
 }
 
+/**
+ * The options `WebAssembly.compile` and its kin take after the bytes (Node 24:
+ * `builtins`, `importedStringConstants` for JS string builtins). The cache
+ * does not compile with options: calls given any go to V8 unchanged.
+ */
+export type WasmCompileOptions = object;
+
 /** The parts of the global `WebAssembly` namespace this package uses. */
 export interface WasmNamespace {
-  Module: new (bytes: WasmBytes) => WebAssembly.Module;
+  Module: new (bytes: WasmBytes, options?: WasmCompileOptions) => WebAssembly.Module;
   Instance: new (module: WebAssembly.Module, imports?: object) => WasmInstance;
   CompileError: new (message?: string) => Error;
-  compile(bytes: WasmBytes): Promise<WebAssembly.Module>;
-  instantiate(source: WasmBytes | WebAssembly.Module, imports?: object): Promise<unknown>;
-  validate(bytes: WasmBytes): boolean;
-  compileStreaming?: (source: unknown) => Promise<WebAssembly.Module>;
-  instantiateStreaming?: (source: unknown, imports?: object) => Promise<unknown>;
+  compile(bytes: WasmBytes, options?: WasmCompileOptions): Promise<WebAssembly.Module>;
+  instantiate(source: WasmBytes | WebAssembly.Module, imports?: object, options?: WasmCompileOptions): Promise<unknown>;
+  validate(bytes: WasmBytes, options?: WasmCompileOptions): boolean;
+  compileStreaming?: (source: unknown, options?: WasmCompileOptions) => Promise<WebAssembly.Module>;
+  instantiateStreaming?: (source: unknown, imports?: object, options?: WasmCompileOptions) => Promise<unknown>;
 }
 
 function current(): WasmNamespace {
@@ -55,15 +62,53 @@ export const originalWasm: Readonly<WasmNamespace> = ((globalThis as { [ORIGINAL
   });
 })());
 
-/** A view of any accepted byte source as a Uint8Array (no copy). */
+/** A getter of `%TypedArray%.prototype` (the prototype of every typed array's prototype), to call on a typed array whatever it overrides. */
+const typedArrayGetter = <Value>(key: PropertyKey): ((this: unknown) => Value) =>
+  Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype) as object, key)?.get as (this: unknown) => Value;
+/** A typed array's type name (of any realm); undefined for anything else, a DataView included. */
+const typedArrayTag = typedArrayGetter<string | undefined>(Symbol.toStringTag);
+const typedArrayBuffer = typedArrayGetter<ArrayBufferLike>('buffer');
+const typedArrayByteOffset = typedArrayGetter<number>('byteOffset');
+const typedArrayByteLength = typedArrayGetter<number>('byteLength');
+
+/** `ArrayBuffer.prototype.byteLength`'s getter: throws for anything but an ArrayBuffer (of any realm; not a SharedArrayBuffer). */
+const arrayBufferByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')?.get as (this: unknown) => number;
+
+/**
+ * A view of the bytes `WebAssembly.compile` takes (no copy): an ArrayBuffer
+ * or a typed array, of any realm; undefined for anything V8 rejects with a
+ * TypeError (a DataView, a SharedArrayBuffer, anything else). A detached
+ * buffer, or a view of one, gives an empty view: V8 takes it as no bytes (a
+ * CompileError). Reads only the arguments' internal slots, never a property
+ * or a Proxy trap of theirs.
+ */
 export function asUint8Array(bytes: unknown): Uint8Array | undefined {
-  if (bytes instanceof Uint8Array) return bytes;
-  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
-  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return undefined;
+  const tag = typedArrayTag.call(bytes);
+  if (tag !== undefined) {
+    const byteLength = typedArrayByteLength.call(bytes);
+    // A view of a detached buffer has no bytes, and no new view of its buffer can be made.
+    if (byteLength === 0) return new Uint8Array(0);
+    return tag === 'Uint8Array' ? (bytes as Uint8Array) : new Uint8Array(typedArrayBuffer.call(bytes), typedArrayByteOffset.call(bytes), byteLength);
+  }
+  let byteLength: number;
+  try {
+    byteLength = arrayBufferByteLength.call(bytes);
+  } catch {
+    return undefined;
+  }
+  return byteLength === 0 ? new Uint8Array(0) : new Uint8Array(bytes as ArrayBuffer);
 }
 
-/** True for a `WebAssembly.Module`. */
-export function isWasmModule(value: unknown): value is WebAssembly.Module {
-  return value instanceof originalWasm.Module;
+/**
+ * A copy of module bytes, taken now, as `WebAssembly.compile` and
+ * `WebAssembly.instantiate` take their argument's bytes when they are called:
+ * bytes the caller changes afterwards (a reused buffer) must not change what
+ * is compiled, nor what the cache looks up and what V8 is handed with it.
+ * Undefined for what {@link asUint8Array} does not take, and for no bytes at
+ * all (nothing to cache).
+ */
+export function copyOfBytes(bytes: unknown): Uint8Array | undefined {
+  const view = asUint8Array(bytes);
+  if (!view || view.byteLength === 0) return undefined;
+  return new Uint8Array(view);
 }
