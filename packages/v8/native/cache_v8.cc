@@ -183,8 +183,8 @@ void LoaderCallback(const FunctionCallbackInfo<Value>& info) {
   const uint8_t* serialized_data = BytesOf(serialized, &serialized_store);
   const uint8_t* wire_data = BytesOf(wire_bytes, &wire_store);
 
-  const char url[] = "cache-v8:deserialize";
-  streaming->SetUrl(url, sizeof(url) - 1);
+  // No SetUrl: without one V8 names the module's script wasm://wasm/<hash>, as for a module
+  // compiled from bytes, so stack traces and the inspector show a cached module as an uncached one.
   bool accepted = serialized_data != nullptr &&
                   streaming->SetCompiledModuleBytes(serialized_data, serialized->ByteLength());
   request->Set(context, Str(isolate, "acceptedByV8"), Boolean::New(isolate, accepted)).Check();

@@ -113,6 +113,16 @@ describe.each(binaries)('with node %s', (binary) => {
     console.info(`${consumed.node}: load from cache ${consumed.loadMs.toFixed(1)} ms`);
   });
 
+  it("a loaded module's frames in stack traces are named as a compiled module's (wasm://wasm/<hash>), not after the loader", async () => {
+    const file = join(workDir, `frame-${producedBy.size}-${binary.length}.bin`);
+    const produced = await child<{ frame: string }>(binary, ['produce-frame', file]);
+    const consumed = await child<{ acceptedByV8: boolean; loaded: number; frame: string }>(binary, ['consume-frame', file]);
+    expect(consumed.acceptedByV8).toBe(true);
+    expect(consumed.loaded).toBeGreaterThan(0); // V8's code came from the file: nothing was compiled
+    expect(consumed.frame).toMatch(/^at wasm:\/\/wasm\/[0-9a-f]{8}:wasm-function\[1\]:0x[0-9a-f]+$/);
+    expect(consumed.frame).toBe(produced.frame);
+  });
+
   it('loads in a worker thread too (context-aware addon)', async () => {
     const { file, produced } = producedBy.get(binary) ?? expect.fail('producer did not run');
     const consumed = await child<Consumed>(binary, ['worker', wasmFile, file]);
