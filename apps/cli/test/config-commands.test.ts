@@ -73,6 +73,23 @@ describe('wasm-cache config (built binary)', () => {
     expect(run.stdout).toContain(".withCapacity(\"1Gi\")");
   });
 
+  it('config migrate reports a missing file or a directory in one line (exit 4), and a file that is not UTF-8 as invalid (exit 3), as config validate does', async () => {
+    const missing = join(dir, 'no-such-file.toml');
+    for (const file of [missing, dir]) {
+      const run = await cli(['config', 'migrate', file]);
+      expect(run.code).toBe(4);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain(`error: Cannot read cache configuration file ${file}`);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+    const latin1 = join(dir, 'latin1.toml');
+    writeFileSync(latin1, Buffer.concat([Buffer.from('[cache]\ndirectory = "/tmp/caf'), Buffer.from([0xe9]), Buffer.from('"\n')]));
+    const run = await cli(['config', 'migrate', latin1]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`${latin1}:2:22: invalid TOML: not valid UTF-8`);
+    expect(run.stdout).toBe('');
+  });
+
   it('an invalid environment variable is a configuration error (exit 3) naming it', async () => {
     const run = await cli(['cache', 'path'], { WASM_CACHE_CLEANUP_INTERVAL: '10' });
     expect(run.code).toBe(3);
