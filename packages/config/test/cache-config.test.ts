@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cacheConfigFor } from '../examples/permission-policy.js';
-import { CacheConfig, CacheConfigError, Config, defaultCacheDirectory, SETTING_NAMES, SETTINGS } from '../src/index.js';
+import { CacheConfig, CacheConfigError, Config, defaultCacheDirectory, formatProblem, SETTING_NAMES, SETTINGS } from '../src/index.js';
 
 function problemsOf(run: () => unknown): CacheConfigError {
   try {
@@ -123,6 +123,16 @@ describe('CacheConfig', () => {
     const config = CacheConfig.default().withSetting('cleanupInterval', true as unknown as number);
     expect(problemsOf(() => config.validate()).problems[0]?.rule).toMatch(/number or a duration string/);
     expect(() => CacheConfig.default().withSetting('nope' as 'directory', 1)).toThrow(/unknown setting/);
+  });
+
+  it('formats any value a problem may hold, bigints in tables (a TOML file\'s integers) and objects without a prototype included', () => {
+    expect(formatProblem({ setting: 'x', value: { a: 1n, b: [2n] }, rule: 'r' })).toBe('x = {"a":1,"b":[2]}: r');
+    expect(formatProblem({ setting: 'x', value: 9007199254740993n, rule: 'r' })).toBe('x = 9007199254740993: r');
+    const bare = Object.assign(Object.create(null) as object, { a: 1n });
+    expect(formatProblem({ setting: 'x', value: bare, rule: 'r' })).toBe('x = {"a":1}: r');
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    expect(formatProblem({ setting: 'x', value: cyclic, rule: 'r' })).toBe('x = [object Object]: r');
   });
 
   it('compares by effective settings', () => {

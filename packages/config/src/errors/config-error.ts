@@ -42,9 +42,10 @@ function describeValue(value: unknown): string {
     return String(value);
   }
   try {
-    return JSON.stringify(value) ?? String(value);
+    // A table read from a TOML file may hold integers as bigints, which JSON.stringify refuses.
+    return JSON.stringify(value, (_, item: unknown) => (typeof item === 'bigint' ? Number(item) : item)) ?? String(value);
   } catch {
-    return String(value);
+    return Object.prototype.toString.call(value);
   }
 }
 

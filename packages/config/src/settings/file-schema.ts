@@ -16,7 +16,10 @@ function fileField(kind: SettingKind, description: string, defaultValue: string 
   const meta = { description, ...(defaultValue === undefined ? {} : { default: defaultValue }) };
   if (kind === 'level') {
     const range = 'must be a whole number from 0 to 21 (zstd levels)';
-    return z.optional(z.int({ error: 'must be a TOML integer' }).check(z.gte(0, { error: range }), z.lte(21, { error: range }))).register(z.globalRegistry, meta);
+    // Not a number at all: the TOML type is wrong. A number that is not a safe integer (an integer beyond 2^53
+    // read from the file) is out of range, as is one below 0 or above 21; the first failure is the one reported.
+    const level = z.int({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a TOML integer' : range), abort: true });
+    return z.optional(level.check(z.gte(0, { error: range }), z.lte(21, { error: range }))).register(z.globalRegistry, meta);
   }
   const pattern = PATTERNS[kind];
   const typeRule = kind === 'path' ? 'must be a TOML string' : 'must be a TOML string such as "512Mi" (bare numbers are not accepted, as in Wasmtime)';

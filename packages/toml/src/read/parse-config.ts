@@ -4,6 +4,7 @@ import {
   RemoteCacheConfig,
   cacheFileSchema,
   settingForFileKey,
+  SETTINGS,
   type ConfigProblem,
   type SettingOrigin,
 } from '@cache/config';
@@ -119,7 +120,11 @@ export function parseCacheFile(text: string, options: ParseOptions = {}): CacheF
     }
   }
   const { [OWN_TABLE]: _own, ...wasmtimeDocument } = document;
-  const shape = cacheFileSchema.safeParse(wasmtimeDocument);
+  const section = numericSection(wasmtimeDocument['cache'], (key, value) => {
+    badPaths.add(`cache.${key}`);
+    problems.push({ setting: key, value, rule: 'must be a TOML integer from 0 to 21, not a float', origin: originOf(['cache', key]) });
+  });
+  const shape = cacheFileSchema.safeParse(section === undefined ? wasmtimeDocument : { ...wasmtimeDocument, cache: section });
   if (!shape.success) {
     for (const issue of shape.error.issues) {
       if (issue.code === 'unrecognized_keys') {
@@ -144,9 +149,8 @@ export function parseCacheFile(text: string, options: ParseOptions = {}): CacheF
   }
 
   let config = options.base ?? CacheConfig.default();
-  const section = document['cache'];
-  if (section !== null && typeof section === 'object' && !Array.isArray(section)) {
-    for (const [key, value] of Object.entries(section as Record<string, unknown>)) {
+  if (section !== undefined) {
+    for (const [key, value] of Object.entries(section)) {
       if (badPaths.has(`cache.${key}`)) continue;
       const origin = originOf(['cache', key]);
       if (key === 'enabled') {
@@ -167,6 +171,26 @@ export function parseCacheFile(text: string, options: ParseOptions = {}): CacheF
   problems.push(...config.problems());
   if (problems.length > 0) throw new CacheConfigError(problems.sort(byPosition), `Invalid cache configuration in ${file}`);
   return { cache: config, remote };
+}
+
+/**
+ * The `[cache]` table (when it is one) with its TOML integers, which the
+ * document holds as bigints, as numbers, the way the file schema and the
+ * settings take them (beyond 2^53 they are no longer exact, but the range
+ * rules still refuse them, and problems show the value as written). A float
+ * for a compression level, which Wasmtime's i32 refuses and which a number
+ * could not tell from an integer, is reported to `onFloatLevel` and left out.
+ */
+function numericSection(table: unknown, onFloatLevel: (key: string, value: number) => void): Record<string, unknown> | undefined {
+  if (table === null || typeof table !== 'object' || Array.isArray(table) || table instanceof Date) return undefined;
+  const section: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(table as Record<string, unknown>)) {
+    const name = settingForFileKey(key);
+    if (typeof value === 'number' && name !== undefined && SETTINGS[name].kind === 'level') onFloatLevel(key, value);
+    // Defined, not assigned: a `__proto__` key stays a key (and is reported as unknown).
+    else Object.defineProperty(section, key, { value: typeof value === 'bigint' ? Number(value) : value, enumerable: true, writable: true, configurable: true });
+  }
+  return section;
 }
 
 function readPath(document: Record<string, unknown>, path: readonly PropertyKey[]): unknown {
