@@ -66,6 +66,7 @@ export function buildProgram(): Command {
     .description('print the TypeScript builder code equivalent to a configuration file')
     .argument('<file>')
     .option('--import-from <package>', 'package the code imports CacheConfig from', '@cache/config')
+    .option('--write-secrets', "copy the [wasm-cache.remote] table's secrets (password, signing key) into the code")
     .action(configMigrate);
 
   const cache = program.command('cache').description('the cache directory');

@@ -73,6 +73,20 @@ describe('wasm-cache config (built binary)', () => {
     expect(run.stdout).toContain(".withCapacity(\"1Gi\")");
   });
 
+  it('config migrate keeps the exact directory and migrates [wasm-cache.remote], its secrets only with --write-secrets', async () => {
+    const file = join(dir, 'migrate-remote.toml');
+    writeFileSync(file, '[cache]\ndirectory = "/tmp/my cache "\n\n[wasm-cache.remote]\nurl = "redis://localhost"\nsigning-key = "0123456789abcdef0123456789abcdef"\n');
+    const refused = await cli(['config', 'migrate', file]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('signing-key = "<redacted>"');
+    expect(refused.stderr).not.toContain('0123456789abcdef');
+    const run = await cli(['config', 'migrate', file, '--write-secrets']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('.withDirectory("/tmp/my cache ")');
+    expect(run.stdout).toContain('RemoteCacheConfig.create("redis://localhost")');
+    expect(run.stdout).toContain('.withSigningKey("0123456789abcdef0123456789abcdef")');
+  });
+
   it('config migrate reports a missing file or a directory in one line (exit 4), and a file that is not UTF-8 as invalid (exit 3), as config validate does', async () => {
     const missing = join(dir, 'no-such-file.toml');
     for (const file of [missing, dir]) {

@@ -58,7 +58,7 @@ export async function configValidate(file: string): Promise<void> {
  * `config validate` reads it: a missing or unreadable file is a ConfigFileAccessError (exit 4), one
  * that is not UTF-8 a TomlSyntaxError (exit 3).
  */
-export async function configMigrate(file: string, options: { importFrom?: string }): Promise<void> {
+export async function configMigrate(file: string, options: { importFrom?: string; writeSecrets?: boolean }): Promise<void> {
   const text = await readConfigText(file);
-  process.stdout.write(tomlToBuilderCode(text, { file, ...(options.importFrom ? { importFrom: options.importFrom } : {}) }));
+  process.stdout.write(tomlToBuilderCode(text, { file, ...(options.importFrom ? { importFrom: options.importFrom } : {}), ...(options.writeSecrets ? { writeSecrets: true } : {}) }));
 }
