@@ -121,6 +121,12 @@ describe('parseCacheConfig', () => {
     }
   });
 
+  it('suggests only forms a file accepts: strings, never the bare numbers it refuses', () => {
+    const error = configError(() => parseCacheConfig('[cache]\nfiles-total-size-soft-limit = "1 GB"\nfiles-total-size-limit-percent-if-deleting = "50"\n', { file: 'f.toml' }));
+    expect(error.message).toContain('files-total-size-soft-limit = "1 GB" (f.toml:2:1): unknown unit "GB"; use one of K, Ki, M, Mi, G, Gi, T, Ti, P, Pi or none (bytes) (examples: "512Mi", "1G", "1048576")');
+    expect(error.message).toContain('(f.toml:3:1): the % sign is required (examples: "70%")');
+  });
+
   it('reports every invalid value at once with its line, in file order', () => {
     const error = configError(() =>
       parseCacheConfig(

@@ -4,7 +4,7 @@ import { SETTING_NAMES, SETTINGS, type SettingName } from '../settings/definitio
 import { readEnvOverlay, DEFAULT_ENV_PREFIX, type EnvOverlayOptions } from '../overlays/env-overlay.js';
 import { readObjectOverlay, type CacheSettingsObject } from '../overlays/object-overlay.js';
 import type { Overlay } from '../overlays/overlay.js';
-import { partialSettingsSchema, settingsToCheck, type CacheSettingsInput, type ResolvedCacheSettings, type SettingInput } from '../settings/schema.js';
+import { formOf, issueMessage, partialSettingsSchema, settingsToCheck, type CacheSettingsInput, type ResolvedCacheSettings, type SettingInput } from '../settings/schema.js';
 
 const CODE: SettingOrigin = { kind: 'code' };
 const DEFAULT: SettingOrigin = { kind: 'default' };
@@ -328,7 +328,7 @@ export class CacheConfig {
         return {
           setting: displayName(name, origin),
           value: this.#values[name] ?? SETTINGS[name].defaultValue,
-          rule: issue.message,
+          rule: issueMessage(issue, formOf(origin)),
           ...(origin ? { origin } : {}),
         };
       });
