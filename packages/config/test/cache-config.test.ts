@@ -135,6 +135,31 @@ describe('CacheConfig', () => {
     expect(formatProblem({ setting: 'x', value: cyclic, rule: 'r' })).toBe('x = [object Object]: r');
   });
 
+  it('reports null and undefined given to a setter, naming the setting and value, instead of falling back to the default', () => {
+    const cases: Array<[CacheConfig, string, unknown, RegExp]> = [
+      [CacheConfig.default().withCapacity(null as unknown as number), 'filesTotalSizeSoftLimit', null, /must be a number or a size string/],
+      [CacheConfig.default().withCapacity(undefined as unknown as number), 'filesTotalSizeSoftLimit', undefined, /must be a number or a size string/],
+      [CacheConfig.default().withDirectory(undefined as unknown as string), 'directory', undefined, /must be a path/],
+      [CacheConfig.default().withDirectory(null as unknown as string), 'directory', null, /must be a path/],
+      [CacheConfig.default().withBaselineCompressionLevel(null as unknown as number), 'baselineCompressionLevel', null, /0 to 21/],
+    ];
+    for (const [config, setting, value, rule] of cases) {
+      const problems = config.problems();
+      expect(problems, setting).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ setting, value });
+      expect(problems[0]?.rule).toMatch(rule);
+    }
+    // withoutSetting is the way back to the default.
+    expect(CacheConfig.default().withCapacity('1Gi').withoutSetting('filesTotalSizeSoftLimit').capacity).toBe(512 * 1024 * 1024);
+  });
+
+  it('refuses a non-boolean for enabled at once (the string "false" would count as true)', () => {
+    const error = problemsOf(() => CacheConfig.default().withEnabled('false' as unknown as boolean));
+    expect(error.problems[0]).toMatchObject({ setting: 'enabled', value: 'false', rule: 'must be true or false (a boolean)' });
+    expect(() => CacheConfig.default().withEnabled(undefined as unknown as boolean)).toThrow(CacheConfigError);
+    expect(CacheConfig.default().withEnabled(false).enabled).toBe(false);
+  });
+
   it('compares by effective settings', () => {
     const a = CacheConfig.default().withCapacity('1Gi');
     expect(a.equals(CacheConfig.default().withCapacity(1024 ** 3))).toBe(true);

@@ -87,8 +87,15 @@ export class CacheConfig {
     return this.#applyOverlay(readObjectOverlay(settings, label));
   }
 
-  /** A copy with whether the cache is enabled changed. */
+  /**
+   * A copy with whether the cache is enabled changed.
+   *
+   * @throws CacheConfigError when `enabled` is not a boolean (a string such as `'false'` would otherwise count as true).
+   */
   withEnabled(enabled: boolean): CacheConfig {
+    if (typeof enabled !== 'boolean') {
+      throw new CacheConfigError([{ setting: 'enabled', value: enabled, rule: 'must be true or false (a boolean)', origin: CODE }]);
+    }
     return new CacheConfig(enabled, this.#values, this.#origins);
   }
 
@@ -314,7 +321,7 @@ export class CacheConfig {
     // the defaults, the --import hook's usual case); a directory alone builds the directory's schema.
     const names = settingsToCheck(this.#values);
     const input: Record<string, SettingInput | undefined> = {};
-    for (const name of names) input[name] = this.#values[name] ?? SETTINGS[name].defaultValue;
+    for (const name of names) input[name] = Object.hasOwn(this.#values, name) ? this.#values[name] : SETTINGS[name].defaultValue;
     const result = names.length === 0 ? { success: true as const, data: input } : partialSettingsSchema(names).safeParse(input);
     if (result.success) {
       const settings: Record<string, unknown> = {};
@@ -327,7 +334,7 @@ export class CacheConfig {
         const origin = this.#origins[name];
         return {
           setting: displayName(name, origin),
-          value: this.#values[name] ?? SETTINGS[name].defaultValue,
+          value: Object.hasOwn(this.#values, name) ? this.#values[name] : SETTINGS[name].defaultValue,
           rule: issueMessage(issue, formOf(origin)),
           ...(origin ? { origin } : {}),
         };

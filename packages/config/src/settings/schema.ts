@@ -169,7 +169,9 @@ function directorySetting() {
 
 /** Each setting's own schema, built on first use (shared by the whole schema and the partial ones). */
 const FIELDS = {
-  directory: lazy(() => z.optional(directorySetting())),
+  // Required here: a configuration that sets the directory (even to undefined) has it checked; the whole schema
+  // makes it optional, for the default.
+  directory: lazy(directorySetting),
   workerEventQueueSize: lazy(() => unitSetting('workerEventQueueSize', 'count')),
   baselineCompressionLevel: lazy(levelSetting),
   optimizedCompressionLevel: lazy(levelSetting),
@@ -203,7 +205,7 @@ function levelOrder() {
 function buildCacheSettingsSchema() {
   return z
     .strictObject({
-      directory: FIELDS.directory(),
+      directory: z.optional(FIELDS.directory()),
       workerEventQueueSize: FIELDS.workerEventQueueSize(),
       baselineCompressionLevel: FIELDS.baselineCompressionLevel(),
       optimizedCompressionLevel: FIELDS.optimizedCompressionLevel(),
@@ -221,11 +223,13 @@ function buildCacheSettingsSchema() {
 
 /**
  * @internal The settings a configuration's values must be checked for: the
- * ones given (neither undefined nor null, which stand for the default), in the
- * order of `SETTING_NAMES`, and both levels whenever one of them is given.
+ * ones given (whatever their value: a setter given null or undefined is a
+ * mistake to report, not a way back to the default, which `withoutSetting`
+ * is), in the order of `SETTING_NAMES`, and both levels whenever one of them
+ * is given.
  */
 export function settingsToCheck(values: Readonly<Partial<Record<SettingName, unknown>>>): SettingName[] {
-  const given = (name: SettingName): boolean => values[name] !== undefined && values[name] !== null;
+  const given = (name: SettingName): boolean => Object.hasOwn(values, name);
   const levels = LEVELS.some(given);
   return SETTING_NAMES.filter((name) => given(name) || (levels && LEVELS.includes(name)));
 }
