@@ -104,6 +104,13 @@ describe('wasm-cache config (built binary)', () => {
     expect(run.stdout).toBe('');
   });
 
+  it('a default cache directory that is not absolute (HOME=relhome) is a configuration error (exit 3) naming HOME', async () => {
+    const run = await cli(['cache', 'path'], { HOME: 'relhome', XDG_CACHE_HOME: '' });
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('directory = "relhome/.cache/wasm-cache" (default): the default cache directory is not an absolute path: it is built from HOME="relhome"');
+  });
+
   it('an invalid environment variable is a configuration error (exit 3) naming it', async () => {
     const run = await cli(['cache', 'path'], { WASM_CACHE_CLEANUP_INTERVAL: '10' });
     expect(run.code).toBe(3);

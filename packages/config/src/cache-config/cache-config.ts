@@ -1,5 +1,6 @@
 import { CacheConfigError, type ConfigProblem, type SettingOrigin } from '../errors/config-error.js';
-import { defaultCacheDirectory } from '../paths/default-paths.js';
+import { isAbsolute } from 'node:path';
+import { defaultCacheDirectory, defaultCacheDirectorySource } from '../paths/default-paths.js';
 import { SETTING_NAMES, SETTINGS, type SettingName } from '../settings/definitions.js';
 import { readEnvOverlay, DEFAULT_ENV_PREFIX, type EnvOverlayOptions } from '../overlays/env-overlay.js';
 import { readObjectOverlay, type CacheSettingsObject } from '../overlays/object-overlay.js';
@@ -323,13 +324,27 @@ export class CacheConfig {
     const input: Record<string, SettingInput | undefined> = {};
     for (const name of names) input[name] = Object.hasOwn(this.#values, name) ? this.#values[name] : SETTINGS[name].defaultValue;
     const result = names.length === 0 ? { success: true as const, data: input } : partialSettingsSchema(names).safeParse(input);
-    if (result.success) {
+    // The default directory of an enabled cache is checked as a given one is (Wasmtime checks the one it
+    // defaults to): a relative HOME would otherwise put the cache below whatever the current folder is. A
+    // disabled cache uses no directory, so a broken HOME does not make it invalid.
+    const directory = names.includes('directory') ? undefined : defaultCacheDirectory();
+    const defaultProblem: ConfigProblem | undefined =
+      directory === undefined || !this.#enabled || isAbsolute(directory)
+        ? undefined
+        : {
+            setting: 'directory',
+            value: directory,
+            rule: `the default cache directory is not an absolute path: it is built from ${defaultCacheDirectorySource()}; set that to an absolute path, or set the directory`,
+            origin: DEFAULT,
+          };
+    if (result.success && !defaultProblem) {
       const settings: Record<string, unknown> = {};
       for (const name of SETTING_NAMES) settings[name] = names.includes(name) ? result.data[name] : SETTINGS[name].defaultValue;
-      settings['directory'] ??= defaultCacheDirectory();
+      settings['directory'] ??= directory;
       this.#validation = { ok: true, settings: Object.freeze(settings as ResolvedCacheSettings) };
     } else {
-      const problems = result.error.issues.map((issue): ConfigProblem => {
+      const issues = result.success ? [] : result.error.issues;
+      const problems = issues.map((issue): ConfigProblem => {
         const name = issue.path[0] as SettingName;
         const origin = this.#origins[name];
         return {
@@ -339,6 +354,7 @@ export class CacheConfig {
           ...(origin ? { origin } : {}),
         };
       });
+      if (defaultProblem) problems.unshift(defaultProblem);
       this.#validation = { ok: false, problems };
     }
     return this.#validation;
