@@ -119,6 +119,19 @@ describe('CacheConfig', () => {
     expect(CacheConfig.default().withDirectory(join(dir, 'absent')).directory).toBe(join(dir, 'absent'));
   });
 
+  it('refuses a directory path below a regular file (ENOTDIR) at config time', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'passwd');
+    writeFileSync(file, 'x');
+    for (const path of [join(file, 'sub'), join(file, 'sub', 'deeper')]) {
+      const problems = CacheConfig.default().withDirectory(path).problems();
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ setting: 'directory', value: path, rule: 'is a path below a file (ENOTDIR): one of the folders above it is a file' });
+    }
+    // Absent below an absent folder is fine: the store creates both.
+    expect(CacheConfig.default().withDirectory(join(dir, 'a', 'b')).problems()).toEqual([]);
+  });
+
   it('rejects values of the wrong type with a clear rule', () => {
     const config = CacheConfig.default().withSetting('cleanupInterval', true as unknown as number);
     expect(problemsOf(() => config.validate()).problems[0]?.rule).toMatch(/number or a duration string/);

@@ -146,24 +146,32 @@ function levelSetting() {
   );
 }
 
-/** The cache directory: an absolute path that is not an existing file. */
+/** What the directory check found wrong with a path, from one `stat`; undefined when it is usable (or absent: the store creates it). */
+function directoryPathProblem(path: string): string | undefined {
+  if (path.length === 0) return 'must not be empty';
+  if (path.includes('\0')) return 'must not contain a NUL character';
+  if (!isAbsolute(path)) return 'must be an absolute path';
+  try {
+    return statSync(path).isDirectory() ? undefined : 'exists but is not a directory';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOTDIR') return 'is a path below a file (ENOTDIR): one of the folders above it is a file';
+    if (code === 'EACCES' || code === 'EPERM') return `cannot be reached: permission denied on a folder above it (${code})`;
+    return `cannot be checked (${code ?? (error instanceof Error ? error.message : String(error))})`;
+  }
+}
+
+/** The cache directory: an absolute path that is, or can become, a directory (not a file, not below one). */
 function directorySetting() {
-  return z.string({ error: 'must be a path (a string)' }).check(
-    rules<string>(
-      [(p) => p.length > 0, 'must not be empty'],
-      [(p) => !p.includes('\0'), 'must not contain a NUL character'],
-      [(p) => isAbsolute(p), 'must be an absolute path'],
-      [
-        (p) => {
-          try {
-            return statSync(p).isDirectory();
-          } catch {
-            return true; // absent: the store creates it
-          }
-        },
-        'exists but is not a directory',
-      ],
-    ),
+  return z.pipe(
+    z.string({ error: 'must be a path (a string)' }),
+    z.transform((path: string, payload): string => {
+      const problem = directoryPathProblem(path);
+      if (problem === undefined) return path;
+      payload.issues.push({ code: 'custom', message: problem, input: path });
+      return z.NEVER;
+    }),
   );
 }
 
