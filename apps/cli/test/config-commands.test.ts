@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, tempDir } from './helpers.js';
@@ -109,6 +109,23 @@ describe('wasm-cache config (built binary)', () => {
     expect(run.code).toBe(3);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('directory = "relhome/.cache/wasm-cache" (default): the default cache directory is not an absolute path: it is built from HOME="relhome"');
+  });
+
+  it('an empty WASM_CACHE_CONFIG_FILE counts as unset: the per-user file is still read', async () => {
+    const home = join(dir, 'xdg-config');
+    mkdirSync(join(home, 'wasm-cache'), { recursive: true });
+    const file = join(home, 'wasm-cache', 'config.toml');
+    writeFileSync(file, '[cache]\ncleanup-interval = "5m"\n');
+    const run = await cli(['config', 'show', '--json'], { XDG_CONFIG_HOME: home, WASM_CACHE_CONFIG_FILE: '' });
+    expect(run.code).toBe(0);
+    const shown = JSON.parse(run.stdout) as { file: string | null; settings: { cleanupInterval: { value: number; origin: string } } };
+    expect(shown.file).toBe(file);
+    expect(shown.settings.cleanupInterval).toEqual({ value: 300_000, origin: `${file}:2:1` });
+  });
+
+  it('the engine\'s own variables (WASM_CACHE_PRELOAD, PRODUCER, ARTIFACT_TIER) are not unknown settings', async () => {
+    const run = await cli(['cache', 'path'], { WASM_CACHE_PRELOAD: '/x.wasm', WASM_CACHE_ARTIFACT_TIER: 'full', WASM_CACHE_DIRECTORY: '/tmp/engine-vars-cache' });
+    expect(run).toMatchObject({ code: 0, stdout: '/tmp/engine-vars-cache\n' });
   });
 
   it('an invalid environment variable is a configuration error (exit 3) naming it', async () => {
