@@ -4,7 +4,7 @@ import { hashKey, Layout, readDirectoryStats } from '@cache/store';
 import { resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
 import { startProgress } from '../../output/progress.js';
 import { formatBytes, formatMs, out, table } from '../../output/style.js';
-import { forEachNamespace } from './open-namespaces.js';
+import { forEachNamespace, listNamespaces } from './open-namespaces.js';
 
 type JsonOption = GlobalOptions & { json?: boolean };
 
@@ -20,6 +20,8 @@ export function cachePath(options: GlobalOptions): void {
 /** `cache stats`: counters summed over every process that used the directory, like `ccache -s`. */
 export async function cacheStats(options: JsonOption): Promise<void> {
   const { config } = resolveCliConfig(options);
+  // readDirectoryStats reads what it can; a directory that cannot be read at all is an error, not zero statistics.
+  await listNamespaces(config.directory);
   const stats = await readDirectoryStats(config.directory);
   print(options.json, stats, () => {
     const t = stats.total;
@@ -111,7 +113,7 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
 /** `cache gc`: evicts down to the limits now, ignoring the cleanup interval. */
 export async function cacheGc(options: JsonOption): Promise<void> {
   const { config } = resolveCliConfig(options);
-  const reports = await forEachNamespace(config, (store) => store.runCleanup({ force: true }));
+  const reports = await forEachNamespace(config, (store) => store.runCleanup({ force: true }), { cleanup: true });
   const evicted = reports.reduce((sum, r) => sum + r.result.evicted, 0);
   const evictedBytes = reports.reduce((sum, r) => sum + r.result.evictedBytes, 0);
   print(options.json, reports, () => `Evicted ${evicted} entries (${formatBytes(evictedBytes)}); limits: ${formatBytes(config.capacity)}, ${config.fileCountSoftLimit} entries.`);
