@@ -87,7 +87,7 @@ export function buildProgram(): Command {
     .action(configMigrate);
 
   const cache = program.command('cache').description('the cache directory');
-  cache.command('stats').description('hits, misses, bytes and more, over every process that used the directory').addOption(json).action((o: { json?: boolean }) => cacheStats({ ...globals(), ...o }));
+  cache.command('stats').description("the store's reads (hits, misses), writes, bytes and more, over every process that used the directory").addOption(json).action((o: { json?: boolean }) => cacheStats({ ...globals(), ...o }));
   cache.command('ls').description('list entries').addOption(json).action((o: { json?: boolean }) => cacheList({ ...globals(), ...o }));
   cache.command('verify').description('check every entry; remove damaged ones').addOption(json).action((o: { json?: boolean }) => cacheVerify({ ...globals(), ...o }));
   cache.command('gc').description('evict down to the limits now').addOption(json).action((o: { json?: boolean }) => cacheGc({ ...globals(), ...o }));

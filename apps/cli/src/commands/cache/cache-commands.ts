@@ -17,7 +17,7 @@ export function cachePath(options: GlobalOptions): void {
   console.log(resolveCliConfig(options).config.directory);
 }
 
-/** `cache stats`: counters summed over every process that used the directory, like `ccache -s`. */
+/** `cache stats`: the store's counters summed over every process that used the directory, like `ccache -s`. */
 export async function cacheStats(options: JsonOption): Promise<void> {
   const { config } = resolveCliConfig(options);
   // readDirectoryStats reads what it can; a directory that cannot be read at all is an error, not zero statistics.
@@ -32,9 +32,11 @@ export async function cacheStats(options: JsonOption): Promise<void> {
     const rows = [
       ['cache directory', stats.directory],
       ['engine fingerprints', String(stats.namespaces.length)],
-      ['hits', String(t.hits)],
-      ['misses', String(t.misses)],
-      ['hit rate', rate],
+      // The store's own read counters: one engine lookup can be two reads (a hot-tier engine that finds no hot
+      // artifact reads the full one too), so these are not the engine's hits and misses.
+      ['store reads: hits', String(t.hits)],
+      ['store reads: misses', String(t.misses)],
+      ['read hit rate', rate],
       ['writes', String(t.writes)],
       ['bytes read', formatBytes(t.bytesRead)],
       ['bytes written', formatBytes(t.bytesWritten)],
