@@ -181,6 +181,18 @@ describe('CacheConfig', () => {
     expect(CacheConfig.default().withCapacity('512Mi').equals(CacheConfig.default())).toBe(true);
   });
 
+  it('equals() is false, never a throw, when either configuration is invalid (as its doc says)', () => {
+    const invalid = CacheConfig.default().withCapacity(0);
+    expect(invalid.equals(CacheConfig.default())).toBe(false);
+    expect(CacheConfig.default().equals(invalid)).toBe(false);
+    expect(invalid.equals(invalid)).toBe(false);
+  });
+
+  it('formats a problem without " = value" when nothing was given', () => {
+    expect(formatProblem({ setting: 'cache', rule: 'the [cache] table is missing', origin: { kind: 'file', file: 'x.toml' } })).toBe('cache (x.toml): the [cache] table is missing');
+    expect(formatProblem({ setting: 'directory', value: undefined, rule: 'must be a path (a string)' })).toBe('directory = undefined: must be a path (a string)');
+  });
+
   it('serializes its effective settings for logging', () => {
     const json = CacheConfig.default().withDirectory('/srv/cache').toJSON();
     expect(json).toMatchObject({ enabled: true, directory: '/srv/cache', filesTotalSizeSoftLimit: 512 * 1024 * 1024 });

@@ -293,12 +293,17 @@ export class CacheConfig {
     return validation.settings;
   }
 
-  /** True when both configurations are valid and resolve to the same settings. */
+  /**
+   * True when both configurations are valid and resolve to the same settings
+   * (and are both enabled or both disabled); false otherwise, an invalid one
+   * included (never throws: use {@link CacheConfig.problems} to know why).
+   */
   equals(other: CacheConfig): boolean {
     if (this.enabled !== other.enabled) return false;
-    const mine = this.settings();
-    const theirs = other.settings();
-    return SETTING_NAMES.every((name) => mine[name] === theirs[name]);
+    const mine = this.#validate();
+    const theirs = other.#validate();
+    if (!mine.ok || !theirs.ok) return false;
+    return SETTING_NAMES.every((name) => mine.settings[name] === theirs.settings[name]);
   }
 
   /** The effective settings as a plain object (for logging and `config show`). */

@@ -1,5 +1,5 @@
 import { UnitParseError } from '../errors/unit-error.js';
-import { splitNumberAndUnit } from './split.js';
+import { checkedWhole, splitNumberAndUnit } from './split.js';
 
 /**
  * Parses a percent the way Wasmtime does (`...-limit-percent-if-deleting`): a
@@ -18,7 +18,11 @@ export function parsePercent(input: string): number {
   return Number(value);
 }
 
-/** Writes a percent: 70 -> "70%". */
+/**
+ * Writes a percent: 70 -> "70%".
+ *
+ * @throws TypeError when `percent` is not a number; RangeError when it is not a whole number from 0 to 2^53-1.
+ */
 export function formatPercent(percent: number): string {
-  return `${percent}%`;
+  return `${checkedWhole('formatPercent', 'percent', percent)}%`;
 }

@@ -2,6 +2,7 @@ import {
   CacheConfig,
   CacheConfigError,
   RemoteCacheConfig,
+  REMOTE_SETTINGS,
   cacheFileSchema,
   settingForFileKey,
   SETTINGS,
@@ -9,7 +10,7 @@ import {
   type SettingOrigin,
 } from '@cache/config';
 import { locateKeys } from '../locate/key-locator.js';
-import { OWN_TABLE, readRemoteSection } from '../remote/remote-section.js';
+import { OWN_TABLE, readRemoteSection, REMOTE_TABLE } from '../remote/remote-section.js';
 import { readConfigText, readConfigTextSync } from './config-text.js';
 import { parseTomlDocument } from './parse-document.js';
 
@@ -116,7 +117,8 @@ export function parseCacheFile(text: string, options: ParseOptions = {}): CacheF
     problems.push(...section.problems);
     if (section.remote) {
       remote = RemoteCacheConfig.fromEnv(options.env ?? process.env, section.remote);
-      problems.push(...remote.problems());
+      const table = originOf([OWN_TABLE, REMOTE_TABLE]);
+      problems.push(...remote.problems().map((problem) => inRemoteTable(problem, table)));
     }
   }
   const { [OWN_TABLE]: _own, ...wasmtimeDocument } = document;
@@ -135,7 +137,7 @@ export function parseCacheFile(text: string, options: ParseOptions = {}): CacheF
           problems.push({ setting: describePath(path), value: readPath(document, path), rule: `unknown key ${where}`, origin: originOf(path) });
         }
       } else if (issue.path.length === 0 || (issue.path.length === 1 && issue.path[0] === 'cache' && issue.code === 'invalid_type' && document['cache'] === undefined)) {
-        problems.push({ setting: 'cache', value: undefined, rule: 'the [cache] table is missing', origin: { kind: 'file', file } });
+        problems.push({ setting: 'cache', rule: 'the [cache] table is missing; Wasmtime requires it, even empty', origin: { kind: 'file', file } });
       } else {
         badPaths.add(issue.path.map(String).join('.'));
         problems.push({
@@ -191,6 +193,21 @@ function numericSection(table: unknown, onFloatLevel: (key: string, value: numbe
     else Object.defineProperty(section, key, { value: typeof value === 'bigint' ? Number(value) : value, enumerable: true, writable: true, configurable: true });
   }
   return section;
+}
+
+/**
+ * A problem of the remote tier as the file's reader reports it: a setting the
+ * file does not set (a rule about a missing key, such as `allow-unsigned`
+ * without a signing key) has no origin of its own, so it is placed at the
+ * `[wasm-cache.remote]` table and named by its file key; a required value
+ * that is missing (`url`) is said without ` = undefined`.
+ */
+function inRemoteTable(problem: ConfigProblem, table: SettingOrigin): ConfigProblem {
+  if (problem.origin !== undefined) return problem;
+  const known = Object.hasOwn(REMOTE_SETTINGS, problem.setting);
+  const setting = known ? REMOTE_SETTINGS[problem.setting as keyof typeof REMOTE_SETTINGS].fileKey : problem.setting;
+  const { value, rule } = problem;
+  return value === undefined ? { setting, rule, origin: table } : { setting, value, rule, origin: table };
 }
 
 function readPath(document: Record<string, unknown>, path: readonly PropertyKey[]): unknown {
