@@ -1,4 +1,5 @@
 import { CacheConfigError } from '@cache/config';
+import { UnsafeDirectoryError } from '@cache/store';
 import { ConfigFileAccessError, ConfigFileExistsError, TomlSyntaxError } from '@cache/toml';
 import { Command, CommanderError, Option } from 'commander';
 import { cacheClear, cacheGc, cacheList, cachePath, cacheStats, cacheVerify } from './commands/cache/cache-commands.js';
@@ -11,13 +12,29 @@ import type { GlobalOptions } from './context/cli-config.js';
 import { CliError, EXIT } from './errors/cli-error.js';
 import { err } from './output/style.js';
 
-/** Maps an error to the message and exit code the CLI reports. */
+/** The stable `code` of an error (ours: `ERR_CACHE_...`; Node's: `ENOENT`, `ERR_...`), if it has one. */
+function stableCode(error: Error): string | undefined {
+  const code: unknown = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : undefined;
+}
+
+/**
+ * Maps an error to the message and exit code the CLI reports. Errors with a
+ * stable code are reported in one line with that code and no stack (a stack is
+ * for errors nobody foresaw).
+ */
 export function describeFailure(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   if (error instanceof CacheConfigError || error instanceof TomlSyntaxError) return { message: error.message, exitCode: EXIT.config };
   if (error instanceof ConfigFileAccessError) return { message: error.message, exitCode: EXIT.io };
   if (error instanceof ConfigFileExistsError) return { message: error.message, exitCode: EXIT.failure };
-  return { message: error instanceof Error ? (error.stack ?? error.message) : String(error), exitCode: EXIT.failure };
+  if (error instanceof UnsafeDirectoryError) return { message: `${error.message} (${error.code})`, exitCode: EXIT.unsafeDirectory };
+  if (error instanceof Error) {
+    const code = stableCode(error);
+    if (code !== undefined) return { message: error.message.includes(code) ? error.message : `${error.message} (${code})`, exitCode: EXIT.failure };
+    return { message: error.stack ?? error.message, exitCode: EXIT.failure };
+  }
+  return { message: String(error), exitCode: EXIT.failure };
 }
 
 /** Builds the `wasm-cache` command line. */
@@ -66,10 +83,11 @@ export function buildProgram(): Command {
     .description('print the TypeScript builder code equivalent to a configuration file')
     .argument('<file>')
     .option('--import-from <package>', 'package the code imports CacheConfig from', '@cache/config')
+    .option('--write-secrets', "copy the [wasm-cache.remote] table's secrets (password, signing key) into the code")
     .action(configMigrate);
 
   const cache = program.command('cache').description('the cache directory');
-  cache.command('stats').description('hits, misses, bytes and more, over every process that used the directory').addOption(json).action((o: { json?: boolean }) => cacheStats({ ...globals(), ...o }));
+  cache.command('stats').description("the store's reads (hits, misses), writes, bytes and more, over every process that used the directory").addOption(json).action((o: { json?: boolean }) => cacheStats({ ...globals(), ...o }));
   cache.command('ls').description('list entries').addOption(json).action((o: { json?: boolean }) => cacheList({ ...globals(), ...o }));
   cache.command('verify').description('check every entry; remove damaged ones').addOption(json).action((o: { json?: boolean }) => cacheVerify({ ...globals(), ...o }));
   cache.command('gc').description('evict down to the limits now').addOption(json).action((o: { json?: boolean }) => cacheGc({ ...globals(), ...o }));

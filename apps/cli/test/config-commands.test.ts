@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, tempDir } from './helpers.js';
@@ -71,6 +71,61 @@ describe('wasm-cache config (built binary)', () => {
     const run = await cli(['config', 'migrate', file]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(".withCapacity(\"1Gi\")");
+  });
+
+  it('config migrate keeps the exact directory and migrates [wasm-cache.remote], its secrets only with --write-secrets', async () => {
+    const file = join(dir, 'migrate-remote.toml');
+    writeFileSync(file, '[cache]\ndirectory = "/tmp/my cache "\n\n[wasm-cache.remote]\nurl = "redis://localhost"\nsigning-key = "0123456789abcdef0123456789abcdef"\n');
+    const refused = await cli(['config', 'migrate', file]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('signing-key = "<redacted>"');
+    expect(refused.stderr).not.toContain('0123456789abcdef');
+    const run = await cli(['config', 'migrate', file, '--write-secrets']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('.withDirectory("/tmp/my cache ")');
+    expect(run.stdout).toContain('RemoteCacheConfig.create("redis://localhost")');
+    expect(run.stdout).toContain('.withSigningKey("0123456789abcdef0123456789abcdef")');
+  });
+
+  it('config migrate reports a missing file or a directory in one line (exit 4), and a file that is not UTF-8 as invalid (exit 3), as config validate does', async () => {
+    const missing = join(dir, 'no-such-file.toml');
+    for (const file of [missing, dir]) {
+      const run = await cli(['config', 'migrate', file]);
+      expect(run.code).toBe(4);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain(`error: Cannot read cache configuration file ${file}`);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+    const latin1 = join(dir, 'latin1.toml');
+    writeFileSync(latin1, Buffer.concat([Buffer.from('[cache]\ndirectory = "/tmp/caf'), Buffer.from([0xe9]), Buffer.from('"\n')]));
+    const run = await cli(['config', 'migrate', latin1]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`${latin1}:2:22: invalid TOML: not valid UTF-8`);
+    expect(run.stdout).toBe('');
+  });
+
+  it('a default cache directory that is not absolute (HOME=relhome) is a configuration error (exit 3) naming HOME', async () => {
+    const run = await cli(['cache', 'path'], { HOME: 'relhome', XDG_CACHE_HOME: '' });
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('directory = "relhome/.cache/wasm-cache" (default): the default cache directory is not an absolute path: it is built from HOME="relhome"');
+  });
+
+  it('an empty WASM_CACHE_CONFIG_FILE counts as unset: the per-user file is still read', async () => {
+    const home = join(dir, 'xdg-config');
+    mkdirSync(join(home, 'wasm-cache'), { recursive: true });
+    const file = join(home, 'wasm-cache', 'config.toml');
+    writeFileSync(file, '[cache]\ncleanup-interval = "5m"\n');
+    const run = await cli(['config', 'show', '--json'], { XDG_CONFIG_HOME: home, WASM_CACHE_CONFIG_FILE: '' });
+    expect(run.code).toBe(0);
+    const shown = JSON.parse(run.stdout) as { file: string | null; settings: { cleanupInterval: { value: number; origin: string } } };
+    expect(shown.file).toBe(file);
+    expect(shown.settings.cleanupInterval).toEqual({ value: 300_000, origin: `${file}:2:1` });
+  });
+
+  it('the engine\'s own variables (WASM_CACHE_PRELOAD, PRODUCER, ARTIFACT_TIER) are not unknown settings', async () => {
+    const run = await cli(['cache', 'path'], { WASM_CACHE_PRELOAD: '/x.wasm', WASM_CACHE_ARTIFACT_TIER: 'full', WASM_CACHE_DIRECTORY: '/tmp/engine-vars-cache' });
+    expect(run).toMatchObject({ code: 0, stdout: '/tmp/engine-vars-cache\n' });
   });
 
   it('an invalid environment variable is a configuration error (exit 3) naming it', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cacheConfigFor } from '../examples/permission-policy.js';
-import { CacheConfig, CacheConfigError, Config, defaultCacheDirectory, SETTING_NAMES, SETTINGS } from '../src/index.js';
+import { CacheConfig, CacheConfigError, Config, defaultCacheDirectory, formatProblem, SETTING_NAMES, SETTINGS } from '../src/index.js';
 
 function problemsOf(run: () => unknown): CacheConfigError {
   try {
@@ -119,10 +119,58 @@ describe('CacheConfig', () => {
     expect(CacheConfig.default().withDirectory(join(dir, 'absent')).directory).toBe(join(dir, 'absent'));
   });
 
+  it('refuses a directory path below a regular file (ENOTDIR) at config time', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'passwd');
+    writeFileSync(file, 'x');
+    for (const path of [join(file, 'sub'), join(file, 'sub', 'deeper')]) {
+      const problems = CacheConfig.default().withDirectory(path).problems();
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ setting: 'directory', value: path, rule: 'is a path below a file (ENOTDIR): one of the folders above it is a file' });
+    }
+    // Absent below an absent folder is fine: the store creates both.
+    expect(CacheConfig.default().withDirectory(join(dir, 'a', 'b')).problems()).toEqual([]);
+  });
+
   it('rejects values of the wrong type with a clear rule', () => {
     const config = CacheConfig.default().withSetting('cleanupInterval', true as unknown as number);
     expect(problemsOf(() => config.validate()).problems[0]?.rule).toMatch(/number or a duration string/);
     expect(() => CacheConfig.default().withSetting('nope' as 'directory', 1)).toThrow(/unknown setting/);
+  });
+
+  it('formats any value a problem may hold, bigints in tables (a TOML file\'s integers) and objects without a prototype included', () => {
+    expect(formatProblem({ setting: 'x', value: { a: 1n, b: [2n] }, rule: 'r' })).toBe('x = {"a":1,"b":[2]}: r');
+    expect(formatProblem({ setting: 'x', value: 9007199254740993n, rule: 'r' })).toBe('x = 9007199254740993: r');
+    const bare = Object.assign(Object.create(null) as object, { a: 1n });
+    expect(formatProblem({ setting: 'x', value: bare, rule: 'r' })).toBe('x = {"a":1}: r');
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    expect(formatProblem({ setting: 'x', value: cyclic, rule: 'r' })).toBe('x = [object Object]: r');
+  });
+
+  it('reports null and undefined given to a setter, naming the setting and value, instead of falling back to the default', () => {
+    const cases: Array<[CacheConfig, string, unknown, RegExp]> = [
+      [CacheConfig.default().withCapacity(null as unknown as number), 'filesTotalSizeSoftLimit', null, /must be a number or a size string/],
+      [CacheConfig.default().withCapacity(undefined as unknown as number), 'filesTotalSizeSoftLimit', undefined, /must be a number or a size string/],
+      [CacheConfig.default().withDirectory(undefined as unknown as string), 'directory', undefined, /must be a path/],
+      [CacheConfig.default().withDirectory(null as unknown as string), 'directory', null, /must be a path/],
+      [CacheConfig.default().withBaselineCompressionLevel(null as unknown as number), 'baselineCompressionLevel', null, /0 to 21/],
+    ];
+    for (const [config, setting, value, rule] of cases) {
+      const problems = config.problems();
+      expect(problems, setting).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ setting, value });
+      expect(problems[0]?.rule).toMatch(rule);
+    }
+    // withoutSetting is the way back to the default.
+    expect(CacheConfig.default().withCapacity('1Gi').withoutSetting('filesTotalSizeSoftLimit').capacity).toBe(512 * 1024 * 1024);
+  });
+
+  it('refuses a non-boolean for enabled at once (the string "false" would count as true)', () => {
+    const error = problemsOf(() => CacheConfig.default().withEnabled('false' as unknown as boolean));
+    expect(error.problems[0]).toMatchObject({ setting: 'enabled', value: 'false', rule: 'must be true or false (a boolean)' });
+    expect(() => CacheConfig.default().withEnabled(undefined as unknown as boolean)).toThrow(CacheConfigError);
+    expect(CacheConfig.default().withEnabled(false).enabled).toBe(false);
   });
 
   it('compares by effective settings', () => {
@@ -131,6 +179,18 @@ describe('CacheConfig', () => {
     expect(a.equals(CacheConfig.default())).toBe(false);
     expect(a.equals(a.withEnabled(false))).toBe(false);
     expect(CacheConfig.default().withCapacity('512Mi').equals(CacheConfig.default())).toBe(true);
+  });
+
+  it('equals() is false, never a throw, when either configuration is invalid (as its doc says)', () => {
+    const invalid = CacheConfig.default().withCapacity(0);
+    expect(invalid.equals(CacheConfig.default())).toBe(false);
+    expect(CacheConfig.default().equals(invalid)).toBe(false);
+    expect(invalid.equals(invalid)).toBe(false);
+  });
+
+  it('formats a problem without " = value" when nothing was given', () => {
+    expect(formatProblem({ setting: 'cache', rule: 'the [cache] table is missing', origin: { kind: 'file', file: 'x.toml' } })).toBe('cache (x.toml): the [cache] table is missing');
+    expect(formatProblem({ setting: 'directory', value: undefined, rule: 'must be a path (a string)' })).toBe('directory = undefined: must be a path (a string)');
   });
 
   it('serializes its effective settings for logging', () => {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultCacheDirectory, defaultConfigFilePath } from '../src/index.js';
+import { CacheConfig, defaultCacheDirectory, defaultConfigFilePath } from '../src/index.js';
 
 describe('default locations per OS', () => {
   it('Linux uses XDG_CACHE_HOME / XDG_CONFIG_HOME when absolute, else ~/.cache and ~/.config', () => {
@@ -37,5 +37,29 @@ describe('default locations per OS', () => {
     const noHome = run({ ...withoutHome, XDG_CACHE_HOME: '' });
     expect(noHome.mine).toBe(noHome.os); // from the user database, through node:os
   });
-});
 
+  it('refuses a default directory that is not absolute, naming where it comes from (HOME), as Wasmtime checks the default', () => {
+    const saved = { HOME: process.env['HOME'], XDG_CACHE_HOME: process.env['XDG_CACHE_HOME'] };
+    try {
+      process.env['HOME'] = 'relhome';
+      delete process.env['XDG_CACHE_HOME'];
+      const problems = CacheConfig.default().problems();
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ setting: 'directory', value: 'relhome/.cache/wasm-cache', origin: { kind: 'default' } });
+      expect(problems[0]?.rule).toBe(
+        'the default cache directory is not an absolute path: it is built from HOME="relhome" (XDG_CACHE_HOME is unset or not absolute); set that to an absolute path, or set the directory',
+      );
+      // Listed with the other problems; gone when a directory is given or XDG_CACHE_HOME is absolute; a disabled cache uses none.
+      expect(CacheConfig.default().withCapacity(0).problems()).toHaveLength(2);
+      expect(CacheConfig.default().withDirectory('/srv/cache').problems()).toEqual([]);
+      expect(CacheConfig.disabled().problems()).toEqual([]);
+      process.env['XDG_CACHE_HOME'] = '/xdg';
+      expect(CacheConfig.default().directory).toBe('/xdg/wasm-cache');
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheFileJsonSchema, cacheFileSchema, SETTING_NAMES, SETTINGS } from '../src/index.js';
+import { cacheFileJsonSchema, cacheFileSchema, REMOTE_SETTING_NAMES, REMOTE_SETTINGS, SETTING_NAMES, SETTINGS } from '../src/index.js';
 
 describe('the settings file schema', () => {
   const schema = cacheFileJsonSchema() as {
@@ -32,5 +32,43 @@ describe('the settings file schema', () => {
     expect(cacheFileSchema.safeParse({ cache: { 'cleanup-interval': 3600 } }).success).toBe(false);
     expect(cacheFileSchema.safeParse({ cache: { 'clean-up': '1h' } }).success).toBe(false);
     expect(cacheFileSchema.safeParse({}).success).toBe(false);
+  });
+});
+
+describe('the file schema and the [wasm-cache.remote] table', () => {
+  type Field = { type?: string; minimum?: number; maximum?: number; default?: unknown; pattern?: string; description?: string };
+  type Table = { type: string; properties: Record<string, Field & Partial<Table>>; additionalProperties: boolean };
+  const schema = cacheFileJsonSchema() as unknown as Table;
+
+  it('describes the [wasm-cache.remote] table the file accepts, so editors do not flag it, and nothing else at the top level', () => {
+    expect(Object.keys(schema.properties).sort()).toEqual(['cache', 'wasm-cache']);
+    expect(schema.additionalProperties).toBe(false);
+    const own = schema.properties['wasm-cache'] as Table;
+    expect(Object.keys(own.properties)).toEqual(['remote']);
+    expect(own.additionalProperties).toBe(false);
+    const remote = own.properties['remote'] as Table;
+    expect(remote.additionalProperties).toBe(false);
+    expect(Object.keys(remote.properties).sort()).toEqual(REMOTE_SETTING_NAMES.map((name) => REMOTE_SETTINGS[name].fileKey).sort());
+    expect(remote.properties['url']).toMatchObject({ type: 'string' });
+    expect(remote.properties['allow-unsigned']).toMatchObject({ type: 'boolean', default: false });
+    expect(remote.properties['ttl']).toMatchObject({ type: 'string', default: '7d' });
+    expect(remote.properties['chunk-size']).toMatchObject({ type: 'string', default: '4Mi' });
+    expect(new RegExp(remote.properties['ttl']?.pattern ?? '').test('3d')).toBe(true);
+  });
+
+  it('gives compression levels their real range, 0 to 21', () => {
+    const section = schema.properties['cache'] as Table;
+    for (const key of ['baseline-compression-level', 'optimized-compression-level']) {
+      expect(section.properties[key]).toMatchObject({ type: 'integer', minimum: 0, maximum: 21 });
+    }
+  });
+
+  it('the zod file schema accepts the remote table as the loader does and refuses what the loader refuses', () => {
+    expect(cacheFileSchema.safeParse({ cache: {}, 'wasm-cache': { remote: { url: 'redis://localhost:6379', 'allow-unsigned': true, ttl: '1d' } } }).success).toBe(true);
+    expect(cacheFileSchema.safeParse({ cache: {}, 'wasm-cache': { remote: { ttl: 86400 } } }).success).toBe(false);
+    expect(cacheFileSchema.safeParse({ cache: {}, 'wasm-cache': { remote: { bogus: 'x' } } }).success).toBe(false);
+    expect(cacheFileSchema.safeParse({ cache: {}, 'wasm-cache': { other: {} } }).success).toBe(false);
+    expect(cacheFileSchema.safeParse({ cache: { 'baseline-compression-level': 22 } }).success).toBe(false);
+    expect(cacheFileSchema.safeParse({ cache: { 'baseline-compression-level': 21 } }).success).toBe(true);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CacheConfig, CacheConfigError } from '../src/index.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CacheConfig, CacheConfigError, NON_SETTING_ENV_VARIABLES, SETTING_NAMES, SETTINGS } from '../src/index.js';
 
 function errorOf(run: () => unknown): CacheConfigError {
   try {
@@ -57,6 +59,32 @@ describe('CacheConfig.fromEnv', () => {
     expect(error.message).toMatch(/WASM_CACHE_DIRECTROY = "<redacted>": unknown cache setting variable/); // a misspelt variable may hold a secret
     expect(error.message).toMatch(/WASM_CACHE_CLEANUP_INTERVAL = "10": a unit is required/);
     expect(error.message).toMatch(/same setting as WASM_CACHE_CAPACITY/);
+  });
+
+  it('knows (and ignores) the variables the engine and the remote tier read, so the README example works in a hooked process', () => {
+    const env = {
+      WASM_CACHE_PRELOAD: '/x.wasm',
+      WASM_CACHE_PRODUCER: '1',
+      WASM_CACHE_ARTIFACT_TIER: 'full',
+      WASM_CACHE_CONFIG_FILE: '/etc/x.toml',
+      WASM_CACHE_REMOTE_URL: 'redis://localhost',
+      WASM_CACHE_SIGNING_KEY: 'k'.repeat(40),
+      WASM_CACHE_SIGNING_KEY_FILE: '/k',
+      WASM_CACHE_REMOTE_ALLOW_UNSIGNED: '1',
+      WASM_CACHE_CAPACITY: '1Gi',
+    };
+    expect(CacheConfig.fromEnv(env).capacity).toBe(1024 ** 3);
+    // Real typos still fail, and another prefix does not inherit the engine's names.
+    expect(errorOf(() => CacheConfig.fromEnv({ WASM_CACHE_PRELAOD: '/x.wasm' })).problems[0]?.setting).toBe('WASM_CACHE_PRELAOD');
+    expect(errorOf(() => CacheConfig.fromEnv({ MYAPP_PRELOAD: '/x.wasm' }, 'MYAPP_')).problems[0]?.setting).toBe('MYAPP_PRELOAD');
+  });
+
+  it('lists every WASM_CACHE_* variable the engine README documents, except the settings themselves', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'engine', 'README.md'), 'utf8');
+    const settings = new Set(['WASM_CACHE_ENABLED', 'WASM_CACHE_CAPACITY', ...SETTING_NAMES.map((name) => `WASM_CACHE_${SETTINGS[name].envSuffix}`)]);
+    const documented = new Set(readme.match(/WASM_CACHE_[A-Z_]*[A-Z]/g) ?? []);
+    expect(documented.size).toBeGreaterThan(3);
+    for (const variable of documented) if (!settings.has(variable)) expect(NON_SETTING_ENV_VARIABLES, variable).toContain(variable);
   });
 
   it('lets other layers reserve their own variables', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCount, parseDuration, parsePercent, parseSize, UnitParseError } from '../src/index.js';
+import { formatCount, formatPercent, formatSize, parseCount, parseDuration, parsePercent, parseSize, UnitParseError } from '../src/index.js';
 
 // Accepted and rejected forms, mirroring Wasmtime's deserializers in crates/cache/src/config.rs:
 // trim, cut at the first non-numeric character, parse an unsigned integer, trim the unit, match it exactly.
@@ -132,5 +132,19 @@ describe('the error', () => {
       expect(e.input).toBe('1 GB');
       expect(e.message).toContain('"GB"');
     }
+  });
+});
+
+describe('the formatters refuse what they cannot write', () => {
+  it('throws a RangeError naming the function and the value for negatives, fractions, non-finite and unsafe numbers', () => {
+    expect(() => formatSize(-1024)).toThrow(new RangeError('formatSize expects a whole number of bytes from 0 to 2^53-1, got -1024'));
+    expect(() => formatSize(1.5)).toThrow(new RangeError('formatSize expects a whole number of bytes from 0 to 2^53-1, got 1.5'));
+    expect(() => formatSize(Number.NaN)).toThrow(RangeError);
+    expect(() => formatSize(2 ** 60)).toThrow(RangeError);
+    expect(() => formatCount(-1)).toThrow(new RangeError('formatCount expects a whole number from 0 to 2^53-1, got -1'));
+    expect(() => formatCount(0.5)).toThrow(RangeError);
+    expect(() => formatPercent(-5)).toThrow(new RangeError('formatPercent expects a whole number of percent from 0 to 2^53-1, got -5'));
+    expect(() => formatSize('1' as unknown as number)).toThrow(new TypeError('formatSize expects a number of bytes, got string 1'));
+    expect([formatSize(0), formatSize(1024), formatCount(65000), formatPercent(70)]).toEqual(['0', '1Ki', '65K', '70%']);
   });
 });

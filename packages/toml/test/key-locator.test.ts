@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { locateKeys } from '../src/index.js';
+import { CacheConfigError } from '@cache/config';
+import { locateKeys, parseCacheConfig } from '../src/index.js';
+
+/** Where parsing a file with one bad `cleanup-interval` says the problem is. */
+function reportedAt(text: string): string {
+  try {
+    parseCacheConfig(text, { file: 'x.toml' });
+  } catch (error) {
+    if (!(error instanceof CacheConfigError)) throw error;
+    const origin = error.problems[0]?.origin;
+    return origin?.kind === 'file' ? `${origin.file}:${origin.line}:${origin.column}` : 'nowhere';
+  }
+  throw new Error('expected a CacheConfigError');
+}
 
 describe('locateKeys', () => {
   it('finds keys under table headers, dotted and quoted keys, skipping multi-line strings', () => {
@@ -11,5 +24,49 @@ describe('locateKeys', () => {
     expect(positions.find(['cache', 'quoted.key'])).toEqual({ line: 7, column: 1 });
     expect(positions.find(['other', 'sub', 'a', 'b'])).toEqual({ line: 9, column: 1 });
     expect(positions.find(['missing'])).toBeUndefined();
+  });
+
+  it('is not misled by a triple quote inside a basic or literal string', () => {
+    expect(reportedAt('[cache]\ndirectory = "/tmp/it\'\'\'s"\n\ncleanup-interval = "bogus"\n')).toBe('x.toml:4:1');
+    expect(reportedAt('[cache]\ndirectory = \'/tmp/say """hi\'\n\ncleanup-interval = "bogus"\n')).toBe('x.toml:4:1');
+    expect(reportedAt('[cache]\ndirectory = "/tmp/a\\"\\"\\"b"\ncleanup-interval = "bogus"\n')).toBe('x.toml:3:1');
+  });
+
+  it('is not misled by a triple quote or a key-like text in a comment', () => {
+    expect(reportedAt('[cache]\ndirectory = "/tmp/x" # see """\n\n\ncleanup-interval = "bogus"\n')).toBe('x.toml:5:1');
+    expect(reportedAt("[cache] # ''' here\n# cleanup-interval = \"1h\"\ncleanup-interval = \"bogus\"\n")).toBe('x.toml:3:1');
+  });
+
+  it('follows multi-line strings of both kinds, with escapes, closing quotes run together and delimiters of the other kind inside', () => {
+    expect(reportedAt('[cache]\ndirectory = """\n/tmp/x"""\ncleanup-interval = "bogus"\n')).toBe('x.toml:4:1');
+    expect(reportedAt('[cache]\ndirectory = """/tmp/\\"""x\n\'\'\'\ncleanup-interval = 1\n"""\ncleanup-interval = "bogus"\n')).toBe('x.toml:6:1');
+    expect(reportedAt('[cache]\ndirectory = \'\'\'/tmp/x\n"""\ncleanup-interval = 1\n\'\'\'\ncleanup-interval = "bogus"\n')).toBe('x.toml:6:1');
+    expect(reportedAt('[cache]\ndirectory = """/tmp/x""""\ncleanup-interval = "bogus"\n')).toBe('x.toml:3:1');
+    expect(reportedAt('[cache]\ndirectory = """/tmp/\\\n   x"""\ncleanup-interval = "bogus"\n')).toBe('x.toml:4:1');
+  });
+
+  it('points at a dotted key below a setting, not at the table header', () => {
+    expect(reportedAt('[cache]\ncleanup-interval.x = "bogus"\n')).toBe('x.toml:2:1');
+    expect(reportedAt('\ncache.cleanup-interval = "bogus"\n')).toBe('x.toml:2:1');
+  });
+
+  it('points at keys inside inline tables, arrays and multi-line inline tables', () => {
+    expect(reportedAt('cache = { directory = "/tmp/x", cleanup-interval = "bogus" }\n')).toBe('x.toml:1:33');
+    expect(reportedAt('cache = {\n  directory = "/tmp/x", # a comment with """\n  cleanup-interval = "bogus"\n}\n')).toBe('x.toml:3:3');
+    const positions = locateKeys('a = [ "]", { b = 1 }, # ]\n  2 ]\nc = 3\n');
+    expect(positions.find(['c'])).toEqual({ line: 3, column: 1 });
+  });
+
+  it('decodes escapes in quoted keys and counts columns in characters', () => {
+    const positions = locateKeys('[cache]\n"cleanup\\u002Dinterval" = "1h"\n"é" = 1\n  \'ü\'.x = 2\n');
+    expect(positions.find(['cache', 'cleanup-interval'])).toEqual({ line: 2, column: 1 });
+    expect(positions.find(['cache', 'ü', 'x'])).toEqual({ line: 4, column: 3 });
+    expect(locateKeys('a = "é" ; b = 1').find(['a'])).toEqual({ line: 1, column: 1 });
+  });
+
+  it('never throws or hangs on text that is not TOML', () => {
+    for (const text of ['a = {', 'a = [', 'a = """', "[x\n'", 'a = { = }', 'a = [ } ]', '= 1', '"open', 'a = "\\', 'a = { b = [ ', '[[a]]\nb = {c = {d = 1}}']) {
+      expect(() => locateKeys(text).find(['a'])).not.toThrow();
+    }
   });
 });

@@ -100,6 +100,33 @@ describe('parseCacheConfig', () => {
     expect(error.problems[1]?.rule).toMatch(/TOML integer/);
   });
 
+  it('rejects TOML floats for compression levels, as Wasmtime\'s i32 does, with file:line:column', () => {
+    for (const literal of ['3.0', '1e1', '-0.0', 'inf', 'nan']) {
+      const error = configError(() => parseCacheConfig(`[cache]\ncleanup-interval = "1h"\nbaseline-compression-level = ${literal}\n`, { file: 'f.toml' }));
+      expect(error.problems, literal).toHaveLength(1);
+      expect(error.problems[0]).toMatchObject({ setting: 'baseline-compression-level', rule: 'must be a TOML integer from 0 to 21, not a float', origin: { file: 'f.toml', line: 3, column: 1 } });
+    }
+    const inline = configError(() => parseCacheConfig('cache = { optimized-compression-level = 20.0 }\n', { file: 'f.toml' }));
+    expect(inline.problems.map((p) => p.setting)).toEqual(['optimized-compression-level']);
+    // Integers in any TOML notation are still integers.
+    expect(parseCacheConfig('[cache]\nbaseline-compression-level = 0x5\noptimized-compression-level = 1_0\n').baselineCompressionLevel).toBe(5);
+    expect(parseCacheConfig('[cache]\nbaseline-compression-level = +3\n').baselineCompressionLevel).toBe(3);
+  });
+
+  it('reports a level beyond 2^53 as the setting\'s value problem, exactly as written, not as a TOML syntax error', () => {
+    for (const literal of ['9007199254740993', '99999999999999999999', '-1']) {
+      const error = configError(() => parseCacheConfig(`[cache]\nbaseline-compression-level = ${literal}\n`, { file: 'f.toml' }));
+      expect(error.problems).toHaveLength(1);
+      expect(error.message).toContain(`baseline-compression-level = ${literal} (f.toml:2:1): must be a whole number from 0 to 21 (zstd levels)`);
+    }
+  });
+
+  it('suggests only forms a file accepts: strings, never the bare numbers it refuses', () => {
+    const error = configError(() => parseCacheConfig('[cache]\nfiles-total-size-soft-limit = "1 GB"\nfiles-total-size-limit-percent-if-deleting = "50"\n', { file: 'f.toml' }));
+    expect(error.message).toContain('files-total-size-soft-limit = "1 GB" (f.toml:2:1): unknown unit "GB"; use one of K, Ki, M, Mi, G, Gi, T, Ti, P, Pi or none (bytes) (examples: "512Mi", "1G", "1048576")');
+    expect(error.message).toContain('(f.toml:3:1): the % sign is required (examples: "70%")');
+  });
+
   it('reports every invalid value at once with its line, in file order', () => {
     const error = configError(() =>
       parseCacheConfig(

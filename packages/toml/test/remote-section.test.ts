@@ -30,8 +30,26 @@ describe('[wasm-cache.remote]', () => {
 
   it('takes the signing key from the environment, so it can stay out of the file', () => {
     const text = '[cache]\n[wasm-cache.remote]\nurl = "redis://h:1"\n';
-    expect(problemsOf(text).map((p) => p.setting)).toEqual(['allowUnsigned']);
+    expect(problemsOf(text).map((p) => p.setting)).toEqual(['allow-unsigned']);
     expect(parseCacheFile(text, { env: { WASM_CACHE_SIGNING_KEY: KEY } }).remote?.settings().signingKey).toBe(KEY);
+  });
+
+  it('names a rule about a key the file lacks by its file key, at the [wasm-cache.remote] table, and a missing [cache] without "= undefined"', () => {
+    const only = '[wasm-cache.remote]\nurl = "redis://h:1"\n';
+    const error = (() => {
+      try {
+        parseCacheFile(only, { file: 'cache.toml', env: {} });
+      } catch (caught) {
+        return caught as CacheConfigError;
+      }
+      throw new Error('expected a CacheConfigError');
+    })();
+    expect(error.message).toContain('  - cache (cache.toml): the [cache] table is missing; Wasmtime requires it, even empty');
+    expect(error.message).toContain('  - allow-unsigned = false (cache.toml:1:1): a shared remote tier needs a signing key');
+    expect(problemsOf('[cache]\n\n[wasm-cache.remote]\nallow-unsigned = true\n')).toEqual([
+      expect.objectContaining({ setting: 'url', origin: { kind: 'file', file: 'cache.toml', line: 3, column: 1 } }),
+    ]);
+    expect(problemsOf('[cache]\n\n[wasm-cache.remote]\nallow-unsigned = true\n')[0]).not.toHaveProperty('value');
   });
 
   it('reports unknown keys, wrong TOML types and bad values with line and column, never echoing secrets', () => {

@@ -22,7 +22,7 @@ signing-key-file = "/etc/wasm-cache/key"
 memory-tier-size = "1Gi"
 `;
 
-function problemsOf(run: () => unknown): Array<{ setting: string; value: unknown; rule: string }> {
+function problemsOf(run: () => unknown): Array<{ setting: string; value?: unknown; rule: string }> {
   try {
     run();
   } catch (error) {

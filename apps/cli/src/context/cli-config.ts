@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { CacheConfig, DEFAULT_ENV_PREFIX, RemoteCacheConfig, defaultConfigFilePath, describeOrigin, SETTING_NAMES, type SettingName, type SettingOrigin } from '@cache/config';
-import { ENGINE_ENV_SUFFIXES } from '@cache/engine';
 import { loadCacheFileSync } from '@cache/toml';
 
 /** Options every command takes. */
@@ -28,13 +27,16 @@ export interface CliConfig {
  * @throws CacheConfigError, TomlSyntaxError or ConfigFileAccessError.
  */
 export function resolveCliConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CliConfig {
-  const named = options.config ?? env[`${DEFAULT_ENV_PREFIX}CONFIG_FILE`];
+  // An empty variable counts as unset, as everywhere else (the environment overlay, the engine's hook).
+  const fromEnv = env[`${DEFAULT_ENV_PREFIX}CONFIG_FILE`];
+  const named = options.config ?? (fromEnv === '' ? undefined : fromEnv);
   const defaultFile = defaultConfigFilePath();
   const file = named ?? (existsSync(defaultFile) ? defaultFile : undefined);
   const loaded = file ? loadCacheFileSync(file, { env }) : undefined;
   const base = loaded?.cache ?? CacheConfig.default();
   const remote = loaded?.remote ?? (env['WASM_CACHE_REMOTE_URL'] ? RemoteCacheConfig.fromEnv(env).validate() : undefined);
-  let config = CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base, allow: ENGINE_ENV_SUFFIXES });
+  // The engine's own variables (WASM_CACHE_PRELOAD, ...) are known to fromEnv (NON_SETTING_ENV_VARIABLES).
+  let config = CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base });
   if (options.dir !== undefined) config = config.withSetting('directory', options.dir, { kind: 'object', label: 'flag --dir' });
   return { config: config.validate(), file, remote };
 }

@@ -9,6 +9,8 @@ export const EXIT = {
   config: 3,
   /** A file could not be read or written. */
   io: 4,
+  /** The cache directory was refused as unsafe: writable by others, or owned by another user. */
+  unsafeDirectory: 5,
 } as const;
 
 /** An error the CLI reports as one line (no stack) and exits with its code. */

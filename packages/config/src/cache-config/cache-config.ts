@@ -1,10 +1,11 @@
 import { CacheConfigError, type ConfigProblem, type SettingOrigin } from '../errors/config-error.js';
-import { defaultCacheDirectory } from '../paths/default-paths.js';
+import { isAbsolute } from 'node:path';
+import { defaultCacheDirectory, defaultCacheDirectorySource } from '../paths/default-paths.js';
 import { SETTING_NAMES, SETTINGS, type SettingName } from '../settings/definitions.js';
 import { readEnvOverlay, DEFAULT_ENV_PREFIX, type EnvOverlayOptions } from '../overlays/env-overlay.js';
 import { readObjectOverlay, type CacheSettingsObject } from '../overlays/object-overlay.js';
 import type { Overlay } from '../overlays/overlay.js';
-import { partialSettingsSchema, settingsToCheck, type CacheSettingsInput, type ResolvedCacheSettings, type SettingInput } from '../settings/schema.js';
+import { formOf, issueMessage, partialSettingsSchema, settingsToCheck, type CacheSettingsInput, type ResolvedCacheSettings, type SettingInput } from '../settings/schema.js';
 
 const CODE: SettingOrigin = { kind: 'code' };
 const DEFAULT: SettingOrigin = { kind: 'default' };
@@ -87,8 +88,15 @@ export class CacheConfig {
     return this.#applyOverlay(readObjectOverlay(settings, label));
   }
 
-  /** A copy with whether the cache is enabled changed. */
+  /**
+   * A copy with whether the cache is enabled changed.
+   *
+   * @throws CacheConfigError when `enabled` is not a boolean (a string such as `'false'` would otherwise count as true).
+   */
   withEnabled(enabled: boolean): CacheConfig {
+    if (typeof enabled !== 'boolean') {
+      throw new CacheConfigError([{ setting: 'enabled', value: enabled, rule: 'must be true or false (a boolean)', origin: CODE }]);
+    }
     return new CacheConfig(enabled, this.#values, this.#origins);
   }
 
@@ -285,12 +293,17 @@ export class CacheConfig {
     return validation.settings;
   }
 
-  /** True when both configurations are valid and resolve to the same settings. */
+  /**
+   * True when both configurations are valid and resolve to the same settings
+   * (and are both enabled or both disabled); false otherwise, an invalid one
+   * included (never throws: use {@link CacheConfig.problems} to know why).
+   */
   equals(other: CacheConfig): boolean {
     if (this.enabled !== other.enabled) return false;
-    const mine = this.settings();
-    const theirs = other.settings();
-    return SETTING_NAMES.every((name) => mine[name] === theirs[name]);
+    const mine = this.#validate();
+    const theirs = other.#validate();
+    if (!mine.ok || !theirs.ok) return false;
+    return SETTING_NAMES.every((name) => mine.settings[name] === theirs.settings[name]);
   }
 
   /** The effective settings as a plain object (for logging and `config show`). */
@@ -314,24 +327,39 @@ export class CacheConfig {
     // the defaults, the --import hook's usual case); a directory alone builds the directory's schema.
     const names = settingsToCheck(this.#values);
     const input: Record<string, SettingInput | undefined> = {};
-    for (const name of names) input[name] = this.#values[name] ?? SETTINGS[name].defaultValue;
+    for (const name of names) input[name] = Object.hasOwn(this.#values, name) ? this.#values[name] : SETTINGS[name].defaultValue;
     const result = names.length === 0 ? { success: true as const, data: input } : partialSettingsSchema(names).safeParse(input);
-    if (result.success) {
+    // The default directory of an enabled cache is checked as a given one is (Wasmtime checks the one it
+    // defaults to): a relative HOME would otherwise put the cache below whatever the current folder is. A
+    // disabled cache uses no directory, so a broken HOME does not make it invalid.
+    const directory = names.includes('directory') ? undefined : defaultCacheDirectory();
+    const defaultProblem: ConfigProblem | undefined =
+      directory === undefined || !this.#enabled || isAbsolute(directory)
+        ? undefined
+        : {
+            setting: 'directory',
+            value: directory,
+            rule: `the default cache directory is not an absolute path: it is built from ${defaultCacheDirectorySource()}; set that to an absolute path, or set the directory`,
+            origin: DEFAULT,
+          };
+    if (result.success && !defaultProblem) {
       const settings: Record<string, unknown> = {};
       for (const name of SETTING_NAMES) settings[name] = names.includes(name) ? result.data[name] : SETTINGS[name].defaultValue;
-      settings['directory'] ??= defaultCacheDirectory();
+      settings['directory'] ??= directory;
       this.#validation = { ok: true, settings: Object.freeze(settings as ResolvedCacheSettings) };
     } else {
-      const problems = result.error.issues.map((issue): ConfigProblem => {
+      const issues = result.success ? [] : result.error.issues;
+      const problems = issues.map((issue): ConfigProblem => {
         const name = issue.path[0] as SettingName;
         const origin = this.#origins[name];
         return {
           setting: displayName(name, origin),
-          value: this.#values[name] ?? SETTINGS[name].defaultValue,
-          rule: issue.message,
+          value: Object.hasOwn(this.#values, name) ? this.#values[name] : SETTINGS[name].defaultValue,
+          rule: issueMessage(issue, formOf(origin)),
           ...(origin ? { origin } : {}),
         };
       });
+      if (defaultProblem) problems.unshift(defaultProblem);
       this.#validation = { ok: false, problems };
     }
     return this.#validation;

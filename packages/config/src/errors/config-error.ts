@@ -10,8 +10,8 @@ export type SettingOrigin =
 export interface ConfigProblem {
   /** The setting's name as the user wrote it (camelCase in code, kebab-case in a file, the variable for env). */
   readonly setting: string;
-  /** The offending value, as given. */
-  readonly value: unknown;
+  /** The offending value, as given; absent when what is wrong is that nothing was given (a missing table or setting). */
+  readonly value?: unknown;
   /** The rule it broke, in words. */
   readonly rule: string;
   /** Where the value came from, when known. */
@@ -42,18 +42,20 @@ function describeValue(value: unknown): string {
     return String(value);
   }
   try {
-    return JSON.stringify(value) ?? String(value);
+    // A table read from a TOML file may hold integers as bigints, which JSON.stringify refuses.
+    return JSON.stringify(value, (_, item: unknown) => (typeof item === 'bigint' ? Number(item) : item)) ?? String(value);
   } catch {
-    return String(value);
+    return Object.prototype.toString.call(value);
   }
 }
 
-/** One line for one problem: `cleanupInterval = "10 min" (code): a duration is ...`. */
+/** One line for one problem: `cleanupInterval = "10 min" (code): a duration is ...`; without ` = value` when the problem has no value. */
 export function formatProblem(problem: ConfigProblem): string {
   const origin = problem.origin;
   const redundant = !origin || origin.kind === 'code' || (origin.kind === 'env' && origin.variable === problem.setting);
   const where = redundant ? '' : ` (${describeOrigin(origin)})`;
-  return `${problem.setting} = ${describeValue(problem.value)}${where}: ${problem.rule}`;
+  const value = Object.hasOwn(problem, 'value') ? ` = ${describeValue(problem.value)}` : '';
+  return `${problem.setting}${value}${where}: ${problem.rule}`;
 }
 
 /**

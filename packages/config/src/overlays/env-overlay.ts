@@ -6,11 +6,31 @@ import { parseBooleanWord, type Overlay } from './overlay.js';
 /** The prefix of the environment variables this cache reads, unless told otherwise. */
 export const DEFAULT_ENV_PREFIX = 'WASM_CACHE_';
 
+/**
+ * The variables with the cache's prefix that are not `CacheConfig` settings
+ * but that other parts of the cache read, so `CacheConfig.fromEnv` knows them
+ * (and ignores them) rather than reporting them as typos: the configuration
+ * file (`WASM_CACHE_CONFIG_FILE`), `@cache/engine`'s own
+ * (`WASM_CACHE_PRELOAD`, `WASM_CACHE_PRODUCER`, `WASM_CACHE_ARTIFACT_TIER`)
+ * and the remote tier's (`RemoteCacheConfig.fromEnv`: `WASM_CACHE_REMOTE_URL`,
+ * `WASM_CACHE_SIGNING_KEY`, `WASM_CACHE_SIGNING_KEY_FILE`,
+ * `WASM_CACHE_REMOTE_ALLOW_UNSIGNED`). The one list of them.
+ */
+export const NON_SETTING_ENV_VARIABLES: readonly string[] = Object.freeze([
+  `${DEFAULT_ENV_PREFIX}CONFIG_FILE`,
+  `${DEFAULT_ENV_PREFIX}PRELOAD`,
+  `${DEFAULT_ENV_PREFIX}PRODUCER`,
+  `${DEFAULT_ENV_PREFIX}ARTIFACT_TIER`,
+  ...Object.values(REMOTE_ENV),
+]);
+
 /** Options for reading settings from the environment. */
 export interface EnvOverlayOptions {
   /**
    * Variable suffixes (after the prefix) that other parts of the application
-   * read, so they are not reported as unknown. `CONFIG_FILE` is always allowed.
+   * read, so they are not reported as unknown. `CONFIG_FILE` is always
+   * allowed, and with the default prefix every one of
+   * {@link NON_SETTING_ENV_VARIABLES}.
    */
   allow?: readonly string[];
 }
@@ -30,9 +50,9 @@ export function readEnvOverlay(
 ): Overlay {
   const overlay: Overlay = { settings: [], problems: [] };
   const bySuffix = new Map<string, SettingName>(SETTING_NAMES.map((name) => [SETTINGS[name].envSuffix, name]));
-  // The remote tier's variables (read by RemoteCacheConfig.fromEnv) are not cache settings but are not unknown either.
-  const remote = Object.values(REMOTE_ENV).filter((variable) => variable.startsWith(prefix)).map((variable) => variable.slice(prefix.length));
-  const allowed = new Set(['CONFIG_FILE', ...remote, ...(options.allow ?? [])]);
+  // The variables other parts of the cache read (the engine's, the remote tier's) are not cache settings but are not unknown either.
+  const others = NON_SETTING_ENV_VARIABLES.filter((variable) => variable.startsWith(prefix)).map((variable) => variable.slice(prefix.length));
+  const allowed = new Set(['CONFIG_FILE', ...others, ...(options.allow ?? [])]);
   const seen = new Map<SettingName, string>();
 
   for (const variable of Object.keys(env).sort()) {

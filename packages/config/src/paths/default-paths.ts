@@ -59,6 +59,29 @@ export function defaultCacheDirectory(context: PlatformContext = {}): string {
 }
 
 /**
+ * @internal What the default cache directory was built from, in words for a
+ * message: `HOME="relhome"`, `XDG_CACHE_HOME="/x"`, `LOCALAPPDATA="..."`, or
+ * the home folder.
+ */
+export function defaultCacheDirectorySource(context: PlatformContext = {}): string {
+  const { platform, env, home } = resolved(context);
+  const homeVariable = platform === 'win32' ? 'USERPROFILE' : 'HOME';
+  const fromHome = context.home === undefined && env[homeVariable] ? `${homeVariable}=${JSON.stringify(home)}` : `the home folder ${JSON.stringify(home)}`;
+  switch (platform) {
+    case 'darwin':
+      return fromHome;
+    case 'win32': {
+      const local = env['LOCALAPPDATA'];
+      return local && win32.isAbsolute(local) ? `LOCALAPPDATA=${JSON.stringify(local)}` : `${fromHome} (LOCALAPPDATA is unset or not absolute)`;
+    }
+    default: {
+      const cache = xdg(env, 'XDG_CACHE_HOME');
+      return cache ? `XDG_CACHE_HOME=${JSON.stringify(cache)}` : `${fromHome} (XDG_CACHE_HOME is unset or not absolute)`;
+    }
+  }
+}
+
+/**
  * The default location of the TOML configuration file, as `wasmtime config new`
  * picks its own:
  * - Linux and other Unix: `$XDG_CONFIG_HOME/wasm-cache/config.toml`, else `~/.config/wasm-cache/config.toml`

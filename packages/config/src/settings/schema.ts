@@ -16,12 +16,42 @@ const UNIT_PARSERS = {
   percent: parsePercent,
 } as const;
 
-const EXAMPLES = {
-  size: '"512Mi", "1G", 1048576',
-  count: '"64K", "100", 65536',
-  duration: '"1h", "30m", "90s", 3600000 (milliseconds)',
-  percent: '"70%", 70',
-} as const;
+/** The forms a value is written in: in code (and an application's own object), in a TOML file, in an environment variable. */
+export type ValueForm = 'code' | 'file' | 'env';
+
+/** One message per form: what a value may look like depends on where it was written. */
+type Forms = Readonly<Record<ValueForm, string>>;
+
+/** The form a value from this origin was written in. */
+export function formOf(origin: { readonly kind: string } | undefined): ValueForm {
+  return origin?.kind === 'file' ? 'file' : origin?.kind === 'env' ? 'env' : 'code';
+}
+
+/**
+ * Examples of valid values, by form: a file takes only strings (bare numbers
+ * are refused there, as Wasmtime does), a variable only text, and code both
+ * strings and numbers in base units.
+ */
+const EXAMPLES: Readonly<Record<keyof typeof UNIT_PARSERS, Forms>> = {
+  size: { code: '"512Mi", "1G", 1048576 (bytes)', file: '"512Mi", "1G", "1048576"', env: '512Mi, 1G, 1048576' },
+  count: { code: '"64K", "100", 65536', file: '"64K", "100"', env: '64K, 100' },
+  duration: { code: '"1h", "30m", "90s", 3600000 (milliseconds)', file: '"1h", "30m", "90s"', env: '1h, 30m, 90s' },
+  percent: { code: '"70%", 70', file: '"70%"', env: '70%' },
+};
+
+/** The same message in every form. */
+function everyForm(make: (form: ValueForm) => string): Forms {
+  return { code: make('code'), file: make('file'), env: make('env') };
+}
+
+/**
+ * @internal The message of an issue for a value written in `form`: issues of
+ * unit settings carry one message per form (`params.forms`); others have one.
+ */
+export function issueMessage(issue: { readonly message: string }, form: ValueForm): string {
+  const params = (issue as { readonly params?: { readonly forms?: Forms } }).params;
+  return params?.forms?.[form] ?? issue.message;
+}
 
 /** One rule: a predicate and what to say when it fails. */
 type Rule<T> = readonly [test: (value: T) => boolean, message: string];
@@ -37,33 +67,63 @@ function rules<T>(...list: ReadonlyArray<Rule<T>>) {
   });
 }
 
-/** A value that is a number in code, or a string parsed by one of Wasmtime's unit parsers. */
+/** What "too small" means for a setting, in each form. */
+function minimumRule(name: SettingName, kind: keyof typeof UNIT_PARSERS, min: number): Forms {
+  if (min <= 0) return everyForm(() => 'must not be negative');
+  const why = name === 'fileCountSoftLimit' || name === 'filesTotalSizeSoftLimit' ? ' (zero would disable the limit)' : '';
+  if (kind === 'duration') {
+    // Durations in a file or a variable are whole seconds: the least there is 1s.
+    return { code: `must be at least ${min} millisecond${min === 1 ? '' : 's'}${why}`, file: `must be at least 1 second ("1s")${why}`, env: `must be at least 1 second (1s)${why}` };
+  }
+  if (kind === 'size') return everyForm(() => `must be at least ${min} byte${min === 1 ? '' : 's'}${why}`);
+  return everyForm(() => `must be at least ${min}${why}`);
+}
+
+/** The largest value of each kind, in words. */
+const LARGEST = {
+  size: 'is above the largest supported size, 2^53-1 bytes (about 8 PiB)',
+  count: 'is above the largest supported count, 2^53-1',
+  duration: 'is above the largest supported duration, 2^53-1 milliseconds',
+  percent: 'must be at most 100%',
+} as const;
+
+/**
+ * A value that is a number in code, or a string parsed by one of Wasmtime's
+ * unit parsers. The first rule broken is reported, in the words of the form
+ * the value was written in (see {@link issueMessage}).
+ */
 function unitSetting(name: SettingName, kind: keyof typeof UNIT_PARSERS) {
   const { min } = SETTINGS[name];
   const max = kind === 'percent' ? 100 : Number.MAX_SAFE_INTEGER;
   const parse = UNIT_PARSERS[kind];
-  const unitName = kind === 'duration' ? 'milliseconds' : kind === 'size' ? 'bytes' : kind === 'percent' ? 'percent' : 'a count';
+  const examples = EXAMPLES[kind];
+  const wholeRule = kind === 'count' ? 'must be a whole number' : `must be a whole number of ${kind === 'duration' ? 'milliseconds' : kind === 'size' ? 'bytes' : 'percent'}`;
+  const tooSmall = minimumRule(name, kind, min);
   return z.pipe(
-    z.pipe(
-      z.union([z.number(), z.string()], { error: `must be a number or a ${kind} string such as ${EXAMPLES[kind]}` }),
-      z.transform((value: number | string, payload) => {
-        if (typeof value === 'number') return value;
+    z.custom<number | string>((value) => typeof value === 'number' || typeof value === 'string', { error: `must be a number or a ${kind} string such as ${examples.code}` }),
+    z.transform((value: number | string, payload): number => {
+      const fail = (forms: Forms): never => {
+        payload.issues.push({ code: 'custom', message: forms.code, input: value, params: { forms } });
+        return z.NEVER;
+      };
+      let number: number;
+      if (typeof value === 'number') {
+        number = value;
+      } else {
         try {
-          return parse(value);
+          number = parse(value);
         } catch (error) {
           if (!(error instanceof UnitParseError)) throw error;
-          payload.issues.push({ code: 'custom', message: `${error.reason} (examples: ${EXAMPLES[kind]})`, input: value });
-          return z.NEVER;
+          return fail(everyForm((form) => `${error.reason} (examples: ${examples[form]})`));
         }
-      }),
-    ),
-    z.number().check(
-      rules<number>(
-        [Number.isSafeInteger, `must be a whole number of ${unitName}`],
-        [(n) => n >= min, min === 0 ? 'must not be negative' : `must be at least ${min}${min === 1 ? ' (zero would disable the limit)' : ''}`],
-        [(n) => n <= max, kind === 'percent' ? 'must be at most 100%' : `must be at most ${max}`],
-      ),
-    ),
+      }
+      if (!Number.isFinite(number)) return fail(everyForm(() => `is not a finite number (examples: ${examples.code})`));
+      if (number < min) return fail(tooSmall);
+      if (number > Number.MAX_SAFE_INTEGER) return fail(everyForm(() => LARGEST[kind]));
+      if (!Number.isInteger(number)) return fail(everyForm(() => wholeRule));
+      if (number > max) return fail(everyForm(() => LARGEST.percent));
+      return number;
+    }),
   );
 }
 
@@ -86,30 +146,40 @@ function levelSetting() {
   );
 }
 
-/** The cache directory: an absolute path that is not an existing file. */
+/** What the directory check found wrong with a path, from one `stat`; undefined when it is usable (or absent: the store creates it). */
+function directoryPathProblem(path: string): string | undefined {
+  if (path.length === 0) return 'must not be empty';
+  if (path.includes('\0')) return 'must not contain a NUL character';
+  if (!isAbsolute(path)) return 'must be an absolute path';
+  try {
+    return statSync(path).isDirectory() ? undefined : 'exists but is not a directory';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOTDIR') return 'is a path below a file (ENOTDIR): one of the folders above it is a file';
+    if (code === 'EACCES' || code === 'EPERM') return `cannot be reached: permission denied on a folder above it (${code})`;
+    return `cannot be checked (${code ?? (error instanceof Error ? error.message : String(error))})`;
+  }
+}
+
+/** The cache directory: an absolute path that is, or can become, a directory (not a file, not below one). */
 function directorySetting() {
-  return z.string({ error: 'must be a path (a string)' }).check(
-    rules<string>(
-      [(p) => p.length > 0, 'must not be empty'],
-      [(p) => !p.includes('\0'), 'must not contain a NUL character'],
-      [(p) => isAbsolute(p), 'must be an absolute path'],
-      [
-        (p) => {
-          try {
-            return statSync(p).isDirectory();
-          } catch {
-            return true; // absent: the store creates it
-          }
-        },
-        'exists but is not a directory',
-      ],
-    ),
+  return z.pipe(
+    z.string({ error: 'must be a path (a string)' }),
+    z.transform((path: string, payload): string => {
+      const problem = directoryPathProblem(path);
+      if (problem === undefined) return path;
+      payload.issues.push({ code: 'custom', message: problem, input: path });
+      return z.NEVER;
+    }),
   );
 }
 
 /** Each setting's own schema, built on first use (shared by the whole schema and the partial ones). */
 const FIELDS = {
-  directory: lazy(() => z.optional(directorySetting())),
+  // Required here: a configuration that sets the directory (even to undefined) has it checked; the whole schema
+  // makes it optional, for the default.
+  directory: lazy(directorySetting),
   workerEventQueueSize: lazy(() => unitSetting('workerEventQueueSize', 'count')),
   baselineCompressionLevel: lazy(levelSetting),
   optimizedCompressionLevel: lazy(levelSetting),
@@ -143,7 +213,7 @@ function levelOrder() {
 function buildCacheSettingsSchema() {
   return z
     .strictObject({
-      directory: FIELDS.directory(),
+      directory: z.optional(FIELDS.directory()),
       workerEventQueueSize: FIELDS.workerEventQueueSize(),
       baselineCompressionLevel: FIELDS.baselineCompressionLevel(),
       optimizedCompressionLevel: FIELDS.optimizedCompressionLevel(),
@@ -161,11 +231,13 @@ function buildCacheSettingsSchema() {
 
 /**
  * @internal The settings a configuration's values must be checked for: the
- * ones given (neither undefined nor null, which stand for the default), in the
- * order of `SETTING_NAMES`, and both levels whenever one of them is given.
+ * ones given (whatever their value: a setter given null or undefined is a
+ * mistake to report, not a way back to the default, which `withoutSetting`
+ * is), in the order of `SETTING_NAMES`, and both levels whenever one of them
+ * is given.
  */
 export function settingsToCheck(values: Readonly<Partial<Record<SettingName, unknown>>>): SettingName[] {
-  const given = (name: SettingName): boolean => values[name] !== undefined && values[name] !== null;
+  const given = (name: SettingName): boolean => Object.hasOwn(values, name);
   const levels = LEVELS.some(given);
   return SETTING_NAMES.filter((name) => given(name) || (levels && LEVELS.includes(name)));
 }

@@ -1,5 +1,5 @@
 import { UnitParseError } from '../errors/unit-error.js';
-import { scale, splitNumberAndUnit } from './split.js';
+import { checkedWhole, scale, splitNumberAndUnit } from './split.js';
 
 /** SI multipliers Wasmtime accepts for counts (powers of 1000); case-sensitive. */
 export const COUNT_UNITS = {
@@ -26,9 +26,13 @@ export function parseCount(input: string): number {
   return scale('count', input, value, COUNT_UNITS[unit as keyof typeof COUNT_UNITS]);
 }
 
-/** Writes a count with the largest SI prefix that divides it exactly: 65000 -> "65K". */
+/**
+ * Writes a count with the largest SI prefix that divides it exactly: 65000 -> "65K".
+ *
+ * @throws TypeError when `count` is not a number; RangeError when it is not a whole number from 0 to 2^53-1.
+ */
 export function formatCount(count: number): string {
-  const big = BigInt(count);
+  const big = BigInt(checkedWhole('formatCount', '', count));
   if (big === 0n) return '0';
   for (const unit of ['P', 'T', 'G', 'M', 'K'] as const) {
     const factor = COUNT_UNITS[unit];

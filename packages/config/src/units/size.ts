@@ -1,5 +1,5 @@
 import { UnitParseError } from '../errors/unit-error.js';
-import { scale, splitNumberAndUnit } from './split.js';
+import { checkedWhole, scale, splitNumberAndUnit } from './split.js';
 
 /** Byte multipliers Wasmtime accepts for sizes; case-sensitive. */
 export const SIZE_UNITS = {
@@ -34,9 +34,13 @@ export function parseSize(input: string): number {
   return scale('size', input, value, SIZE_UNITS[unit as SizeUnit]);
 }
 
-/** Writes bytes with the largest unit that divides them exactly, binary first: 1048576 -> "1Mi". */
+/**
+ * Writes bytes with the largest unit that divides them exactly, binary first: 1048576 -> "1Mi".
+ *
+ * @throws TypeError when `bytes` is not a number; RangeError when it is not a whole number from 0 to 2^53-1.
+ */
 export function formatSize(bytes: number): string {
-  const big = BigInt(bytes);
+  const big = BigInt(checkedWhole('formatSize', 'bytes', bytes));
   if (big === 0n) return '0';
   for (const unit of ['Pi', 'P', 'Ti', 'T', 'Gi', 'G', 'Mi', 'M', 'Ki', 'K'] as const) {
     const factor = SIZE_UNITS[unit];

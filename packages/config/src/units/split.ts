@@ -65,3 +65,19 @@ export function scale(kind: UnitKind, input: string, value: bigint, factor: bigi
   }
   return Number(result);
 }
+
+/**
+ * The value a formatter was given, when it is a whole number from 0 to 2^53-1.
+ *
+ * @param unit what the number counts, for the message (`'bytes'`), or `''`.
+ * @throws TypeError naming the function and the value when it is not a number; RangeError when it is negative, a
+ * fraction, not finite or above 2^53-1.
+ */
+export function checkedWhole(fn: string, unit: string, value: number): number {
+  const of = unit === '' ? '' : ` of ${unit}`;
+  if (typeof value !== 'number') throw new TypeError(`${fn} expects a number${of}, got ${typeof value} ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${fn} expects a whole number${of} from 0 to 2^53-1, got ${String(value)}`);
+  }
+  return value;
+}

@@ -6,91 +6,275 @@ export interface TextPosition {
 
 /** Where each key and table header of a TOML text stands, by dotted path (`cache.directory`). */
 export interface KeyPositions {
-  /** The position of a key (`cache.cleanup-interval`) or table header (`cache`). */
+  /**
+   * The position of a key (`cache.cleanup-interval`) or table header
+   * (`cache`); for a path that was never written, that of its nearest
+   * ancestor that was.
+   */
   find(path: readonly string[]): TextPosition | undefined;
 }
 
-const BARE_KEY = /^[A-Za-z0-9_-]+/;
+const BARE_KEY_CHAR = /[A-Za-z0-9_-]/;
 
-/** Reads a dotted key (`a."b.c".d`) from the start of `text`; returns its parts and the length consumed. */
-function readKeyPath(text: string): { parts: string[]; length: number } | undefined {
-  const parts: string[] = [];
-  let i = 0;
-  for (;;) {
-    while (text[i] === ' ' || text[i] === '\t') i += 1;
-    const rest = text.slice(i);
-    const bare = BARE_KEY.exec(rest);
-    if (bare) {
-      parts.push(bare[0]);
-      i += bare[0].length;
-    } else if (rest[0] === '"' || rest[0] === "'") {
-      const quote = rest[0];
-      let j = 1;
-      let value = '';
-      while (j < rest.length && rest[j] !== quote) {
-        if (quote === '"' && rest[j] === '\\' && j + 1 < rest.length) {
-          value += rest[j + 1];
-          j += 2;
-        } else {
-          value += rest[j];
-          j += 1;
-        }
+/** The escapes of a TOML basic string, by the character after the backslash. */
+const ESCAPES: Readonly<Record<string, string>> = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', e: '\u001b', '"': '"', '\\': '\\' };
+
+/** Hex digits after `\x`, `\u` and `\U`. */
+const HEX_ESCAPE_LENGTH: Readonly<Record<string, number>> = { x: 2, u: 4, U: 8 };
+
+/**
+ * A lexical scanner of TOML text: it follows strings of all four kinds (with
+ * escapes), comments, arrays and inline tables, so that nothing inside a
+ * string or comment is mistaken for a key or a delimiter. It records where
+ * each key path is first written. Input that is not TOML never makes it loop
+ * or throw; positions found in it are best effort.
+ */
+class Scanner {
+  readonly positions = new Map<string, TextPosition>();
+  #i = 0;
+  #line = 1;
+  #lineStart = 0;
+
+  constructor(private readonly text: string) {}
+
+  scan(): void {
+    let table: string[] = [];
+    while (this.#i < this.text.length) {
+      this.#skipBlanks();
+      const char = this.text[this.#i];
+      if (char === undefined) break;
+      if (char === '\n' || char === '\r' || char === '#') {
+        this.#skipToNextLine();
+        continue;
       }
-      if (j >= rest.length) return undefined;
-      parts.push(value);
-      i += j + 1;
-    } else {
-      return undefined;
+      const position = this.#position();
+      if (char === '[') {
+        this.#advance(this.text.startsWith('[[', this.#i) ? 2 : 1);
+        this.#skipBlanks();
+        const header = this.#readKey();
+        if (header) {
+          table = header;
+          this.#record(table, table.length, position);
+        }
+        this.#skipToNextLine();
+        continue;
+      }
+      const key = this.#readKey();
+      this.#skipBlanks();
+      if (!key || this.text[this.#i] !== '=') {
+        this.#skipToNextLine();
+        continue;
+      }
+      this.#advance(1);
+      const path = [...table, ...key];
+      this.#record(path, table.length + 1, position);
+      this.#skipBlanks();
+      this.#scanValue(path);
+      this.#skipToNextLine();
     }
-    while (text[i] === ' ' || text[i] === '\t') i += 1;
-    if (text[i] !== '.') return { parts, length: i };
-    i += 1;
+  }
+
+  /** Records `path` and each of its ancestors from `from` parts on (the tables a dotted key creates), where not yet recorded. */
+  #record(path: readonly string[], from: number, position: TextPosition): void {
+    for (let n = Math.max(1, from); n <= path.length; n += 1) {
+      const key = path.slice(0, n).join('\u0000');
+      if (!this.positions.has(key)) this.positions.set(key, position);
+    }
+  }
+
+  #position(): TextPosition {
+    return { line: this.#line, column: Array.from(this.text.slice(this.#lineStart, this.#i)).length + 1 };
+  }
+
+  #advance(count: number): void {
+    for (let k = 0; k < count && this.#i < this.text.length; k += 1) {
+      if (this.text[this.#i] === '\n') {
+        this.#line += 1;
+        this.#lineStart = this.#i + 1;
+      }
+      this.#i += 1;
+    }
+  }
+
+  #skipBlanks(): void {
+    while (this.text[this.#i] === ' ' || this.text[this.#i] === '\t') this.#i += 1;
+  }
+
+  /** Skips white space, newlines and comments (between the elements of an array or inline table). */
+  #skipBlanksAndComments(): void {
+    for (;;) {
+      const char = this.text[this.#i];
+      if (char === ' ' || char === '\t' || char === '\r' || char === '\n') this.#advance(1);
+      else if (char === '#') this.#skipComment();
+      else return;
+    }
+  }
+
+  #skipComment(): void {
+    while (this.#i < this.text.length && this.text[this.#i] !== '\n') this.#i += 1;
+  }
+
+  /** Skips the rest of the line (white space, a comment, or what a bad line holds) and its newline. */
+  #skipToNextLine(): void {
+    this.#skipComment();
+    this.#advance(1);
+  }
+
+  /** Reads a dotted key (`a."b.c".d`); undefined when there is none here. */
+  #readKey(): string[] | undefined {
+    const parts: string[] = [];
+    for (;;) {
+      this.#skipBlanks();
+      const char = this.text[this.#i];
+      if (char === '"' || char === "'") {
+        const part = this.#readSingleLineString(char);
+        if (part === undefined) return undefined;
+        parts.push(part);
+      } else {
+        const start = this.#i;
+        while (this.#i < this.text.length && BARE_KEY_CHAR.test(this.text[this.#i] as string)) this.#i += 1;
+        if (this.#i === start) return undefined;
+        parts.push(this.text.slice(start, this.#i));
+      }
+      this.#skipBlanks();
+      if (this.text[this.#i] !== '.') return parts;
+      this.#i += 1;
+    }
+  }
+
+  /** Reads a basic (`"..."`, with escapes) or literal (`'...'`) string on one line; undefined when it is not closed there. */
+  #readSingleLineString(quote: '"' | "'"): string | undefined {
+    let value = '';
+    this.#i += 1;
+    while (this.#i < this.text.length) {
+      const char = this.text[this.#i] as string;
+      if (char === '\n') return undefined;
+      if (char === quote) {
+        this.#i += 1;
+        return value;
+      }
+      if (quote === '"' && char === '\\') {
+        value += this.#readEscape();
+        continue;
+      }
+      value += char;
+      this.#i += 1;
+    }
+    return undefined;
+  }
+
+  /** Reads the escape at a backslash and returns the text it stands for. */
+  #readEscape(): string {
+    const letter = this.text[this.#i + 1] ?? '';
+    const hex = HEX_ESCAPE_LENGTH[letter];
+    if (hex !== undefined) {
+      const digits = this.text.slice(this.#i + 2, this.#i + 2 + hex);
+      this.#i += 2 + digits.length;
+      const code = Number.parseInt(digits, 16);
+      return /^[0-9A-Fa-f]+$/.test(digits) && code <= 0x10ffff ? String.fromCodePoint(code) : '';
+    }
+    this.#i += 2;
+    return ESCAPES[letter] ?? letter;
+  }
+
+  /** Skips a multi-line string (`"""` with escapes, or `'''`) from its opening delimiter. */
+  #skipMultilineString(delimiter: '"""' | "'''"): void {
+    this.#advance(3);
+    while (this.#i < this.text.length) {
+      if (delimiter === '"""' && this.text[this.#i] === '\\') {
+        this.#advance(2);
+      } else if (this.text.startsWith(delimiter, this.#i)) {
+        this.#advance(3);
+        // Up to two quotes right before the closing delimiter belong to the string: `"""a""""` is `a"`.
+        for (let extra = 0; extra < 2 && this.text[this.#i] === delimiter[0]; extra += 1) this.#advance(1);
+        return;
+      } else {
+        this.#advance(1);
+      }
+    }
+  }
+
+  /** Skips one value, recording the keys of inline tables (under `path`). */
+  #scanValue(path: readonly string[]): void {
+    const char = this.text[this.#i];
+    if (this.text.startsWith('"""', this.#i)) this.#skipMultilineString('"""');
+    else if (this.text.startsWith("'''", this.#i)) this.#skipMultilineString("'''");
+    else if (char === '"' || char === "'") this.#readSingleLineString(char);
+    else if (char === '{') this.#scanInlineTable(path);
+    else if (char === '[') this.#scanArray(path);
+    else {
+      // A number, boolean or date: up to what ends a value.
+      while (this.#i < this.text.length && !',]}#\r\n'.includes(this.text[this.#i] as string)) this.#i += 1;
+    }
+  }
+
+  #scanInlineTable(path: readonly string[]): void {
+    this.#advance(1);
+    for (;;) {
+      this.#skipBlanksAndComments();
+      const char = this.text[this.#i];
+      if (char === undefined) return;
+      if (char === '}') {
+        this.#advance(1);
+        return;
+      }
+      if (char === ',') {
+        this.#advance(1);
+        continue;
+      }
+      const position = this.#position();
+      const key = this.#readKey();
+      this.#skipBlanks();
+      if (!key || this.text[this.#i] !== '=') {
+        // Not TOML: give up on this table rather than guess.
+        this.#skipComment();
+        return;
+      }
+      this.#advance(1);
+      const inner = [...path, ...key];
+      this.#record(inner, path.length + 1, position);
+      this.#skipBlanks();
+      this.#scanValue(inner);
+    }
+  }
+
+  #scanArray(path: readonly string[]): void {
+    this.#advance(1);
+    for (;;) {
+      this.#skipBlanksAndComments();
+      const char = this.text[this.#i];
+      if (char === undefined) return;
+      if (char === ']') {
+        this.#advance(1);
+        return;
+      }
+      if (char === ',') {
+        this.#advance(1);
+        continue;
+      }
+      const before = this.#i;
+      this.#scanValue(path);
+      // Not TOML (a stray `}`): give up on this array rather than loop.
+      if (this.#i === before) {
+        this.#skipComment();
+        return;
+      }
+    }
   }
 }
 
 /**
  * Finds where keys stand in a TOML text, for error messages that point at a
- * line and column. smol-toml parses values but does not report positions; this
- * scanner only follows table headers, `key =` lines and multi-line strings,
- * which is all it needs. Keys inside inline tables are reported at their
- * enclosing key.
+ * line and column. smol-toml parses values but does not report positions;
+ * this scans the text lexically (strings of every kind, escapes, comments,
+ * arrays and inline tables) and records where each table header and key is
+ * first written, keys inside inline tables included. A dotted key
+ * (`a.b = 1`) also stands for the tables it creates (`a`).
  */
 export function locateKeys(text: string): KeyPositions {
-  const positions = new Map<string, TextPosition>();
-  const lines = text.split(/\r?\n/);
-  let table: string[] = [];
-  let openMultiline: '"""' | "'''" | undefined;
-
-  lines.forEach((raw, index) => {
-    const lineNumber = index + 1;
-    if (openMultiline) {
-      if (raw.includes(openMultiline)) openMultiline = undefined;
-      return;
-    }
-    const indent = raw.length - raw.trimStart().length;
-    const line = raw.trimStart();
-    if (line === '' || line.startsWith('#')) return;
-    if (line.startsWith('[')) {
-      const isArray = line.startsWith('[[');
-      const header = readKeyPath(line.slice(isArray ? 2 : 1));
-      if (header) {
-        table = header.parts;
-        const key = table.join('\u0000');
-        if (!positions.has(key)) positions.set(key, { line: lineNumber, column: indent + 1 });
-      }
-      return;
-    }
-    const key = readKeyPath(line);
-    if (!key || line[key.length] !== '=') return;
-    const path = [...table, ...key.parts].join('\u0000');
-    if (!positions.has(path)) positions.set(path, { line: lineNumber, column: indent + 1 });
-    const value = line.slice(key.length + 1);
-    for (const delimiter of ['"""', "'''"] as const) {
-      const count = value.split(delimiter).length - 1;
-      if (count % 2 === 1) openMultiline = delimiter;
-    }
-  });
-
+  const scanner = new Scanner(text);
+  scanner.scan();
+  const positions = scanner.positions;
   return {
     find(path) {
       for (let n = path.length; n > 0; n -= 1) {

@@ -2,26 +2,96 @@
 // the CommonJS build) reads its file synchronously. In an ES-module build this saves nothing on Node 24, whose
 // `import` of node:fs reads `fs.promises` to build the namespace.
 import fs, { readFileSync } from 'node:fs';
-import { ConfigFileAccessError, systemCodeOf } from '../errors/toml-errors.js';
+import { ConfigFileAccessError, systemCodeOf, TomlSyntaxError } from '../errors/toml-errors.js';
 
 /**
  * A configuration file's text.
  *
- * @throws (rejects with) ConfigFileAccessError naming the file and the system's code (ENOENT, EACCES...).
+ * @throws (rejects with) ConfigFileAccessError naming the file and the system's code (ENOENT, EACCES...), or
+ * TomlSyntaxError when the file is not UTF-8 (see {@link decodeConfigText}).
  */
 export async function readConfigText(file: string): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    return await fs.promises.readFile(file, 'utf8');
+    bytes = await fs.promises.readFile(file);
   } catch (error) {
     throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
   }
+  return decodeConfigText(bytes, file);
 }
 
 /** The synchronous form of {@link readConfigText}. */
 export function readConfigTextSync(file: string): string {
+  let bytes: Uint8Array;
   try {
-    return readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
   }
+  return decodeConfigText(bytes, file);
+}
+
+/**
+ * A file's bytes as text. TOML files are UTF-8 (and Wasmtime's `read_to_string`
+ * refuses anything else), so bytes that are not valid UTF-8 are an error rather
+ * than characters silently replaced by U+FFFD. A leading UTF-8 byte order mark
+ * is accepted and dropped.
+ *
+ * @throws TomlSyntaxError (`ERR_CACHE_TOML_SYNTAX`) naming the file, the line and
+ * column of the first bad byte, and its byte offset.
+ */
+export function decodeConfigText(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    const offset = firstInvalidUtf8Offset(bytes);
+    let lineStart = 0;
+    let line = 1;
+    for (let i = 0; i < offset; i += 1) {
+      if (bytes[i] === 0x0a) {
+        line += 1;
+        lineStart = i + 1;
+      }
+    }
+    // The bytes before the bad one are valid UTF-8: count the characters, not the bytes, for the column.
+    const before = new TextDecoder('utf-8', { ignoreBOM: line > 1 }).decode(bytes.subarray(lineStart, offset));
+    const column = Array.from(before).length + 1;
+    const byte = (bytes[offset] ?? 0).toString(16).toUpperCase().padStart(2, '0');
+    throw new TomlSyntaxError(file, line, column, `not valid UTF-8 (byte 0x${byte} at byte offset ${offset}); a TOML file must be UTF-8`, { cause: error });
+  }
+}
+
+/** The offset of the first byte that starts no valid UTF-8 sequence (RFC 3629: no overlongs, surrogates or code points above U+10FFFF). */
+function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i] as number;
+    let length: number;
+    let min = 0x80;
+    let max = 0xbf;
+    if (lead < 0x80) {
+      i += 1;
+      continue;
+    } else if (lead >= 0xc2 && lead <= 0xdf) {
+      length = 2;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      if (lead === 0xe0) min = 0xa0;
+      if (lead === 0xed) max = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      if (lead === 0xf0) min = 0x90;
+      if (lead === 0xf4) max = 0x8f;
+    } else {
+      return i;
+    }
+    for (let k = 1; k < length; k += 1) {
+      const next = bytes[i + k];
+      const low = k === 1 ? min : 0x80;
+      const high = k === 1 ? max : 0xbf;
+      if (next === undefined || next < low || next > high) return i;
+    }
+    i += length;
+  }
+  return bytes.length;
 }

@@ -4,7 +4,7 @@ import { loadCacheFileSync, type ParseOptions } from './parse-config.js';
 
 /**
  * The configuration from the default file location if that file exists, else
- * the defaults — what Wasmtime does when no file is named. A file that exists
+ * the defaults: what Wasmtime does when no file is named. A file that exists
  * but is invalid is an error, never silently ignored. `remote` is the file's
  * `[wasm-cache.remote]` table, when it has one (see `loadCacheFile`).
  *

@@ -2,13 +2,15 @@ import {
   CacheConfig,
   CacheConfigError,
   RemoteCacheConfig,
+  REMOTE_SETTINGS,
   cacheFileSchema,
   settingForFileKey,
+  SETTINGS,
   type ConfigProblem,
   type SettingOrigin,
 } from '@cache/config';
 import { locateKeys } from '../locate/key-locator.js';
-import { OWN_TABLE, readRemoteSection } from '../remote/remote-section.js';
+import { OWN_TABLE, readRemoteSection, REMOTE_TABLE } from '../remote/remote-section.js';
 import { readConfigText, readConfigTextSync } from './config-text.js';
 import { parseTomlDocument } from './parse-document.js';
 
@@ -115,11 +117,16 @@ export function parseCacheFile(text: string, options: ParseOptions = {}): CacheF
     problems.push(...section.problems);
     if (section.remote) {
       remote = RemoteCacheConfig.fromEnv(options.env ?? process.env, section.remote);
-      problems.push(...remote.problems());
+      const table = originOf([OWN_TABLE, REMOTE_TABLE]);
+      problems.push(...remote.problems().map((problem) => inRemoteTable(problem, table)));
     }
   }
   const { [OWN_TABLE]: _own, ...wasmtimeDocument } = document;
-  const shape = cacheFileSchema.safeParse(wasmtimeDocument);
+  const section = numericSection(wasmtimeDocument['cache'], (key, value) => {
+    badPaths.add(`cache.${key}`);
+    problems.push({ setting: key, value, rule: 'must be a TOML integer from 0 to 21, not a float', origin: originOf(['cache', key]) });
+  });
+  const shape = cacheFileSchema.safeParse(section === undefined ? wasmtimeDocument : { ...wasmtimeDocument, cache: section });
   if (!shape.success) {
     for (const issue of shape.error.issues) {
       if (issue.code === 'unrecognized_keys') {
@@ -130,7 +137,7 @@ export function parseCacheFile(text: string, options: ParseOptions = {}): CacheF
           problems.push({ setting: describePath(path), value: readPath(document, path), rule: `unknown key ${where}`, origin: originOf(path) });
         }
       } else if (issue.path.length === 0 || (issue.path.length === 1 && issue.path[0] === 'cache' && issue.code === 'invalid_type' && document['cache'] === undefined)) {
-        problems.push({ setting: 'cache', value: undefined, rule: 'the [cache] table is missing', origin: { kind: 'file', file } });
+        problems.push({ setting: 'cache', rule: 'the [cache] table is missing; Wasmtime requires it, even empty', origin: { kind: 'file', file } });
       } else {
         badPaths.add(issue.path.map(String).join('.'));
         problems.push({
@@ -144,9 +151,8 @@ export function parseCacheFile(text: string, options: ParseOptions = {}): CacheF
   }
 
   let config = options.base ?? CacheConfig.default();
-  const section = document['cache'];
-  if (section !== null && typeof section === 'object' && !Array.isArray(section)) {
-    for (const [key, value] of Object.entries(section as Record<string, unknown>)) {
+  if (section !== undefined) {
+    for (const [key, value] of Object.entries(section)) {
       if (badPaths.has(`cache.${key}`)) continue;
       const origin = originOf(['cache', key]);
       if (key === 'enabled') {
@@ -167,6 +173,41 @@ export function parseCacheFile(text: string, options: ParseOptions = {}): CacheF
   problems.push(...config.problems());
   if (problems.length > 0) throw new CacheConfigError(problems.sort(byPosition), `Invalid cache configuration in ${file}`);
   return { cache: config, remote };
+}
+
+/**
+ * The `[cache]` table (when it is one) with its TOML integers, which the
+ * document holds as bigints, as numbers, the way the file schema and the
+ * settings take them (beyond 2^53 they are no longer exact, but the range
+ * rules still refuse them, and problems show the value as written). A float
+ * for a compression level, which Wasmtime's i32 refuses and which a number
+ * could not tell from an integer, is reported to `onFloatLevel` and left out.
+ */
+function numericSection(table: unknown, onFloatLevel: (key: string, value: number) => void): Record<string, unknown> | undefined {
+  if (table === null || typeof table !== 'object' || Array.isArray(table) || table instanceof Date) return undefined;
+  const section: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(table as Record<string, unknown>)) {
+    const name = settingForFileKey(key);
+    if (typeof value === 'number' && name !== undefined && SETTINGS[name].kind === 'level') onFloatLevel(key, value);
+    // Defined, not assigned: a `__proto__` key stays a key (and is reported as unknown).
+    else Object.defineProperty(section, key, { value: typeof value === 'bigint' ? Number(value) : value, enumerable: true, writable: true, configurable: true });
+  }
+  return section;
+}
+
+/**
+ * A problem of the remote tier as the file's reader reports it: a setting the
+ * file does not set (a rule about a missing key, such as `allow-unsigned`
+ * without a signing key) has no origin of its own, so it is placed at the
+ * `[wasm-cache.remote]` table and named by its file key; a required value
+ * that is missing (`url`) is said without ` = undefined`.
+ */
+function inRemoteTable(problem: ConfigProblem, table: SettingOrigin): ConfigProblem {
+  if (problem.origin !== undefined) return problem;
+  const known = Object.hasOwn(REMOTE_SETTINGS, problem.setting);
+  const setting = known ? REMOTE_SETTINGS[problem.setting as keyof typeof REMOTE_SETTINGS].fileKey : problem.setting;
+  const { value, rule } = problem;
+  return value === undefined ? { setting, rule, origin: table } : { setting, value, rule, origin: table };
 }
 
 function readPath(document: Record<string, unknown>, path: readonly PropertyKey[]): unknown {

@@ -4,7 +4,7 @@ import { hashKey, Layout, readDirectoryStats } from '@cache/store';
 import { resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
 import { startProgress } from '../../output/progress.js';
 import { formatBytes, formatMs, out, table } from '../../output/style.js';
-import { forEachNamespace } from './open-namespaces.js';
+import { forEachNamespace, listNamespaces } from './open-namespaces.js';
 
 type JsonOption = GlobalOptions & { json?: boolean };
 
@@ -17,9 +17,11 @@ export function cachePath(options: GlobalOptions): void {
   console.log(resolveCliConfig(options).config.directory);
 }
 
-/** `cache stats`: counters summed over every process that used the directory, like `ccache -s`. */
+/** `cache stats`: the store's counters summed over every process that used the directory, like `ccache -s`. */
 export async function cacheStats(options: JsonOption): Promise<void> {
   const { config } = resolveCliConfig(options);
+  // readDirectoryStats reads what it can; a directory that cannot be read at all is an error, not zero statistics.
+  await listNamespaces(config.directory);
   const stats = await readDirectoryStats(config.directory);
   print(options.json, stats, () => {
     const t = stats.total;
@@ -30,9 +32,11 @@ export async function cacheStats(options: JsonOption): Promise<void> {
     const rows = [
       ['cache directory', stats.directory],
       ['engine fingerprints', String(stats.namespaces.length)],
-      ['hits', String(t.hits)],
-      ['misses', String(t.misses)],
-      ['hit rate', rate],
+      // The store's own read counters: one engine lookup can be two reads (a hot-tier engine that finds no hot
+      // artifact reads the full one too), so these are not the engine's hits and misses.
+      ['store reads: hits', String(t.hits)],
+      ['store reads: misses', String(t.misses)],
+      ['read hit rate', rate],
       ['writes', String(t.writes)],
       ['bytes read', formatBytes(t.bytesRead)],
       ['bytes written', formatBytes(t.bytesWritten)],
@@ -111,7 +115,7 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
 /** `cache gc`: evicts down to the limits now, ignoring the cleanup interval. */
 export async function cacheGc(options: JsonOption): Promise<void> {
   const { config } = resolveCliConfig(options);
-  const reports = await forEachNamespace(config, (store) => store.runCleanup({ force: true }));
+  const reports = await forEachNamespace(config, (store) => store.runCleanup({ force: true }), { cleanup: true });
   const evicted = reports.reduce((sum, r) => sum + r.result.evicted, 0);
   const evictedBytes = reports.reduce((sum, r) => sum + r.result.evictedBytes, 0);
   print(options.json, reports, () => `Evicted ${evicted} entries (${formatBytes(evictedBytes)}); limits: ${formatBytes(config.capacity)}, ${config.fileCountSoftLimit} entries.`);

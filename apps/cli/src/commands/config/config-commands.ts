@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describeOrigin, formatSettingValue, REMOTE_SETTING_NAMES, REMOTE_SETTINGS, type RemoteCacheConfig, SETTING_NAMES, SETTINGS } from '@cache/config';
-import { createDefaultConfigFile, loadCacheConfig, tomlToBuilderCode } from '@cache/toml';
+import { createDefaultConfigFile, loadCacheConfig, readConfigText, tomlToBuilderCode } from '@cache/toml';
 import { originsOf, resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
 import { out, table } from '../../output/style.js';
 
@@ -54,7 +53,12 @@ export async function configValidate(file: string): Promise<void> {
   console.log(`${file}: ${out.green('valid')}`);
 }
 
-/** `config migrate <file>`: prints the builder code equivalent to a TOML file. */
-export function configMigrate(file: string, options: { importFrom?: string }): void {
-  process.stdout.write(tomlToBuilderCode(readFileSync(file, 'utf8'), { file, ...(options.importFrom ? { importFrom: options.importFrom } : {}) }));
+/**
+ * `config migrate <file>`: prints the builder code equivalent to a TOML file. The file is read as
+ * `config validate` reads it: a missing or unreadable file is a ConfigFileAccessError (exit 4), one
+ * that is not UTF-8 a TomlSyntaxError (exit 3).
+ */
+export async function configMigrate(file: string, options: { importFrom?: string; writeSecrets?: boolean }): Promise<void> {
+  const text = await readConfigText(file);
+  process.stdout.write(tomlToBuilderCode(text, { file, ...(options.importFrom ? { importFrom: options.importFrom } : {}), ...(options.writeSecrets ? { writeSecrets: true } : {}) }));
 }

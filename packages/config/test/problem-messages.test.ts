@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { CacheConfig, CacheConfigError, type SettingOrigin } from '../src/index.js';
+
+const FILE: SettingOrigin = { kind: 'file', file: 'x.toml', line: 2, column: 1 };
+
+function ruleOf(config: CacheConfig): string | undefined {
+  return config.problems()[0]?.rule;
+}
+
+function envRule(variable: string, value: string): string | undefined {
+  try {
+    CacheConfig.fromEnv({ [variable]: value });
+  } catch (error) {
+    if (error instanceof CacheConfigError) return error.problems[0]?.rule;
+    throw error;
+  }
+  throw new Error(`expected ${variable}=${value} to be refused`);
+}
+
+describe('problem messages suggest forms the value\'s own source accepts', () => {
+  it('a file gets only string examples (a bare number is refused there)', () => {
+    const rule = ruleOf(CacheConfig.default().withSetting('filesTotalSizeSoftLimit', '1 GB', FILE));
+    expect(rule).toBe('unknown unit "GB"; use one of K, Ki, M, Mi, G, Gi, T, Ti, P, Pi or none (bytes) (examples: "512Mi", "1G", "1048576")');
+    expect(ruleOf(CacheConfig.default().withSetting('fileCountLimitPercentIfDeleting', '70', FILE))).toBe('the % sign is required (examples: "70%")');
+    expect(ruleOf(CacheConfig.default().withSetting('cleanupInterval', '3600000', FILE))).toBe('a unit is required: s, m, h or d (examples: "1h", "30m", "90s")');
+  });
+
+  it('a variable gets the text it accepts: a percent needs its % sign', () => {
+    expect(envRule('WASM_CACHE_FILES_TOTAL_SIZE_LIMIT_PERCENT_IF_DELETING', '50')).toBe('the % sign is required (examples: 70%)');
+    expect(envRule('WASM_CACHE_CLEANUP_INTERVAL', '10')).toBe('a unit is required: s, m, h or d (examples: 1h, 30m, 90s)');
+  });
+
+  it('code gets strings and numbers in base units', () => {
+    expect(ruleOf(CacheConfig.default().withCleanupInterval('10 min'))).toBe('unknown unit "min"; use s, m, h or d (examples: "1h", "30m", "90s", 3600000 (milliseconds))');
+  });
+
+  it('says what "too small" means with its unit, in the source\'s form', () => {
+    expect(envRule('WASM_CACHE_OPTIMIZING_COMPRESSION_TASK_TIMEOUT', '0s')).toBe('must be at least 1 second (1s)');
+    expect(ruleOf(CacheConfig.default().withSetting('optimizingCompressionTaskTimeout', '0s', FILE))).toBe('must be at least 1 second ("1s")');
+    expect(ruleOf(CacheConfig.default().withOptimizingCompressionTaskTimeout(0))).toBe('must be at least 1 millisecond');
+    expect(envRule('WASM_CACHE_WORKER_EVENT_QUEUE_SIZE', '0')).toBe('must be at least 1');
+    expect(ruleOf(CacheConfig.default().withCapacity(0))).toBe('must be at least 1 byte (zero would disable the limit)');
+    expect(ruleOf(CacheConfig.default().withFileCountSoftLimit('0'))).toBe('must be at least 1 (zero would disable the limit)');
+  });
+
+  it('a whole number above 2^53-1 is too large, not "not whole"; NaN and Infinity are not finite numbers', () => {
+    expect(ruleOf(CacheConfig.default().withCapacity(2 ** 60))).toBe('is above the largest supported size, 2^53-1 bytes (about 8 PiB)');
+    expect(ruleOf(CacheConfig.default().withCleanupInterval(2 ** 60))).toBe('is above the largest supported duration, 2^53-1 milliseconds');
+    expect(ruleOf(CacheConfig.default().withCapacity(1.5))).toBe('must be a whole number of bytes');
+    expect(ruleOf(CacheConfig.default().withCapacity(Number.NaN))).toMatch(/^is not a finite number/);
+    expect(ruleOf(CacheConfig.default().withFileCountSoftLimit(Number.POSITIVE_INFINITY))).toMatch(/^is not a finite number/);
+    expect(ruleOf(CacheConfig.default().withCapacity(Number.MAX_SAFE_INTEGER))).toBeUndefined();
+  });
+
+  it('a percent above 255 is "at most 100%", as one above 100 is', () => {
+    expect(ruleOf(CacheConfig.default().withFileCountLimitPercentIfDeleting('256%'))).toBe('must be at most 100% (examples: "70%", 70)');
+    expect(ruleOf(CacheConfig.default().withFileCountLimitPercentIfDeleting('101%'))).toBe('must be at most 100%');
+  });
+});
