@@ -75,6 +75,20 @@ describe('DiskStore eviction', () => {
     expect(store.stats().evictions).toBe(4);
   });
 
+  it('keeps an entry above the percent target but within the capacity: its own put\'s cleanup evicts the older one only', async () => {
+    const clock = manualClock();
+    const store = await open(clock, { bytes: 100 * 1024, percent: 70 });
+    expect(await store.put('a', pseudoRandom(80 * 1024, 'a'))).toEqual({ stored: true });
+    await store.flush();
+    clock.advance(1000);
+    expect(await store.put('b', pseudoRandom(80 * 1024, 'b'))).toEqual({ stored: true });
+    await store.flush();
+    expect(await store.has('a')).toBe(false);
+    expect(await store.has('b')).toBe(true);
+    expect(Buffer.from((await store.get('b')) ?? []).equals(pseudoRandom(80 * 1024, 'b'))).toBe(true);
+    expect(store.stats().evictions).toBe(1);
+  });
+
   it('deletes down to the size percent target', async () => {
     const clock = manualClock();
     const store = await open(clock, { bytes: 100_000, percent: 60 });

@@ -48,6 +48,12 @@ export function effectiveRecency(lastUsed: number, now: number, allowedDrift: nu
  * Plans a cleanup: nothing when both soft limits hold; otherwise the least
  * recently used entries until both the size and the count are at or below
  * their percent-if-deleting targets.
+ *
+ * The most recently used entry is never a victim when it alone is within
+ * both soft limits (`maxBytes` and `maxEntries`): an entry larger than the
+ * percent target but within the capacity was accepted by `put`, so the
+ * cleanup that put triggers must not delete it. The older entries go first,
+ * and the plan may then stop above the targets (but within the limits).
  */
 export function planEviction(candidates: readonly EvictionCandidate[], limits: EvictionLimits, now: number, allowedDrift: number): EvictionPlan {
   let bytes = 0;
@@ -60,11 +66,14 @@ export function planEviction(candidates: readonly EvictionCandidate[], limits: E
   const ordered = candidates
     .map((candidate) => ({ candidate, recency: effectiveRecency(candidate.lastUsed, now, allowedDrift) }))
     .sort((a, b) => a.recency - b.recency || (a.candidate.hash < b.candidate.hash ? -1 : 1));
+  const newest = ordered[ordered.length - 1]?.candidate;
+  const keepNewest = newest !== undefined && newest.bytes <= limits.maxBytes && limits.maxEntries >= 1;
   const victims: EvictionCandidate[] = [];
   let remainingBytes = bytes;
   let remainingEntries = entries;
   for (const { candidate } of ordered) {
     if (remainingBytes <= targetBytes && remainingEntries <= targetEntries) break;
+    if (candidate === newest && keepNewest) break;
     victims.push(candidate);
     remainingBytes -= candidate.bytes;
     remainingEntries--;
