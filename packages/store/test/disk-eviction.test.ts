@@ -89,6 +89,26 @@ describe('DiskStore eviction', () => {
     expect(store.stats().evictions).toBe(1);
   });
 
+  it('counts a replaced entry once and a deleted one with its bytes in stats()', async () => {
+    const clock = manualClock();
+    const store = await open(clock, {});
+    await store.put('a', pseudoRandom(1000, 'a'));
+    await store.runCleanup({ force: true });
+    const after = store.stats();
+    expect(after.entries).toBe(1);
+    const bytes = after.bytes ?? 0;
+    expect(bytes).toBe(entryBytes(store));
+    for (let i = 0; i < 10; i++) await store.put('a', pseudoRandom(1000, 'a'));
+    expect(store.stats()).toMatchObject({ entries: 1, bytes });
+    await store.put('a', pseudoRandom(2000, 'a2')); // a bigger value replaces it
+    expect(store.stats()).toMatchObject({ entries: 1, bytes: entryBytes(store) });
+    await store.get('a');
+    await store.flush(); // the use reaches a sidecar, which the next scan counts
+    await store.runCleanup({ force: true });
+    expect(await store.delete('a')).toBe(true);
+    expect(store.stats()).toMatchObject({ entries: 0, bytes: 0 });
+  });
+
   it('deletes down to the size percent target', async () => {
     const clock = manualClock();
     const store = await open(clock, { bytes: 100_000, percent: 60 });

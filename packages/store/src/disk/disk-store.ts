@@ -283,15 +283,18 @@ export class DiskStore implements Store {
       if (encoded.totalLength > this.#settings.maxBytes) {
         return { stored: false, reason: `entry of ${encoded.totalLength} bytes exceeds the ${this.#settings.maxBytes}-byte capacity` };
       }
-      await writeAtomically(this.#fs, this.layout.temp(`${hash}.entry`), this.layout.entry(hash), encoded.parts, this.#stampDates ? this.#clock() : undefined, {
+      const file = this.layout.entry(hash);
+      // The size estimate counts a replaced entry once: what it held goes, the new value comes.
+      const replaced = await this.#sizeOf(file);
+      await writeAtomically(this.#fs, this.layout.temp(`${hash}.entry`), file, encoded.parts, this.#stampDates ? this.#clock() : undefined, {
         temp: this.layout.tmp,
         destination: this.layout.shard(hash),
       });
       this.#counters.writes++;
       this.#counters.bytesWritten += value.byteLength;
       publish.write(() => ({ store: this.kind, location: this.layout.root, key, bytes: value.byteLength, storedBytes: encoded.totalLength }));
-      this.#delta.entries++;
-      this.#delta.bytes += encoded.totalLength;
+      if (replaced === undefined) this.#delta.entries++;
+      this.#delta.bytes += encoded.totalLength - (replaced ?? 0);
       const approx = this.#approximateUsage();
       if (approx.bytes > this.#settings.maxBytes || approx.entries > this.#settings.maxEntries) void this.#requestCleanup(true);
       return { stored: true };
@@ -310,9 +313,14 @@ export class DiskStore implements Store {
     const started = clockMs();
     const hash = hashKey(key);
     try {
+      const [entryBytes, sidecarBytes] = await Promise.all([this.#sizeOf(this.layout.entry(hash)), this.#sizeOf(this.layout.sidecar(hash))]);
       const removed = await removeIfExists(this.#fs, this.layout.entry(hash));
-      await removeIfExists(this.#fs, this.layout.sidecar(hash)).catch(() => undefined);
-      if (removed) this.#delta.entries--;
+      const sidecarRemoved = await removeIfExists(this.#fs, this.layout.sidecar(hash)).catch(() => false);
+      if (removed) {
+        this.#delta.entries--;
+        this.#delta.bytes -= entryBytes ?? 0;
+      }
+      if (sidecarRemoved) this.#delta.bytes -= sidecarBytes ?? 0;
       return removed;
     } catch (error) {
       this.#faults.report(toFault('delete', error));
@@ -569,6 +577,16 @@ export class DiskStore implements Store {
       publish.evict(() => ({ store: this.kind, location: this.layout.root, entries: report.evicted, bytes: report.evictedBytes, trigger: report.reason }));
     }
     for (const fault of report.faults) this.#faults.report(fault);
+  }
+
+  /** The size of a file, for the size estimate; undefined when it does not exist (or cannot be looked at). */
+  async #sizeOf(file: string): Promise<number | undefined> {
+    try {
+      const stat = await this.#fs.lstat(file);
+      return stat.isFile() ? stat.size : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async #removeIfSame(file: string, ino: number): Promise<void> {
