@@ -13,6 +13,7 @@ import { assertSafeDirectory } from './directory-safety.js';
 import { flushOnExit, writeJsonSync } from './exit-flush.js';
 import { decodeEntry, encodeEntry, HEADER_LENGTH, keyFromPrefix } from './entry-format.js';
 import { isMissing, readExactly, removeIfExists, writeAtomically } from './fs-helpers.js';
+import { makeDirectory } from './make-directory.js';
 import { nodeFs, type FsFileHandle, type FsLayer } from './fs-layer.js';
 import { ENTRY_PATTERN, hashKey, Layout, SHARD_PATTERN } from './layout.js';
 import type { CleanupReport, MaintenanceSettings, UsesReport } from './maintenance.js';
@@ -193,7 +194,7 @@ export class DiskStore implements Store {
       try {
         let stat = existing[index];
         if (stat === undefined) {
-          await fs.mkdir(directory, { recursive: true, mode: 0o700 });
+          await makeDirectory(fs, directory);
           stat = await fs.stat(directory);
         }
         if (!stat.isDirectory()) {

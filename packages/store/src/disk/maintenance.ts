@@ -7,6 +7,7 @@ import { decodeEntry, encodeEntry, keyFromPrefix, parseHeader } from './entry-fo
 import { planEviction, type EvictionCandidate, type EvictionLimits } from './eviction.js';
 import { isMissing, isProcessAlive, readIfExists, removeIfExists, writeAll, writeAtomically } from './fs-helpers.js';
 import type { FsFileHandle, FsLayer } from './fs-layer.js';
+import { makeDirectory } from './make-directory.js';
 import { ENTRY_PATTERN, INSTANCE_STATS_PATTERN, Layout, RECOMPRESS_PATTERN, SHARD_PATTERN, STATS_PATTERN, TEMP_PATTERN } from './layout.js';
 import { nodeCrypto } from '../node/node-builtin.js';
 
@@ -276,7 +277,7 @@ export class Maintenance {
           handle = await this.#fs.open(temp, 'wx', 0o644);
         } catch (error) {
           if (!isMissing(error)) throw error;
-          await this.#fs.mkdir(this.#layout.tmp, { recursive: true, mode: 0o700 });
+          await makeDirectory(this.#fs, this.#layout.tmp);
           continue;
         }
         await writeAll(handle, [body]);
@@ -295,7 +296,7 @@ export class Maintenance {
             continue;
           }
           if (code === 'ENOENT') {
-            await this.#fs.mkdir(this.#layout.root, { recursive: true, mode: 0o700 });
+            await makeDirectory(this.#fs, this.#layout.root);
             continue;
           }
           if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
@@ -464,7 +465,7 @@ export class Maintenance {
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (code === 'ENOENT') {
-          await this.#fs.mkdir(this.#layout.tmp, { recursive: true, mode: 0o700 });
+          await makeDirectory(this.#fs, this.#layout.tmp);
           handle = await this.#fs.open(lockPath, 'wx', 0o644);
         } else if (code === 'EEXIST') {
           let age: number;
