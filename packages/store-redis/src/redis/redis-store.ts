@@ -5,11 +5,11 @@ import {
   clockMs,
   DEFAULT_CHECKSUM,
   FaultReporter,
-  InvalidValueError,
   publishStoreEvent as publish,
   snapshot,
   StoreClosedError,
   validateKey,
+  validateValue,
   zeroCounters,
   type PutResult,
   type StatsCounters,
@@ -191,7 +191,7 @@ export class RedisStore implements Store {
 
   async put(key: string, value: Uint8Array): Promise<PutResult> {
     this.#check(key);
-    if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
+    validateValue(value);
     const started = clockMs();
     const { maxEntryBytes } = this.options;
     if (value.byteLength > maxEntryBytes) return { stored: false, reason: `value of ${value.byteLength} bytes exceeds maxEntryBytes (${maxEntryBytes})` };

@@ -3,9 +3,10 @@ import type { CacheConfig } from '@cache/config';
 import type { Codec } from '../compression/codec.js';
 import { loadZstd } from '../compression/zstd.js';
 import { validateKey } from '../contract/keys.js';
+import { validateValue } from '../contract/values.js';
 import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
 import { publish } from '../diagnostics/channels.js';
-import { InvalidValueError, StoreClosedError, StoreError } from '../errors/store-error.js';
+import { StoreClosedError, StoreError } from '../errors/store-error.js';
 import { FaultReporter, toFault, type FaultRecord } from '../faults/fault-reporter.js';
 import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
 import { InlineRunner, LazyRunner, WorkerRunner, workerScript, type BackgroundRunner } from './background.js';
@@ -276,7 +277,7 @@ export class DiskStore implements Store {
 
   async put(key: string, value: Uint8Array): Promise<PutResult> {
     this.#check(key);
-    if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
+    validateValue(value);
     const started = clockMs();
     try {
       const hash = hashKey(key);

@@ -1,7 +1,8 @@
 import { validateKey } from '../contract/keys.js';
+import { validateValue } from '../contract/values.js';
 import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
 import { publish } from '../diagnostics/channels.js';
-import { InvalidStoreOptionError, InvalidValueError, StoreClosedError } from '../errors/store-error.js';
+import { InvalidStoreOptionError, StoreClosedError } from '../errors/store-error.js';
 import { FaultReporter, toFault } from '../faults/fault-reporter.js';
 import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
 import { clockMs } from '../stats/clock.js';
@@ -165,7 +166,7 @@ export class TieredStore implements Store {
 
   async put(key: string, value: Uint8Array): Promise<PutResult> {
     this.#check(key);
-    if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
+    validateValue(value);
     const started = clockMs();
     const activity = this.#acquire(key);
     try {
