@@ -24,7 +24,9 @@ import { clockMs } from '../stats/clock.js';
 export interface DiskStoreOptions {
   /**
    * The engine fingerprint: one directory per namespace under the cache
-   * directory. 1 to 128 characters from `A-Z a-z 0-9 . _ -`.
+   * directory. 1 to 128 characters from `A-Z a-z 0-9 . _ -`, starting with a
+   * letter or digit. The capacity and file-count limits apply to all
+   * namespaces of the directory together (cleanup evicts from any of them).
    * @default 'default'
    */
   namespace?: string;
@@ -83,7 +85,8 @@ function nextInstanceId(): string {
  * header carrying the key, lengths and the SHA-256 of its content, verified on
  * every read; written to an exclusive temp file and renamed into place;
  * zstd-compressed; evicted least recently used first by the configured soft
- * limits; safe for many processes sharing one directory.
+ * limits, which bound the whole directory (every namespace together); safe
+ * for many processes sharing one directory.
  *
  * Background work (eviction, recompression, statistics) runs in a worker
  * thread and never blocks `get` or `put`. Faults degrade to misses and soft
@@ -552,8 +555,9 @@ export class DiskStore implements Store {
   }
 
   /**
-   * The namespace's size as this process estimates it: the last scan plus
-   * its own writes since that scan was requested. Writes made while a scan
+   * The cache directory's size (every namespace: the limits apply to them
+   * together) as this process estimates it: the last scan plus its own
+   * writes since that scan was requested. Writes made while a scan
    * runs may be counted twice, which errs towards cleaning early.
    */
   #approximateUsage(): { entries: number; bytes: number } {

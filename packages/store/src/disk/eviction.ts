@@ -21,11 +21,11 @@ export interface EvictionLimits {
 }
 
 /** What cleanup should delete and what remains. */
-export interface EvictionPlan {
+export interface EvictionPlan<T extends EvictionCandidate = EvictionCandidate> {
   /** Whether a soft limit is exceeded. */
   readonly overLimit: boolean;
   /** Entries to delete, least recently used first. */
-  readonly victims: readonly EvictionCandidate[];
+  readonly victims: readonly T[];
   readonly bytesBefore: number;
   readonly entriesBefore: number;
   readonly bytesAfter: number;
@@ -55,7 +55,7 @@ export function effectiveRecency(lastUsed: number, now: number, allowedDrift: nu
  * cleanup that put triggers must not delete it. The older entries go first,
  * and the plan may then stop above the targets (but within the limits).
  */
-export function planEviction(candidates: readonly EvictionCandidate[], limits: EvictionLimits, now: number, allowedDrift: number): EvictionPlan {
+export function planEviction<T extends EvictionCandidate>(candidates: readonly T[], limits: EvictionLimits, now: number, allowedDrift: number): EvictionPlan<T> {
   let bytes = 0;
   for (const candidate of candidates) bytes += candidate.bytes;
   const entries = candidates.length;
@@ -68,7 +68,7 @@ export function planEviction(candidates: readonly EvictionCandidate[], limits: E
     .sort((a, b) => a.recency - b.recency || (a.candidate.hash < b.candidate.hash ? -1 : 1));
   const newest = ordered[ordered.length - 1]?.candidate;
   const keepNewest = newest !== undefined && newest.bytes <= limits.maxBytes && limits.maxEntries >= 1;
-  const victims: EvictionCandidate[] = [];
+  const victims: T[] = [];
   let remainingBytes = bytes;
   let remainingEntries = entries;
   for (const { candidate } of ordered) {

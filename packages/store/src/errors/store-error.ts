@@ -31,7 +31,7 @@ export class InvalidNamespaceError extends StoreError {
 
   constructor(namespace: string) {
     super(
-      `Invalid store namespace ${JSON.stringify(namespace)}: use 1 to 128 characters from A-Z a-z 0-9 . _ - (not "." or "..")`,
+      `Invalid store namespace ${JSON.stringify(namespace)}: use 1 to 128 characters from A-Z a-z 0-9 . _ -, starting with a letter or digit`,
     );
     this.name = 'InvalidNamespaceError';
     this.namespace = namespace;
