@@ -7,7 +7,7 @@ export interface RedisTlsOptions {
   ca?: string | Buffer;
   /** Refuse a server whose certificate does not verify. Turn off only for tests. @default true */
   rejectUnauthorized?: boolean;
-  /** The name to check the certificate against (SNI). @default the URL's host */
+  /** The name to check the certificate against (SNI). @default the URL's host when it is a name (an IP address is sent no SNI, which RFC 6066 does not allow for one; the certificate is still checked against it) */
   servername?: string;
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   checksum,
@@ -102,8 +103,11 @@ export class RedisStore implements Store {
     this.#layout = new RedisLayout(resolved.keyPrefix);
     this.#faults = new FaultReporter(this.kind, this.location, this.#counters);
     this.#selected = resolved.database === 0;
+    const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+    // SNI carries host names only (RFC 6066): Node warns (DEP0123) when given an IP address.
+    const servername = resolved.tls?.servername ?? (isIP(host) === 0 ? host : undefined);
     const clientOptions: RedisOptions = {
-      host: url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+      host,
       port: url.port ? Number(url.port) : 6379,
       // Not ioredis's \`db\`: when the server refuses its SELECT, ioredis says so as an error event and goes
       // on in database 0. The store selects the database itself on each connection and is not ready until
@@ -111,7 +115,7 @@ export class RedisStore implements Store {
       db: 0,
       ...(resolved.username === undefined ? {} : { username: resolved.username }),
       ...(password === undefined ? {} : { password }),
-      ...(resolved.tls === undefined ? {} : { tls: { ...resolved.tls, ...(resolved.tls.servername ? {} : { servername: url.hostname }) } }),
+      ...(resolved.tls === undefined ? {} : { tls: { ...resolved.tls, ...(servername === undefined ? {} : { servername }) } }),
       lazyConnect: true,
       enableOfflineQueue: false,
       enableReadyCheck: true,
