@@ -264,6 +264,25 @@ describe('RedisStore entries', () => {
     }
   });
 
+  it('says nothing once closed, whatever the connection still reports', async () => {
+    const server = await RedisServer.start();
+    try {
+      const redis = store({ url: server.url });
+      expect(await redis.ready(5000)).toBe(true);
+      await redis.close();
+      const errors = redis.stats().errors;
+      // What ioredis emits for a socket torn down under it (a write that met the reset, a reply that is not Redis's).
+      const warnings = await warningsDuring(async () => {
+        redis.client.emit('error', Object.assign(new Error('write ECONNRESET'), { code: 'ECONNRESET', syscall: 'write' }));
+        redis.client.emit('error', new Error('Protocol error, got "\\u0015" as reply type byte. Please report this.'));
+      });
+      expect(warnings).toEqual([]);
+      expect(redis.stats().errors).toBe(errors);
+    } finally {
+      await server.dispose();
+    }
+  });
+
   it('refuses a URL whose path is not a database number', () => {
     for (const url of ['redis://127.0.0.1:6379/abc', 'redis://127.0.0.1:6379/1.5', 'redis://127.0.0.1:6379/-1']) {
       expect(() => new RedisStore({ url }), url).toThrow(expect.objectContaining({ code: 'ERR_CACHE_REDIS_INVALID_OPTION', option: 'url' }));

@@ -129,6 +129,9 @@ export class RedisStore implements Store {
     this.client = new Redis(clientOptions);
     // ioredis emits connection errors as events; without a listener Node would crash on them.
     this.client.on('error', (error: unknown) => {
+      // After close() nothing is said: ioredis still emits errors of the socket being torn down (a write
+      // ECONNRESET, a protocol error from a server that is not Redis), which are not faults of any call.
+      if (this.#closed) return;
       // ioredis repeats the store's SELECT on a new connection and emits its refusal here; #selectDatabase reports it.
       if ((error as { command?: { name?: unknown } } | null)?.command?.name === 'select') return;
       this.#faults.report(classifyFault('connection', error));
@@ -291,7 +294,7 @@ export class RedisStore implements Store {
     return snapshot(this.#counters);
   }
 
-  /** Waits for background TTL refreshes, then disconnects. Idempotent. */
+  /** Waits for background TTL refreshes, then disconnects. Idempotent. Once it is called, the store emits no more warnings. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
