@@ -42,4 +42,4 @@ export {
   type RemoteSettingKind,
   type RemoteSettingName,
 } from './remote/remote-definitions.js';
-export { MIN_SIGNING_KEY_LENGTH, remoteSettingsSchema, type ResolvedRemoteSettings } from './remote/remote-schema.js';
+export { MIN_SIGNING_KEY_LENGTH, redisDatabaseOf, remoteSettingsSchema, type ResolvedRemoteSettings } from './remote/remote-schema.js';

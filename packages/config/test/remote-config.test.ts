@@ -54,6 +54,22 @@ describe('RemoteCacheConfig', () => {
     expect(RemoteCacheConfig.fromEnv({ WASM_CACHE_REMOTE_URL: 'redis://h:2', WASM_CACHE_REMOTE_ALLOW_UNSIGNED: 'true' }).settings().allowUnsigned).toBe(true);
   });
 
+  it('refuses a URL whose path is not a database number, naming the setting and the value', () => {
+    for (const url of ['redis://h:1/abc', 'redis://h:1/1.5', 'redis://h:1/-1', 'rediss://h:1/1/2', 'redis://user:secret-password@h:1/x']) {
+      const problems = RemoteCacheConfig.create(url).withAllowUnsigned(true).problems();
+      expect(problems, url).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ setting: 'url', rule: expect.stringMatching(/database/) });
+      expect(String(problems[0]?.value)).not.toContain('secret-password');
+      expect(() => RemoteCacheConfig.create(url).withAllowUnsigned(true).validate()).toThrow(/url/);
+    }
+    expect(RemoteCacheConfig.fromEnv({ WASM_CACHE_REMOTE_URL: 'redis://h:2/abc', WASM_CACHE_REMOTE_ALLOW_UNSIGNED: 'true' }).problems().map((p) => [p.setting, p.value])).toEqual([
+      ['WASM_CACHE_REMOTE_URL', 'redis://h:2/abc'],
+    ]);
+    for (const url of ['redis://h:1', 'redis://h:1/', 'redis://h:1/0', 'rediss://h:1/15', 'redis://h/99']) {
+      expect(RemoteCacheConfig.create(url).withAllowUnsigned(true).problems(), url).toEqual([]);
+    }
+  });
+
   it('refuses both a signing key and a key file', () => {
     const problems = RemoteCacheConfig.create('redis://h:1').withSigningKey(KEY).withSigningKeyFile('/etc/key').problems();
     expect(problems.map((problem) => problem.setting)).toEqual(['signingKeyFile']);

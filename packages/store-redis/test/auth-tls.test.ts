@@ -100,8 +100,20 @@ describe('RedisStore over TLS (rediss://) to a real redis-server', () => {
 
   it('round-trips with the server’s certificate authority trusted', async () => {
     const redis = store({ url: `rediss://127.0.0.1:${server.port}`, keyPrefix: 'tls:ca:', tls: { ca } });
-    expect(await redis.ready(5000)).toBe(true);
-    expect(await roundTrips(redis, 'a')).toBe(true);
+    const warnings = await warningsDuring(async () => {
+      expect(await redis.ready(5000)).toBe(true);
+      expect(await roundTrips(redis, 'a')).toBe(true);
+    });
+    expect(warnings.map((w) => w.code)).not.toContain('DEP0123'); // no SNI for an IP address
+  });
+
+  it('sends SNI for a host name only, never for an IP address (RFC 6066)', () => {
+    const servername = (url: string, tls: RedisStoreOptions['tls'] = {}): unknown =>
+      (store({ url, tls, keepProcessAlive: false }).client.options.tls as { servername?: unknown } | undefined)?.servername;
+    expect(servername('rediss://127.0.0.1:1')).toBeUndefined();
+    expect(servername('rediss://[::1]:1')).toBeUndefined();
+    expect(servername('rediss://cache.internal:1')).toBe('cache.internal');
+    expect(servername('rediss://127.0.0.1:1', { servername: 'cache.internal' })).toBe('cache.internal');
   });
 
   it('refuses a server whose certificate it cannot verify: misses, no crash, one warning', async () => {

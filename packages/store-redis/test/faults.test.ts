@@ -223,6 +223,72 @@ describe('RedisStore entries', () => {
     for (const warning of warnings) expect(warning.message).not.toContain('s3cret-pass');
   });
 
+  it('uses the database of the URL, and only that one', async () => {
+    const server = await RedisServer.start();
+    try {
+      const redis = store({ url: `${server.url}/3`, keyPrefix: 'db:' });
+      expect(await redis.ready(5000)).toBe(true);
+      expect(redis.options.database).toBe(3);
+      expect((await redis.put('k', Buffer.from('in three'))).stored).toBe(true);
+      expect(Buffer.from((await redis.get('k')) ?? []).toString()).toBe('in three');
+      const zero = store({ url: server.url, keyPrefix: 'db:' });
+      expect(await zero.ready(5000)).toBe(true);
+      expect(await zero.has('k')).toBe(false);
+      expect(await zero.client.dbsize()).toBe(0);
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('a database the server refuses is a fault, said once: not ready, misses, nothing stored anywhere', async () => {
+    const server = await RedisServer.start();
+    try {
+      const warnings = await warningsDuring(async () => {
+        const redis = await RedisStore.connect({ url: `${server.url}/99`, keyPrefix: 'db:', connectTimeoutMs: 2000 });
+        open.push(redis);
+        expect(redis.connected).toBe(false);
+        expect(await redis.ready(100)).toBe(false);
+        for (let i = 0; i < 3; i++) {
+          const put = await redis.put('k', Buffer.from('v'));
+          expect(put.stored === false && put.reason).toMatch(/ESELECT.*database 99/);
+          expect(await redis.get('k')).toBeUndefined();
+          expect(await redis.has('k')).toBe(false);
+        }
+      });
+      expect(warnings.map((warning) => warning.code)).toEqual(['WASM_CACHE_STORE_ESELECT']);
+      const zero = store({ url: server.url });
+      expect(await zero.ready(5000)).toBe(true);
+      expect(await zero.client.dbsize()).toBe(0); // never fell back to database 0
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('says nothing once closed, whatever the connection still reports', async () => {
+    const server = await RedisServer.start();
+    try {
+      const redis = store({ url: server.url });
+      expect(await redis.ready(5000)).toBe(true);
+      await redis.close();
+      const errors = redis.stats().errors;
+      // What ioredis emits for a socket torn down under it (a write that met the reset, a reply that is not Redis's).
+      const warnings = await warningsDuring(async () => {
+        redis.client.emit('error', Object.assign(new Error('write ECONNRESET'), { code: 'ECONNRESET', syscall: 'write' }));
+        redis.client.emit('error', new Error('Protocol error, got "\\u0015" as reply type byte. Please report this.'));
+      });
+      expect(warnings).toEqual([]);
+      expect(redis.stats().errors).toBe(errors);
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('refuses a URL whose path is not a database number', () => {
+    for (const url of ['redis://127.0.0.1:6379/abc', 'redis://127.0.0.1:6379/1.5', 'redis://127.0.0.1:6379/-1']) {
+      expect(() => new RedisStore({ url }), url).toThrow(expect.objectContaining({ code: 'ERR_CACHE_REDIS_INVALID_OPTION', option: 'url' }));
+    }
+  });
+
   it('rejects a URL that is not redis: or rediss:, without echoing its password', () => {
     expect(() => new RedisStore({ url: 'http://u:topsecret@host:1' })).toThrow(expect.objectContaining({ code: 'ERR_CACHE_REDIS_INVALID_OPTION' }));
     try {

@@ -75,6 +75,40 @@ describe('DiskStore eviction', () => {
     expect(store.stats().evictions).toBe(4);
   });
 
+  it('keeps an entry above the percent target but within the capacity: its own put\'s cleanup evicts the older one only', async () => {
+    const clock = manualClock();
+    const store = await open(clock, { bytes: 100 * 1024, percent: 70 });
+    expect(await store.put('a', pseudoRandom(80 * 1024, 'a'))).toEqual({ stored: true });
+    await store.flush();
+    clock.advance(1000);
+    expect(await store.put('b', pseudoRandom(80 * 1024, 'b'))).toEqual({ stored: true });
+    await store.flush();
+    expect(await store.has('a')).toBe(false);
+    expect(await store.has('b')).toBe(true);
+    expect(Buffer.from((await store.get('b')) ?? []).equals(pseudoRandom(80 * 1024, 'b'))).toBe(true);
+    expect(store.stats().evictions).toBe(1);
+  });
+
+  it('counts a replaced entry once and a deleted one with its bytes in stats()', async () => {
+    const clock = manualClock();
+    const store = await open(clock, {});
+    await store.put('a', pseudoRandom(1000, 'a'));
+    await store.runCleanup({ force: true });
+    const after = store.stats();
+    expect(after.entries).toBe(1);
+    const bytes = after.bytes ?? 0;
+    expect(bytes).toBe(entryBytes(store));
+    for (let i = 0; i < 10; i++) await store.put('a', pseudoRandom(1000, 'a'));
+    expect(store.stats()).toMatchObject({ entries: 1, bytes });
+    await store.put('a', pseudoRandom(2000, 'a2')); // a bigger value replaces it
+    expect(store.stats()).toMatchObject({ entries: 1, bytes: entryBytes(store) });
+    await store.get('a');
+    await store.flush(); // the use reaches a sidecar, which the next scan counts
+    await store.runCleanup({ force: true });
+    expect(await store.delete('a')).toBe(true);
+    expect(store.stats()).toMatchObject({ entries: 0, bytes: 0 });
+  });
+
   it('deletes down to the size percent target', async () => {
     const clock = manualClock();
     const store = await open(clock, { bytes: 100_000, percent: 60 });

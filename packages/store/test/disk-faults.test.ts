@@ -117,6 +117,17 @@ describe('DiskStore faults', () => {
     expect(Buffer.from((await store.get('k')) ?? []).toString()).toBe('v');
   });
 
+  it('opens degraded under /proc, where recursive mkdir never returns: one warning, misses, no hang', { timeout: 15_000 }, async () => {
+    const { result, warnings } = await captureWarnings(async () => {
+      const store = await DiskStore.open(configFor(`/proc/wasm-cache-test-${process.pid}`), { namespace: 'ns', background: 'inline' });
+      const outcome = { put: await store.put('k', Buffer.from('v')), get: await store.get('k'), has: await store.has('k') };
+      await store.close();
+      return outcome;
+    });
+    expect(result).toMatchObject({ put: { stored: false }, get: undefined, has: false });
+    expect(warnings.map((w) => (w as { code?: string }).code)).toEqual(['WASM_CACHE_STORE_ENOENT']);
+  });
+
   it('turns ENOTDIR under a running store into misses and soft put failures', async () => {
     const store = await open(configFor(dir.path), { namespace: 'ns' });
     await store.put('k', Buffer.from('v'));

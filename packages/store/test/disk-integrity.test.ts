@@ -151,7 +151,7 @@ describe('DiskStore integrity, statistics and background work', () => {
 
   it('respects a live cleanup lock and takes over one of a dead process or past its age', async () => {
     const store = await open(configFor(dir.path), { lockStaleAge: 60_000 });
-    mkdirSync(store.layout.root, { recursive: true });
+    mkdirSync(store.layout.storeDirectory, { recursive: true });
     const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }));
     const lock = (pid: number, at: number): void => writeFileSync(store.layout.cleanupLock, JSON.stringify({ pid, at, token: 'other' }));
     lock(1, Date.now()); // pid 1 is alive: a live holder

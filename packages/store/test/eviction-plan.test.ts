@@ -29,6 +29,19 @@ describe('planEviction', () => {
     expect(plan.victims.map((v) => v.hash)).toEqual(['h000', 'h001', 'h002']);
   });
 
+  it('keeps the most recent entry when it alone is within the limits, even above the percent target', () => {
+    const list = [
+      { hash: 'older', bytes: 800, lastUsed: now - 2000 },
+      { hash: 'newest', bytes: 800, lastUsed: now - 1000 },
+    ];
+    const plan = planEviction(list, limits, now, drift);
+    expect(plan.victims.map((v) => v.hash)).toEqual(['older']);
+    expect(plan.bytesAfter).toBe(800);
+    // Larger than the capacity on its own (written by something that did not check): it goes too.
+    const huge = planEviction([{ hash: 'older', bytes: 10, lastUsed: now - 2000 }, { hash: 'huge', bytes: 1001, lastUsed: now - 1000 }], limits, now, drift);
+    expect(huge.victims.map((v) => v.hash)).toEqual(['older', 'huge']);
+  });
+
   it('counts files from the near future as recent and from the far future as oldest', () => {
     expect(effectiveRecency(now + drift, now, drift)).toBe(now);
     expect(effectiveRecency(now + drift + 1, now, drift)).toBe(Number.NEGATIVE_INFINITY);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ describe('statistics of a process that exits without closing its store', () => {
     const files = readdirSync(join(dir, 'ns', 'v1', 'stats')).filter((name) => name.startsWith('stats-'));
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(INSTANCE_STATS_PATTERN);
+    // The folder the exit-time write made is private, like every folder of the store.
+    expect(statSync(join(dir, 'ns', 'v1', 'stats')).mode & 0o777).toBe(0o700);
   });
 
   it('temporary names (made without node:crypto, as a process exits) are ones cleanup recognizes, and never repeat in a process', () => {

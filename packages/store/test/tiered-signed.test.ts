@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runStoreConformance } from '../src/conformance/index.js';
+import { configFor, tempDirectory } from './helpers.js';
 import {
+  DiskStore,
   MemoryStore,
   SignedStore,
   TieredStore,
@@ -69,6 +71,74 @@ describe('TieredStore', () => {
     expect(store.tierStats().map((tier) => [tier.hits, tier.writeBacks])).toEqual([[0, 1], [0, 1], [1, 0]]);
     expect(text(await store.get('k'))).toBe('from remote');
     expect(store.tierStats()[0]?.hits).toBe(1);
+    await store.close();
+  });
+
+  it('a write-back queued by a get never overwrites a newer put in a faster tier', async () => {
+    const memory = new MemoryStore();
+    const middle = new MemoryStore();
+    const remote = new MemoryStore();
+    await remote.put('k', Buffer.from('old'));
+    const store = new TieredStore({ tiers: [memory, middle, remote] });
+    expect(text(await store.get('k'))).toBe('old'); // a remote hit: write-backs to both faster tiers queued
+    expect(await store.put('k', Buffer.from('new'))).toEqual({ stored: true });
+    await store.flush();
+    expect(text(await memory.get('k'))).toBe('new');
+    expect(text(await middle.get('k'))).toBe('new');
+    expect(text(await remote.get('k'))).toBe('new');
+    expect(text(await store.get('k'))).toBe('new');
+    await store.close();
+  });
+
+  it('a put waits for a write-back of its key that is already being written', async () => {
+    const memory = new MemoryStore();
+    const middle = new GatedStore();
+    let release = (): void => undefined;
+    middle.gate = new Promise((resolve) => (release = resolve));
+    const remote = new MemoryStore();
+    await remote.put('k', Buffer.from('old'));
+    const store = new TieredStore({ tiers: [memory, middle, remote] });
+    expect(text(await store.get('k'))).toBe('old');
+    // Let the write-backs start: the one into the middle tier stops at its gate, mid-write.
+    while (middle.puts === 0) await new Promise((resolve) => setImmediate(resolve));
+    middle.gate = undefined; // only the write-back waits at the gate
+    const putting = store.put('k', Buffer.from('new'));
+    release();
+    expect(await putting).toEqual({ stored: true });
+    await store.flush();
+    expect(text(await middle.get('k'))).toBe('new');
+    expect(text(await memory.get('k'))).toBe('new');
+    await store.close();
+  });
+
+  it('a write-back never overwrites a newer put in a disk tier (reviewer repro)', async () => {
+    const directory = tempDirectory();
+    try {
+      const remote = new MemoryStore();
+      await remote.put('k', new Uint8Array(50 * 1024 * 1024).fill(7));
+      const disk = await DiskStore.open(configFor(directory.path), { background: 'inline' });
+      const store = new TieredStore({ tiers: [new MemoryStore(), disk, remote] });
+      expect((await store.get('k'))?.byteLength).toBe(50 * 1024 * 1024);
+      await store.put('k', new Uint8Array([2, 2, 2]));
+      await store.flush();
+      const onDisk = await disk.get('k');
+      expect(onDisk?.byteLength).toBe(3);
+      expect(Buffer.from(onDisk ?? []).toString('hex')).toBe('020202');
+      await store.close();
+    } finally {
+      directory.remove();
+    }
+  });
+
+  it('a delete makes a queued write-back skip itself', async () => {
+    const memory = new MemoryStore();
+    const remote = new GatedStore();
+    await remote.put('k', Buffer.from('old'));
+    const store = new TieredStore({ tiers: [memory, remote] });
+    expect(text(await store.get('k'))).toBe('old');
+    expect(await store.delete('k')).toBe(true);
+    await store.flush();
+    expect(await memory.has('k')).toBe(false);
     await store.close();
   });
 

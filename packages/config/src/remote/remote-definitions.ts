@@ -19,7 +19,7 @@ export interface RemoteSettingDefinition {
  * `[wasm-cache.remote]`, which Wasmtime never reads.
  */
 export const REMOTE_SETTINGS = {
-  url: { fileKey: 'url', kind: 'url', defaultValue: undefined, description: 'redis://[user:password@]host[:port][/db], or rediss:// for TLS. Required.' },
+  url: { fileKey: 'url', kind: 'url', defaultValue: undefined, description: 'redis://[user:password@]host[:port][/db], or rediss:// for TLS; db is a database number (0 when absent). Required.' },
   username: { fileKey: 'username', kind: 'text', defaultValue: undefined, description: 'ACL user name (overrides one in the URL).' },
   password: { fileKey: 'password', kind: 'secret', defaultValue: undefined, description: 'Password (overrides one in the URL). Never printed.' },
   keyPrefix: { fileKey: 'key-prefix', kind: 'text', defaultValue: 'wasm-cache:', description: 'Prefix of every Redis key the cache uses.' },

@@ -47,7 +47,28 @@ function url() {
       },
       { error: 'must be redis://host[:port][/db] or rediss://host[:port][/db]' },
     ),
+    z.refine((text) => redisDatabaseOf(text) !== 'invalid', {
+      error: 'has a database path that is not a database number: the path must be empty, "/" or "/<n>" with n a whole number from 0 (such as /0 or /3)',
+    }),
   );
+}
+
+/**
+ * The Redis database a URL names by its path: 0 for none (`''` or `/`), the
+ * number of `/<n>`, `'invalid'` for any other path (`/abc`, `/1.5`, `/-1`),
+ * and `undefined` for text that is not a URL (reported by the URL rule).
+ */
+export function redisDatabaseOf(text: string): number | 'invalid' | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (parsed.pathname === '' || parsed.pathname === '/') return 0;
+  const match = /^\/(\d+)$/.exec(parsed.pathname);
+  const database = match?.[1] === undefined ? Number.NaN : Number(match[1]);
+  return Number.isSafeInteger(database) ? database : 'invalid';
 }
 
 function absolutePath() {

@@ -7,6 +7,7 @@ import { toFault, type FaultRecord } from '@cache/store';
  * (from the socket, or a command lost with its connection), `WRONGPASS`/`NOAUTH` (wrong or
  * missing credentials), `NOPERM` (the ACL user may not run a command or touch a key),
  * `READONLY`/`LOADING`/`MASTERDOWN`/`BUSY` (the server's state), `EREDIS` (any other error reply).
+ * The store reports `ESELECT` itself when the server refuses the URL's database.
  */
 export function classifyFault(operation: string, error: unknown): FaultRecord {
   const fault = toFault(operation, error);

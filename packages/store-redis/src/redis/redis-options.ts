@@ -1,3 +1,4 @@
+import { redisDatabaseOf } from '@cache/config';
 import { InvalidRedisOptionError } from '../errors/redis-store-error.js';
 
 /** TLS settings for a `rediss://` connection. */
@@ -6,13 +7,18 @@ export interface RedisTlsOptions {
   ca?: string | Buffer;
   /** Refuse a server whose certificate does not verify. Turn off only for tests. @default true */
   rejectUnauthorized?: boolean;
-  /** The name to check the certificate against (SNI). @default the URL's host */
+  /** The name to check the certificate against (SNI). @default the URL's host when it is a name (an IP address is sent no SNI, which RFC 6066 does not allow for one; the certificate is still checked against it) */
   servername?: string;
 }
 
 /** Options of a {@link RedisStore}. Every duration is in milliseconds, every size in bytes. */
 export interface RedisStoreOptions {
-  /** `redis://[user:password@]host[:port][/db]` or `rediss://…` for TLS. */
+  /**
+   * `redis://[user:password@]host[:port][/db]` or `rediss://...` for TLS;
+   * `db` is a database number (0 when absent). A database the server refuses
+   * to select is a fault: the store misses and stores nothing, never uses
+   * another database.
+   */
   url: string;
   /** ACL user name; overrides one in the URL. */
   username?: string;
@@ -53,6 +59,8 @@ export interface RedisStoreOptions {
 /** {@link RedisStoreOptions} with every default applied and checked. */
 export interface ResolvedRedisStoreOptions {
   readonly url: URL;
+  /** The database of the URL's path (0 without one). */
+  readonly database: number;
   readonly username: string | undefined;
   readonly password: string | undefined;
   readonly keyPrefix: string;
@@ -99,9 +107,14 @@ export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisSt
     throw new InvalidRedisOptionError('url', `expected redis://host:port or rediss://host:port, got ${redactUrl(options.url)}`);
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new InvalidRedisOptionError('url', `expected the redis: or rediss: scheme, got ${redactUrl(url)}`);
+  const database = redisDatabaseOf(url.href);
+  if (typeof database !== 'number') {
+    throw new InvalidRedisOptionError('url', `the path must be empty, "/" or "/<n>" with n a database number (a whole number from 0), got ${redactUrl(url)}`);
+  }
   const chunkBytes = integer('chunkBytes', options.chunkBytes ?? 4 * MiB, 64 * 1024, 256 * MiB);
   return {
     url,
+    database,
     username: options.username ?? (url.username ? decodeURIComponent(url.username) : undefined),
     password: options.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
     keyPrefix: options.keyPrefix ?? 'wasm-cache:',

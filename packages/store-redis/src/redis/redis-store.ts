@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   checksum,
   clockMs,
   DEFAULT_CHECKSUM,
   FaultReporter,
-  InvalidValueError,
   publishStoreEvent as publish,
   snapshot,
   StoreClosedError,
   validateKey,
+  validateValue,
   zeroCounters,
   type PutResult,
   type StatsCounters,
@@ -86,6 +87,12 @@ export class RedisStore implements Store {
   #closed = false;
   /** Calls in flight, which hold the process when `keepProcessAlive` is false. */
   #calls = 0;
+  /** Whether the connection uses the URL's database: always for database 0, else once SELECT succeeded on it. */
+  #selected: boolean;
+  /** Why the URL's database could not be selected on this connection, until a new connection selects it. */
+  #selectFailure: string | undefined;
+  /** Callers of `ready()` waiting for the database to be selected (true) or refused (false). */
+  readonly #selectionWaiters = new Set<(selected: boolean) => void>();
 
   /** @throws InvalidRedisOptionError for bad options. Connecting happens in the background; use {@link RedisStore.connect}. */
   constructor(options: RedisStoreOptions) {
@@ -95,14 +102,20 @@ export class RedisStore implements Store {
     this.location = redactUrl(url);
     this.#layout = new RedisLayout(resolved.keyPrefix);
     this.#faults = new FaultReporter(this.kind, this.location, this.#counters);
-    const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
+    this.#selected = resolved.database === 0;
+    const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+    // SNI carries host names only (RFC 6066): Node warns (DEP0123) when given an IP address.
+    const servername = resolved.tls?.servername ?? (isIP(host) === 0 ? host : undefined);
     const clientOptions: RedisOptions = {
-      host: url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+      host,
       port: url.port ? Number(url.port) : 6379,
-      db: Number.isSafeInteger(db) ? db : 0,
+      // Not ioredis's \`db\`: when the server refuses its SELECT, ioredis says so as an error event and goes
+      // on in database 0. The store selects the database itself on each connection and is not ready until
+      // the server accepted it (see #selectDatabase).
+      db: 0,
       ...(resolved.username === undefined ? {} : { username: resolved.username }),
       ...(password === undefined ? {} : { password }),
-      ...(resolved.tls === undefined ? {} : { tls: { ...resolved.tls, ...(resolved.tls.servername ? {} : { servername: url.hostname }) } }),
+      ...(resolved.tls === undefined ? {} : { tls: { ...resolved.tls, ...(servername === undefined ? {} : { servername }) } }),
       lazyConnect: true,
       enableOfflineQueue: false,
       enableReadyCheck: true,
@@ -115,7 +128,18 @@ export class RedisStore implements Store {
     };
     this.client = new Redis(clientOptions);
     // ioredis emits connection errors as events; without a listener Node would crash on them.
-    this.client.on('error', (error: unknown) => this.#faults.report(classifyFault('connection', error)));
+    this.client.on('error', (error: unknown) => {
+      // After close() nothing is said: ioredis still emits errors of the socket being torn down (a write
+      // ECONNRESET, a protocol error from a server that is not Redis), which are not faults of any call.
+      if (this.#closed) return;
+      // ioredis repeats the store's SELECT on a new connection and emits its refusal here; #selectDatabase reports it.
+      if ((error as { command?: { name?: unknown } } | null)?.command?.name === 'select') return;
+      this.#faults.report(classifyFault('connection', error));
+    });
+    this.client.on('ready', () => this.#selectDatabase());
+    this.client.on('close', () => {
+      this.#selected = this.options.database === 0;
+    });
     if (!resolved.keepProcessAlive) {
       // Only a call in flight holds the process: the connection is unreferenced once made, and so is
       // each wait before reconnecting (ioredis sets that timer right after it says 'reconnecting').
@@ -138,28 +162,29 @@ export class RedisStore implements Store {
     return store;
   }
 
-  /** Whether the client is connected and ready now. */
+  /** Whether the client is connected, in the URL's database, and ready now. */
   get connected(): boolean {
-    return this.client.status === 'ready';
+    return this.client.status === 'ready' && this.#selected;
   }
 
   /**
-   * Resolves true once connected; false after `timeoutMs`, or as soon as a
-   * connection attempt fails (the client keeps reconnecting in the background).
+   * Resolves true once connected (in the URL's database); false after
+   * `timeoutMs`, as soon as a connection attempt fails (the client keeps
+   * reconnecting in the background), or when the server refuses the database.
    */
   async ready(timeoutMs: number): Promise<boolean> {
     if (this.connected) return true;
     return new Promise((resolve) => {
       const done = (value: boolean): void => {
         clearTimeout(timer);
-        this.client.off('ready', onReady);
+        this.#selectionWaiters.delete(onSelection);
         this.client.off('reconnecting', onFailed);
         resolve(value);
       };
-      const onReady = (): void => done(true);
+      const onSelection = (selected: boolean): void => done(selected);
       const onFailed = (): void => done(false);
       const timer = setTimeout(() => done(this.connected), timeoutMs);
-      this.client.on('ready', onReady);
+      this.#selectionWaiters.add(onSelection);
       this.client.on('reconnecting', onFailed);
     });
   }
@@ -191,7 +216,7 @@ export class RedisStore implements Store {
 
   async put(key: string, value: Uint8Array): Promise<PutResult> {
     this.#check(key);
-    if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
+    validateValue(value);
     const started = clockMs();
     const { maxEntryBytes } = this.options;
     if (value.byteLength > maxEntryBytes) return { stored: false, reason: `value of ${value.byteLength} bytes exceeds maxEntryBytes (${maxEntryBytes})` };
@@ -269,7 +294,7 @@ export class RedisStore implements Store {
     return snapshot(this.#counters);
   }
 
-  /** Waits for background TTL refreshes, then disconnects. Idempotent. */
+  /** Waits for background TTL refreshes, then disconnects. Idempotent. Once it is called, the store emits no more warnings. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -404,7 +429,44 @@ export class RedisStore implements Store {
     this.#background.add(task);
   }
 
+  /**
+   * Runs on every new connection: selects the URL's database (nothing for
+   * database 0) and tells `ready()` whether the store can be used. A refusal
+   * (a number beyond the server's \`databases\`, a proxy without SELECT) is a
+   * fault, said once: every call misses or stores nothing until a new
+   * connection selects it, and no other database is ever used.
+   */
+  #selectDatabase(): void {
+    const { database } = this.options;
+    if (database === 0) {
+      this.#settleSelection(true);
+      return;
+    }
+    this.#selected = false;
+    this.client.select(database).then(
+      () => {
+        this.#selected = this.client.status === 'ready';
+        this.#selectFailure = undefined;
+        this.#settleSelection(this.#selected);
+      },
+      (error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.#selectFailure = `Redis at ${this.location} refused to select database ${database} (${reason}); the store uses no other database, so it misses and stores nothing`;
+        if (!this.#closed) this.#faults.report({ operation: 'select database', code: 'ESELECT', message: this.#selectFailure });
+        this.#settleSelection(false);
+      },
+    );
+  }
+
+  #settleSelection(selected: boolean): void {
+    for (const waiter of [...this.#selectionWaiters]) waiter(selected);
+  }
+
   #requireConnection(): void {
+    if (this.client.status === 'ready' && !this.#selected) {
+      const message = this.#selectFailure ?? `Redis at ${this.location} is connected but database ${this.options.database} is not selected yet`;
+      throw Object.assign(new Error(message), { code: this.#selectFailure === undefined ? 'ENOTCONNECTED' : 'ESELECT' });
+    }
     if (this.#unresponsive && this.client.status === 'ready') {
       throw Object.assign(new Error(`Redis at ${this.location} did not answer within ${this.options.commandTimeoutMs} ms; waiting for it to answer a PING`), { code: 'ETIMEDOUT' });
     }

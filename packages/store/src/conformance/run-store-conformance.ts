@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_KEY_LENGTH } from '../contract/keys.js';
 import type { Store } from '../contract/store.js';
@@ -209,6 +210,28 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
         expect((caught as { code?: unknown } | undefined)?.code).toBe('ERR_CACHE_STORE_INVALID_VALUE');
       }
       expect(await store.has('k')).toBe(false);
+    });
+
+    it('throws InvalidValueError for a Uint8Array whose memory was detached (transferred)', async () => {
+      const store = await make();
+      const value = new Uint8Array([1, 2, 3]);
+      structuredClone(value.buffer, { transfer: [value.buffer] });
+      let caught: unknown;
+      try {
+        await store.put('k', value);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toMatchObject({ code: 'ERR_CACHE_STORE_INVALID_VALUE', message: expect.stringMatching(/detached/) });
+      expect(await store.has('k')).toBe(false);
+    });
+
+    it('stores a Uint8Array made in another realm (a vm context)', async () => {
+      const store = await make();
+      const foreign = runInNewContext('new Uint8Array([1, 2, 3])') as Uint8Array;
+      expect(foreign instanceof Uint8Array).toBe(false);
+      expect(await store.put('k', foreign)).toEqual({ stored: true });
+      expect(Array.from((await store.get('k')) ?? [])).toEqual([1, 2, 3]);
     });
 
     it('counts hits, misses, writes and bytes', async () => {

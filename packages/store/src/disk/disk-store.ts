@@ -3,9 +3,10 @@ import type { CacheConfig } from '@cache/config';
 import type { Codec } from '../compression/codec.js';
 import { loadZstd } from '../compression/zstd.js';
 import { validateKey } from '../contract/keys.js';
+import { validateValue } from '../contract/values.js';
 import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
 import { publish } from '../diagnostics/channels.js';
-import { InvalidValueError, StoreClosedError, StoreError } from '../errors/store-error.js';
+import { StoreClosedError, StoreError } from '../errors/store-error.js';
 import { FaultReporter, toFault, type FaultRecord } from '../faults/fault-reporter.js';
 import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
 import { InlineRunner, LazyRunner, WorkerRunner, workerScript, type BackgroundRunner } from './background.js';
@@ -13,6 +14,7 @@ import { assertSafeDirectory } from './directory-safety.js';
 import { flushOnExit, writeJsonSync } from './exit-flush.js';
 import { decodeEntry, encodeEntry, HEADER_LENGTH, keyFromPrefix } from './entry-format.js';
 import { isMissing, readExactly, removeIfExists, writeAtomically } from './fs-helpers.js';
+import { makeDirectory } from './make-directory.js';
 import { nodeFs, type FsFileHandle, type FsLayer } from './fs-layer.js';
 import { ENTRY_PATTERN, hashKey, Layout, SHARD_PATTERN } from './layout.js';
 import type { CleanupReport, MaintenanceSettings, UsesReport } from './maintenance.js';
@@ -22,7 +24,9 @@ import { clockMs } from '../stats/clock.js';
 export interface DiskStoreOptions {
   /**
    * The engine fingerprint: one directory per namespace under the cache
-   * directory. 1 to 128 characters from `A-Z a-z 0-9 . _ -`.
+   * directory. 1 to 128 characters from `A-Z a-z 0-9 . _ -`, starting with a
+   * letter or digit. The capacity and file-count limits apply to all
+   * namespaces of the directory together (cleanup evicts from any of them).
    * @default 'default'
    */
   namespace?: string;
@@ -81,7 +85,8 @@ function nextInstanceId(): string {
  * header carrying the key, lengths and the SHA-256 of its content, verified on
  * every read; written to an exclusive temp file and renamed into place;
  * zstd-compressed; evicted least recently used first by the configured soft
- * limits; safe for many processes sharing one directory.
+ * limits, which bound the whole directory (every namespace together); safe
+ * for many processes sharing one directory.
  *
  * Background work (eviction, recompression, statistics) runs in a worker
  * thread and never blocks `get` or `put`. Faults degrade to misses and soft
@@ -193,7 +198,7 @@ export class DiskStore implements Store {
       try {
         let stat = existing[index];
         if (stat === undefined) {
-          await fs.mkdir(directory, { recursive: true, mode: 0o700 });
+          await makeDirectory(fs, directory);
           stat = await fs.stat(directory);
         }
         if (!stat.isDirectory()) {
@@ -275,7 +280,7 @@ export class DiskStore implements Store {
 
   async put(key: string, value: Uint8Array): Promise<PutResult> {
     this.#check(key);
-    if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
+    validateValue(value);
     const started = clockMs();
     try {
       const hash = hashKey(key);
@@ -283,15 +288,18 @@ export class DiskStore implements Store {
       if (encoded.totalLength > this.#settings.maxBytes) {
         return { stored: false, reason: `entry of ${encoded.totalLength} bytes exceeds the ${this.#settings.maxBytes}-byte capacity` };
       }
-      await writeAtomically(this.#fs, this.layout.temp(`${hash}.entry`), this.layout.entry(hash), encoded.parts, this.#stampDates ? this.#clock() : undefined, {
+      const file = this.layout.entry(hash);
+      // The size estimate counts a replaced entry once: what it held goes, the new value comes.
+      const replaced = await this.#sizeOf(file);
+      await writeAtomically(this.#fs, this.layout.temp(`${hash}.entry`), file, encoded.parts, this.#stampDates ? this.#clock() : undefined, {
         temp: this.layout.tmp,
         destination: this.layout.shard(hash),
       });
       this.#counters.writes++;
       this.#counters.bytesWritten += value.byteLength;
       publish.write(() => ({ store: this.kind, location: this.layout.root, key, bytes: value.byteLength, storedBytes: encoded.totalLength }));
-      this.#delta.entries++;
-      this.#delta.bytes += encoded.totalLength;
+      if (replaced === undefined) this.#delta.entries++;
+      this.#delta.bytes += encoded.totalLength - (replaced ?? 0);
       const approx = this.#approximateUsage();
       if (approx.bytes > this.#settings.maxBytes || approx.entries > this.#settings.maxEntries) void this.#requestCleanup(true);
       return { stored: true };
@@ -310,9 +318,14 @@ export class DiskStore implements Store {
     const started = clockMs();
     const hash = hashKey(key);
     try {
+      const [entryBytes, sidecarBytes] = await Promise.all([this.#sizeOf(this.layout.entry(hash)), this.#sizeOf(this.layout.sidecar(hash))]);
       const removed = await removeIfExists(this.#fs, this.layout.entry(hash));
-      await removeIfExists(this.#fs, this.layout.sidecar(hash)).catch(() => undefined);
-      if (removed) this.#delta.entries--;
+      const sidecarRemoved = await removeIfExists(this.#fs, this.layout.sidecar(hash)).catch(() => false);
+      if (removed) {
+        this.#delta.entries--;
+        this.#delta.bytes -= entryBytes ?? 0;
+      }
+      if (sidecarRemoved) this.#delta.bytes -= sidecarBytes ?? 0;
       return removed;
     } catch (error) {
       this.#faults.report(toFault('delete', error));
@@ -542,8 +555,9 @@ export class DiskStore implements Store {
   }
 
   /**
-   * The namespace's size as this process estimates it: the last scan plus
-   * its own writes since that scan was requested. Writes made while a scan
+   * The cache directory's size (every namespace: the limits apply to them
+   * together) as this process estimates it: the last scan plus its own
+   * writes since that scan was requested. Writes made while a scan
    * runs may be counted twice, which errs towards cleaning early.
    */
   #approximateUsage(): { entries: number; bytes: number } {
@@ -569,6 +583,16 @@ export class DiskStore implements Store {
       publish.evict(() => ({ store: this.kind, location: this.layout.root, entries: report.evicted, bytes: report.evictedBytes, trigger: report.reason }));
     }
     for (const fault of report.faults) this.#faults.report(fault);
+  }
+
+  /** The size of a file, for the size estimate; undefined when it does not exist (or cannot be looked at). */
+  async #sizeOf(file: string): Promise<number | undefined> {
+    try {
+      const stat = await this.#fs.lstat(file);
+      return stat.isFile() ? stat.size : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async #removeIfSame(file: string, ino: number): Promise<void> {

@@ -21,11 +21,11 @@ export interface EvictionLimits {
 }
 
 /** What cleanup should delete and what remains. */
-export interface EvictionPlan {
+export interface EvictionPlan<T extends EvictionCandidate = EvictionCandidate> {
   /** Whether a soft limit is exceeded. */
   readonly overLimit: boolean;
   /** Entries to delete, least recently used first. */
-  readonly victims: readonly EvictionCandidate[];
+  readonly victims: readonly T[];
   readonly bytesBefore: number;
   readonly entriesBefore: number;
   readonly bytesAfter: number;
@@ -48,8 +48,14 @@ export function effectiveRecency(lastUsed: number, now: number, allowedDrift: nu
  * Plans a cleanup: nothing when both soft limits hold; otherwise the least
  * recently used entries until both the size and the count are at or below
  * their percent-if-deleting targets.
+ *
+ * The most recently used entry is never a victim when it alone is within
+ * both soft limits (`maxBytes` and `maxEntries`): an entry larger than the
+ * percent target but within the capacity was accepted by `put`, so the
+ * cleanup that put triggers must not delete it. The older entries go first,
+ * and the plan may then stop above the targets (but within the limits).
  */
-export function planEviction(candidates: readonly EvictionCandidate[], limits: EvictionLimits, now: number, allowedDrift: number): EvictionPlan {
+export function planEviction<T extends EvictionCandidate>(candidates: readonly T[], limits: EvictionLimits, now: number, allowedDrift: number): EvictionPlan<T> {
   let bytes = 0;
   for (const candidate of candidates) bytes += candidate.bytes;
   const entries = candidates.length;
@@ -60,11 +66,14 @@ export function planEviction(candidates: readonly EvictionCandidate[], limits: E
   const ordered = candidates
     .map((candidate) => ({ candidate, recency: effectiveRecency(candidate.lastUsed, now, allowedDrift) }))
     .sort((a, b) => a.recency - b.recency || (a.candidate.hash < b.candidate.hash ? -1 : 1));
-  const victims: EvictionCandidate[] = [];
+  const newest = ordered[ordered.length - 1]?.candidate;
+  const keepNewest = newest !== undefined && newest.bytes <= limits.maxBytes && limits.maxEntries >= 1;
+  const victims: T[] = [];
   let remainingBytes = bytes;
   let remainingEntries = entries;
   for (const { candidate } of ordered) {
     if (remainingBytes <= targetBytes && remainingEntries <= targetEntries) break;
+    if (candidate === newest && keepNewest) break;
     victims.push(candidate);
     remainingBytes -= candidate.bytes;
     remainingEntries--;

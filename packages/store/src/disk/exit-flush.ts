@@ -1,5 +1,6 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { makeDirectorySync } from './make-directory.js';
 
 /** Something to write synchronously when the process exits without closing it. */
 export type ExitFlush = () => void;
@@ -30,10 +31,14 @@ export function flushOnExit(flush: ExitFlush): () => void {
   return () => pending.delete(flush);
 }
 
-/** Writes a small JSON file atomically and synchronously: `temporary` (one of the store's temp names), then rename. */
+/**
+ * Writes a small JSON file atomically and synchronously: `temporary` (one of
+ * the store's temp names), then rename. Missing folders are created with mode
+ * 0700, like every folder of the store.
+ */
 export function writeJsonSync(target: string, temporary: string, body: object): void {
-  mkdirSync(path.dirname(temporary), { recursive: true });
-  mkdirSync(path.dirname(target), { recursive: true });
+  makeDirectorySync(path.dirname(temporary));
+  makeDirectorySync(path.dirname(target));
   writeFileSync(temporary, JSON.stringify(body), { flag: 'wx' });
   renameSync(temporary, target);
 }

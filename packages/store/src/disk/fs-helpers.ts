@@ -1,5 +1,6 @@
 import { errorCode } from '../faults/fault-reporter.js';
 import type { FsFileHandle, FsLayer } from './fs-layer.js';
+import { makeDirectory } from './make-directory.js';
 
 /** Writes every byte of `parts` through `handle` (file writes may be partial). */
 export async function writeAll(handle: FsFileHandle, parts: readonly Uint8Array[]): Promise<void> {
@@ -82,7 +83,7 @@ export async function writeAtomically(
       handle = await fs.open(temp, 'wx', 0o644);
     } catch (error) {
       if (!isMissing(error)) throw error;
-      await fs.mkdir(directories.temp, { recursive: true, mode: 0o700 });
+      await makeDirectory(fs, directories.temp);
       handle = await fs.open(temp, 'wx', 0o644);
     }
     await writeAll(handle, parts);
@@ -94,7 +95,7 @@ export async function writeAtomically(
       await fs.rename(temp, destination);
     } catch (error) {
       if (!isMissing(error)) throw error;
-      await fs.mkdir(directories.destination, { recursive: true, mode: 0o700 });
+      await makeDirectory(fs, directories.destination);
       await fs.rename(temp, destination);
     }
     renamed = true;

@@ -21,7 +21,13 @@ export interface FsLayer {
   /** Hard link; used to create the cleanup lock with its content atomically. */
   link(existing: string, newPath: string): Promise<void>;
   unlink(path: string): Promise<void>;
-  mkdir(path: string, options: { recursive: true; mode?: number }): Promise<string | undefined>;
+  /**
+   * Creates one directory. The store creates each missing level itself and
+   * never asks for `recursive` (Node's recursive mkdir can loop forever on
+   * some file systems, such as /proc); the option stays allowed for callers
+   * of their own.
+   */
+  mkdir(path: string, options: { recursive?: boolean; mode?: number }): Promise<string | undefined>;
   readdir(path: string): Promise<string[]>;
   stat(path: string): Promise<Stats>;
   lstat(path: string): Promise<Stats>;

@@ -5,7 +5,14 @@ import { InvalidNamespaceError } from '../errors/store-error.js';
 /** The on-disk format version; part of every path, so a future format lives beside this one. */
 export const FORMAT_DIRECTORY = 'v1';
 
-const NAMESPACE = /^[A-Za-z0-9._-]{1,128}$/;
+/**
+ * A namespace directory name: 1 to 128 characters from `A-Z a-z 0-9 . _ -`,
+ * starting with a letter or digit, so no namespace can be a dot-folder (the
+ * store's own `.store`, the engine's `.fingerprints` and `.producers`).
+ */
+const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** The folder, directly in the cache directory, of the files that concern all namespaces together. */
+export const STORE_FOLDER = '.store';
 /** A shard directory: two lowercase hex characters. */
 export const SHARD_PATTERN = /^[0-9a-f]{2}$/;
 /** An entry file: the key's SHA-256 in hex. */
@@ -19,15 +26,18 @@ export const RECOMPRESS_PATTERN = /^([0-9a-f]{64})\.recompress$/;
 /** A per-process statistics file: `stats-<pid>.<instance>.json`. */
 export const INSTANCE_STATS_PATTERN = /^stats-(\d+)\.([0-9a-z-]+)\.json$/;
 
+/** Whether `name` is a valid namespace (so possibly a namespace directory of the store). */
+export function isNamespace(name: unknown): name is string {
+  return typeof name === 'string' && NAMESPACE.test(name);
+}
+
 /**
  * Checks a namespace (engine fingerprint) is usable as one directory name.
  *
  * @throws InvalidNamespaceError otherwise.
  */
 export function validateNamespace(namespace: string): string {
-  if (typeof namespace !== 'string' || !NAMESPACE.test(namespace) || namespace === '.' || namespace === '..') {
-    throw new InvalidNamespaceError(String(namespace));
-  }
+  if (!isNamespace(namespace)) throw new InvalidNamespaceError(String(namespace));
   return namespace;
 }
 
@@ -54,39 +64,60 @@ function nextTempSuffix(): string {
 }
 
 /**
- * Every path of one namespace, computed in one place:
+ * Every path of one namespace, and of the directory-level files, computed in
+ * one place:
  *
  * ```
- * <directory>/<namespace>/v1/
- *   entries/<hh>/<sha256(key)>.entry   entry: header + key + payload
- *   entries/<hh>/<sha256(key)>.stats   usage sidecar: {"uses":n}, mtime = last use
- *   tmp/                               temp files, renamed into entries/
- *   stats/                             per-process counters, total.json, usage.json
- *   cleanup.lock                       held while one process cleans
- *   last-cleanup.json                  when the last cleanup ran (any process)
+ * <directory>/
+ *   .store/                              files about every namespace together
+ *     cleanup.lock                       held while one process cleans the whole directory
+ *     last-cleanup.json                  when the last cleanup ran (any process, any namespace), and
+ *                                        the entries and bytes of all namespaces it found
+ *     tmp/                               temp files of the two above
+ *   <namespace>/v1/                      one per namespace (starts with a letter or digit)
+ *     entries/<hh>/<sha256(key)>.entry   entry: header + key + payload
+ *     entries/<hh>/<sha256(key)>.stats   usage sidecar: {"uses":n}, mtime = last use
+ *     tmp/                               temp files, renamed into entries/
+ *     stats/                             per-process counters, total.json, usage.json (this namespace's)
  * ```
+ *
+ * The capacity and the file-count limit apply to the whole directory: one
+ * cleanup at a time (`.store/cleanup.lock`) scans every namespace directory
+ * that has the `v1/entries` layout, including ones no process opens any more.
  */
 export class Layout {
   /** `<directory>/<namespace>/v1`. */
   readonly root: string;
   /** `<directory>/<namespace>`. */
   readonly namespaceDirectory: string;
+  /** The namespace (its directory's name). */
+  readonly namespace: string;
   readonly entries: string;
   readonly tmp: string;
   readonly statsDirectory: string;
+  /** `<directory>/.store`: files about every namespace together. */
+  readonly storeDirectory: string;
+  /** `<directory>/.store/tmp`: temp files of the directory-level files. */
+  readonly storeTmp: string;
+  /** `<directory>/.store/cleanup.lock`: held while one process cleans the whole directory. */
   readonly cleanupLock: string;
+  /** `<directory>/.store/last-cleanup.json`: when the last cleanup of the directory ran, and the entries and bytes of every namespace it found. */
   readonly lastCleanup: string;
+  /** `<namespace>/v1/stats/usage.json`: this namespace's entries and bytes, found by the last cleanup. */
   readonly usageFile: string;
   readonly totalFile: string;
 
   constructor(readonly directory: string, namespace: string) {
-    this.namespaceDirectory = path.join(directory, validateNamespace(namespace));
+    this.namespace = validateNamespace(namespace);
+    this.namespaceDirectory = path.join(directory, namespace);
     this.root = path.join(this.namespaceDirectory, FORMAT_DIRECTORY);
     this.entries = path.join(this.root, 'entries');
     this.tmp = path.join(this.root, 'tmp');
     this.statsDirectory = path.join(this.root, 'stats');
-    this.cleanupLock = path.join(this.root, 'cleanup.lock');
-    this.lastCleanup = path.join(this.root, 'last-cleanup.json');
+    this.storeDirectory = path.join(directory, STORE_FOLDER);
+    this.storeTmp = path.join(this.storeDirectory, 'tmp');
+    this.cleanupLock = path.join(this.storeDirectory, 'cleanup.lock');
+    this.lastCleanup = path.join(this.storeDirectory, 'last-cleanup.json');
     this.usageFile = path.join(this.statsDirectory, 'usage.json');
     this.totalFile = path.join(this.statsDirectory, 'total.json');
   }
@@ -110,6 +141,11 @@ export class Layout {
   /** A fresh temp path for a file whose final name is `base`; unique per process and call. */
   temp(base: string): string {
     return path.join(this.tmp, `${base}.${process.pid}.${nextTempSuffix()}.tmp`);
+  }
+
+  /** {@link Layout.temp} for a directory-level file (in `.store/tmp`). */
+  storeTemp(base: string): string {
+    return path.join(this.storeTmp, `${base}.${process.pid}.${nextTempSuffix()}.tmp`);
   }
 
   instanceStats(instanceId: string): string {

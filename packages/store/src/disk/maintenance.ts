@@ -4,10 +4,12 @@ import { CODEC_ZSTD } from '../compression/codec.js';
 import { toFault, type FaultRecord } from '../faults/fault-reporter.js';
 import { addCounters, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
 import { decodeEntry, encodeEntry, keyFromPrefix, parseHeader } from './entry-format.js';
-import { planEviction, type EvictionCandidate, type EvictionLimits } from './eviction.js';
+import { inChunks, namespaceLayouts, scanNamespace, type NamespaceScan, type ScannedEntry } from './directory-scan.js';
+import { planEviction, type EvictionLimits } from './eviction.js';
 import { isMissing, isProcessAlive, readIfExists, removeIfExists, writeAll, writeAtomically } from './fs-helpers.js';
 import type { FsFileHandle, FsLayer } from './fs-layer.js';
-import { ENTRY_PATTERN, INSTANCE_STATS_PATTERN, Layout, RECOMPRESS_PATTERN, SHARD_PATTERN, STATS_PATTERN, TEMP_PATTERN } from './layout.js';
+import { makeDirectory } from './make-directory.js';
+import { INSTANCE_STATS_PATTERN, Layout, RECOMPRESS_PATTERN, TEMP_PATTERN } from './layout.js';
 import { nodeCrypto } from '../node/node-builtin.js';
 
 /** Everything background work needs; plain data, so it can be sent to a worker. */
@@ -40,13 +42,13 @@ export interface CleanupRequest {
 
 /** What a cleanup did. */
 export interface CleanupReport {
-  /** Whether this call scanned the directory. */
+  /** Whether this call scanned the directory (every namespace). */
   readonly ran: boolean;
   /** Why it did or did not run. */
   readonly reason: 'locked' | 'interval' | 'under-limits' | 'evicted' | 'fault';
-  /** Entries after cleanup (or from the last cleanup's record when skipped), if known. */
+  /** Entries of the whole directory, all namespaces, after cleanup (or from the last cleanup's record when skipped), if known. */
   readonly entries?: number;
-  /** Bytes after cleanup (or from the last record when skipped), if known. */
+  /** Bytes of the whole directory, all namespaces, after cleanup (or from the last record when skipped), if known. */
   readonly bytes?: number;
   readonly evicted: number;
   readonly evictedBytes: number;
@@ -97,14 +99,6 @@ interface LockBody {
   token: string;
 }
 
-const CONCURRENCY = 32;
-
-async function inChunks<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += CONCURRENCY) {
-    await Promise.all(items.slice(i, i + CONCURRENCY).map(work));
-  }
-}
-
 function parseJson(data: Buffer | undefined): Record<string, unknown> | undefined {
   if (!data || data.byteLength === 0) return undefined;
   try {
@@ -140,10 +134,21 @@ export class Maintenance {
   }
 
   /**
-   * Runs cleanup if no other process is (a lock file) and, unless forced, the
-   * last cleanup by any process is at least `cleanupInterval` old. A last
-   * cleanup dated in the future within the allowed drift counts as recent;
-   * beyond it, as never.
+   * Cleans the whole cache directory, every namespace together, if no other
+   * process is (one lock for the directory, `.store/cleanup.lock`) and, unless
+   * forced, the last cleanup by any process of any namespace is at least
+   * `cleanupInterval` old (`.store/last-cleanup.json`, which also records the
+   * entries and bytes that cleanup found). A last cleanup dated
+   * in the future within the allowed drift counts as recent; beyond it, as
+   * never.
+   *
+   * The soft limits apply to all namespaces together: entries of every
+   * namespace directory (this store's, and any other with the `v1/entries`
+   * layout, whether a process still opens it or not) are ordered by recency
+   * and the least recently used go first, from any namespace. Stale temp
+   * files, orphan sidecars and the counters of finished processes are
+   * cleaned in every namespace too; each namespace's `stats/usage.json` and
+   * the directory's `.store/last-cleanup.json` record what remains.
    */
   async cleanup(request: CleanupRequest): Promise<CleanupReport> {
     const faults: FaultRecord[] = [];
@@ -151,36 +156,66 @@ export class Maintenance {
     let token: string | undefined;
     try {
       token = await this.#acquireLock(request.now);
-      if (!token) return { ...base, ran: false, reason: 'locked', ...(await this.#lastUsage()) };
-      if (!request.force && !(await this.#intervalElapsed(request.now))) {
-        return { ...base, ran: false, reason: 'interval', ...(await this.#lastUsage()) };
+      const last = await this.#lastCleanup();
+      if (!token) return { ...base, ran: false, reason: 'locked', ...last.usage };
+      if (!request.force && !this.#intervalElapsed(last.at, request.now)) return { ...base, ran: false, reason: 'interval', ...last.usage };
+      // Dated now, before the scan, so no other process starts one meanwhile; the usage found comes at the end.
+      await this.#writeJson(this.#layout.lastCleanup, this.#layout.storeTemp('last-cleanup.json'), { at: request.now, pid: process.pid, ...last.usage }, request.now);
+      let staleTempsRemoved = await this.#removeStaleTemps(this.#layout.storeTmp, request.now, faults);
+      const namespaces = await namespaceLayouts(this.#fs, this.#layout, faults);
+      const candidates: ScannedEntry[] = [];
+      const orphans: Array<{ layout: Layout; hash: string }> = [];
+      const scanned = new Map<Layout, { entries: number; bytes: number }>();
+      for (const layout of namespaces) {
+        staleTempsRemoved += await this.#removeStaleTemps(layout.tmp, request.now, faults);
+        let scan: NamespaceScan;
+        try {
+          scan = await scanNamespace(this.#fs, layout, faults);
+        } catch (error) {
+          if (layout === this.#layout) throw error; // this store's own namespace: the cleanup failed
+          faults.push(toFault('cleanup', error)); // another namespace: cleaned next time
+          continue;
+        }
+        candidates.push(...scan.candidates);
+        for (const hash of scan.orphans) orphans.push({ layout, hash });
+        scanned.set(layout, {
+          entries: scan.candidates.length,
+          bytes: scan.candidates.reduce((sum, candidate) => sum + candidate.bytes, 0),
+        });
       }
-      await this.#writeJson(this.#layout.lastCleanup, 'last-cleanup.json', { at: request.now, pid: process.pid }, request.now);
-      const staleTempsRemoved = await this.#removeStaleTemps(request.now, faults);
-      const { candidates, orphans } = await this.#scan(faults);
       const plan = planEviction(candidates, this.#settings, request.now, this.#settings.allowedDrift);
       let evicted = 0;
       let evictedBytes = 0;
       await inChunks(plan.victims, async (victim) => {
         try {
-          if (await removeIfExists(this.#fs, this.#layout.entry(victim.hash))) {
+          if (await removeIfExists(this.#fs, victim.layout.entry(victim.hash))) {
             evicted++;
             evictedBytes += victim.bytes;
+            const usage = scanned.get(victim.layout);
+            if (usage) {
+              usage.entries--;
+              usage.bytes -= victim.bytes;
+            }
           }
-          await removeIfExists(this.#fs, this.#layout.sidecar(victim.hash));
+          await removeIfExists(this.#fs, victim.layout.sidecar(victim.hash));
         } catch (error) {
           faults.push(toFault('evict', error));
         }
       });
-      await inChunks(orphans, async (hash) => {
-        await removeIfExists(this.#fs, this.#layout.sidecar(hash)).catch((error: unknown) => faults.push(toFault('cleanup', error)));
+      await inChunks(orphans, async ({ layout, hash }) => {
+        await removeIfExists(this.#fs, layout.sidecar(hash)).catch((error: unknown) => faults.push(toFault('cleanup', error)));
       });
       const entries = plan.entriesBefore - evicted;
       const bytes = plan.bytesBefore - evictedBytes;
-      await this.#writeJson(this.#layout.usageFile, 'usage.json', { entries, bytes, at: request.now }, request.now).catch((error: unknown) =>
-        faults.push(toFault('cleanup', error)),
+      for (const [layout, usage] of scanned) {
+        await this.#writeJson(layout.usageFile, layout.temp('usage.json'), { ...usage, at: request.now }, request.now).catch((error: unknown) =>
+          faults.push(toFault('cleanup', error)),
+        );
+        await this.#foldDeadStats(layout, request.now, faults);
+      }
+      await this.#writeJson(this.#layout.lastCleanup, this.#layout.storeTemp('last-cleanup.json'), { at: request.now, pid: process.pid, entries, bytes }, request.now).catch(
+        (error: unknown) => faults.push(toFault('cleanup', error)),
       );
-      await this.#foldDeadStats(request.now, faults);
       return { ran: true, reason: plan.overLimit ? 'evicted' : 'under-limits', entries, bytes, evicted, evictedBytes, staleTempsRemoved, faults };
     } catch (error) {
       faults.push(toFault('cleanup', error));
@@ -230,36 +265,37 @@ export class Maintenance {
   async writeStats(request: StatsRequest): Promise<StatsReport> {
     try {
       const target = this.#layout.instanceStats(request.instanceId);
-      await this.#writeJson(target, path.basename(target), { ...request.counters, at: request.now, pid: process.pid }, request.now);
+      await this.#writeJson(target, this.#layout.temp(path.basename(target)), { ...request.counters, at: request.now, pid: process.pid }, request.now);
       return { faults: [] };
     } catch (error) {
       return { faults: [toFault('write-stats', error)] };
     }
   }
 
-  async #writeJson(target: string, base: string, body: object, now: number): Promise<void> {
-    await writeAtomically(this.#fs, this.#layout.temp(base), target, [Buffer.from(JSON.stringify(body))], now, {
-      temp: this.#layout.tmp,
+  /** Writes a small JSON file atomically through `temp` (one of the store's temp names, beside a folder it may create). */
+  async #writeJson(target: string, temp: string, body: object, now: number): Promise<void> {
+    await writeAtomically(this.#fs, temp, target, [Buffer.from(JSON.stringify(body))], now, {
+      temp: path.dirname(temp),
       destination: path.dirname(target),
     });
   }
 
-  async #lastUsage(): Promise<{ entries?: number; bytes?: number }> {
-    const usage = parseJson(await readIfExists(this.#fs, this.#layout.usageFile).catch(() => undefined));
-    const entries = numberField(usage, 'entries');
-    const bytes = numberField(usage, 'bytes');
-    return entries !== undefined && bytes !== undefined ? { entries, bytes } : {};
+  /** The directory's last cleanup record: when it ran, and the entries and bytes it found (when known). */
+  async #lastCleanup(): Promise<{ at: number | undefined; usage: { entries?: number; bytes?: number } }> {
+    const record = parseJson(await readIfExists(this.#fs, this.#layout.lastCleanup).catch(() => undefined));
+    const entries = numberField(record, 'entries');
+    const bytes = numberField(record, 'bytes');
+    return { at: numberField(record, 'at'), usage: entries !== undefined && bytes !== undefined ? { entries, bytes } : {} };
   }
 
-  async #intervalElapsed(now: number): Promise<boolean> {
-    const last = numberField(parseJson(await readIfExists(this.#fs, this.#layout.lastCleanup)), 'at');
+  #intervalElapsed(last: number | undefined, now: number): boolean {
     if (last === undefined) return true;
     if (last > now + this.#settings.allowedDrift) return true; // from a clock far ahead: ignore it
     return now - last >= this.#settings.cleanupInterval;
   }
 
   /**
-   * Creates `cleanup.lock` with its content in one step: the body is written
+   * Creates the directory's `.store/cleanup.lock` with its content in one step: the body is written
    * to a temp file that is then hard-linked to the lock name (which fails if
    * it exists), so no process ever sees an empty lock, even if the owner is
    * killed while taking it. Where hard links are not supported, falls back
@@ -269,14 +305,14 @@ export class Maintenance {
     const token = nodeCrypto().randomBytes(8).toString('hex');
     const body = Buffer.from(JSON.stringify({ pid: process.pid, at: now, token } satisfies LockBody));
     for (let attempt = 0; attempt < 3; attempt++) {
-      const temp = this.#layout.temp('cleanup.lock');
+      const temp = this.#layout.storeTemp('cleanup.lock');
       let handle: FsFileHandle | undefined;
       try {
         try {
           handle = await this.#fs.open(temp, 'wx', 0o644);
         } catch (error) {
           if (!isMissing(error)) throw error;
-          await this.#fs.mkdir(this.#layout.tmp, { recursive: true, mode: 0o700 });
+          await makeDirectory(this.#fs, this.#layout.storeTmp);
           continue;
         }
         await writeAll(handle, [body]);
@@ -295,7 +331,7 @@ export class Maintenance {
             continue;
           }
           if (code === 'ENOENT') {
-            await this.#fs.mkdir(this.#layout.root, { recursive: true, mode: 0o700 });
+            await makeDirectory(this.#fs, this.#layout.storeDirectory);
             continue;
           }
           if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
@@ -345,10 +381,11 @@ export class Maintenance {
     if (lock?.['token'] === token) await removeIfExists(this.#fs, this.#layout.cleanupLock);
   }
 
-  async #removeStaleTemps(now: number, faults: FaultRecord[]): Promise<number> {
+  /** Removes temp files of dead processes (or older than `staleTempAge`) and abandoned recompressions from one `tmp` folder. */
+  async #removeStaleTemps(folder: string, now: number, faults: FaultRecord[]): Promise<number> {
     let names: string[];
     try {
-      names = await this.#fs.readdir(this.#layout.tmp);
+      names = await this.#fs.readdir(folder);
     } catch (error) {
       if (!isMissing(error)) faults.push(toFault('cleanup', error));
       return 0;
@@ -358,7 +395,7 @@ export class Maintenance {
       const temp = TEMP_PATTERN.exec(name);
       const recompress = temp ? null : RECOMPRESS_PATTERN.exec(name);
       if (!temp && !recompress) return; // not ours: never touched
-      const file = path.join(this.#layout.tmp, name);
+      const file = path.join(folder, name);
       try {
         let stale = false;
         if (temp) {
@@ -377,55 +414,12 @@ export class Maintenance {
     return removed;
   }
 
-  async #scan(faults: FaultRecord[]): Promise<{ candidates: EvictionCandidate[]; orphans: string[] }> {
-    let shards: string[];
-    try {
-      shards = await this.#fs.readdir(this.#layout.entries);
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-      return { candidates: [], orphans: [] };
-    }
-    const candidates: EvictionCandidate[] = [];
-    const orphans: string[] = [];
-    for (const shard of shards) {
-      if (!SHARD_PATTERN.test(shard)) continue;
-      const shardDirectory = path.join(this.#layout.entries, shard);
-      let names: string[];
-      try {
-        names = await this.#fs.readdir(shardDirectory);
-      } catch (error) {
-        if (!isMissing(error)) faults.push(toFault('cleanup', error));
-        continue;
-      }
-      const entries = new Map<string, { bytes: number; mtime: number }>();
-      const sidecars = new Map<string, { bytes: number; mtime: number }>();
-      await inChunks(names, async (name) => {
-        const entry = ENTRY_PATTERN.exec(name);
-        const sidecar = entry ? null : STATS_PATTERN.exec(name);
-        const hash = entry?.[1] ?? sidecar?.[1];
-        if (!hash || hash.slice(0, 2) !== shard) return; // not ours: never touched
-        try {
-          const stat = await this.#fs.lstat(path.join(shardDirectory, name));
-          if (!stat.isFile()) return;
-          (entry ? entries : sidecars).set(hash, { bytes: stat.size, mtime: stat.mtimeMs });
-        } catch (error) {
-          if (!isMissing(error)) faults.push(toFault('cleanup', error));
-        }
-      });
-      for (const [hash, entry] of entries) {
-        const sidecar = sidecars.get(hash);
-        candidates.push({ hash, bytes: entry.bytes + (sidecar?.bytes ?? 0), lastUsed: Math.max(entry.mtime, sidecar?.mtime ?? 0) });
-      }
-      for (const hash of sidecars.keys()) if (!entries.has(hash)) orphans.push(hash);
-    }
-    return { candidates, orphans };
-  }
-
-  async #foldDeadStats(now: number, faults: FaultRecord[]): Promise<void> {
+  /** Folds the counters of finished processes in one namespace into its `total.json`. */
+  async #foldDeadStats(layout: Layout, now: number, faults: FaultRecord[]): Promise<void> {
     try {
       let names: string[];
       try {
-        names = await this.#fs.readdir(this.#layout.statsDirectory);
+        names = await this.#fs.readdir(layout.statsDirectory);
       } catch (error) {
         if (isMissing(error)) return;
         throw error;
@@ -435,10 +429,10 @@ export class Maintenance {
         return match !== null && Number(match[1]) !== process.pid && !isProcessAlive(Number(match[1]));
       });
       if (dead.length === 0) return;
-      const total = addCounters(zeroCounters(), parseJson(await readIfExists(this.#fs, this.#layout.totalFile)) ?? {});
-      for (const name of dead) addCounters(total, parseJson(await readIfExists(this.#fs, path.join(this.#layout.statsDirectory, name))) ?? {});
-      await this.#writeJson(this.#layout.totalFile, 'total.json', { ...total, at: now }, now);
-      for (const name of dead) await removeIfExists(this.#fs, path.join(this.#layout.statsDirectory, name));
+      const total = addCounters(zeroCounters(), parseJson(await readIfExists(this.#fs, layout.totalFile)) ?? {});
+      for (const name of dead) addCounters(total, parseJson(await readIfExists(this.#fs, path.join(layout.statsDirectory, name))) ?? {});
+      await this.#writeJson(layout.totalFile, layout.temp('total.json'), { ...total, at: now }, now);
+      for (const name of dead) await removeIfExists(this.#fs, path.join(layout.statsDirectory, name));
     } catch (error) {
       faults.push(toFault('cleanup', error));
     }
@@ -464,7 +458,7 @@ export class Maintenance {
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (code === 'ENOENT') {
-          await this.#fs.mkdir(this.#layout.tmp, { recursive: true, mode: 0o700 });
+          await makeDirectory(this.#fs, this.#layout.tmp);
           handle = await this.#fs.open(lockPath, 'wx', 0o644);
         } else if (code === 'EEXIST') {
           let age: number;

@@ -31,7 +31,7 @@ export class InvalidNamespaceError extends StoreError {
 
   constructor(namespace: string) {
     super(
-      `Invalid store namespace ${JSON.stringify(namespace)}: use 1 to 128 characters from A-Z a-z 0-9 . _ - (not "." or "..")`,
+      `Invalid store namespace ${JSON.stringify(namespace)}: use 1 to 128 characters from A-Z a-z 0-9 . _ -, starting with a letter or digit`,
     );
     this.name = 'InvalidNamespaceError';
     this.namespace = namespace;
@@ -97,13 +97,14 @@ export class InvalidStoreOptionError extends StoreError {
   }
 }
 
-/** A value passed to `put` that is not a `Uint8Array` (a programmer error, not a fault). */
+/** A value passed to `put` that is not a `Uint8Array`, or one whose memory was detached (a programmer error, not a fault). */
 export class InvalidValueError extends StoreError {
   /** Stable code for programmatic handling. */
   readonly code = 'ERR_CACHE_STORE_INVALID_VALUE' as const;
 
-  constructor(received: unknown) {
-    super(`Invalid cache value: expected a Uint8Array (or Buffer), got ${received === null ? 'null' : typeof received}`);
+  /** @param description what was received, when its type alone does not say what is wrong. */
+  constructor(received: unknown, description?: string) {
+    super(`Invalid cache value: expected a Uint8Array (or Buffer), got ${description ?? (received === null ? 'null' : typeof received)}`);
     this.name = 'InvalidValueError';
   }
 }

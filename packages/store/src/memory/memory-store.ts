@@ -2,9 +2,10 @@ import { createRequire } from 'node:module';
 import type { CacheConfig } from '@cache/config';
 import type { LRUCache } from 'lru-cache';
 import { validateKey } from '../contract/keys.js';
+import { validateValue } from '../contract/values.js';
 import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
 import { publish } from '../diagnostics/channels.js';
-import { InvalidStoreOptionError, InvalidValueError, StoreClosedError } from '../errors/store-error.js';
+import { InvalidStoreOptionError, StoreClosedError } from '../errors/store-error.js';
 import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
 import { clockMs } from '../stats/clock.js';
 
@@ -121,7 +122,7 @@ export class MemoryStore implements Store {
 
   async put(key: string, value: Uint8Array): Promise<PutResult> {
     this.#check(key);
-    if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
+    validateValue(value);
     const started = clockMs();
     try {
       if (value.byteLength > this.#maxBytes) {

@@ -1,7 +1,8 @@
 import { validateKey } from '../contract/keys.js';
+import { isUint8Array, validateValue } from '../contract/values.js';
 import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
 import { publish } from '../diagnostics/channels.js';
-import { InvalidStoreOptionError, InvalidValueError, SigningKeyRequiredError } from '../errors/store-error.js';
+import { InvalidStoreOptionError, SigningKeyRequiredError } from '../errors/store-error.js';
 import { FaultReporter } from '../faults/fault-reporter.js';
 import { zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
 import { openEnvelope, sealEnvelope, type SignatureRejection } from './envelope.js';
@@ -39,7 +40,7 @@ export interface SignatureRejections {
 
 function keyBytes(key: Uint8Array | string): Uint8Array {
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-  if (!(bytes instanceof Uint8Array)) throw new InvalidStoreOptionError('signingKey', 'expected a string or a Uint8Array');
+  if (!isUint8Array(bytes)) throw new InvalidStoreOptionError('signingKey', 'expected a string or a Uint8Array');
   if (bytes.byteLength < MIN_SIGNING_KEY_BYTES) {
     throw new InvalidStoreOptionError('signingKey', `expected at least ${MIN_SIGNING_KEY_BYTES} bytes, got ${bytes.byteLength} (the key itself is not shown)`);
   }
@@ -114,7 +115,7 @@ export class SignedStore implements Store {
 
   async put(key: string, value: Uint8Array): Promise<PutResult> {
     validateKey(key);
-    if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
+    validateValue(value);
     const sealed = this.#secret ? sealEnvelope(this.#secret, key, value) : value;
     const result = await this.inner.put(key, sealed);
     if (result.stored) {

@@ -12,7 +12,7 @@ export interface NamespaceStats {
   readonly namespace: string;
   /** Counters summed over every process that used it (finished ones folded into `total.json`, running ones as last flushed). */
   readonly counters: StatsCounters;
-  /** Entries as of the last cleanup scan, if one ran. */
+  /** Entries as of the last cleanup scan, if one ran (each cleanup scans every namespace of the directory). */
   readonly entries?: number;
   /** Bytes as of the last cleanup scan, if one ran. */
   readonly bytes?: number;

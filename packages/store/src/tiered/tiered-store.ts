@@ -1,7 +1,8 @@
 import { validateKey } from '../contract/keys.js';
+import { validateValue } from '../contract/values.js';
 import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
 import { publish } from '../diagnostics/channels.js';
-import { InvalidStoreOptionError, InvalidValueError, StoreClosedError } from '../errors/store-error.js';
+import { InvalidStoreOptionError, StoreClosedError } from '../errors/store-error.js';
 import { FaultReporter, toFault } from '../faults/fault-reporter.js';
 import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
 import { clockMs } from '../stats/clock.js';
@@ -48,6 +49,21 @@ export interface TierStats {
 const DEFAULT_MAX_PENDING_BYTES = 1024 * 1024 * 1024;
 
 /**
+ * What the store knows of one key while work on it is in flight (kept only
+ * that long, so the map stays as small as the work in progress).
+ */
+interface KeyActivity {
+  /** Calls and background writes of this key in flight. */
+  refs: number;
+  /** The store's sequence number at the last `put` or `delete` of this key. */
+  lastWrite: number;
+  /** Background writes of a `put` of this key not yet finished: the slower tiers may still hold an older value. */
+  putsPending: number;
+  /** A write-back into a tier `put` writes directly, while it runs; `put` waits for it. */
+  writingBack: Promise<unknown> | undefined;
+}
+
+/**
  * Several stores as one, fastest first. `get` asks each tier in turn; a hit
  * in a slower tier is written back to the faster ones in the background.
  * `put` writes the fast tiers before it resolves and the slow ones (by
@@ -56,7 +72,9 @@ const DEFAULT_MAX_PENDING_BYTES = 1024 * 1024 * 1024;
  *
  * Background writes to one key are applied in order; `flush()` waits for all
  * of them, and `close()` flushes, then closes every tier (the tiered store
- * owns its tiers).
+ * owns its tiers). The newest `put` of a key wins in every tier: a write-back
+ * of a value read before a `put` or `delete` of the same key is skipped, and a
+ * `put` waits for a write-back of its key already being written.
  *
  * @example
  * const store = new TieredStore({ tiers: [new MemoryStore(), disk, new SignedStore(redis, { signingKey })] });
@@ -76,6 +94,10 @@ export class TieredStore implements Store {
   readonly #writeBacks: number[];
   /** The last background write queued per key (writes to one key run in order). */
   readonly #chains = new Map<string, Promise<void>>();
+  /** Keys with calls or background writes in flight. */
+  readonly #activity = new Map<string, KeyActivity>();
+  /** Counts `get`, `put` and `delete` calls: orders a write-back against the writes of its key. */
+  #sequence = 0;
   readonly #pending = new Set<Promise<void>>();
   #pendingBytes = 0;
   #closed = false;
@@ -119,6 +141,9 @@ export class TieredStore implements Store {
   async get(key: string): Promise<Uint8Array | undefined> {
     this.#check(key);
     const started = clockMs();
+    // A put or delete of the key after this point makes what this get read too old to write back.
+    const ticket = ++this.#sequence;
+    const activity = this.#acquire(key);
     try {
       for (const [index, tier] of this.#tiers.entries()) {
         const value = await this.#tierGet(tier, key);
@@ -127,28 +152,43 @@ export class TieredStore implements Store {
         this.#counters.hits++;
         this.#counters.bytesRead += value.byteLength;
         publish.hit(() => ({ store: this.kind, location: this.#label, key, bytes: value.byteLength }));
-        if (index > 0) this.#writeBack(key, value, index);
+        if (index > 0) this.#writeBack(key, value, index, ticket);
         return value;
       }
       this.#counters.misses++;
       publish.miss(() => ({ store: this.kind, location: this.#label, key, reason: 'absent' }));
       return undefined;
     } finally {
+      this.#release(key, activity);
       this.#counters.timeSpentMs += clockMs() - started;
     }
   }
 
   async put(key: string, value: Uint8Array): Promise<PutResult> {
     this.#check(key);
-    if (!(value instanceof Uint8Array)) throw new InvalidValueError(value);
+    validateValue(value);
     const started = clockMs();
+    const activity = this.#acquire(key);
     try {
+      // Write-backs queued before this put now skip themselves; one already writing is waited for,
+      // so its older value cannot land after this one.
+      activity.lastWrite = ++this.#sequence;
+      while (activity.writingBack) await activity.writingBack;
       // The background tiers need a copy: the caller may change its buffer once put resolves.
       const copy = this.#backgroundFrom < this.#tiers.length ? new Uint8Array(value) : value;
       const results = await Promise.all(this.#tiers.slice(0, this.#backgroundFrom).map((tier) => this.#tierPut(tier, key, value)));
       for (let index = this.#backgroundFrom; index < this.#tiers.length; index++) {
         const tier = this.#tiers[index];
-        if (tier) this.#background(key, copy, () => this.#tierPut(tier, key, copy));
+        if (!tier) continue;
+        activity.putsPending++;
+        const queued = this.#background(key, copy, async () => {
+          try {
+            return await this.#tierPut(tier, key, copy);
+          } finally {
+            activity.putsPending--;
+          }
+        });
+        if (!queued) activity.putsPending--;
       }
       const stored = results.some((result) => result.stored);
       if (!stored) {
@@ -160,15 +200,22 @@ export class TieredStore implements Store {
       publish.write(() => ({ store: this.kind, location: this.#label, key, bytes: value.byteLength, storedBytes: value.byteLength }));
       return { stored: true };
     } finally {
+      this.#release(key, activity);
       this.#counters.timeSpentMs += clockMs() - started;
     }
   }
 
   async delete(key: string): Promise<boolean> {
     this.#check(key);
-    await this.#chains.get(key);
-    const removed = await Promise.all(this.#tiers.map((tier) => tier.delete(key).catch(() => false)));
-    return removed.some(Boolean);
+    const activity = this.#acquire(key);
+    try {
+      activity.lastWrite = ++this.#sequence; // queued write-backs of the key skip themselves
+      await this.#chains.get(key);
+      const removed = await Promise.all(this.#tiers.map((tier) => tier.delete(key).catch(() => false)));
+      return removed.some(Boolean);
+    } finally {
+      this.#release(key, activity);
+    }
   }
 
   async has(key: string): Promise<boolean> {
@@ -220,38 +267,73 @@ export class TieredStore implements Store {
     await Promise.allSettled(this.#tiers.map((tier) => tier.close()));
   }
 
-  #writeBack(key: string, returned: Uint8Array, hitIndex: number): void {
+  /**
+   * Copies a value a slower tier returned into the faster tiers, in the
+   * background. Each write is skipped when, by the time it runs, a `put` or
+   * `delete` of the key came after the `get` that read it (`ticket`), or a
+   * `put`'s background writes are still pending (the slower tier may still
+   * hold the older value): a write-back never replaces a newer value.
+   */
+  #writeBack(key: string, returned: Uint8Array, hitIndex: number, ticket: number): void {
     // The caller owns the returned buffer and may change it before the write-back runs.
     const value = new Uint8Array(returned);
     for (let index = 0; index < hitIndex; index++) {
       const tier = this.#tiers[index];
       if (!tier) continue;
-      this.#background(key, value, async () => {
-        const result = await this.#tierPut(tier, key, value);
-        if (result.stored) this.#writeBacks[index] = (this.#writeBacks[index] ?? 0) + 1;
-        return result;
+      const direct = index < this.#backgroundFrom;
+      this.#background(key, value, async (activity) => {
+        if (activity.lastWrite > ticket || activity.putsPending > 0) return { stored: false, reason: 'a newer value was written' };
+        const writing = this.#tierPut(tier, key, value);
+        if (direct) activity.writingBack = writing;
+        try {
+          const result = await writing;
+          if (result.stored) this.#writeBacks[index] = (this.#writeBacks[index] ?? 0) + 1;
+          return result;
+        } finally {
+          if (activity.writingBack === writing) activity.writingBack = undefined;
+        }
       });
     }
   }
 
-  #background(key: string, value: Uint8Array, write: () => Promise<PutResult>): void {
+  /** Queues a background write of `key` after the ones queued before it; false when skipped (too many bytes pending). */
+  #background(key: string, value: Uint8Array, write: (activity: KeyActivity) => Promise<PutResult>): boolean {
     if (this.#pendingBytes + value.byteLength > this.#maxPendingBytes) {
       this.#faults.report({ operation: 'background write', code: 'EPENDINGFULL', message: `more than ${this.#maxPendingBytes} bytes of background writes are pending; skipped one` });
-      return;
+      return false;
     }
     this.#pendingBytes += value.byteLength;
+    const activity = this.#acquire(key);
     const previous = this.#chains.get(key) ?? Promise.resolve();
     const task: Promise<void> = previous
-      .then(write)
+      .then(() => write(activity))
       .then(() => undefined)
       .catch((error: unknown) => this.#faults.report(toFault('background write', error)))
       .finally(() => {
         this.#pendingBytes -= value.byteLength;
         this.#pending.delete(task);
         if (this.#chains.get(key) === task) this.#chains.delete(key);
+        this.#release(key, activity);
       });
     this.#chains.set(key, task);
     this.#pending.add(task);
+    return true;
+  }
+
+  /** The activity record of `key`, held until {@link TieredStore.#release}. */
+  #acquire(key: string): KeyActivity {
+    let activity = this.#activity.get(key);
+    if (!activity) {
+      activity = { refs: 0, lastWrite: 0, putsPending: 0, writingBack: undefined };
+      this.#activity.set(key, activity);
+    }
+    activity.refs++;
+    return activity;
+  }
+
+  #release(key: string, activity: KeyActivity): void {
+    activity.refs--;
+    if (activity.refs === 0 && this.#activity.get(key) === activity) this.#activity.delete(key);
   }
 
   async #tierGet(tier: Store, key: string): Promise<Uint8Array | undefined> {

@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { toFault, type FaultRecord } from '../faults/fault-reporter.js';
+import type { EvictionCandidate } from './eviction.js';
+import { isMissing } from './fs-helpers.js';
+import type { FsLayer } from './fs-layer.js';
+import { ENTRY_PATTERN, isNamespace, Layout, SHARD_PATTERN, STATS_PATTERN } from './layout.js';
+
+/** An entry as cleanup sees it, with the namespace it lives in. */
+export interface ScannedEntry extends EvictionCandidate {
+  readonly layout: Layout;
+}
+
+/** What scanning one namespace found. */
+export interface NamespaceScan {
+  readonly candidates: ScannedEntry[];
+  /** Hashes of sidecars without an entry. */
+  readonly orphans: string[];
+}
+
+const CONCURRENCY = 32;
+
+/** Runs `work` on every item, at most {@link CONCURRENCY} at a time. */
+export async function inChunks<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += CONCURRENCY) {
+    await Promise.all(items.slice(i, i + CONCURRENCY).map(work));
+  }
+}
+
+async function isRealDirectory(fs: FsLayer, file: string): Promise<boolean> {
+  try {
+    return (await fs.lstat(file)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The namespaces of the cache directory that cleanup looks after: `own`
+ * (the calling store's, always), and every other directory (not a link)
+ * whose name is a valid namespace and that holds the `v1/entries` layout,
+ * including ones no process opens any more. Dot-folders (the store's
+ * `.store`, the engine's `.fingerprints` and `.producers`) never qualify,
+ * nor does anything else: what is not ours is never touched.
+ */
+export async function namespaceLayouts(fs: FsLayer, own: Layout, faults: FaultRecord[]): Promise<Layout[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(own.directory);
+  } catch (error) {
+    if (!isMissing(error)) faults.push(toFault('cleanup', error));
+    return [own];
+  }
+  const others: Layout[] = [];
+  await inChunks(names.filter((name) => name !== own.namespace && isNamespace(name)).sort(), async (name) => {
+    const layout = new Layout(own.directory, name);
+    if ((await isRealDirectory(fs, layout.namespaceDirectory)) && (await isRealDirectory(fs, layout.entries))) others.push(layout);
+  });
+  return [own, ...others.sort((a, b) => (a.namespace < b.namespace ? -1 : 1))];
+}
+
+/**
+ * Lists one namespace's entries (size of entry plus sidecar, recency = the
+ * later of their dates) and orphan sidecars. Files whose names do not match
+ * the store's patterns, or that sit in the wrong shard, are left out (and so
+ * never deleted).
+ *
+ * @throws when the entries folder cannot be listed (other than ENOENT: no entries).
+ */
+export async function scanNamespace(fs: FsLayer, layout: Layout, faults: FaultRecord[]): Promise<NamespaceScan> {
+  let shards: string[];
+  try {
+    shards = await fs.readdir(layout.entries);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    return { candidates: [], orphans: [] };
+  }
+  const candidates: ScannedEntry[] = [];
+  const orphans: string[] = [];
+  for (const shard of shards) {
+    if (!SHARD_PATTERN.test(shard)) continue;
+    const shardDirectory = path.join(layout.entries, shard);
+    let names: string[];
+    try {
+      names = await fs.readdir(shardDirectory);
+    } catch (error) {
+      if (!isMissing(error)) faults.push(toFault('cleanup', error));
+      continue;
+    }
+    const entries = new Map<string, { bytes: number; mtime: number }>();
+    const sidecars = new Map<string, { bytes: number; mtime: number }>();
+    await inChunks(names, async (name) => {
+      const entry = ENTRY_PATTERN.exec(name);
+      const sidecar = entry ? null : STATS_PATTERN.exec(name);
+      const hash = entry?.[1] ?? sidecar?.[1];
+      if (!hash || hash.slice(0, 2) !== shard) return; // not ours: never touched
+      try {
+        const stat = await fs.lstat(path.join(shardDirectory, name));
+        if (!stat.isFile()) return;
+        (entry ? entries : sidecars).set(hash, { bytes: stat.size, mtime: stat.mtimeMs });
+      } catch (error) {
+        if (!isMissing(error)) faults.push(toFault('cleanup', error));
+      }
+    });
+    for (const [hash, entry] of entries) {
+      const sidecar = sidecars.get(hash);
+      candidates.push({ hash, layout, bytes: entry.bytes + (sidecar?.bytes ?? 0), lastUsed: Math.max(entry.mtime, sidecar?.mtime ?? 0) });
+    }
+    for (const hash of sidecars.keys()) if (!entries.has(hash)) orphans.push(hash);
+  }
+  return { candidates, orphans };
+}
