@@ -7,7 +7,7 @@ import { validateValue } from '../contract/values.js';
 import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
 import { publish } from '../diagnostics/channels.js';
 import { StoreClosedError, StoreError } from '../errors/store-error.js';
-import { FaultReporter, toFault, type FaultRecord } from '../faults/fault-reporter.js';
+import { describeFault, FaultReporter, toFault, type FaultRecord } from '../faults/fault-reporter.js';
 import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
 import { InlineRunner, LazyRunner, WorkerRunner, workerScript, type BackgroundRunner } from './background.js';
 import { assertSafeDirectory } from './directory-safety.js';
@@ -307,7 +307,7 @@ export class DiskStore implements Store {
       if (error instanceof StoreError) throw error;
       const fault = toFault('put', error);
       this.#faults.report(fault);
-      return { stored: false, reason: `${fault.code}: ${fault.message}` };
+      return { stored: false, reason: describeFault(fault) };
     } finally {
       this.#finishOperation(started);
     }

@@ -29,6 +29,11 @@ export function toFault(operation: string, error: unknown): FaultRecord {
   return { operation, code: errorCode(error), message, ...(typeof path === 'string' ? { path } : {}) };
 }
 
+/** A fault in a few words, its code first and once (Node's messages already begin with it: "EACCES: permission denied, ..."). */
+export function describeFault(fault: FaultRecord): string {
+  return fault.message.startsWith(`${fault.code}:`) ? fault.message : `${fault.code}: ${fault.message}`;
+}
+
 /**
  * Absorbs faults: counts each, publishes each on `cache:store:fault`, and emits
  * one `process.emitWarning` per fault code per store (code
@@ -56,7 +61,7 @@ export class FaultReporter {
   report(fault: FaultRecord): void {
     this.#counters.errors++;
     publish.fault(() => ({ store: this.#store, location: this.#location, ...fault }));
-    this.warnOnce(fault.code, `${fault.operation} failed with ${fault.code} (${fault.message}); the cache keeps working without this entry and says this once per code`);
+    this.warnOnce(fault.code, `${fault.operation} failed with ${fault.code} (${fault.message}); the cache goes on without it (a miss, or nothing stored) and says this once per code`);
   }
 
   /** Emits `text` as a warning unless this code was already said. */
