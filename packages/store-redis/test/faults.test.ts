@@ -32,8 +32,9 @@ describe('RedisStore faults against a real redis-server', () => {
           expect(await redis.has('k')).toBe(false);
         }
       });
-      const notConnected = warnings.filter((w) => w.code === 'WASM_CACHE_STORE_ENOTCONNECTED');
-      expect(notConnected).toHaveLength(1);
+      // One outage, said once: the refused connection and the calls turned away while it is down are one fault.
+      const outage = warnings.filter((w) => w.code === 'WASM_CACHE_STORE_ENOTCONNECTED' || w.code === 'WASM_CACHE_STORE_ECONNREFUSED');
+      expect(outage).toHaveLength(1);
       expect(redis.stats().errors).toBeGreaterThanOrEqual(15);
       expect(redis.stats().misses).toBe(5);
 

@@ -23,6 +23,8 @@ import { RedisLayout } from '../layout/redis-keys.js';
 import { classifyFault } from './classify-fault.js';
 import { redactUrl, resolveRedisOptions, type RedisStoreOptions, type ResolvedRedisStoreOptions } from './redis-options.js';
 
+/** The warning group of a lost or refused connection and of the calls it turns away (see `FaultReporter.report`). */
+const CONNECTION_FAULTS = 'connection';
 /** Bytes fetched or written per pipeline round trip. */
 const BATCH_BYTES = 16 * 1024 * 1024;
 
@@ -134,7 +136,7 @@ export class RedisStore implements Store {
       if (this.#closed) return;
       // ioredis repeats the store's SELECT on a new connection and emits its refusal here; #selectDatabase reports it.
       if ((error as { command?: { name?: unknown } } | null)?.command?.name === 'select') return;
-      this.#faults.report(classifyFault('connection', error));
+      this.#faults.report(classifyFault('connection', error), CONNECTION_FAULTS);
     });
     this.client.on('ready', () => this.#selectDatabase());
     this.client.on('close', () => {
@@ -478,7 +480,8 @@ export class RedisStore implements Store {
 
   #fault(operation: string, error: unknown): ReturnType<typeof classifyFault> {
     const fault = classifyFault(operation, error);
-    this.#faults.report(fault);
+    // A call refused because the connection is down is the connection's fault, said once with it.
+    this.#faults.report(fault, fault.code === 'ENOTCONNECTED' ? CONNECTION_FAULTS : fault.code);
     if (fault.code === 'ETIMEDOUT' && !this.#unresponsive && !this.#closed) {
       // A slow or paused server: one timeout is paid, later calls fail at once until it answers again.
       this.#unresponsive = true;

@@ -57,17 +57,21 @@ export class FaultReporter {
     this.#counters = counters;
   }
 
-  /** Records one fault. */
-  report(fault: FaultRecord): void {
+  /**
+   * Records one fault. `sameAs` groups codes that are one fault seen from
+   * several sides (a refused connection, then calls made while it is down):
+   * the group is said once, under the code that came first.
+   */
+  report(fault: FaultRecord, sameAs: string = fault.code): void {
     this.#counters.errors++;
     publish.fault(() => ({ store: this.#store, location: this.#location, ...fault }));
-    this.warnOnce(fault.code, `${fault.operation} failed with ${fault.code} (${fault.message}); the cache goes on without it (a miss, or nothing stored) and says this once per code`);
+    this.warnOnce(fault.code, `${fault.operation} failed with ${fault.code} (${fault.message}); the cache goes on without it (a miss, or nothing stored) and says this once per code`, sameAs);
   }
 
-  /** Emits `text` as a warning unless this code was already said. */
-  warnOnce(code: string, text: string): void {
-    if (this.#warned.has(code)) return;
-    this.#warned.add(code);
+  /** Emits `text` as a warning unless this code (or the group `sameAs` names) was already said. */
+  warnOnce(code: string, text: string, sameAs: string = code): void {
+    if (this.#warned.has(sameAs)) return;
+    this.#warned.add(sameAs);
     process.emitWarning(`@cache/store ${this.#store} store at ${this.#location}: ${text}`, {
       type: 'CacheStoreWarning',
       code: `WASM_CACHE_STORE_${code.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`,
