@@ -8,6 +8,7 @@ export { MIN_SIGNING_KEY_BYTES, SignedStore, type SignatureRejections, type Sign
 export { openEnvelope, sealEnvelope, SIGNATURE_LENGTH, SIGNED_HEADER_LENGTH, SIGNED_MAGIC, signatureOf, type SignatureRejection } from './signed/envelope.js';
 export { DiskStore, type DiskStoreOptions } from './disk/disk-store.js';
 export { nodeFs, type FsFileHandle, type FsLayer } from './disk/fs-layer.js';
+export { DIRECTORY_MODE, makeDirectory, makeDirectorySync } from './disk/make-directory.js';
 export { FORMAT_DIRECTORY, hashKey, Layout, validateNamespace } from './disk/layout.js';
 export {
   checksum,

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProducerError } from '../errors/engine-errors.js';
-import { makeDirectorySync } from '../node/make-directory.js';
+import { makeDirectorySync } from '@cache/store';
 import { nodeBuiltin } from '../node/node-builtin.js';
 import { PRODUCER_ENV, type DeliveryJob, type ProducerJob, type ProducerReply } from './producer-protocol.js';
 

@@ -1,5 +1,5 @@
 import { openSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
-import { makeDirectorySync } from '../node/make-directory.js';
+import { makeDirectorySync } from '@cache/store';
 import { dirname } from 'node:path';
 
 /** A held lock: write the pid of the process doing the work, release when done. */
