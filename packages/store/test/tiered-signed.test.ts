@@ -194,6 +194,57 @@ describe('TieredStore', () => {
   });
 });
 
+describe('TieredStore: a get that starts while a put or delete of its key is writing', () => {
+  const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  /** A memory store whose put and delete take a while (a disk, a slow tier); its get is immediate. */
+  class SlowStore extends MemoryStore {
+    constructor(
+      private readonly putMs: number,
+      private readonly deleteMs = 0,
+    ) {
+      super();
+    }
+    override async put(key: string, value: Uint8Array): Promise<PutResult> {
+      await delay(this.putMs);
+      return super.put(key, value);
+    }
+    override async delete(key: string): Promise<boolean> {
+      await delay(this.deleteMs);
+      return super.delete(key);
+    }
+  }
+  const value = (stored: Uint8Array | undefined): number | undefined => stored?.[0];
+
+  it('does not write back the older value it read from a slower tier over the put', async () => {
+    const fast = new SlowStore(20);
+    const slow = new MemoryStore();
+    await slow.put('k', new Uint8Array([1])); // written by another process, say
+    const tiered = new TieredStore({ tiers: [fast, slow] });
+    const putting = tiered.put('k', new Uint8Array([2]));
+    await delay(5);
+    await tiered.get('k'); // misses the fast tier (the put has not landed) and reads the old value below
+    await putting;
+    await tiered.flush();
+    expect(value(await fast.get('k'))).toBe(2);
+    expect(value(await tiered.get('k'))).toBe(2);
+  });
+
+  it('does not bring a deleted value back', async () => {
+    const fast = new MemoryStore();
+    const slow = new SlowStore(0, 20);
+    await fast.put('k', new Uint8Array([1]));
+    await slow.put('k', new Uint8Array([1]));
+    const tiered = new TieredStore({ tiers: [fast, slow] });
+    const deleting = tiered.delete('k');
+    await delay(5);
+    await tiered.get('k'); // the fast tier is empty already; the slow one still has it
+    await deleting;
+    await tiered.flush();
+    expect(await fast.get('k')).toBeUndefined();
+    expect(await tiered.get('k')).toBeUndefined();
+  });
+});
+
 describe('SignedStore', () => {
   it('refuses to be created without a key unless unsigned entries are allowed explicitly', () => {
     expect(() => new SignedStore(new MemoryStore(), {})).toThrow(expect.objectContaining({ code: 'ERR_CACHE_STORE_SIGNING_KEY_REQUIRED' }));

@@ -55,8 +55,12 @@ const DEFAULT_MAX_PENDING_BYTES = 1024 * 1024 * 1024;
 interface KeyActivity {
   /** Calls and background writes of this key in flight. */
   refs: number;
-  /** The store's sequence number at the last `put` or `delete` of this key. */
+  /** The store's sequence number at the start of the last `put` or `delete` of this key. */
   lastWrite: number;
+  /** The store's sequence number when the last `put` or `delete` of this key had written every tier it writes directly. */
+  lastWriteEnd: number;
+  /** `put` and `delete` calls of this key between their start and that point. */
+  writesInFlight: number;
   /** Background writes of a `put` of this key not yet finished: the slower tiers may still hold an older value. */
   putsPending: number;
   /** A write-back into a tier `put` writes directly, while it runs; `put` waits for it. */
@@ -173,36 +177,47 @@ export class TieredStore implements Store {
       // Write-backs queued before this put now skip themselves; one already writing is waited for,
       // so its older value cannot land after this one.
       activity.lastWrite = ++this.#sequence;
-      while (activity.writingBack) await activity.writingBack;
-      // The background tiers need a copy: the caller may change its buffer once put resolves.
-      const copy = this.#backgroundFrom < this.#tiers.length ? new Uint8Array(value) : value;
-      const results = await Promise.all(this.#tiers.slice(0, this.#backgroundFrom).map((tier) => this.#tierPut(tier, key, value)));
-      for (let index = this.#backgroundFrom; index < this.#tiers.length; index++) {
-        const tier = this.#tiers[index];
-        if (!tier) continue;
-        activity.putsPending++;
-        const queued = this.#background(key, copy, async () => {
-          try {
-            return await this.#tierPut(tier, key, copy);
-          } finally {
-            activity.putsPending--;
-          }
-        });
-        if (!queued) activity.putsPending--;
+      activity.writesInFlight++;
+      try {
+        return await this.#putTiers(key, value, activity);
+      } finally {
+        activity.writesInFlight--;
+        activity.lastWriteEnd = ++this.#sequence;
       }
-      const stored = results.some((result) => result.stored);
-      if (!stored) {
-        const reasons = results.map((result) => (result.stored ? '' : result.reason)).join('; ');
-        return { stored: false, reason: `no tier stored the value (${reasons})` };
-      }
-      this.#counters.writes++;
-      this.#counters.bytesWritten += value.byteLength;
-      publish.write(() => ({ store: this.kind, location: this.#label, key, bytes: value.byteLength, storedBytes: value.byteLength }));
-      return { stored: true };
     } finally {
       this.#release(key, activity);
       this.#counters.timeSpentMs += clockMs() - started;
     }
+  }
+
+  /** A put's writes: the direct tiers now, the others queued in the background. */
+  async #putTiers(key: string, value: Uint8Array, activity: KeyActivity): Promise<PutResult> {
+    while (activity.writingBack) await activity.writingBack;
+    // The background tiers need a copy: the caller may change its buffer once put resolves.
+    const copy = this.#backgroundFrom < this.#tiers.length ? new Uint8Array(value) : value;
+    const results = await Promise.all(this.#tiers.slice(0, this.#backgroundFrom).map((tier) => this.#tierPut(tier, key, value)));
+    for (let index = this.#backgroundFrom; index < this.#tiers.length; index++) {
+      const tier = this.#tiers[index];
+      if (!tier) continue;
+      activity.putsPending++;
+      const queued = this.#background(key, copy, async () => {
+        try {
+          return await this.#tierPut(tier, key, copy);
+        } finally {
+          activity.putsPending--;
+        }
+      });
+      if (!queued) activity.putsPending--;
+    }
+    const stored = results.some((result) => result.stored);
+    if (!stored) {
+      const reasons = results.map((result) => (result.stored ? '' : result.reason)).join('; ');
+      return { stored: false, reason: `no tier stored the value (${reasons})` };
+    }
+    this.#counters.writes++;
+    this.#counters.bytesWritten += value.byteLength;
+    publish.write(() => ({ store: this.kind, location: this.#label, key, bytes: value.byteLength, storedBytes: value.byteLength }));
+    return { stored: true };
   }
 
   async delete(key: string): Promise<boolean> {
@@ -210,9 +225,15 @@ export class TieredStore implements Store {
     const activity = this.#acquire(key);
     try {
       activity.lastWrite = ++this.#sequence; // queued write-backs of the key skip themselves
-      await this.#chains.get(key);
-      const removed = await Promise.all(this.#tiers.map((tier) => tier.delete(key).catch(() => false)));
-      return removed.some(Boolean);
+      activity.writesInFlight++;
+      try {
+        await this.#chains.get(key);
+        const removed = await Promise.all(this.#tiers.map((tier) => tier.delete(key).catch(() => false)));
+        return removed.some(Boolean);
+      } finally {
+        activity.writesInFlight--;
+        activity.lastWriteEnd = ++this.#sequence;
+      }
     } finally {
       this.#release(key, activity);
     }
@@ -270,8 +291,8 @@ export class TieredStore implements Store {
   /**
    * Copies a value a slower tier returned into the faster tiers, in the
    * background. Each write is skipped when, by the time it runs, a `put` or
-   * `delete` of the key came after the `get` that read it (`ticket`), or a
-   * `put`'s background writes are still pending (the slower tier may still
+   * `delete` of the key started or ended after the `get` that read it
+   * (`ticket`), one is still writing, or a `put`'s background writes are pending (the slower tier may still
    * hold the older value): a write-back never replaces a newer value.
    */
   #writeBack(key: string, returned: Uint8Array, hitIndex: number, ticket: number): void {
@@ -282,7 +303,10 @@ export class TieredStore implements Store {
       if (!tier) continue;
       const direct = index < this.#backgroundFrom;
       this.#background(key, value, async (activity) => {
-        if (activity.lastWrite > ticket || activity.putsPending > 0) return { stored: false, reason: 'a newer value was written' };
+        // What the get read is too old when a put or delete of the key started after it, is still
+        // writing, or ended after it began (the get may have read a slower tier before that write landed).
+        const stale = activity.lastWrite > ticket || activity.lastWriteEnd > ticket || activity.writesInFlight > 0 || activity.putsPending > 0;
+        if (stale) return { stored: false, reason: 'a newer value was written' };
         const writing = this.#tierPut(tier, key, value);
         if (direct) activity.writingBack = writing;
         try {
@@ -324,7 +348,7 @@ export class TieredStore implements Store {
   #acquire(key: string): KeyActivity {
     let activity = this.#activity.get(key);
     if (!activity) {
-      activity = { refs: 0, lastWrite: 0, putsPending: 0, writingBack: undefined };
+      activity = { refs: 0, lastWrite: 0, lastWriteEnd: 0, writesInFlight: 0, putsPending: 0, writingBack: undefined };
       this.#activity.set(key, activity);
     }
     activity.refs++;
