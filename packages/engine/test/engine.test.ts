@@ -12,6 +12,7 @@ import {
   Engine,
   engineFingerprint,
   type WasmNamespace,
+  warningChannel,
 } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
@@ -84,6 +85,24 @@ describe('Engine with bytes in a SharedArrayBuffer', () => {
     const instance = new wasm.Instance(await compiling, {}) as unknown as { exports: { k(): number } };
     expect(instance.exports.k()).toBe(1234);
     await engine.idle();
+  });
+});
+
+describe('Engine with a store that refuses the produced artifact', () => {
+  it('counts and says it, as for a disk store', async () => {
+    const warned: string[] = [];
+    const onWarning = (message: unknown): void => void warned.push((message as { code: string }).code);
+    warningChannel.subscribe(onWarning);
+    try {
+      const cache = new Cache(CacheConfig.default().withDirectory(tempDir('engine-refuse-')), { store: new MemoryStore({ maxBytes: 4096 }) });
+      const engine = new Engine(Config.default().withArtifactTier('full'), { cache });
+      await engine.compile(buildWasmModule({ functions: 122 }));
+      await engine.idle();
+      expect(engine.stats()).toMatchObject({ misses: 1, producerFailures: 1, artifactsProduced: 0 });
+      expect(warned).toContain('CACHE_ENGINE_PRODUCER_FAILED');
+    } finally {
+      warningChannel.unsubscribe(onWarning);
+    }
   });
 });
 

@@ -117,6 +117,36 @@ describe("the 'hot' tier (the default): the code V8 optimized in a process, save
     }
   });
 
+  it('a snapshot a store fault kept out is tried again by the next snapshot', async () => {
+    const store = new MemoryStore();
+    const stats = store.stats.bind(store);
+    const put = store.put.bind(store);
+    let errors = 0;
+    let puts = 0;
+    store.stats = () => ({ ...stats(), errors });
+    store.put = async (key, value) => {
+      puts += 1;
+      if (puts > 1) return put(key, value);
+      errors += 1; // a fault the store counts (and says) itself: a full disk that has room again later
+      return { stored: false, reason: 'ENOSPC: no space left on device' };
+    };
+    const cache = new Cache(CacheConfig.default().withDirectory(tempDir('hot-retry-')), { store });
+    const engine = new Engine(Config.default(), { cache });
+    const module = await engine.compile(wasmFile(tempDir('hot-retry-wasm-'), 123).bytes);
+    const run = runOf(module);
+    for (let attempt = 0; attempt < 50 && serialize(module).byteLength <= SERIALIZED_HEADER_SIZE; attempt += 1) {
+      for (let i = 0; i < 20; i += 1) run(1000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await cache.hot.flush();
+    expect(puts).toBe(1);
+    expect(engine.stats().artifactsProduced).toBe(0);
+    await cache.hot.flush();
+    expect(puts).toBe(2);
+    expect(engine.stats().artifactsProduced).toBe(1);
+    await cache.close();
+  });
+
   it('snapshots of one module never overlap: one taken while another is being written compares with what that one stored', async () => {
     const store = new MemoryStore();
     let puts = 0;

@@ -237,18 +237,19 @@ export class Cache {
     }
   }
 
-  async #putHot(target: HotTarget, artifact: Uint8Array): Promise<void> {
-    if (this.#closed) return;
+  async #putHot(target: HotTarget, artifact: Uint8Array): Promise<boolean> {
+    if (this.#closed) return false;
     const { store } = target.storage;
     const faultsBefore = store.stats().errors;
     const result = await store.put(target.key, artifact);
     if (!result.stored) {
       // A fault the store counted has been said by the store (once per kind): saying it again is noise.
       // A refusal it did not count as a fault (too large for its capacity, say) is said here.
-      if (store.stats().errors > faultsBefore) return;
+      if (store.stats().errors > faultsBefore) return false;
       throw new Error(`the store did not take it: ${result.reason}`);
     }
     target.record.add('artifactsProduced');
+    return true;
   }
 
   /** At exit nothing asynchronous runs: a detached producer writes the artifact (disk stores only). */

@@ -515,7 +515,10 @@ export class Engine {
       try {
         const reply = await handle.result;
         if (reply.type === 'artifact') {
+          const faultsBefore = storage.store.stats().errors;
           const result = await storage.store.put(key, reply.artifact);
+          // A refusal the store counted as a fault it has said itself; any other is said here.
+          if (!result.stored && storage.store.stats().errors === faultsBefore) throw new ProducerError(`the store did not take the artifact: ${result.reason}`);
           if (result.stored) this.#record.add('artifactsProduced');
         } else if (reply.type === 'stored') {
           if (!reply.stored) throw new ProducerError(`the store did not take the artifact: ${reply.reason ?? 'no reason given'}`);

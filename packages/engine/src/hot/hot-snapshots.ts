@@ -38,8 +38,11 @@ export interface HotTarget {
 
 /** What saving a snapshot needs from the engine. */
 export interface HotSnapshotSink {
-  /** Writes an artifact through the store, while the process runs. */
-  put(target: HotTarget, artifact: Uint8Array): Promise<void>;
+  /**
+   * Writes an artifact through the store, while the process runs: true when
+   * stored, false when not (a fault already said); throws for a failure to say.
+   */
+  put(target: HotTarget, artifact: Uint8Array): Promise<boolean>;
   /** Hands an artifact to a detached process that writes it, as this process exits (synchronous). */
   putAtExit(target: HotTarget, artifact: Uint8Array): void;
   /** Reports a failure (the module is unaffected). */
@@ -162,8 +165,8 @@ export class HotSnapshots {
     try {
       const grown = this.#grownArtifact(target);
       if (!grown) return;
-      await this.#sink.put(target, grown.artifact);
-      target.storedBytes = Math.max(target.storedBytes, grown.bytes);
+      // Not stored: what is stored has not grown, and the next snapshot tries again.
+      if (await this.#sink.put(target, grown.artifact)) target.storedBytes = Math.max(target.storedBytes, grown.bytes);
     } catch (error) {
       this.#sink.failed(error);
     }
