@@ -41,6 +41,12 @@ describe('the flags a producer inherits', () => {
       ]),
     ).toEqual(['--stack-size=900']);
   });
+
+  it('drops the value a dropped flag takes as its next argument, as NODE_OPTIONS allows (--inspect-port 9231)', () => {
+    expect(
+      producerExecArgv(['--inspect-port', '9231', '--max-old-space-size=200', '--test-shard', '1/2', '--cpu-prof-dir', '/tmp/prof', '--inspect', '--no-warnings']),
+    ).toEqual(['--max-old-space-size=200', '--no-warnings']);
+  });
 });
 
 describe('NODE_OPTIONS', () => {

@@ -80,7 +80,13 @@ export function producerExecArgv(execArgv: readonly string[] = [...nodeOptionsAr
       if (!arg.includes('=')) i += 1; // its value is the next argument
       continue;
     }
-    if (DROPPED.has(name) || DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
+    if (DROPPED.has(name) || DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) {
+      // A value given as the next argument (`--inspect-port 9231`, `--test-shard 1/2`) goes with it: every
+      // item of these lists is an option or an option's value, so one not starting with '-' is a value.
+      const next = execArgv[i + 1];
+      if (!arg.includes('=') && next !== undefined && !next.startsWith('-')) i += 1;
+      continue;
+    }
     kept.push(arg);
   }
   return kept;
