@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLayout, RedisStore, type RedisStoreOptions } from '../src/index.js';
 import { pseudoRandom, until, warningsDuring } from './helpers.js';
@@ -42,6 +43,35 @@ describe('RedisStore faults against a real redis-server', () => {
       await putEventually(redis, 'k', Buffer.from('after start'));
       expect(Buffer.from((await redis.get('k')) ?? []).toString()).toBe('after start');
     } finally {
+      await server.dispose();
+    }
+  });
+
+  it('a wrong password met once the server is back after an outage is still said (it is not the outage)', async () => {
+    const server = await RedisServer.start(['--user', 'default', 'off', '--user', 'cache', 'on', '>right-password', '~*', '+@all']);
+    await server.stop();
+    let onDispose = (): void => undefined;
+    try {
+      const redis = store({ url: server.url.replace('redis://', 'redis://cache:wrong-password@'), keyPrefix: 'auth-after-outage:' });
+      const faultCodes: string[] = [];
+      const onFault = (message: unknown): void => void faultCodes.push((message as { code: string }).code);
+      diagnostics.subscribe('cache:store:fault', onFault);
+      onDispose = () => diagnostics.unsubscribe('cache:store:fault', onFault);
+      const warnings = await warningsDuring(async () => {
+        expect(await redis.ready(100)).toBe(false);
+        expect(await redis.get('k')).toBeUndefined();
+        await server.start();
+        // Until the client has reconnected and been refused (counted and published whether said or not).
+        await until(async () => {
+          await redis.get('k');
+          return faultCodes.includes('WRONGPASS');
+        }, 50);
+      });
+      const codes = warnings.map((w) => w.code);
+      expect(codes.filter((code) => code === 'WASM_CACHE_STORE_ECONNREFUSED' || code === 'WASM_CACHE_STORE_ENOTCONNECTED')).toHaveLength(1);
+      expect(codes).toContain('WASM_CACHE_STORE_WRONGPASS');
+    } finally {
+      onDispose();
       await server.dispose();
     }
   });

@@ -25,6 +25,17 @@ import { redactUrl, resolveRedisOptions, type RedisStoreOptions, type ResolvedRe
 
 /** The warning group of a lost or refused connection and of the calls it turns away (see `FaultReporter.report`). */
 const CONNECTION_FAULTS = 'connection';
+/**
+ * The codes of that group: the network failing, not the server answering.
+ * A wrong password, a refused certificate or a protocol error keeps a warning
+ * of its own, even after an outage was said.
+ */
+const TRANSPORT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ENOTCONNECTED']);
+
+/** The warning group of a fault: the connection's for transport failures, its own code for the rest. */
+function warningGroup(code: string): string {
+  return TRANSPORT_CODES.has(code) ? CONNECTION_FAULTS : code;
+}
 /** Bytes fetched or written per pipeline round trip. */
 const BATCH_BYTES = 16 * 1024 * 1024;
 
@@ -136,7 +147,8 @@ export class RedisStore implements Store {
       if (this.#closed) return;
       // ioredis repeats the store's SELECT on a new connection and emits its refusal here; #selectDatabase reports it.
       if ((error as { command?: { name?: unknown } } | null)?.command?.name === 'select') return;
-      this.#faults.report(classifyFault('connection', error), CONNECTION_FAULTS);
+      const fault = classifyFault('connection', error);
+      this.#faults.report(fault, warningGroup(fault.code));
     });
     this.client.on('ready', () => this.#selectDatabase());
     this.client.on('close', () => {
@@ -481,7 +493,7 @@ export class RedisStore implements Store {
   #fault(operation: string, error: unknown): ReturnType<typeof classifyFault> {
     const fault = classifyFault(operation, error);
     // A call refused because the connection is down is the connection's fault, said once with it.
-    this.#faults.report(fault, fault.code === 'ENOTCONNECTED' ? CONNECTION_FAULTS : fault.code);
+    this.#faults.report(fault, warningGroup(fault.code));
     if (fault.code === 'ETIMEDOUT' && !this.#unresponsive && !this.#closed) {
       // A slow or paused server: one timeout is paid, later calls fail at once until it answers again.
       this.#unresponsive = true;
