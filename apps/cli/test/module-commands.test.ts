@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildWasmModule } from '@cache/wasm-fixtures';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +71,10 @@ describe('wasm-cache run, compile, inspect, cache * (built binary)', () => {
     expect(listed).toHaveLength(1);
     expect(listed[0]?.key).toMatch(/^[0-9a-f]{64}\.full$/);
     expect(JSON.parse((await cli(['cache', 'verify', '--json'], env)).stdout)).toEqual({ checked: 1, damaged: [] });
+    // Folders that are not namespaces (an older layout's name, a dot-folder) are not the store's to open.
+    mkdirSync(join(cacheDir, '_old', 'v1', 'entries'), { recursive: true });
+    mkdirSync(join(cacheDir, '.other', 'v1', 'entries'), { recursive: true });
+    expect(JSON.parse((await cli(['cache', 'ls', '--json'], env)).stdout)).toHaveLength(1);
     expect((await cli(['cache', 'gc'], env)).code).toBe(0);
     writeFileSync(join(cacheDir, 'not-ours.txt'), 'keep me');
     expect(JSON.parse((await cli(['cache', 'clear', '--json'], env)).stdout)).toEqual({ removed: 1 });

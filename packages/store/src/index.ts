@@ -9,7 +9,7 @@ export { openEnvelope, sealEnvelope, SIGNATURE_LENGTH, SIGNED_HEADER_LENGTH, SIG
 export { DiskStore, type DiskStoreOptions } from './disk/disk-store.js';
 export { nodeFs, type FsFileHandle, type FsLayer } from './disk/fs-layer.js';
 export { DIRECTORY_MODE, makeDirectory, makeDirectorySync } from './disk/make-directory.js';
-export { FORMAT_DIRECTORY, hashKey, Layout, validateNamespace } from './disk/layout.js';
+export { FORMAT_DIRECTORY, hashKey, isNamespace, Layout, validateNamespace } from './disk/layout.js';
 export {
   checksum,
   CHECKSUM_CRC32,

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheConfig } from '@cache/config';
-import { DiskStore, errorCode, FORMAT_DIRECTORY, type FaultMessage } from '@cache/store';
+import { DiskStore, errorCode, FORMAT_DIRECTORY, isNamespace, type FaultMessage } from '@cache/store';
 import { CliError, EXIT } from '../../errors/cli-error.js';
 
 /** The channel the store publishes the faults it absorbs on (`@cache/store`'s `CHANNELS.fault`). */
@@ -34,7 +34,9 @@ export async function listNamespaces(directory: string): Promise<string[]> {
     if (code === 'ENOENT') return [];
     throw new CliError(`Cannot read cache directory ${directory}: ${code} (${error instanceof Error ? error.message : String(error)})`, EXIT.failure);
   }
-  return names.filter((name) => !name.startsWith('.') && existsSync(join(directory, name, FORMAT_DIRECTORY))).sort();
+  // What the store's own cleanup takes for a namespace: a valid name holding the entries layout. Anything else
+  // (dot-folders, an older layout's `_old`, foreign folders) is not the store's to open.
+  return names.filter((name) => isNamespace(name) && existsSync(join(directory, name, FORMAT_DIRECTORY, 'entries'))).sort();
 }
 
 /**
