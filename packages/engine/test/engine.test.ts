@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import { MemoryStore } from '@cache/store';
 import { buildWasmModule } from '@cache/wasm-fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,6 +85,12 @@ describe('Engine with bytes in a SharedArrayBuffer', () => {
     shared.set(constantModule(4321)); // as a worker writing the same memory would
     const instance = new wasm.Instance(await compiling, {}) as unknown as { exports: { k(): number } };
     expect(instance.exports.k()).toBe(1234);
+    // From another realm (a vm context) as well.
+    const foreign = vm.runInNewContext(`new Uint8Array(new SharedArrayBuffer(${constantModule(2345).byteLength}))`) as Uint8Array;
+    foreign.set(constantModule(2345));
+    const compilingForeign = engine.compile(foreign);
+    foreign.set(constantModule(5432));
+    expect((new wasm.Instance(await compilingForeign, {}) as unknown as { exports: { k(): number } }).exports.k()).toBe(2345);
     await engine.idle();
   });
 });

@@ -119,7 +119,8 @@ export class Engine {
     if (!view) throw new TypeError('Engine.compile: expected an ArrayBuffer or a typed array of WebAssembly module bytes');
     // Memory another thread can write at any moment is copied first, whatever the caller promises:
     // bytes checked against an artifact must be the bytes V8 gets with it.
-    const wire = typeof SharedArrayBuffer !== 'undefined' && view.buffer instanceof SharedArrayBuffer ? view.slice() : view;
+    // (By its tag, not instanceof: a SharedArrayBuffer from another realm, a vm context, is shared too.)
+    const wire = Object.prototype.toString.call(view.buffer) === '[object SharedArrayBuffer]' ? view.slice() : view;
     this.#record.add('compiles');
     const fingerprint = await this.#cachingFingerprint();
     if (!fingerprint) return this.#compileUncached(wire);
