@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runChild, tempDir, until, wasmFile } from './helpers.js';
+import { entryFiles, runChild, tempDir, until, wasmFile } from './helpers.js';
 
 /** The remembered V8 header file of a cache directory (one per Node build and V8 tag). */
 function memoFile(cacheDir: string): string {
@@ -21,16 +21,6 @@ function damageMemo(file: string): string {
   return good;
 }
 
-/** Entry files of every namespace of a cache directory. */
-function entryFiles(cacheDir: string): string[] {
-  const found: string[] = [];
-  for (const namespace of readdirSync(cacheDir)) {
-    const entries = join(cacheDir, namespace, 'v1', 'entries');
-    if (!existsSync(entries)) continue;
-    for (const shard of readdirSync(entries)) found.push(...readdirSync(join(entries, shard)).filter((name) => name.endsWith('.entry')));
-  }
-  return found;
-}
 
 describe('a wrong remembered V8 header (the fingerprint memo) is found, removed and said once', () => {
   const work = tempDir('engine-memo-');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildWasmModule } from '@cache/wasm-fixtures';
@@ -77,4 +77,18 @@ export async function until(check: () => boolean, timeoutMs: number): Promise<bo
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return check();
+}
+
+/** Every entry file of a disk cache (any namespace). */
+export function entryFiles(cacheDir: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const item of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, item.name);
+      if (item.isDirectory()) walk(path);
+      else if (item.name.endsWith('.entry')) found.push(path);
+    }
+  };
+  if (existsSync(cacheDir)) walk(cacheDir);
+  return found;
 }

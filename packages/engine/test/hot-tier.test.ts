@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore } from '@cache/store';
 import { SERIALIZED_HEADER_SIZE, serialize } from '@cache/v8';
 import { describe, expect, it, vi } from 'vitest';
 import { ARTIFACT_TIER_ENV, Cache, warningChannel, CacheConfig, Config, decodeArtifact, Engine, engineFingerprint, moduleHash, type WasmNamespace } from '../src/index.js';
-import { runChild, runUnderHook, tempDir, until, wasmFile } from './helpers.js';
+import { entryFiles, runChild, runUnderHook, tempDir, until, wasmFile } from './helpers.js';
 
 const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
 
@@ -14,19 +14,6 @@ function runOf(module: WebAssembly.Module): (n: number) => number {
   return (new wasm.Instance(module, {}) as unknown as { exports: { run(n: number): number } }).exports.run;
 }
 
-/** Every entry file of a disk cache (any namespace). */
-function entryFiles(cacheDir: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string): void => {
-    for (const item of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, item.name);
-      if (item.isDirectory()) walk(path);
-      else if (item.name.endsWith('.entry')) found.push(path);
-    }
-  };
-  if (existsSync(cacheDir)) walk(cacheDir);
-  return found;
-}
 
 /** V8 tiers up on background threads: flushes the hot snapshots until the engine has saved one (at most 5 s). */
 async function flushUntilSaved(engine: Engine, cache: Cache): Promise<void> {
