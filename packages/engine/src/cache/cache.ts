@@ -87,6 +87,22 @@ export function reportWrongFingerprint(fingerprint: EngineFingerprint, header: s
   );
 }
 
+/**
+ * Puts an artifact through a store: true when stored, false when a fault the
+ * store counted kept it out (the store says its faults itself, once per
+ * kind, so saying it again is noise).
+ *
+ * @throws Error for a refusal the store did not count as a fault (too large
+ *   for its capacity, say), for the caller to say.
+ */
+export async function putArtifact(store: Store, key: string, artifact: Uint8Array): Promise<boolean> {
+  const faultsBefore = store.stats().errors;
+  const result = await store.put(key, artifact);
+  if (result.stored) return true;
+  if (store.stats().errors > faultsBefore) return false;
+  throw new Error(`the store did not take the artifact: ${result.reason}`);
+}
+
 /** Counts a store's `corruptEntries` as they grow, each one once. */
 function storeDamageCounter(store: Store): () => number {
   let seen = store.stats().corruptEntries;
@@ -238,16 +254,7 @@ export class Cache {
   }
 
   async #putHot(target: HotTarget, artifact: Uint8Array): Promise<boolean> {
-    if (this.#closed) return false;
-    const { store } = target.storage;
-    const faultsBefore = store.stats().errors;
-    const result = await store.put(target.key, artifact);
-    if (!result.stored) {
-      // A fault the store counted has been said by the store (once per kind): saying it again is noise.
-      // A refusal it did not count as a fault (too large for its capacity, say) is said here.
-      if (store.stats().errors > faultsBefore) return false;
-      throw new Error(`the store did not take it: ${result.reason}`);
-    }
+    if (this.#closed || !(await putArtifact(target.storage.store, target.key, artifact))) return false;
     target.record.add('artifactsProduced');
     return true;
   }

@@ -4,7 +4,7 @@ import { clockMs, type Store } from '@cache/store';
 import { checkArtifactBelongs, decodeArtifact, peekModuleHash, type ArtifactFields, type ArtifactTier } from '../artifact/artifact-format.js';
 import { moduleHash } from '../artifact/checksum.js';
 import { isExactLookup, lookupId, moduleHashInSteps } from '../artifact/module-lookup.js';
-import { Cache, reportWrongFingerprint, type ArtifactStorage, type RemoteTierWriter, type StoredArtifact } from '../cache/cache.js';
+import { Cache, putArtifact, reportWrongFingerprint, type ArtifactStorage, type RemoteTierWriter, type StoredArtifact } from '../cache/cache.js';
 import { compileChannel, warnOnce } from '../diagnostics/warn-once.js';
 import {
   ArtifactIncompatibleError,
@@ -516,11 +516,7 @@ export class Engine {
       try {
         const reply = await handle.result;
         if (reply.type === 'artifact') {
-          const faultsBefore = storage.store.stats().errors;
-          const result = await storage.store.put(key, reply.artifact);
-          // A refusal the store counted as a fault it has said itself; any other is said here.
-          if (!result.stored && storage.store.stats().errors === faultsBefore) throw new ProducerError(`the store did not take the artifact: ${result.reason}`);
-          if (result.stored) this.#record.add('artifactsProduced');
+          if (await putArtifact(storage.store, key, reply.artifact)) this.#record.add('artifactsProduced');
         } else if (reply.type === 'stored') {
           if (!reply.stored) throw new ProducerError(`the store did not take the artifact: ${reply.reason ?? 'no reason given'}`);
           this.#record.add('artifactsProduced');
