@@ -20,16 +20,19 @@ export const warningChannel = channel('cache:engine:warning');
 /** Published on `cache:engine:compile` for every compile: `{ outcome, moduleHash, ms }`. */
 export const compileChannel = channel('cache:engine:compile');
 
-const emitted = new Set<EngineWarningCode>();
+const emitted = new Set<string>();
 
 /**
  * Says once per process why the cache is not doing its job (the cache never
  * breaks a compile; it degrades to compiling and says so once). Every
  * occurrence also goes to the `cache:engine:warning` diagnostics channel.
+ * `once` narrows "once" when one code covers several things each worth
+ * saying (a preload file each): once per code and that key.
  */
-export function warnOnce(code: EngineWarningCode, message: string): void {
+export function warnOnce(code: EngineWarningCode, message: string, once?: string): void {
   if (warningChannel.hasSubscribers) warningChannel.publish({ code, message });
-  if (emitted.has(code)) return;
-  emitted.add(code);
+  const key = once === undefined ? code : `${code}\0${once}`;
+  if (emitted.has(key)) return;
+  emitted.add(key);
   process.emitWarning(message, { type: 'CacheWarning', code });
 }

@@ -1,6 +1,6 @@
 import { delimiter } from 'node:path';
 import type { Engine } from '../engine/engine.js';
-import { warningChannel, type EngineWarningCode } from '../diagnostics/warn-once.js';
+import { warnOnce } from '../diagnostics/warn-once.js';
 import { handOffToSyncConstructor } from './sync-handoff.js';
 
 /** The variable listing wasm files to compile through the cache when the hook starts. */
@@ -67,22 +67,9 @@ export async function preloadModules(engine: Engine, sources: readonly PreloadSo
   return preloaded.length;
 }
 
-const PRELOAD_FAILED: EngineWarningCode = 'CACHE_ENGINE_PRELOAD_FAILED';
-
-/** The files whose failed preload has been reported in this process. */
-const reported = new Set<string>();
-
-/**
- * Says why a file could not be preloaded: once per file, not once per
- * process as `warnOnce` would (which named only the first of several failing
- * files). Every occurrence also goes to the `cache:engine:warning` channel.
- */
+/** Says why a file could not be preloaded: once per file (several may fail, each for its own reason). */
 function warnPreloadFailed(file: string, error: unknown): void {
-  const message = `${PRELOAD_ENV}: could not preload ${file}: ${error instanceof Error ? error.message : String(error)}`;
-  if (warningChannel.hasSubscribers) warningChannel.publish({ code: PRELOAD_FAILED, message });
-  if (reported.has(file)) return;
-  reported.add(file);
-  process.emitWarning(message, { type: 'CacheWarning', code: PRELOAD_FAILED });
+  warnOnce('CACHE_ENGINE_PRELOAD_FAILED', `${PRELOAD_ENV}: could not preload ${file}: ${error instanceof Error ? error.message : String(error)}`, file);
 }
 
 /**
