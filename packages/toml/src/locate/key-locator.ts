@@ -208,20 +208,28 @@ class Scanner {
     }
   }
 
-  #scanInlineTable(path: readonly string[]): void {
-    this.#advance(1);
+  /**
+   * Moves to the next item of an inline table or array (past blanks,
+   * comments and commas); false at its end: its `close` (moved past) or the
+   * end of the text.
+   */
+  #atNextItem(close: '}' | ']'): boolean {
     for (;;) {
       this.#skipBlanksAndComments();
       const char = this.text[this.#i];
-      if (char === undefined) return;
-      if (char === '}') {
+      if (char === undefined) return false;
+      if (char === close) {
         this.#advance(1);
-        return;
+        return false;
       }
-      if (char === ',') {
-        this.#advance(1);
-        continue;
-      }
+      if (char !== ',') return true;
+      this.#advance(1);
+    }
+  }
+
+  #scanInlineTable(path: readonly string[]): void {
+    this.#advance(1);
+    while (this.#atNextItem('}')) {
       const position = this.#position();
       const key = this.#readKey();
       this.#skipBlanks();
@@ -240,18 +248,7 @@ class Scanner {
 
   #scanArray(path: readonly string[]): void {
     this.#advance(1);
-    for (;;) {
-      this.#skipBlanksAndComments();
-      const char = this.text[this.#i];
-      if (char === undefined) return;
-      if (char === ']') {
-        this.#advance(1);
-        return;
-      }
-      if (char === ',') {
-        this.#advance(1);
-        continue;
-      }
+    while (this.#atNextItem(']')) {
       const before = this.#i;
       this.#scanValue(path);
       // Not TOML (a stray `}`): give up on this array rather than loop.
