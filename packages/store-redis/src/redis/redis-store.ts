@@ -36,6 +36,7 @@ const TRANSPORT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESE
 function warningGroup(code: string): string {
   return TRANSPORT_CODES.has(code) ? CONNECTION_FAULTS : code;
 }
+
 /** Bytes fetched or written per pipeline round trip. */
 const BATCH_BYTES = 16 * 1024 * 1024;
 
