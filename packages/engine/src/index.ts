@@ -33,7 +33,7 @@ export {
 } from './errors/engine-errors.js';
 export { engineFingerprint, type EngineFingerprint, type FingerprintResult } from './fingerprint/engine-fingerprint.js';
 export { producerExecArgv } from './producer/producer-client.js';
-export { patchWebAssembly } from './register/patch-webassembly.js';
+export { patchWebAssembly, type RoutingEngine } from './register/patch-webassembly.js';
 export {
   ARTIFACT_TIER_ENV,
   CONFIG_FILE_ENV,

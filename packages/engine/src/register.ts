@@ -112,15 +112,18 @@ export function loadRegisteredEngine(): Promise<Engine | undefined> {
 if (process.env[PRODUCER_ENV] !== '1') {
   patchWebAssembly({
     // `bytes` is patchWebAssembly's copy, taken in the application's call: it may be read after these awaits.
-    compile: async (bytes) => {
+    // `options` names the module by a streaming source's URL.
+    compile: async (bytes, options) => {
       const engine = await loadRegisteredEngine();
       if (!engine) return originalWasm.compile(bytes);
       try {
-        return await engine.compile(bytes);
+        return await engine.compile(bytes, options);
       } finally {
         saveHookCodeCache(engine);
       }
     },
+    // Without an engine (an invalid configuration, a cache that could not load), V8's own streaming functions.
+    routesStreaming: async () => (await loadRegisteredEngine())?.routesStreaming() ?? false,
   });
   // The files are read while the cache loads: the reads run off the main thread, the load on it.
   const preloads = readPreloadFiles();

@@ -157,6 +157,46 @@ describe('Engine constructor argument', () => {
   });
 });
 
+describe('Engine.compile options.url', () => {
+  /** `(import "e" "f" (func)) (func (export "go") call 0)` with a custom section of `tag`, so each test has bytes of its own (V8 names bytes it compiled before by their first URL). */
+  const callingModule = (tag: string): Uint8Array =>
+    new Uint8Array([
+      ...[0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 2, 7, 1, 1, 0x65, 1, 0x66, 0, 0, 3, 2, 1, 0, 7, 6, 1, 2, 0x67, 0x6f, 0, 1, 10, 6, 1, 4, 0, 0x10, 0, 0x0b],
+      ...[0, tag.length + 1, tag.length, ...new TextEncoder().encode(tag)],
+    ]);
+  /** The module's own frame in a stack taken while it runs. */
+  const frame = (module: WebAssembly.Module): string | undefined => {
+    let stack = '';
+    const instance = new wasm.Instance(module, { e: { f: () => (stack = new Error().stack ?? '') } }) as unknown as { exports: { go(): void } };
+    instance.exports.go();
+    return stack.split('\n').find((line) => line.includes('wasm-function'))?.trim();
+  };
+
+  it('names the module by the URL in stack frames, with the cache on or off; without one (or an empty one) as wasm://wasm/<hash>', async () => {
+    const engine = new Engine(CacheConfig.default().withDirectory(tempDir('engine-url-')));
+    const off = new Engine(Config.default().cacheConfig(CacheConfig.disabled()));
+    expect(frame(await engine.compile(callingModule('a'), { url: 'https://example.com/a.wasm' }))).toMatch(/^at https:\/\/example\.com\/a\.wasm:wasm-function\[1\]:0x[0-9a-f]+$/);
+    expect(frame(await off.compile(callingModule('b'), { url: 'file:///srv/b.wasm' }))).toMatch(/^at file:\/\/\/srv\/b\.wasm:wasm-function\[1\]:/);
+    expect(frame(await engine.compile(callingModule('c')))).toMatch(/^at wasm:\/\/wasm\/[0-9a-f]{8}:wasm-function\[1\]:/);
+    expect(frame(await engine.compile(callingModule('d'), { url: '' }))).toMatch(/^at wasm:\/\/wasm\/[0-9a-f]{8}:wasm-function\[1\]:/);
+    expect(engine.stats()).toMatchObject({ compiles: 3, misses: 3 });
+    await engine.close();
+  });
+
+  it('counts invalid bytes given with a URL as invalid, rejecting with a CompileError', async () => {
+    const engine = new Engine(CacheConfig.default().withDirectory(tempDir('engine-url-')));
+    await expect(engine.compile(new Uint8Array([0, 97, 115, 109, 9, 9, 9, 9]), { url: 'https://example.com/bad.wasm' })).rejects.toBeInstanceOf(wasm.CompileError);
+    expect(engine.stats()).toMatchObject({ compiles: 1, invalid: 1, misses: 0 });
+    await engine.close();
+  });
+
+  it('refuses a URL that is not a string with an EngineArgumentError', async () => {
+    const engine = new Engine(CacheConfig.default().withDirectory(tempDir('engine-url-')));
+    await expect(engine.compile(bytes, { url: 42 as unknown as string })).rejects.toMatchObject({ code: 'ERR_CACHE_INVALID_ARGUMENT', message: /options\.url must be a string, got number/ });
+    await engine.close();
+  });
+});
+
 describe('precompile and deserialize', () => {
   const engine = new Engine(Config.default().cacheConfig(CacheConfig.disabled()));
 

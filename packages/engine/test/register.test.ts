@@ -50,6 +50,35 @@ describe('node --import @cache/engine/register', () => {
     if (!second.report.fetchLoaded) expect(second.report.perfHooksLoaded).toBe(false);
   });
 
+  it.each(['compileStreaming', 'instantiateStreaming'])("a module from %s(fetch(url)) is named by the Response's URL in stack frames, as without the cache, on a miss and on a hit", async (how) => {
+    const child = join(import.meta.dirname, 'fixtures', 'register-url-child.mjs');
+    interface UrlReport {
+      url: string;
+      frame: string;
+      outcomes: string[];
+      serializedAfterLoad: number;
+    }
+    const under = async (args: string[]): Promise<UrlReport> =>
+      JSON.parse((await runUnderHook(child, args, { WASM_CACHE_DIRECTORY: join(work, `cache-url-${how}`), WASM_CACHE_ARTIFACT_TIER: 'full' })).stdout) as UrlReport;
+    const named = (report: UrlReport): RegExp => new RegExp(`^at ${report.url.replace(/[.]/g, '\\.')}:wasm-function\\[1\\]:0x[0-9a-f]+$`);
+    const plain = JSON.parse(await runPlain(child, [how])) as UrlReport;
+    expect(plain.frame).toMatch(named(plain));
+    const miss = await under([how, '--idle']);
+    expect(miss.outcomes).toEqual(['miss']);
+    expect(miss.frame).toMatch(named(miss));
+    // Another server port, so another URL: the cached code is named by this load's.
+    const hit = await under([how]);
+    expect(hit.outcomes).toEqual(['hit']);
+    expect(hit.serializedAfterLoad).toBeGreaterThan(0);
+    expect(hit.url).not.toBe(miss.url);
+    expect(hit.frame).toMatch(named(hit));
+    // Where the addon cannot be used nothing is cached: the Response goes to V8 itself, URL and all.
+    const unavailable = { WASM_CACHE_DIRECTORY: join(work, `cache-url-${how}`), CACHE_V8_ADDON_PATH: join(work, 'no-such-addon.node') };
+    const uncached = JSON.parse((await runUnderHook(child, [how], unavailable)).stdout) as UrlReport;
+    expect(uncached.outcomes).toEqual([]);
+    expect(uncached.frame).toMatch(named(uncached));
+  });
+
   it('works from NODE_OPTIONS too, configured by a TOML file named in the environment', async () => {
     const file = join(work, 'cache.toml');
     writeFileSync(file, `[cache]\ndirectory = ${JSON.stringify(join(work, 'cache-toml'))}\n`);

@@ -183,8 +183,15 @@ void LoaderCallback(const FunctionCallbackInfo<Value>& info) {
   const uint8_t* serialized_data = BytesOf(serialized, &serialized_store);
   const uint8_t* wire_data = BytesOf(wire_bytes, &wire_store);
 
-  // No SetUrl: without one V8 names the module's script wasm://wasm/<hash>, as for a module
-  // compiled from bytes, so stack traces and the inspector show a cached module as an uncached one.
+  // The module's script URL, as Node's own callback sets a Response's: stack traces and the
+  // inspector name the module by it. Without one V8 names it wasm://wasm/<hash>, as a module
+  // compiled from bytes.
+  Local<Value> url;
+  if (request->Get(context, Str(isolate, "url")).ToLocal(&url) && url->IsString() &&
+      url.As<String>()->Length() > 0) {
+    String::Utf8Value text(isolate, url);
+    if (*text != nullptr) streaming->SetUrl(*text, static_cast<size_t>(text.length()));
+  }
   bool accepted = serialized_data != nullptr &&
                   streaming->SetCompiledModuleBytes(serialized_data, serialized->ByteLength());
   request->Set(context, Str(isolate, "acceptedByV8"), Boolean::New(isolate, accepted)).Check();

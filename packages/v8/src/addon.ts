@@ -10,6 +10,8 @@ export interface LoadRequest {
   serialized: Uint8Array;
   /** The module's original wasm bytes. */
   wireBytes: Uint8Array;
+  /** The URL V8 names the module's script by (`WasmStreaming::SetUrl`); none when absent or empty. Addons built before it ignore it. */
+  url?: string;
   /** Set by the native streaming callback: the result of `SetCompiledModuleBytes`. */
   acceptedByV8?: boolean;
 }

@@ -16,6 +16,18 @@ export interface DeserializeResult {
   acceptedByV8: boolean;
 }
 
+/** Options of {@link deserialize}. */
+export interface DeserializeOptions {
+  /**
+   * The URL the module came from, as `WebAssembly.compileStreaming` takes it
+   * from a Response: stack traces and the inspector name the module's code by
+   * it (`https://host/app.wasm:wasm-function[3]:0x1f`). Without one (or with
+   * an empty one) V8 names it `wasm://wasm/<hash>`, as a module compiled from
+   * bytes.
+   */
+  url?: string;
+}
+
 /**
  * Hands serialized code back to V8 through the streaming-compile path and
  * resolves to the module.
@@ -33,21 +45,24 @@ export interface DeserializeResult {
  *
  * @param serialized bytes from `serialize` (an empty array just compiles `wireBytes`).
  * @param wireBytes the original wasm module bytes those were made from.
+ * @param options the module's URL (see {@link DeserializeOptions}).
  * @throws {AddonUnavailableError} the addon cannot be used (see `addonStatus()`).
- * @throws {InvalidArgumentError} an argument is not a Uint8Array or `wireBytes` is empty.
+ * @throws {InvalidArgumentError} an argument is not a Uint8Array, `wireBytes` is empty, or `options.url` is not a string.
  * @throws {WebAssembly.CompileError} (rejection) `wireBytes` is not a valid module.
  */
-export async function deserialize(serialized: Uint8Array, wireBytes: Uint8Array): Promise<DeserializeResult> {
+export async function deserialize(serialized: Uint8Array, wireBytes: Uint8Array, options: DeserializeOptions = {}): Promise<DeserializeResult> {
   const addon = requireAddon();
   if (!(serialized instanceof Uint8Array)) throw new InvalidArgumentError('deserialize: serialized must be a Uint8Array');
   if (!(wireBytes instanceof Uint8Array) || wireBytes.byteLength === 0) {
     throw new InvalidArgumentError('deserialize: wireBytes must be a non-empty Uint8Array');
   }
+  const { url } = options;
+  if (url !== undefined && typeof url !== 'string') throw new InvalidArgumentError('deserialize: options.url must be a string');
   const compileStreaming = wasmApi()?.compileStreaming;
   if (compileStreaming === undefined) {
     throw new AddonUnavailableError('WebAssembly.compileStreaming does not exist in this runtime');
   }
-  const request: LoadRequest = { serialized, wireBytes };
+  const request: LoadRequest = { serialized, wireBytes, ...(url ? { url } : {}) };
   let pending: Promise<WebAssembly.Module>;
   addon.installLoader(request);
   try {

@@ -28,7 +28,7 @@ export {
 export { SERIALIZED_HEADER_SIZE, readSerializedHeader, sameHeader, type SerializedHeader } from './header.js';
 export { cachedDataVersionTag, nativeDigests, type NativeDigests, type NativeSha256 } from './node-digests.js';
 export { serialize } from './serialize.js';
-export { deserialize, type DeserializeResult } from './deserialize.js';
+export { deserialize, type DeserializeOptions, type DeserializeResult } from './deserialize.js';
 export { compileOptimized, type OptimizedArtifact } from './compile-optimized.js';
 export {
   currentFingerprint,

@@ -40,6 +40,7 @@ describe('deserialize arguments', () => {
       code: 'ERR_CACHE_V8_INVALID_ARGUMENT',
     });
     await expect(deserialize(new Uint8Array(0), new Uint8Array(0))).rejects.toThrow(InvalidArgumentError);
+    await expect(deserialize(new Uint8Array(0), buildWasmModule({ functions: 1 }), { url: 42 as unknown as string })).rejects.toThrow(/options\.url must be a string/);
   });
 
   it('with empty serialized bytes just compiles the wire bytes (acceptedByV8 false)', async () => {

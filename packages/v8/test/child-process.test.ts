@@ -123,6 +123,16 @@ describe.each(binaries)('with node %s', (binary) => {
     expect(consumed.frame).toBe(produced.frame);
   });
 
+  it("a module loaded with a URL is named by it in stack frames, as Node names one compiled from a Response", async () => {
+    const file = join(workDir, `frame-url-${producedBy.size}-${binary.length}.bin`);
+    await child<{ frame: string }>(binary, ['produce-frame', file]);
+    const url = 'https://example.com/lib/app.wasm';
+    const consumed = await child<{ acceptedByV8: boolean; loaded: number; frame: string }>(binary, ['consume-frame', file, url]);
+    expect(consumed.acceptedByV8).toBe(true);
+    expect(consumed.loaded).toBeGreaterThan(0);
+    expect(consumed.frame).toMatch(/^at https:\/\/example\.com\/lib\/app\.wasm:wasm-function\[1\]:0x[0-9a-f]+$/);
+  });
+
   it('loads in a worker thread too (context-aware addon)', async () => {
     const { file, produced } = producedBy.get(binary) ?? expect.fail('producer did not run');
     const consumed = await child<Consumed>(binary, ['worker', wasmFile, file]);

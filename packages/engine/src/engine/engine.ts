@@ -1,5 +1,5 @@
 import { CacheConfig, Config } from '@cache/config';
-import { deserialize as loadSerialized } from '@cache/v8';
+import { addonStatus, deserialize as loadSerialized } from '@cache/v8';
 import { clockMs, type Store } from '@cache/store';
 import { checkArtifactBelongs, decodeArtifact, peekModuleHash, type ArtifactFields, type ArtifactTier } from '../artifact/artifact-format.js';
 import { moduleHash } from '../artifact/checksum.js';
@@ -35,6 +35,20 @@ export interface EngineOptions {
   remoteTierWriter?: RemoteTierWriter;
 }
 
+/** Options of {@link Engine.compile}. */
+export interface CompileOptions {
+  /**
+   * The URL the module came from, as `WebAssembly.compileStreaming` takes it
+   * from a Response: stack traces and the inspector name the module's code by
+   * it (`https://host/app.wasm:wasm-function[3]:0x1f`), cached or not. Without
+   * one the module is named `wasm://wasm/<hash>`, as by `WebAssembly.compile`.
+   * It does not change what is cached. Needs the native addon: where it cannot
+   * be used, the module is compiled without a URL. V8 names a module by the
+   * URL it had when this process first compiled the same bytes.
+   */
+  url?: string;
+}
+
 /** The engine configuration a constructor argument stands for; anything else is a programmer error, said plainly. */
 function engineConfig(config: unknown): Config {
   if (config instanceof Config) return config;
@@ -45,6 +59,9 @@ function engineConfig(config: unknown): Config {
       'A Config from another copy of @cache/config (a CommonJS require beside an ES import, or two installed versions) is not accepted either.',
   );
 }
+
+/** No serialized code: `@cache/v8`'s loader then compiles the wire bytes (named by a URL). */
+const NO_CODE = new Uint8Array(0);
 
 /** What a read found: nothing when the store had no artifact. */
 const NOTHING_READ: StoredArtifact = { stored: undefined, from: '' };
@@ -110,20 +127,24 @@ export class Engine {
    * until the returned promise settles. Bytes in a `SharedArrayBuffer`, which
    * another thread may change at any time, are copied.
    *
+   * @param options the module's URL (see {@link CompileOptions}).
    * @throws TypeError when `bytes` is not a buffer; rejects with
-   *   `WebAssembly.CompileError` when the bytes are not a valid module, exactly
-   *   as `WebAssembly.compile` does.
+   *   `WebAssembly.CompileError` when the bytes are not a valid module, as
+   *   `WebAssembly.compile` does (`compileStreaming`, given a URL).
+   * @throws EngineArgumentError when `options.url` is not a string.
    */
-  async compile(bytes: WasmBytes): Promise<WebAssembly.Module> {
+  async compile(bytes: WasmBytes, options: CompileOptions = {}): Promise<WebAssembly.Module> {
     const view = asUint8Array(bytes);
     if (!view) throw new TypeError('Engine.compile: expected an ArrayBuffer or a typed array of WebAssembly module bytes');
+    const url = options.url === '' ? undefined : options.url;
+    if (url !== undefined && typeof url !== 'string') throw new EngineArgumentError(`Engine.compile: options.url must be a string, got ${typeof url}`);
     // Memory another thread can write at any moment is copied first, whatever the caller promises:
     // bytes checked against an artifact must be the bytes V8 gets with it.
     // (By its tag, not instanceof: a SharedArrayBuffer from another realm, a vm context, is shared too.)
     const wire = Object.prototype.toString.call(view.buffer) === '[object SharedArrayBuffer]' ? view.slice() : view;
     this.#record.add('compiles');
     const fingerprint = await this.#cachingFingerprint();
-    if (!fingerprint) return this.#compileUncached(wire);
+    if (!fingerprint) return this.#compileUncached(wire, url);
     const started = clockMs();
     // The store opens and reads the artifact (found by the module's lookup id) while the module is
     // hashed: for a large module the two take about as long as each other.
@@ -132,10 +153,11 @@ export class Engine {
     const found = opening.then((storage) => (storage ? this.#sharedRead(storage, fingerprint, lookup) : NOTHING_READ));
     const hash = isExactLookup(lookup) ? lookup : await moduleHashInSteps(wire);
     const storage = await opening;
-    if (!storage) return this.#compileUncached(wire);
+    if (!storage) return this.#compileUncached(wire, url);
     const context = { fingerprint, storage };
-    // Single flight by the module's full hash: a lookup id may be shared by another module.
-    const flight = `${fingerprint.id}.${hash}.${this.config.artifactTier}`;
+    // Single flight by the module's full hash (a lookup id may be shared by another module) and its URL
+    // (a joining caller gets a clone, which keeps the first caller's).
+    const flight = `${fingerprint.id}.${hash}.${this.config.artifactTier}${url === undefined ? '' : ` ${url}`}`;
     const inflight = this.cache.inflight;
     const pending = inflight.get(flight);
     if (pending) {
@@ -144,9 +166,19 @@ export class Engine {
       // compiled code (no compile), but not properties or WeakMap entries one caller attaches.
       return pending.then((module) => structuredClone(module));
     }
-    const compiling = this.#compileCached(wire, hash, lookup, found, context, started).finally(() => inflight.delete(flight));
+    const compiling = this.#compileCached(wire, url, hash, lookup, found, context, started).finally(() => inflight.delete(flight));
     inflight.set(flight, compiling);
     return compiling;
+  }
+
+  /**
+   * @internal Whether `patchWebAssembly` routes streaming sources (Responses)
+   * through this engine: only where the native addon can be used. Without it
+   * nothing is cached, and V8's own streaming functions keep what a compile
+   * from bytes cannot (the module named by the Response's URL).
+   */
+  routesStreaming(): boolean {
+    return addonStatus().available;
   }
 
   /**
@@ -283,17 +315,22 @@ export class Engine {
     return storage ? { fingerprint, storage } : undefined;
   }
 
-  async #compileUncached(wire: Uint8Array): Promise<WebAssembly.Module> {
+  async #compileUncached(wire: Uint8Array, url: string | undefined): Promise<WebAssembly.Module> {
     const started = clockMs();
-    const module = await this.#compileNormally(wire);
+    const module = await this.#compileNormally(wire, url);
     this.#record.add('uncached');
     this.#publish('uncached', undefined, clockMs() - started);
     return module;
   }
 
-  /** V8's own compile; bytes that are not a valid module are counted as such, and the rejection passed on. */
-  async #compileNormally(wire: Uint8Array): Promise<WebAssembly.Module> {
+  /**
+   * V8's own compile (through its streaming path when the module has a URL to
+   * be named by); bytes that are not a valid module are counted as such, and
+   * the rejection passed on.
+   */
+  async #compileNormally(wire: Uint8Array, url: string | undefined): Promise<WebAssembly.Module> {
     try {
+      if (url !== undefined && addonStatus().available) return (await loadSerialized(NO_CODE, wire, { url })).module;
       return await originalWasm.compile(wire);
     } catch (error) {
       this.#record.add('invalid');
@@ -303,6 +340,7 @@ export class Engine {
 
   async #compileCached(
     wire: Uint8Array,
+    url: string | undefined,
     hash: string,
     lookup: string,
     found: Promise<StoredArtifact>,
@@ -313,7 +351,7 @@ export class Engine {
     const { key, hit } = await this.#lookUp(context, hash, lookup, found);
     if (hit) {
       const { fields, stored, from } = hit;
-      const { module, acceptedByV8 } = await loadSerialized(fields.payload, wire);
+      const { module, acceptedByV8 } = await loadSerialized(fields.payload, wire, url === undefined ? {} : { url });
       const loadMs = clockMs() - started;
       if (acceptedByV8) {
         this.#record.add('hits');
@@ -334,7 +372,7 @@ export class Engine {
       this.#publish('miss', hash, loadMs);
       return module;
     }
-    const module = await this.#compileNormally(wire);
+    const module = await this.#compileNormally(wire, url);
     const compileMs = clockMs() - started;
     this.#record.add('misses');
     this.#record.add('compileMs', compileMs);

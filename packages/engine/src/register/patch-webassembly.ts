@@ -6,6 +6,7 @@ interface ResponseLike {
   readonly headers: { get(name: string): string | null };
   readonly ok: boolean;
   readonly bodyUsed: boolean;
+  readonly url: string;
 }
 
 /**
@@ -39,14 +40,27 @@ function isCompilable(response: ResponseLike): boolean {
 
 /**
  * The bytes of a streaming source when it is a Response Node would compile
- * (or a promise of one), read into a buffer of our own; undefined for
+ * (or a promise of one), read into a buffer of our own, and the URL Node would
+ * name the module by (the Response's, when it has one); no bytes for
  * anything else, which is then left to V8 (so errors and other callers, such
  * as `@cache/v8`'s own loader, behave exactly as without the cache).
  */
-async function wasmResponseBytes(source: unknown): Promise<{ bytes?: Uint8Array; resolved: unknown }> {
+async function wasmResponseBytes(source: unknown): Promise<{ bytes?: Uint8Array; options?: { url?: string }; resolved: unknown }> {
   const resolved = isThenable(source) ? await source : source;
   if (!isResponse(resolved) || !isCompilable(resolved)) return { resolved };
-  return { bytes: new Uint8Array(await resolved.arrayBuffer()), resolved };
+  const bytes = new Uint8Array(await resolved.arrayBuffer());
+  return { bytes, options: resolved.url ? { url: resolved.url } : {}, resolved };
+}
+
+/** What {@link patchWebAssembly} routes through: an engine, or anything with an engine's `compile`. */
+export interface RoutingEngine extends Pick<Engine, 'compile'> {
+  /** Whether streaming sources go through `compile` (see `Engine.routesStreaming`); without it, they do. */
+  routesStreaming?(): boolean | Promise<boolean>;
+}
+
+/** Whether the engine takes streaming sources (without `routesStreaming`, it does). */
+async function takesStreaming(engine: RoutingEngine): Promise<boolean> {
+  return engine.routesStreaming === undefined ? true : engine.routesStreaming();
 }
 
 /** A Response of these bytes, for V8's streaming functions to compile again (after a failed compile, for their error). */
@@ -76,10 +90,13 @@ function standingFor<Wrapper extends object>(name: string, replaced: { readonly 
  * same call. Bytes are copied when the call is made, as V8 copies them, so
  * the engine is given a private copy it may read later. A compile that fails
  * through the engine is made again by the matching V8 function, so that the
- * caller gets that function's own error. The functions keep their names and
- * lengths. Returns a function that puts the originals back.
+ * caller gets that function's own error. A Response's URL is passed on
+ * (`compile(bytes, { url })`), so stack frames name the module by it as V8's
+ * own streaming functions do; when the engine's `routesStreaming` says no
+ * (the native addon cannot be used), streaming calls go to V8 untouched. The functions keep their names and lengths.
+ * Returns a function that puts the originals back.
  */
-export function patchWebAssembly(engine: Pick<Engine, 'compile'>, target: WasmNamespace = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly): () => void {
+export function patchWebAssembly(engine: RoutingEngine, target: WasmNamespace = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly): () => void {
   const saved = { ...target };
   const { compile, instantiate, compileStreaming, instantiateStreaming } = originalWasm;
   const instantiated = (module: WebAssembly.Module, imports: object | undefined) => instantiate(module, imports).then((instance) => ({ module, instance }));
@@ -105,15 +122,23 @@ export function patchWebAssembly(engine: Pick<Engine, 'compile'>, target: WasmNa
   if (compileStreaming) {
     target.compileStreaming = standingFor('compileStreaming', saved.compileStreaming, (source: unknown, options?: WasmCompileOptions) => {
       if (options !== undefined || (!isResponse(source) && !isThenable(source))) return compileStreaming(source, options);
-      return wasmResponseBytes(source).then(({ bytes, resolved }) => (bytes ? engine.compile(bytes).catch(() => compileStreaming(wasmResponse(bytes))) : compileStreaming(resolved)));
+      return takesStreaming(engine).then((takes) =>
+        !takes
+          ? compileStreaming(source)
+          : wasmResponseBytes(source).then(({ bytes, options: named, resolved }) =>
+              bytes ? engine.compile(bytes, named).catch(() => compileStreaming(wasmResponse(bytes))) : compileStreaming(resolved),
+            ),
+      );
     });
   }
   if (instantiateStreaming) {
     target.instantiateStreaming = standingFor('instantiateStreaming', saved.instantiateStreaming, (source: unknown, imports?: object, options?: WasmCompileOptions) => {
       if (options !== undefined || !isImportsArgument(imports) || (!isResponse(source) && !isThenable(source))) return instantiateStreaming(source, imports, options);
-      return wasmResponseBytes(source).then(({ bytes, resolved }) => {
+      return takesStreaming(engine).then(async (takes) => {
+        if (!takes) return instantiateStreaming(source, imports);
+        const { bytes, options: named, resolved } = await wasmResponseBytes(source);
         if (!bytes) return instantiateStreaming(resolved, imports);
-        return engine.compile(bytes).then(
+        return engine.compile(bytes, named).then(
           (module) => instantiated(module, imports),
           () => instantiateStreaming(wasmResponse(bytes), imports),
         );
