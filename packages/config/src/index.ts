@@ -43,3 +43,4 @@ export {
   type RemoteSettingName,
 } from './remote/remote-definitions.js';
 export { MIN_SIGNING_KEY_LENGTH, redisDatabaseOf, remoteSettingsSchema, type ResolvedRemoteSettings } from './remote/remote-schema.js';
+export { readSigningKeyFile, signingKeyFileMessage, type SigningKeyFileRead } from './remote/signing-key-file.js';

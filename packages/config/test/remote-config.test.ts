@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { RemoteCacheConfig } from '../src/index.js';
+import { MIN_SIGNING_KEY_LENGTH, readSigningKeyFile, RemoteCacheConfig, signingKeyFileMessage } from '../src/index.js';
 
 const KEY = '0123456789abcdef0123456789abcdef-signing';
 
@@ -73,6 +76,30 @@ describe('RemoteCacheConfig', () => {
   it('refuses both a signing key and a key file', () => {
     const problems = RemoteCacheConfig.create('redis://h:1').withSigningKey(KEY).withSigningKeyFile('/etc/key').problems();
     expect(problems.map((problem) => problem.setting)).toEqual(['signingKeyFile']);
+  });
+});
+
+describe('readSigningKeyFile: the signing key file, checked on the local disk alone', () => {
+  const work = mkdtempSync(join(tmpdir(), 'signing-key-file-'));
+
+  it('gives the key, surrounding whitespace trimmed', () => {
+    const file = join(work, 'good.key');
+    writeFileSync(file, `  ${KEY}\n`);
+    expect(readSigningKeyFile(file)).toEqual({ ok: true, key: KEY });
+  });
+
+  it('says why a file cannot be used, never with the key: unreadable (by its code) or too short', () => {
+    const missing = join(work, 'missing.key');
+    const unreadable = readSigningKeyFile(missing);
+    expect(unreadable).toMatchObject({ ok: false, reason: 'cannot be read (ENOENT)', cause: expect.objectContaining({ code: 'ENOENT' }) });
+    expect(readSigningKeyFile(work)).toMatchObject({ ok: false, reason: 'cannot be read (EISDIR)' });
+    const short = join(work, 'short.key');
+    writeFileSync(short, `${'s'.repeat(MIN_SIGNING_KEY_LENGTH - 1)}\n\n`);
+    const tooShort = readSigningKeyFile(short);
+    expect(tooShort).toEqual({ ok: false, reason: `holds fewer than ${MIN_SIGNING_KEY_LENGTH} bytes` });
+    expect(JSON.stringify(tooShort)).not.toContain('sss');
+    if (unreadable.ok) throw new Error('read a file that is not there');
+    expect(signingKeyFileMessage(missing, unreadable.reason)).toBe(`Cannot use the signing key file ${missing}: cannot be read (ENOENT)`);
   });
 });
 

@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CacheConfigError } from '@cache/config';
+import { CacheConfigError, DEFAULT_ENV_PREFIX, NON_SETTING_ENV_VARIABLES } from '@cache/config';
 import { ConfigFileAccessError, TomlSyntaxError } from '@cache/toml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONFIG_FILE_ENV, installRegisterHook, registerConfig } from '../src/index.js';
+import { ARTIFACT_TIER_ENV, CONFIG_FILE_ENV, ENGINE_ENV_SUFFIXES, installRegisterHook, PRELOAD_ENV, registerConfig } from '../src/index.js';
+import { PRODUCER_ENV } from '../src/producer/producer-protocol.js';
 import { tempDir } from './helpers.js';
 
 // registerConfig is asynchronous: it loads the TOML reader only when a file is read.
@@ -36,6 +37,16 @@ describe('registerConfig', () => {
     mkdirSync(join(work, 'xdg', 'wasm-cache'), { recursive: true });
     writeFileSync(join(work, 'xdg', 'wasm-cache', 'config.toml'), '[cache]\ncleanup-interval = "5m"\n');
     expect((await registerConfig({ [CONFIG_FILE_ENV]: '' })).cleanupInterval).toBe(5 * 60_000);
+  });
+
+  it('knows the engine’s own variables without being told: ENGINE_ENV_SUFFIXES are in @cache/config’s NON_SETTING_ENV_VARIABLES', async () => {
+    process.env['XDG_CONFIG_HOME'] = join(work, 'no-default-file');
+    expect(ENGINE_ENV_SUFFIXES.map((suffix) => `${DEFAULT_ENV_PREFIX}${suffix}`)).toEqual([PRELOAD_ENV, PRODUCER_ENV, ARTIFACT_TIER_ENV]);
+    for (const suffix of ENGINE_ENV_SUFFIXES) expect(NON_SETTING_ENV_VARIABLES).toContain(`${DEFAULT_ENV_PREFIX}${suffix}`);
+    const config = await registerConfig({ [PRELOAD_ENV]: '/x.wasm', [PRODUCER_ENV]: '0', [ARTIFACT_TIER_ENV]: 'full', WASM_CACHE_CLEANUP_INTERVAL: '3h' });
+    expect(config.cleanupInterval).toBe(3 * 3600_000);
+    // A typo of one is still one.
+    await expect(registerConfig({ WASM_CACHE_PRELAOD: '/x.wasm' })).rejects.toThrow(/WASM_CACHE_PRELAOD/);
   });
 
   it('rejects with the errors the file and the environment cause', async () => {

@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CacheConfigError, RemoteCacheConfig } from '@cache/config';
 import { MemoryStore } from '@cache/store';
 import { describe, expect, it } from 'vitest';
-import { Cache, CacheConfig, CONFIG_FILE_ENV, Config, Engine, engineFingerprint, EngineArgumentError, moduleHash, registerSettings, type WasmNamespace } from '../src/index.js';
+import { Cache, CacheConfig, CONFIG_FILE_ENV, Config, Engine, engineFingerprint, EngineArgumentError, moduleHash, registerSettings, warningChannel, type WasmNamespace } from '../src/index.js';
+import { remoteTierAt } from '../src/remote/register-remote-tier.js';
 import { remoteFromEnv, remoteToEnv } from '../src/remote/remote-env.js';
 import { REMOTE_RETRY_AFTER_MS, RemoteOutageNote } from '../src/remote/remote-outage.js';
 import { runUnderHook, tempDir, wasmFile } from './helpers.js';
@@ -107,6 +108,73 @@ describe('@cache/engine/register with a remote tier configured', () => {
     const report = JSON.parse(stdout) as { result: number; outcomes: string[] };
     expect(report.outcomes).toEqual(['miss']); // cached, locally
     expect(typeof report.result).toBe('number');
+  });
+});
+
+describe('the hook’s remote tier (remoteTierAt) while another process’s note of an outage is recent', () => {
+  /** A tier over a remote with `signingKeyFile`, in a cache directory with a fresh note; what it warns and what it tries to load. */
+  function notedTier(signingKeyFile: string): { tier: ReturnType<typeof remoteTierAt>; imported: string[] } {
+    const remote = RemoteCacheConfig.create('redis://127.0.0.1:9').withSigningKeyFile(signingKeyFile).validate();
+    const directory = tempDir('outage-key-cache-');
+    new RemoteOutageNote(directory, remote.settings().url).write();
+    const imported: string[] = [];
+    const importModule = async (url: string): Promise<unknown> => {
+      imported.push(url);
+      throw new Error('the Redis client is not loaded while the note is recent');
+    };
+    return { tier: remoteTierAt(remote, 'file:///store-redis/index.js', importModule, directory), imported };
+  }
+
+  /** What the tier says on the engine's warning channel (every occurrence, repeats included) while `use` runs. */
+  async function saidDuring(use: () => Promise<void>): Promise<Array<{ code: string; message: string }>> {
+    const said: Array<{ code: string; message: string }> = [];
+    const listen = (message: unknown): void => void said.push(message as { code: string; message: string });
+    warningChannel.subscribe(listen);
+    try {
+      await use();
+    } finally {
+      warningChannel.unsubscribe(listen);
+    }
+    return said;
+  }
+
+  it('says a signing key file that cannot be used, once, with the file and the reason, instead of hiding it behind the skip; it loads nothing and connects nowhere', async () => {
+    const work = tempDir('outage-key-');
+    const short = join(work, 'short.key');
+    writeFileSync(short, 'too-short\n');
+    const folder = join(work, 'folder.key');
+    mkdirSync(folder);
+    const cases = [
+      [join(work, 'missing.key'), 'cannot be read (ENOENT)'],
+      [folder, 'cannot be read (EISDIR)'],
+      [short, 'holds fewer than 32 bytes'],
+    ] as const;
+    for (const [file, reason] of cases) {
+      const { tier, imported } = notedTier(file);
+      const said = await saidDuring(async () => {
+        expect(await tier.get('k')).toBeUndefined();
+        expect(await tier.put('k', new Uint8Array([1]))).toEqual({ stored: false, reason: 'the remote tier is unavailable' });
+        expect(await tier.has('k')).toBe(false);
+      });
+      expect(said, file).toEqual([
+        {
+          code: 'CACHE_ENGINE_REMOTE_UNAVAILABLE',
+          message: `@cache/engine/register: a remote cache tier is configured but cannot be used, so the cache is local only: Cannot use the signing key file ${file}: ${reason}.`,
+        },
+      ]);
+      expect(imported).toEqual([]);
+    }
+  });
+
+  it('with a signing key file that can be used, leaves the tier alone and says why, as before', async () => {
+    const file = join(tempDir('outage-good-key-'), 'good.key');
+    writeFileSync(file, `${'k'.repeat(40)}\n`);
+    const { tier, imported } = notedTier(file);
+    const said = await saidDuring(async () => {
+      expect(await tier.get('k')).toBeUndefined();
+    });
+    expect(said.map((warning) => warning.code)).toEqual(['CACHE_ENGINE_REMOTE_SKIPPED']);
+    expect(imported).toEqual([]);
   });
 });
 

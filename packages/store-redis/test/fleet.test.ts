@@ -29,6 +29,21 @@ function runMember(args: string[], env: Record<string, string>): Promise<MemberR
 
 const packageRoot = join(import.meta.dirname, '..');
 
+/** Notes an outage of the server at `url` in a cache directory, moments ago, as a hooked process whose read failed writes it (named by a digest of the URL). */
+function noteOutage(cacheDir: string, url: string): void {
+  const noteName = `unavailable-${createHash('sha256').update(url).digest('hex').slice(0, 16)}.json`;
+  mkdirSync(join(cacheDir, '.remote'), { recursive: true });
+  writeFileSync(join(cacheDir, '.remote', noteName), JSON.stringify({ at: Date.now(), pid: 1 }));
+}
+
+/** The warnings of one code in a process's stderr, without the pid Node puts before each. */
+function warningsIn(stderr: string, code: string): string[] {
+  return stderr
+    .split('\n')
+    .filter((line) => line.includes(`[${code}]`))
+    .map((line) => line.slice(line.indexOf(`[${code}]`)));
+}
+
 interface HookReport {
   result: number;
   hits: number;
@@ -190,11 +205,8 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
       }
       return false;
     }
-    // A note as a hooked process writes it (named by a digest of the server's URL), from moments ago.
     const notedDir = join(work, 'noted-a');
-    const noteName = `unavailable-${createHash('sha256').update(server.url).digest('hex').slice(0, 16)}.json`;
-    mkdirSync(join(notedDir, '.remote'), { recursive: true });
-    writeFileSync(join(notedDir, '.remote', noteName), JSON.stringify({ at: Date.now(), pid: 1 }));
+    noteOutage(notedDir, server.url);
     const noted = await run(notedDir);
     expect(noted.report).toMatchObject({ misses: 1, hits: 0, redisClientLoaded: false });
     expect(noted.stderr).toMatch(/CACHE_ENGINE_REMOTE_SKIPPED/);
@@ -220,6 +232,34 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     expect(run.stderr.match(/CACHE_ENGINE_REMOTE_UNAVAILABLE/g)).toHaveLength(1);
     expect(run.stderr).toContain(missingKey);
     expect(run.stderr).not.toMatch(/installed next to/);
+  });
+
+  it("under the hook, a signing key file that cannot be used is said while another process's note of an outage is recent, as without one, and Redis is left alone", async () => {
+    const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
+    const shortKey = join(work, 'short.key');
+    writeFileSync(shortKey, 'too-short\n');
+    for (const [name, keyFile, reason] of [
+      ['missing', join(work, 'no-such-noted.key'), 'cannot be read (ENOENT)'],
+      ['short', shortKey, 'holds fewer than 32 bytes'],
+    ] as const) {
+      const run = (cacheDir: string): Promise<{ report: HookReport; stderr: string }> =>
+        runProcess<HookReport>(['--import', '@cache/engine/register', hookMember, wasm, '0'], {
+          WASM_CACHE_REMOTE_URL: server.url,
+          WASM_CACHE_SIGNING_KEY_FILE: keyFile,
+          WASM_CACHE_DIRECTORY: cacheDir,
+          NODE_OPTIONS: '',
+        });
+      const plain = await run(join(work, `key-${name}-plain`));
+      const notedDir = join(work, `key-${name}-noted`);
+      noteOutage(notedDir, server.url);
+      const noted = await run(notedDir);
+      expect(noted.report).toMatchObject({ misses: 1, hits: 0, redisClientLoaded: false });
+      const said = warningsIn(noted.stderr, 'CACHE_ENGINE_REMOTE_UNAVAILABLE');
+      expect(said, noted.stderr).toHaveLength(1);
+      expect(said[0]).toContain(`Cannot use the signing key file ${keyFile}: ${reason}`);
+      expect(said).toEqual(warningsIn(plain.stderr, 'CACHE_ENGINE_REMOTE_UNAVAILABLE')); // word for word as when the tier is opened
+      expect(noted.stderr).not.toMatch(/CACHE_ENGINE_REMOTE_SKIPPED/); // the note does not hide it, nor is the tier promised back in 30 s
+    }
   });
 
   it('under the hook, a Redis that is down costs a process nothing but the cache it would have shared: it compiles, runs and ends', async () => {

@@ -1,16 +1,21 @@
 import { CacheConfig, DEFAULT_ENV_PREFIX, REMOTE_ENV, RemoteCacheConfig, type ArtifactTier, type Config } from '@cache/config';
 import { loadCacheFileSync, loadDefaultCacheConfig } from '@cache/toml';
-
-/**
- * Variables with the cache's prefix that are the engine's own, not cache
- * settings (`WASM_CACHE_PRELOAD`, `WASM_CACHE_PRODUCER`,
- * `WASM_CACHE_ARTIFACT_TIER`): whoever reads cache settings from the
- * environment passes these as `allow`.
- */
-export const ENGINE_ENV_SUFFIXES: readonly string[] = ['PRELOAD', 'PRODUCER', 'ARTIFACT_TIER'];
+import { PRODUCER_ENV } from '../producer/producer-protocol.js';
+import { PRELOAD_ENV } from './preload.js';
 
 /** The variable that chooses the artifact tier (`hot` or `full`, see `Config.withArtifactTier`). */
 export const ARTIFACT_TIER_ENV = `${DEFAULT_ENV_PREFIX}ARTIFACT_TIER`;
+
+/**
+ * The suffixes of the variables with the cache's prefix that are the
+ * engine's own, not cache settings (`WASM_CACHE_PRELOAD`,
+ * `WASM_CACHE_PRODUCER`, `WASM_CACHE_ARTIFACT_TIER`). `CacheConfig.fromEnv`
+ * knows them already (they are in `@cache/config`'s
+ * `NON_SETTING_ENV_VARIABLES`), so they need not be passed as its `allow`.
+ */
+export const ENGINE_ENV_SUFFIXES: readonly string[] = Object.freeze(
+  [PRELOAD_ENV, PRODUCER_ENV, ARTIFACT_TIER_ENV].map((variable) => variable.slice(DEFAULT_ENV_PREFIX.length)),
+);
 
 /**
  * `config` with the artifact tier `WASM_CACHE_ARTIFACT_TIER` names, or
@@ -51,7 +56,8 @@ export function registerSettings(env: Readonly<Record<string, string | undefined
   let fileRemote: RemoteCacheConfig | undefined;
   if (file) ({ cache: base, remote: fileRemote } = loadCacheFileSync(file, { env }));
   else ({ config: base, remote: fileRemote } = loadDefaultCacheConfig({ env }));
-  const cache = CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base, allow: ENGINE_ENV_SUFFIXES });
+  // The engine's own variables (ENGINE_ENV_SUFFIXES) are known to fromEnv: NON_SETTING_ENV_VARIABLES.
+  const cache = CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base });
   // The file's table already has the environment laid over it (ParseOptions.env).
   const remote = fileRemote ?? (env[REMOTE_ENV.url] ? RemoteCacheConfig.fromEnv(env).validate() : undefined);
   return { cache, remote };

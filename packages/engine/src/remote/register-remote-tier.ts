@@ -1,4 +1,4 @@
-import type { RemoteCacheConfig } from '@cache/config';
+import { readSigningKeyFile, signingKeyFileMessage, type RemoteCacheConfig } from '@cache/config';
 import { snapshot, zeroCounters, type PutResult, type Store, type StoreCapabilities, type StoreStats } from '@cache/store';
 import { warnOnce } from '../diagnostics/warn-once.js';
 import type { EngineOptions } from '../engine/engine.js';
@@ -52,17 +52,34 @@ class RegisterRemoteTier implements Store {
   /**
    * The tier for a call: undefined while another process's note of an outage
    * is recent (checked until this process opens the tier itself; from then on
-   * its own client fails fast while Redis is away).
+   * its own client fails fast while Redis is away). A signing key file the
+   * tier could never use is said then all the same, as opening the tier would
+   * say it, and the tier is held as one that failed to open: the note is about
+   * Redis, and must not hide a mistake on this machine until it is stale.
    */
   async #tier(): Promise<Store | undefined> {
     if (this.#opening === undefined) {
       const outage = this.#outage?.recent();
       if (outage) {
-        skipped(outage);
+        const keyFileFault = this.#signingKeyFileFault();
+        if (keyFileFault === undefined) {
+          skipped(outage);
+        } else {
+          unavailable(keyFileFault);
+          this.#opening = Promise.resolve(undefined);
+        }
         return undefined;
       }
     }
     return this.#open();
+  }
+
+  /** Why the configured signing key file cannot be used, from the local file alone (no Redis client, no connection); undefined when it can, or none is configured. */
+  #signingKeyFileFault(): Error | undefined {
+    const file = this.#remote.settings().signingKeyFile;
+    if (file === undefined) return undefined;
+    const read = readSigningKeyFile(file);
+    return read.ok ? undefined : new Error(signingKeyFileMessage(file, read.reason), { cause: read.cause });
   }
 
   #open(): Promise<Store | undefined> {

@@ -1,3 +1,5 @@
+import { signingKeyFileMessage } from '@cache/config';
+
 /** Base class of the errors this package throws (programmer or configuration mistakes; Redis faults never throw out of a store). */
 export abstract class RedisStoreError extends Error {
   /** Stable code for programmatic handling. */
@@ -26,7 +28,7 @@ export class SigningKeyFileError extends RedisStoreError {
   readonly path: string;
 
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
-    super(`Cannot use the signing key file ${path}: ${reason}`, options);
+    super(signingKeyFileMessage(path, reason), options);
     this.name = 'SigningKeyFileError';
     this.path = path;
   }

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { MIN_SIGNING_KEY_LENGTH, type ResolvedRemoteSettings } from '@cache/config';
+import { readSigningKeyFile, type ResolvedRemoteSettings } from '@cache/config';
 import { SigningKeyFileError } from '../errors/redis-store-error.js';
 
 /**
@@ -12,13 +11,7 @@ export function resolveSigningKey(settings: Pick<ResolvedRemoteSettings, 'signin
   if (settings.signingKey !== undefined) return settings.signingKey;
   const file = settings.signingKeyFile;
   if (file === undefined) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : 'EUNKNOWN';
-    throw new SigningKeyFileError(file, `cannot be read (${code})`, { cause: error });
-  }
-  if (Buffer.byteLength(text, 'utf8') < MIN_SIGNING_KEY_LENGTH) throw new SigningKeyFileError(file, `holds fewer than ${MIN_SIGNING_KEY_LENGTH} bytes`);
-  return text;
+  const read = readSigningKeyFile(file);
+  if (!read.ok) throw new SigningKeyFileError(file, read.reason, { cause: read.cause });
+  return read.key;
 }
