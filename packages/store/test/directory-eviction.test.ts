@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DiskStore, hashKey, InvalidNamespaceError, Layout, readDirectoryStats } from '../src/index.js';
-import { configFor, manualClock, pseudoRandom, tempDirectory } from './helpers.js';
+import { CODEC_ZSTD, DiskStore, hashKey, InvalidNamespaceError, Layout, nodeFs, parseHeader, readDirectoryStats, type CleanupReport, type FsLayer } from '../src/index.js';
+import { captureWarnings, configFor, manualClock, pseudoRandom, tempDirectory } from './helpers.js';
 
 const HOUR = 3_600_000;
 
@@ -130,6 +130,40 @@ describe('DiskStore eviction across namespaces', () => {
     } finally {
       outside.remove();
     }
+  });
+
+  it('another namespace\'s cleanup leaves a recompression in flight alone, however old the entry it rewrites', async () => {
+    const config = configFor(dir.path).withBaselineCompressionLevel(1).withOptimizedCompressionLevel(19).withOptimizedCompressionUsageCounterThreshold(1);
+    const other = await DiskStore.open(config, { namespace: 'node-22-def', background: 'inline' });
+    stores.push(other);
+    // The other namespace's process cleans (forced: its own work) just as this one's recompressed file is about to become the entry.
+    const midway: CleanupReport[] = [];
+    const fs: FsLayer = {
+      ...nodeFs,
+      rename: async (from, to) => {
+        if (from.endsWith('.recompress')) midway.push(await other.runCleanup({ force: true }));
+        return nodeFs.rename(from, to);
+      },
+    };
+    const store = await DiskStore.open(config, { namespace: 'node-24-ghi', fs, background: 'inline', flushInterval: 60_000 });
+    stores.push(store);
+    const value = Buffer.from('a fairly compressible value, repeated. '.repeat(5000));
+    await store.put('hot', value);
+    await store.flush(); // the cleanup its first operation made due runs now, not midway
+    const file = store.layout.entry(hashKey('hot'));
+    const written = Date.now() / 1000 - 3 * 3600; // three hours ago: longer than the recompression timeout (30 minutes)
+    utimesSync(file, written, written);
+    const { warnings } = await captureWarnings(async () => {
+      await store.get('hot');
+      await store.flush();
+    });
+    expect(midway.map((report) => report.ran)).toEqual([true]);
+    expect(warnings.map((warning) => warning.message)).toEqual([]);
+    expect(store.stats().errors).toBe(0);
+    const header = parseHeader(readFileSync(file));
+    expect(typeof header === 'string' ? header : [header.codec, header.level]).toEqual([CODEC_ZSTD, 19]);
+    expect(Math.round(statSync(file).mtimeMs / 1000)).toBe(Math.round(written)); // the entry keeps its date
+    expect(Buffer.from((await store.get('hot')) ?? []).equals(value)).toBe(true);
   });
 
   it('cleans stale temp files and folds finished processes\' counters in other namespaces too', async () => {

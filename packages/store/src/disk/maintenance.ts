@@ -511,14 +511,17 @@ export class Maintenance {
         }),
       ]).finally(() => clearTimeout(timer));
       await writeAll(handle, encoded.parts);
-      await handle.utimes(identity.mtimeMs / 1000, identity.mtimeMs / 1000);
-      const closing = handle;
-      handle = undefined;
-      await closing.close();
       // Replace only the file we read: a newer write of the key wins.
       if (!(await this.#sameFile(entryPath, identity.ino))) return 'gone';
       await this.#fs.rename(lockPath, entryPath);
       renamed = true;
+      // The entry keeps its date (its recency), set through the handle, which still holds our file, once it is
+      // the entry: dated so while still the lock, it would look abandoned (older than the recompression timeout)
+      // to any process's cleanup or recompression, which would remove it, or take it over, under our feet.
+      await handle.utimes(identity.mtimeMs / 1000, identity.mtimeMs / 1000);
+      const closing = handle;
+      handle = undefined;
+      await closing.close();
       return 'done';
     } finally {
       if (handle) await handle.close().catch(() => undefined);

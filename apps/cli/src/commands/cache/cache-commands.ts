@@ -4,7 +4,7 @@ import { hashKey, Layout, readDirectoryStats } from '@cache/store';
 import { resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
 import { startProgress } from '../../output/progress.js';
 import { formatBytes, formatMs, out, table } from '../../output/style.js';
-import { forEachNamespace, listNamespaces } from './open-namespaces.js';
+import { cleanDirectory, forEachNamespace, listNamespaces } from './open-namespaces.js';
 
 type JsonOption = GlobalOptions & { json?: boolean };
 
@@ -112,13 +112,33 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
   );
 }
 
-/** `cache gc`: evicts down to the limits now, ignoring the cleanup interval. */
+/**
+ * `cache gc`: evicts down to the limits now, ignoring the cleanup interval.
+ * The limits bound the whole directory, so this is one cleanup of every
+ * namespace together, and its report is the directory's.
+ */
 export async function cacheGc(options: JsonOption): Promise<void> {
   const { config } = resolveCliConfig(options);
-  const reports = await forEachNamespace(config, (store) => store.runCleanup({ force: true }), { cleanup: true });
-  const evicted = reports.reduce((sum, r) => sum + r.result.evicted, 0);
-  const evictedBytes = reports.reduce((sum, r) => sum + r.result.evictedBytes, 0);
-  print(options.json, reports, () => `Evicted ${evicted} entries (${formatBytes(evictedBytes)}); limits: ${formatBytes(config.capacity)}, ${config.fileCountSoftLimit} entries.`);
+  const { namespaces, report } = await cleanDirectory(config);
+  const result = {
+    directory: config.directory,
+    namespaces,
+    ran: report?.ran ?? false,
+    // No namespace: nothing to clean, so no cleanup ran.
+    reason: report?.reason ?? 'empty',
+    evicted: report?.evicted ?? 0,
+    evictedBytes: report?.evictedBytes ?? 0,
+    entries: report ? report.entries : 0,
+    bytes: report ? report.bytes : 0,
+    staleTempsRemoved: report?.staleTempsRemoved ?? 0,
+    limits: { bytes: config.capacity, entries: config.fileCountSoftLimit },
+  };
+  print(options.json, result, () =>
+    [
+      `Evicted ${result.evicted} entries (${formatBytes(result.evictedBytes)}); limits: ${formatBytes(config.capacity)}, ${config.fileCountSoftLimit} entries.`,
+      ...(result.reason === 'locked' ? ['Another process is cleaning the cache directory now; run `cache gc` again later.'] : []),
+    ].join('\n'),
+  );
 }
 
 /** `cache clear`: removes every entry the cache created (never other files). */

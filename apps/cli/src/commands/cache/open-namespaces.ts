@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheConfig } from '@cache/config';
-import { DiskStore, errorCode, FORMAT_DIRECTORY, isNamespace, type FaultMessage } from '@cache/store';
+import { DiskStore, errorCode, FORMAT_DIRECTORY, isNamespace, type CleanupReport, type FaultMessage } from '@cache/store';
 import { CliError, EXIT } from '../../errors/cli-error.js';
 
 /** The channel the store publishes the faults it absorbs on (`@cache/store`'s `CHANNELS.fault`). */
@@ -40,22 +40,17 @@ export async function listNamespaces(directory: string): Promise<string[]> {
 }
 
 /**
- * Runs `use` on a store opened for each namespace of the directory, closing
- * each (`cleanup`: the work is a cleanup, whose faults then count). The store absorbs file-system faults (a cache never breaks a compile),
- * but a maintenance command must not report success when its work failed: the
- * faults it publishes meanwhile are collected, and any fault makes this throw
- * once every namespace is done. The store's own once-per-code warning about
- * such a fault is not printed, since the error says it.
+ * Runs `work` (which opens and closes stores on `directory`) collecting the
+ * faults the stores publish meanwhile. The store absorbs file-system faults
+ * (a cache never breaks a compile), but a maintenance command must not report
+ * success when its work failed: any fault makes this throw once `work` is
+ * done (`cleanup`: the work is a cleanup, whose faults then count too). The
+ * store's own once-per-code warning about such a fault is not printed, since
+ * the error says it.
  *
  * @throws CliError (exit 1) naming the directory, the first fault's code and file, and how many there were.
  */
-export async function forEachNamespace<T>(
-  config: CacheConfig,
-  use: (store: DiskStore, namespace: string) => Promise<T>,
-  options: { cleanup?: boolean } = {},
-): Promise<Array<{ namespace: string; result: T }>> {
-  const directory = config.directory;
-  const namespaces = await listNamespaces(directory);
+async function collectingFaults<T>(directory: string, options: { cleanup?: boolean }, work: () => Promise<T>): Promise<T> {
   const faults: FaultMessage[] = [];
   const onFault = (message: unknown): void => {
     const fault = message as FaultMessage;
@@ -70,16 +65,9 @@ export async function forEachNamespace<T>(
     (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
   } as typeof process.emitWarning;
   diagnostics.subscribe(FAULT_CHANNEL, onFault);
-  const results: Array<{ namespace: string; result: T }> = [];
+  let result: T;
   try {
-    for (const namespace of namespaces) {
-      const store = await DiskStore.open(config, { namespace, background: 'inline' });
-      try {
-        results.push({ namespace, result: await use(store, namespace) });
-      } finally {
-        await store.close();
-      }
-    }
+    result = await work();
   } finally {
     diagnostics.unsubscribe(FAULT_CHANNEL, onFault);
     process.emitWarning = emitWarning;
@@ -90,5 +78,64 @@ export async function forEachNamespace<T>(
     const more = faults.length > 1 ? ` (${faults.length} faults in all)` : '';
     throw new CliError(`The operation failed in cache directory ${directory}: ${first.operation} ${first.code}${where}: ${first.message}${more}`, EXIT.failure);
   }
-  return results;
+  return result;
+}
+
+/**
+ * Runs `use` on a store opened for each namespace of the directory, closing
+ * each (`cleanup`: the work is a cleanup, whose faults then count), and
+ * fails if the stores published a fault meanwhile (see {@link collectingFaults}).
+ *
+ * @throws CliError (exit 1) naming the directory, the first fault's code and file, and how many there were.
+ */
+export async function forEachNamespace<T>(
+  config: CacheConfig,
+  use: (store: DiskStore, namespace: string) => Promise<T>,
+  options: { cleanup?: boolean } = {},
+): Promise<Array<{ namespace: string; result: T }>> {
+  const namespaces = await listNamespaces(config.directory);
+  return collectingFaults(config.directory, options, async () => {
+    const results: Array<{ namespace: string; result: T }> = [];
+    for (const namespace of namespaces) {
+      const store = await DiskStore.open(config, { namespace, background: 'inline' });
+      try {
+        results.push({ namespace, result: await use(store, namespace) });
+      } finally {
+        await store.close();
+      }
+    }
+    return results;
+  });
+}
+
+/** What {@link cleanDirectory} did. */
+export interface DirectoryCleanup {
+  /** The namespaces of the directory, every one of which the cleanup looked after. */
+  readonly namespaces: string[];
+  /** The cleanup's report; undefined when the directory holds no namespace (nothing to clean, none ran). */
+  readonly report: CleanupReport | undefined;
+}
+
+/**
+ * One forced cleanup of the whole cache directory. The store's limits bound
+ * the directory, and one cleanup scans and evicts across every namespace, so
+ * it runs once, through a store opened on the first namespace, not once per
+ * namespace. A directory without namespaces (missing, or empty) has nothing
+ * to evict: no store is opened, since opening one would create folders.
+ *
+ * @throws CliError (exit 1) when the directory cannot be read, or the cleanup met a fault (see {@link collectingFaults}).
+ */
+export async function cleanDirectory(config: CacheConfig): Promise<DirectoryCleanup> {
+  const namespaces = await listNamespaces(config.directory);
+  const namespace = namespaces[0];
+  if (namespace === undefined) return { namespaces, report: undefined };
+  const report = await collectingFaults(config.directory, { cleanup: true }, async () => {
+    const store = await DiskStore.open(config, { namespace, background: 'inline' });
+    try {
+      return await store.runCleanup({ force: true });
+    } finally {
+      await store.close();
+    }
+  });
+  return { namespaces, report };
 }
