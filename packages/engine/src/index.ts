@@ -20,7 +20,7 @@ export { moduleHash } from './artifact/checksum.js';
 export { lookupId, moduleHashInSteps, SAMPLED_LOOKUP_MIN_BYTES } from './artifact/module-lookup.js';
 export { Cache, type CacheOptions } from './cache/cache.js';
 export { compileChannel, warningChannel, type EngineWarningCode } from './diagnostics/warn-once.js';
-export { Engine, type CompileOutcome, type EngineOptions } from './engine/engine.js';
+export { Engine, type EngineCompileOptions, type CompileOutcome, type EngineOptions } from './engine/engine.js';
 export {
   ArtifactIncompatibleError,
   ArtifactInvalidError,

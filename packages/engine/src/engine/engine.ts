@@ -36,7 +36,7 @@ export interface EngineOptions {
 }
 
 /** Options of {@link Engine.compile}. */
-export interface CompileOptions {
+export interface EngineCompileOptions {
   /**
    * The URL the module came from, as `WebAssembly.compileStreaming` takes it
    * from a Response: stack traces and the inspector name the module's code by
@@ -127,13 +127,13 @@ export class Engine {
    * until the returned promise settles. Bytes in a `SharedArrayBuffer`, which
    * another thread may change at any time, are copied.
    *
-   * @param options the module's URL (see {@link CompileOptions}).
+   * @param options the module's URL (see {@link EngineCompileOptions}).
    * @throws TypeError when `bytes` is not a buffer; rejects with
    *   `WebAssembly.CompileError` when the bytes are not a valid module, as
    *   `WebAssembly.compile` does (`compileStreaming`, given a URL).
    * @throws EngineArgumentError when `options.url` is not a string.
    */
-  async compile(bytes: WasmBytes, options: CompileOptions = {}): Promise<WebAssembly.Module> {
+  async compile(bytes: WasmBytes, options: EngineCompileOptions = {}): Promise<WebAssembly.Module> {
     const view = asUint8Array(bytes);
     if (!view) throw new TypeError('Engine.compile: expected an ArrayBuffer or a typed array of WebAssembly module bytes');
     const url = options.url === '' ? undefined : options.url;
