@@ -43,4 +43,6 @@ export {
   type RemoteSettingName,
 } from './remote/remote-definitions.js';
 export { MIN_SIGNING_KEY_LENGTH, redisDatabaseOf, remoteSettingsSchema, type ResolvedRemoteSettings } from './remote/remote-schema.js';
+export type { LocalFileFault } from './remote/local-file.js';
 export { readSigningKeyFile, signingKeyFileMessage, type SigningKeyFileRead } from './remote/signing-key-file.js';
+export { readTlsCaFile, tlsCaFileMessage, type TlsCaFileRead } from './remote/tls-ca-file.js';

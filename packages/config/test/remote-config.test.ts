@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { MIN_SIGNING_KEY_LENGTH, readSigningKeyFile, RemoteCacheConfig, signingKeyFileMessage } from '../src/index.js';
+import { MIN_SIGNING_KEY_LENGTH, readSigningKeyFile, readTlsCaFile, RemoteCacheConfig, signingKeyFileMessage, tlsCaFileMessage } from '../src/index.js';
 
 const KEY = '0123456789abcdef0123456789abcdef-signing';
 
@@ -100,6 +100,28 @@ describe('readSigningKeyFile: the signing key file, checked on the local disk al
     expect(JSON.stringify(tooShort)).not.toContain('sss');
     if (unreadable.ok) throw new Error('read a file that is not there');
     expect(signingKeyFileMessage(missing, unreadable.reason)).toBe(`Cannot use the signing key file ${missing}: cannot be read (ENOENT)`);
+  });
+});
+
+describe('readTlsCaFile: the TLS CA file, checked on the local disk alone', () => {
+  const work = mkdtempSync(join(tmpdir(), 'tls-ca-file-'));
+
+  it('gives the file\'s bytes as they are, whatever they hold (Node takes any bytes as ca; what they trust shows at the handshake)', () => {
+    const pem = join(work, 'ca.pem');
+    writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    expect(readTlsCaFile(pem)).toEqual({ ok: true, ca: Buffer.from('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n') });
+    const empty = join(work, 'empty.pem');
+    writeFileSync(empty, '');
+    expect(readTlsCaFile(empty)).toEqual({ ok: true, ca: Buffer.alloc(0) });
+  });
+
+  it('says why a file cannot be read, by its code, and how that is said', () => {
+    const missing = join(work, 'missing.pem');
+    const unreadable = readTlsCaFile(missing);
+    expect(unreadable).toMatchObject({ ok: false, reason: 'cannot be read (ENOENT)', cause: expect.objectContaining({ code: 'ENOENT' }) });
+    expect(readTlsCaFile(work)).toMatchObject({ ok: false, reason: 'cannot be read (EISDIR)' });
+    if (unreadable.ok) throw new Error('read a file that is not there');
+    expect(tlsCaFileMessage(missing, unreadable.reason)).toBe(`Cannot use the TLS CA file ${missing}: cannot be read (ENOENT)`);
   });
 });
 

@@ -112,9 +112,11 @@ describe('@cache/engine/register with a remote tier configured', () => {
 });
 
 describe('the hook’s remote tier (remoteTierAt) while another process’s note of an outage is recent', () => {
-  /** A tier over a remote with `signingKeyFile`, in a cache directory with a fresh note; what it warns and what it tries to load. */
-  function notedTier(signingKeyFile: string): { tier: ReturnType<typeof remoteTierAt>; imported: string[] } {
-    const remote = RemoteCacheConfig.create('redis://127.0.0.1:9').withSigningKeyFile(signingKeyFile).validate();
+  /** A tier over a `rediss://` remote with these local files (a signing key in place of a key file when none), in a cache directory with a fresh note; what it warns and what it tries to load. */
+  function notedTier(files: { signingKeyFile?: string; tlsCaFile?: string }): { tier: ReturnType<typeof remoteTierAt>; imported: string[] } {
+    const base = RemoteCacheConfig.create('rediss://127.0.0.1:9');
+    const keyed = files.signingKeyFile === undefined ? base.withSigningKey('k'.repeat(40)) : base.withSigningKeyFile(files.signingKeyFile);
+    const remote = (files.tlsCaFile === undefined ? keyed : keyed.withTls({ caFile: files.tlsCaFile })).validate();
     const directory = tempDir('outage-key-cache-');
     new RemoteOutageNote(directory, remote.settings().url).write();
     const imported: string[] = [];
@@ -150,7 +152,7 @@ describe('the hook’s remote tier (remoteTierAt) while another process’s note
       [short, 'holds fewer than 32 bytes'],
     ] as const;
     for (const [file, reason] of cases) {
-      const { tier, imported } = notedTier(file);
+      const { tier, imported } = notedTier({ signingKeyFile: file });
       const said = await saidDuring(async () => {
         expect(await tier.get('k')).toBeUndefined();
         expect(await tier.put('k', new Uint8Array([1]))).toEqual({ stored: false, reason: 'the remote tier is unavailable' });
@@ -169,12 +171,63 @@ describe('the hook’s remote tier (remoteTierAt) while another process’s note
   it('with a signing key file that can be used, leaves the tier alone and says why, as before', async () => {
     const file = join(tempDir('outage-good-key-'), 'good.key');
     writeFileSync(file, `${'k'.repeat(40)}\n`);
-    const { tier, imported } = notedTier(file);
+    const { tier, imported } = notedTier({ signingKeyFile: file });
     const said = await saidDuring(async () => {
       expect(await tier.get('k')).toBeUndefined();
     });
     expect(said.map((warning) => warning.code)).toEqual(['CACHE_ENGINE_REMOTE_SKIPPED']);
     expect(imported).toEqual([]);
+  });
+
+  it('says a TLS CA file that cannot be read, once, with the file and the reason, instead of hiding it behind the skip; it loads nothing and connects nowhere', async () => {
+    const work = tempDir('outage-ca-');
+    const folder = join(work, 'folder.pem');
+    mkdirSync(folder);
+    for (const [file, reason] of [
+      [join(work, 'missing.pem'), 'cannot be read (ENOENT)'],
+      [folder, 'cannot be read (EISDIR)'],
+    ] as const) {
+      const { tier, imported } = notedTier({ tlsCaFile: file });
+      const said = await saidDuring(async () => {
+        expect(await tier.get('k')).toBeUndefined();
+        expect(await tier.put('k', new Uint8Array([1]))).toEqual({ stored: false, reason: 'the remote tier is unavailable' });
+        expect(await tier.has('k')).toBe(false);
+      });
+      expect(said, file).toEqual([
+        {
+          code: 'CACHE_ENGINE_REMOTE_UNAVAILABLE',
+          message: `@cache/engine/register: a remote cache tier is configured but cannot be used, so the cache is local only: Cannot use the TLS CA file ${file}: ${reason}.`,
+        },
+      ]);
+      expect(imported).toEqual([]);
+    }
+  });
+
+  it('with a TLS CA file that can be read, whatever it holds (an empty one too), leaves the tier alone and says why, as before', async () => {
+    const work = tempDir('outage-good-ca-');
+    const pem = join(work, 'ca.pem');
+    writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    const empty = join(work, 'empty.pem');
+    writeFileSync(empty, '');
+    for (const file of [pem, empty]) {
+      const { tier, imported } = notedTier({ tlsCaFile: file });
+      const said = await saidDuring(async () => {
+        expect(await tier.get('k')).toBeUndefined();
+      });
+      expect(said.map((warning) => warning.code), file).toEqual(['CACHE_ENGINE_REMOTE_SKIPPED']);
+      expect(imported).toEqual([]);
+    }
+  });
+
+  it('with a signing key file and a TLS CA file that both cannot be used, says the key file alone, as opening the tier would (it reads that first)', async () => {
+    const work = tempDir('outage-both-');
+    const { tier } = notedTier({ signingKeyFile: join(work, 'missing.key'), tlsCaFile: join(work, 'missing.pem') });
+    const said = await saidDuring(async () => {
+      expect(await tier.get('k')).toBeUndefined();
+    });
+    expect(said.map((warning) => warning.message)).toEqual([
+      `@cache/engine/register: a remote cache tier is configured but cannot be used, so the cache is local only: Cannot use the signing key file ${join(work, 'missing.key')}: cannot be read (ENOENT).`,
+    ]);
   });
 });
 

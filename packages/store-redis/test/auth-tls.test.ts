@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RemoteCacheConfig } from '@cache/config';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { RedisStore, type RedisStoreOptions } from '../src/index.js';
+import { connectRemoteTier, RedisStore, SigningKeyFileError, TlsCaFileError, type RedisStoreOptions } from '../src/index.js';
 import { pseudoRandom, warningsDuring } from './helpers.js';
 import { RedisServer } from './redis-server.js';
 
@@ -134,6 +136,34 @@ describe('RedisStore over TLS (rediss://) to a real redis-server', () => {
       expect(await redis.get('k')).toBeUndefined();
     });
     expect(warnings.length).toBeGreaterThan(0);
+  });
+
+  it('connectRemoteTier trusts the authority of tls-ca-file; a CA file that cannot be read is refused before anything connects, naming the file and the reason (TlsCaFileError)', async () => {
+    const remote = (caFile: string): RemoteCacheConfig =>
+      RemoteCacheConfig.create(`rediss://127.0.0.1:${server.port}`).withKeyPrefix('tls:tier:').withAllowUnsigned(true).withTls({ caFile }).validate();
+    const tier = await connectRemoteTier(remote(join(fixtures, 'ca.crt')), { keepProcessAlive: false });
+    try {
+      expect((await tier.put('k', Buffer.from('v'))).stored).toBe(true);
+    } finally {
+      await tier.close();
+    }
+    const work = mkdtempSync(join(tmpdir(), 'tls-ca-'));
+    for (const [file, reason] of [
+      [join(work, 'missing.pem'), 'cannot be read (ENOENT)'],
+      [work, 'cannot be read (EISDIR)'],
+    ] as const) {
+      const refused = connectRemoteTier(remote(file), { keepProcessAlive: false });
+      await expect(refused).rejects.toThrow(TlsCaFileError);
+      await expect(refused).rejects.toMatchObject({
+        code: 'ERR_CACHE_REDIS_TLS_CA_FILE',
+        path: file,
+        message: `Cannot use the TLS CA file ${file}: ${reason}`,
+        cause: expect.objectContaining({ code: reason.slice('cannot be read ('.length, -1) }),
+      });
+    }
+    // The signing key file is checked first, as the engine's hook checks them.
+    const both = RemoteCacheConfig.create(`rediss://127.0.0.1:${server.port}`).withSigningKeyFile(join(work, 'missing.key')).withTls({ caFile: join(work, 'missing.pem') });
+    await expect(connectRemoteTier(both, { keepProcessAlive: false })).rejects.toThrow(SigningKeyFileError);
   });
 
   it('rejectUnauthorized: false connects without the authority (tests only)', async () => {

@@ -262,6 +262,33 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     }
   });
 
+  it("under the hook, a TLS CA file that cannot be read is said while another process's note of an outage is recent, as without one, and Redis is left alone", async () => {
+    const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
+    // A CA file needs rediss://. Neither run connects (the CA file is refused before, or the note keeps the tier shut), so the plain server will do.
+    const url = `rediss://127.0.0.1:${server.port}`;
+    const folder = join(work, 'ca-folder.pem');
+    mkdirSync(folder);
+    for (const [name, caFile, reason] of [
+      ['missing', join(work, 'no-such-ca.pem'), 'cannot be read (ENOENT)'],
+      ['folder', folder, 'cannot be read (EISDIR)'],
+    ] as const) {
+      const file = join(work, `ca-${name}.toml`);
+      writeFileSync(file, `[cache]\n\n[wasm-cache.remote]\nurl = "${url}"\nsigning-key = "${SIGNING_KEY}"\ntls-ca-file = "${caFile}"\n`);
+      const run = (cacheDir: string): Promise<{ report: HookReport; stderr: string }> =>
+        runProcess<HookReport>(['--import', '@cache/engine/register', hookMember, wasm, '0'], { WASM_CACHE_CONFIG_FILE: file, WASM_CACHE_DIRECTORY: cacheDir, NODE_OPTIONS: '' });
+      const plain = await run(join(work, `ca-${name}-plain`));
+      const notedDir = join(work, `ca-${name}-noted`);
+      noteOutage(notedDir, url);
+      const noted = await run(notedDir);
+      expect(noted.report).toMatchObject({ misses: 1, hits: 0, redisClientLoaded: false });
+      const said = warningsIn(noted.stderr, 'CACHE_ENGINE_REMOTE_UNAVAILABLE');
+      expect(said, noted.stderr).toHaveLength(1);
+      expect(said[0]).toContain(`Cannot use the TLS CA file ${caFile}: ${reason}`);
+      expect(said).toEqual(warningsIn(plain.stderr, 'CACHE_ENGINE_REMOTE_UNAVAILABLE')); // word for word as when the tier is opened
+      expect(noted.stderr).not.toMatch(/CACHE_ENGINE_REMOTE_SKIPPED/); // the note does not hide it, nor is the tier promised back in 30 s
+    }
+  });
+
   it('under the hook, a Redis that is down costs a process nothing but the cache it would have shared: it compiles, runs and ends', async () => {
     const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
     const dead = `redis://127.0.0.1:${await freePort()}`;

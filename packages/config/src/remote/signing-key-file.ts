@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readLocalFile, type LocalFileFault } from './local-file.js';
 import { MIN_SIGNING_KEY_LENGTH } from './remote-schema.js';
 
 /** A signing key file, read: the key it holds, or why it cannot be used (never the key). */
-export type SigningKeyFileRead = { readonly ok: true; readonly key: string } | { readonly ok: false; readonly reason: string; readonly cause?: unknown };
+export type SigningKeyFileRead = { readonly ok: true; readonly key: string } | LocalFileFault;
 
 /**
  * The signing key a file holds (`signingKeyFile`, surrounding whitespace
@@ -12,13 +12,9 @@ export type SigningKeyFileRead = { readonly ok: true; readonly key: string } | {
  * is known to be down). Say a failure with {@link signingKeyFileMessage}.
  */
 export function readSigningKeyFile(path: string): SigningKeyFileRead {
-  let key: string;
-  try {
-    key = readFileSync(path, 'utf8').trim();
-  } catch (error) {
-    const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : 'EUNKNOWN';
-    return { ok: false, reason: `cannot be read (${code})`, cause: error };
-  }
+  const read = readLocalFile(path);
+  if (!read.ok) return read;
+  const key = read.bytes.toString('utf8').trim();
   if (Buffer.byteLength(key, 'utf8') < MIN_SIGNING_KEY_LENGTH) return { ok: false, reason: `holds fewer than ${MIN_SIGNING_KEY_LENGTH} bytes` };
   return { ok: true, key };
 }

@@ -1,4 +1,4 @@
-import { readSigningKeyFile, signingKeyFileMessage, type RemoteCacheConfig } from '@cache/config';
+import { readSigningKeyFile, readTlsCaFile, signingKeyFileMessage, tlsCaFileMessage, type RemoteCacheConfig } from '@cache/config';
 import { snapshot, zeroCounters, type PutResult, type Store, type StoreCapabilities, type StoreStats } from '@cache/store';
 import { warnOnce } from '../diagnostics/warn-once.js';
 import type { EngineOptions } from '../engine/engine.js';
@@ -52,20 +52,21 @@ class RegisterRemoteTier implements Store {
   /**
    * The tier for a call: undefined while another process's note of an outage
    * is recent (checked until this process opens the tier itself; from then on
-   * its own client fails fast while Redis is away). A signing key file the
-   * tier could never use is said then all the same, as opening the tier would
-   * say it, and the tier is held as one that failed to open: the note is about
-   * Redis, and must not hide a mistake on this machine until it is stale.
+   * its own client fails fast while Redis is away). A local file the tier
+   * could never use (its signing key file, its TLS CA file) is said then all
+   * the same, as opening the tier would say it, and the tier is held as one
+   * that failed to open: the note is about Redis, and must not hide a mistake
+   * on this machine until it is stale.
    */
   async #tier(): Promise<Store | undefined> {
     if (this.#opening === undefined) {
       const outage = this.#outage?.recent();
       if (outage) {
-        const keyFileFault = this.#signingKeyFileFault();
-        if (keyFileFault === undefined) {
+        const fileFault = this.#localFileFault();
+        if (fileFault === undefined) {
           skipped(outage);
         } else {
-          unavailable(keyFileFault);
+          unavailable(fileFault);
           this.#opening = Promise.resolve(undefined);
         }
         return undefined;
@@ -74,12 +75,23 @@ class RegisterRemoteTier implements Store {
     return this.#open();
   }
 
-  /** Why the configured signing key file cannot be used, from the local file alone (no Redis client, no connection); undefined when it can, or none is configured. */
-  #signingKeyFileFault(): Error | undefined {
-    const file = this.#remote.settings().signingKeyFile;
-    if (file === undefined) return undefined;
-    const read = readSigningKeyFile(file);
-    return read.ok ? undefined : new Error(signingKeyFileMessage(file, read.reason), { cause: read.cause });
+  /**
+   * Why a local file the tier needs cannot be used, from the files alone (no
+   * Redis client, no connection): the signing key file, then the TLS CA file,
+   * the order in which `connectRemoteTier` reads them, so the first fault is
+   * the one opening the tier says. Undefined when they can, or none is configured.
+   */
+  #localFileFault(): Error | undefined {
+    const { signingKeyFile, tlsCaFile } = this.#remote.settings();
+    if (signingKeyFile !== undefined) {
+      const read = readSigningKeyFile(signingKeyFile);
+      if (!read.ok) return new Error(signingKeyFileMessage(signingKeyFile, read.reason), { cause: read.cause });
+    }
+    if (tlsCaFile !== undefined) {
+      const read = readTlsCaFile(tlsCaFile);
+      if (!read.ok) return new Error(tlsCaFileMessage(tlsCaFile, read.reason), { cause: read.cause });
+    }
+    return undefined;
   }
 
   #open(): Promise<Store | undefined> {

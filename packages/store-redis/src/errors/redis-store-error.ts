@@ -1,4 +1,4 @@
-import { signingKeyFileMessage } from '@cache/config';
+import { signingKeyFileMessage, tlsCaFileMessage } from '@cache/config';
 
 /** Base class of the errors this package throws (programmer or configuration mistakes; Redis faults never throw out of a store). */
 export abstract class RedisStoreError extends Error {
@@ -30,6 +30,20 @@ export class SigningKeyFileError extends RedisStoreError {
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
     super(signingKeyFileMessage(path, reason), options);
     this.name = 'SigningKeyFileError';
+    this.path = path;
+  }
+}
+
+/** The TLS CA file (`tls-ca-file`) could not be read. Its content is not judged here: a certificate it does not hold shows when the server's is checked. */
+export class TlsCaFileError extends RedisStoreError {
+  /** Stable code for programmatic handling. */
+  readonly code = 'ERR_CACHE_REDIS_TLS_CA_FILE' as const;
+  /** The file. */
+  readonly path: string;
+
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super(tlsCaFileMessage(path, reason), options);
+    this.name = 'TlsCaFileError';
     this.path = path;
   }
 }

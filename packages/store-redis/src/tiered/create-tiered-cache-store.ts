@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import type { CacheConfig, RemoteCacheConfig, ResolvedRemoteSettings } from '@cache/config';
+import { readTlsCaFile, type CacheConfig, type RemoteCacheConfig, type ResolvedRemoteSettings } from '@cache/config';
 import { DiskStore, MemoryStore, SignedStore, TieredStore, type DiskStoreOptions } from '@cache/store';
+import { TlsCaFileError } from '../errors/redis-store-error.js';
 import { RedisStore } from '../redis/redis-store.js';
 import type { RedisStoreOptions } from '../redis/redis-options.js';
 import { resolveSigningKey } from './signing-key.js';
@@ -13,11 +13,15 @@ export interface TieredCacheStoreOptions {
   withoutMemoryTier?: boolean;
 }
 
-/** The Redis store options a validated remote configuration describes (includes the password: do not log). */
+/**
+ * The Redis store options a validated remote configuration describes (includes the password: do not log).
+ *
+ * @throws TlsCaFileError when the TLS CA file cannot be read.
+ */
 export function redisOptionsFrom(settings: Readonly<ResolvedRemoteSettings>): RedisStoreOptions {
   const tls =
     settings.tlsCaFile !== undefined || !settings.tlsRejectUnauthorized
-      ? { ...(settings.tlsCaFile === undefined ? {} : { ca: readFileSync(settings.tlsCaFile) }), rejectUnauthorized: settings.tlsRejectUnauthorized }
+      ? { ...(settings.tlsCaFile === undefined ? {} : { ca: tlsCa(settings.tlsCaFile) }), rejectUnauthorized: settings.tlsRejectUnauthorized }
       : undefined;
   return {
     url: settings.url,
@@ -31,6 +35,13 @@ export function redisOptionsFrom(settings: Readonly<ResolvedRemoteSettings>): Re
     commandTimeoutMs: settings.commandTimeout,
     ...(tls ? { tls } : {}),
   };
+}
+
+/** The certificate authorities of the TLS CA file. @throws TlsCaFileError when it cannot be read. */
+function tlsCa(file: string): Buffer {
+  const read = readTlsCaFile(file);
+  if (!read.ok) throw new TlsCaFileError(file, read.reason, { cause: read.cause });
+  return read.ca;
 }
 
 /**
@@ -50,6 +61,7 @@ export function redisOptionsFrom(settings: Readonly<ResolvedRemoteSettings>): Re
  *
  * @throws CacheConfigError when either configuration is invalid (including a remote tier without a signing key and without `allowUnsigned`).
  * @throws SigningKeyFileError when the signing key file cannot be read.
+ * @throws TlsCaFileError when the TLS CA file cannot be read (after the signing key file is checked).
  * @throws StoreDisabledError when the cache configuration is disabled.
  */
 export async function createTieredCacheStore(config: CacheConfig, remote: RemoteCacheConfig, options: TieredCacheStoreOptions = {}): Promise<TieredStore> {
@@ -76,11 +88,13 @@ export async function createTieredCacheStore(config: CacheConfig, remote: Remote
  *
  * @throws CacheConfigError when the remote configuration is invalid (including no signing key without `allowUnsigned`).
  * @throws SigningKeyFileError when the signing key file cannot be read.
+ * @throws TlsCaFileError when the TLS CA file cannot be read (after the signing key file is checked).
  */
 export async function connectRemoteTier(remote: RemoteCacheConfig, options: Pick<RedisStoreOptions, 'keepProcessAlive'> = {}): Promise<SignedStore> {
   return (await connectSigned(remote.settings(), options)).signed;
 }
 
+/** The tier's local files are checked in this order (the signing key file, then the TLS CA file), before anything connects; `@cache/engine`'s hook checks them in the same order. */
 async function connectSigned(settings: Readonly<ResolvedRemoteSettings>, options: Pick<RedisStoreOptions, 'keepProcessAlive'> = {}): Promise<{ signed: SignedStore; redis: RedisStore }> {
   const signingKey = resolveSigningKey(settings);
   const redis = await RedisStore.connect({ ...redisOptionsFrom(settings), ...options });
