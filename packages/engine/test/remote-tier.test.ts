@@ -140,6 +140,23 @@ describe('the hook’s remote tier (remoteTierAt) while another process’s note
     return said;
   }
 
+  /** Asserts that a tier with these local files, used while the note is recent, says `fault` once (as opening it would) and loads nothing. */
+  async function expectSaidOnce(files: { signingKeyFile?: string; tlsCaFile?: string }, fault: string): Promise<void> {
+    const { tier, imported } = notedTier(files);
+    const said = await saidDuring(async () => {
+      expect(await tier.get('k')).toBeUndefined();
+      expect(await tier.put('k', new Uint8Array([1]))).toEqual({ stored: false, reason: 'the remote tier is unavailable' });
+      expect(await tier.has('k')).toBe(false);
+    });
+    expect(said, fault).toEqual([
+      {
+        code: 'CACHE_ENGINE_REMOTE_UNAVAILABLE',
+        message: `@cache/engine/register: a remote cache tier is configured but cannot be used, so the cache is local only: ${fault}.`,
+      },
+    ]);
+    expect(imported).toEqual([]);
+  }
+
   it('says a signing key file that cannot be used, once, with the file and the reason, instead of hiding it behind the skip; it loads nothing and connects nowhere', async () => {
     const work = tempDir('outage-key-');
     const short = join(work, 'short.key');
@@ -151,21 +168,7 @@ describe('the hook’s remote tier (remoteTierAt) while another process’s note
       [folder, 'cannot be read (EISDIR)'],
       [short, 'holds fewer than 32 bytes'],
     ] as const;
-    for (const [file, reason] of cases) {
-      const { tier, imported } = notedTier({ signingKeyFile: file });
-      const said = await saidDuring(async () => {
-        expect(await tier.get('k')).toBeUndefined();
-        expect(await tier.put('k', new Uint8Array([1]))).toEqual({ stored: false, reason: 'the remote tier is unavailable' });
-        expect(await tier.has('k')).toBe(false);
-      });
-      expect(said, file).toEqual([
-        {
-          code: 'CACHE_ENGINE_REMOTE_UNAVAILABLE',
-          message: `@cache/engine/register: a remote cache tier is configured but cannot be used, so the cache is local only: Cannot use the signing key file ${file}: ${reason}.`,
-        },
-      ]);
-      expect(imported).toEqual([]);
-    }
+    for (const [file, reason] of cases) await expectSaidOnce({ signingKeyFile: file }, `Cannot use the signing key file ${file}: ${reason}`);
   });
 
   it('with a signing key file that can be used, leaves the tier alone and says why, as before', async () => {
@@ -187,19 +190,7 @@ describe('the hook’s remote tier (remoteTierAt) while another process’s note
       [join(work, 'missing.pem'), 'cannot be read (ENOENT)'],
       [folder, 'cannot be read (EISDIR)'],
     ] as const) {
-      const { tier, imported } = notedTier({ tlsCaFile: file });
-      const said = await saidDuring(async () => {
-        expect(await tier.get('k')).toBeUndefined();
-        expect(await tier.put('k', new Uint8Array([1]))).toEqual({ stored: false, reason: 'the remote tier is unavailable' });
-        expect(await tier.has('k')).toBe(false);
-      });
-      expect(said, file).toEqual([
-        {
-          code: 'CACHE_ENGINE_REMOTE_UNAVAILABLE',
-          message: `@cache/engine/register: a remote cache tier is configured but cannot be used, so the cache is local only: Cannot use the TLS CA file ${file}: ${reason}.`,
-        },
-      ]);
-      expect(imported).toEqual([]);
+      await expectSaidOnce({ tlsCaFile: file }, `Cannot use the TLS CA file ${file}: ${reason}`);
     }
   });
 
