@@ -183,10 +183,24 @@ describe('Engine.compile options.url', () => {
     await engine.close();
   });
 
-  it('counts invalid bytes given with a URL as invalid, rejecting with a CompileError', async () => {
+  it('counts invalid bytes given with a URL as invalid, rejecting with a CompileError (no bytes too, with the cache on or off)', async () => {
     const engine = new Engine(CacheConfig.default().withDirectory(tempDir('engine-url-')));
-    await expect(engine.compile(new Uint8Array([0, 97, 115, 109, 9, 9, 9, 9]), { url: 'https://example.com/bad.wasm' })).rejects.toBeInstanceOf(wasm.CompileError);
-    expect(engine.stats()).toMatchObject({ compiles: 1, invalid: 1, misses: 0 });
+    const off = new Engine(Config.default().cacheConfig(CacheConfig.disabled()));
+    const url = { url: 'https://example.com/bad.wasm' };
+    await expect(engine.compile(new Uint8Array([0, 97, 115, 109, 9, 9, 9, 9]), url)).rejects.toBeInstanceOf(wasm.CompileError);
+    await expect(engine.compile(new Uint8Array(0), url)).rejects.toBeInstanceOf(wasm.CompileError);
+    await expect(off.compile(new Uint8Array(0), url)).rejects.toBeInstanceOf(wasm.CompileError);
+    expect(engine.stats()).toMatchObject({ compiles: 2, invalid: 2, misses: 0 });
+    expect(off.stats()).toMatchObject({ compiles: 1, invalid: 1 });
+    await engine.close();
+  });
+
+  it('takes null for no options, and shares one compile of the same bytes in flight whatever their URLs (V8 names them all by the first)', async () => {
+    const engine = new Engine(CacheConfig.default().withDirectory(tempDir('engine-url-')));
+    const module = callingModule('joined');
+    const [first, second] = await Promise.all([engine.compile(module, null), engine.compile(module, { url: 'https://example.com/joined.wasm' })]);
+    expect(engine.stats()).toMatchObject({ compiles: 2, misses: 1, joined: 1 });
+    expect(frame(second)).toBe(frame(first));
     await engine.close();
   });
 

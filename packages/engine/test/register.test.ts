@@ -79,6 +79,20 @@ describe('node --import @cache/engine/register', () => {
     expect(uncached.frame).toMatch(named(uncached));
   });
 
+  it('a streaming source that rejects while the hook loads the cache is the caller\'s rejection, not an unhandled one that ends the process', async () => {
+    const child = join(import.meta.dirname, 'fixtures', 'register-reject-child.mjs');
+    const expected = { caught: ['no response for compileStreaming', 'no response for instantiateStreaming'] };
+    expect(JSON.parse(await runPlain(child, []))).toEqual(expected);
+    const environments: Array<Record<string, string>> = [
+      { WASM_CACHE_DIRECTORY: join(work, 'cache-reject') },
+      { WASM_CACHE_DIRECTORY: join(work, 'cache-reject'), CACHE_V8_ADDON_PATH: join(work, 'no-such-addon.node') },
+      { WASM_CACHE_CAPACITY: 'lots' },
+    ];
+    for (const env of environments) {
+      expect(JSON.parse((await runUnderHook(child, [], env)).stdout), JSON.stringify(env)).toEqual(expected);
+    }
+  });
+
   it('works from NODE_OPTIONS too, configured by a TOML file named in the environment', async () => {
     const file = join(work, 'cache.toml');
     writeFileSync(file, `[cache]\ndirectory = ${JSON.stringify(join(work, 'cache-toml'))}\n`);

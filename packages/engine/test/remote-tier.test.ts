@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CacheConfigError, RemoteCacheConfig } from '@cache/config';
 import { MemoryStore } from '@cache/store';
@@ -171,14 +171,18 @@ describe('the hook’s remote tier (remoteTierAt) while another process’s note
     for (const [file, reason] of cases) await expectSaidOnce({ signingKeyFile: file }, `Cannot use the signing key file ${file}: ${reason}`);
   });
 
-  it('with a signing key file that can be used, leaves the tier alone and says why, as before', async () => {
+  it('with a signing key file that can be used, leaves the tier alone and says why, as before; the file is read once, not at every call', async () => {
     const file = join(tempDir('outage-good-key-'), 'good.key');
     writeFileSync(file, `${'k'.repeat(40)}\n`);
     const { tier, imported } = notedTier({ signingKeyFile: file });
     const said = await saidDuring(async () => {
       expect(await tier.get('k')).toBeUndefined();
+      // Gone now: a tier that read it again at each call would say so.
+      rmSync(file);
+      expect(await tier.get('k')).toBeUndefined();
+      expect(await tier.has('k')).toBe(false);
     });
-    expect(said.map((warning) => warning.code)).toEqual(['CACHE_ENGINE_REMOTE_SKIPPED']);
+    expect(said.map((warning) => warning.code)).toEqual(['CACHE_ENGINE_REMOTE_SKIPPED', 'CACHE_ENGINE_REMOTE_SKIPPED', 'CACHE_ENGINE_REMOTE_SKIPPED']);
     expect(imported).toEqual([]);
   });
 

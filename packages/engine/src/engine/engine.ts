@@ -133,10 +133,10 @@ export class Engine {
    *   `WebAssembly.compile` does (`compileStreaming`, given a URL).
    * @throws EngineArgumentError when `options.url` is not a string.
    */
-  async compile(bytes: WasmBytes, options: EngineCompileOptions = {}): Promise<WebAssembly.Module> {
+  async compile(bytes: WasmBytes, options?: EngineCompileOptions | null): Promise<WebAssembly.Module> {
     const view = asUint8Array(bytes);
     if (!view) throw new TypeError('Engine.compile: expected an ArrayBuffer or a typed array of WebAssembly module bytes');
-    const url = options.url === '' ? undefined : options.url;
+    const url = options?.url === '' ? undefined : options?.url;
     if (url !== undefined && typeof url !== 'string') throw new EngineArgumentError(`Engine.compile: options.url must be a string, got ${typeof url}`);
     // Memory another thread can write at any moment is copied first, whatever the caller promises:
     // bytes checked against an artifact must be the bytes V8 gets with it.
@@ -155,9 +155,9 @@ export class Engine {
     const storage = await opening;
     if (!storage) return this.#compileUncached(wire, url);
     const context = { fingerprint, storage };
-    // Single flight by the module's full hash (a lookup id may be shared by another module) and its URL
-    // (a joining caller gets a clone, which keeps the first caller's).
-    const flight = `${fingerprint.id}.${hash}.${this.config.artifactTier}${url === undefined ? '' : ` ${url}`}`;
+    // Single flight by the module's full hash: a lookup id may be shared by another module. Not by URL: V8
+    // names every module of the same bytes by the first one's, so a compile with another URL gains nothing.
+    const flight = `${fingerprint.id}.${hash}.${this.config.artifactTier}`;
     const inflight = this.cache.inflight;
     const pending = inflight.get(flight);
     if (pending) {
@@ -330,7 +330,8 @@ export class Engine {
    */
   async #compileNormally(wire: Uint8Array, url: string | undefined): Promise<WebAssembly.Module> {
     try {
-      if (url !== undefined && addonStatus().available) return (await loadSerialized(NO_CODE, wire, { url })).module;
+      // (No bytes: V8's own compile, for its own error.)
+      if (url !== undefined && wire.byteLength > 0 && addonStatus().available) return (await loadSerialized(NO_CODE, wire, { url })).module;
       return await originalWasm.compile(wire);
     } catch (error) {
       this.#record.add('invalid');

@@ -58,6 +58,21 @@ export interface RoutingEngine extends Pick<Engine, 'compile'> {
   routesStreaming?(): boolean | Promise<boolean>;
 }
 
+/**
+ * A streaming source as it is passed on once the engine has said whether it
+ * takes it: a promise (or thenable) is handled at once, as V8's own function
+ * handles it in the call. That answer can take turns of the event loop (the
+ * hook loads the cache first); a source rejected meanwhile must not count as
+ * unhandled, which ends the process, when the caller handles the call's
+ * rejection. It is passed on all the same, so the caller still gets it.
+ */
+function heldSource(source: unknown): unknown {
+  if (!isThenable(source)) return source;
+  const held = Promise.resolve(source);
+  held.catch(() => undefined);
+  return held;
+}
+
 /** Whether the engine takes streaming sources (without `routesStreaming`, it does). */
 async function takesStreaming(engine: RoutingEngine): Promise<boolean> {
   return engine.routesStreaming === undefined ? true : engine.routesStreaming();
@@ -122,10 +137,11 @@ export function patchWebAssembly(engine: RoutingEngine, target: WasmNamespace = 
   if (compileStreaming) {
     target.compileStreaming = standingFor('compileStreaming', saved.compileStreaming, (source: unknown, options?: WasmCompileOptions) => {
       if (options !== undefined || (!isResponse(source) && !isThenable(source))) return compileStreaming(source, options);
+      const held = heldSource(source);
       return takesStreaming(engine).then((takes) =>
         !takes
-          ? compileStreaming(source)
-          : wasmResponseBytes(source).then(({ bytes, options: named, resolved }) =>
+          ? compileStreaming(held)
+          : wasmResponseBytes(held).then(({ bytes, options: named, resolved }) =>
               bytes ? engine.compile(bytes, named).catch(() => compileStreaming(wasmResponse(bytes))) : compileStreaming(resolved),
             ),
       );
@@ -134,9 +150,10 @@ export function patchWebAssembly(engine: RoutingEngine, target: WasmNamespace = 
   if (instantiateStreaming) {
     target.instantiateStreaming = standingFor('instantiateStreaming', saved.instantiateStreaming, (source: unknown, imports?: object, options?: WasmCompileOptions) => {
       if (options !== undefined || !isImportsArgument(imports) || (!isResponse(source) && !isThenable(source))) return instantiateStreaming(source, imports, options);
+      const held = heldSource(source);
       return takesStreaming(engine).then(async (takes) => {
-        if (!takes) return instantiateStreaming(source, imports);
-        const { bytes, options: named, resolved } = await wasmResponseBytes(source);
+        if (!takes) return instantiateStreaming(held, imports);
+        const { bytes, options: named, resolved } = await wasmResponseBytes(held);
         if (!bytes) return instantiateStreaming(resolved, imports);
         return engine.compile(bytes, named).then(
           (module) => instantiated(module, imports),

@@ -40,6 +40,8 @@ class RegisterRemoteTier implements Store {
   readonly #importModule: ModuleImporter;
   readonly #outage: RemoteOutageNote | undefined;
   #opening: Promise<Store | undefined> | undefined;
+  /** What {@link #localFileFault} found, once checked, so a call during the window does not read the files again. */
+  #filesChecked: { fault: Error | undefined } | undefined;
   #opened: Store | undefined;
 
   constructor(remote: RemoteCacheConfig, module: string, importModule: ModuleImporter, outage: RemoteOutageNote | undefined) {
@@ -62,11 +64,12 @@ class RegisterRemoteTier implements Store {
     if (this.#opening === undefined) {
       const outage = this.#outage?.recent();
       if (outage) {
-        const fileFault = this.#localFileFault();
-        if (fileFault === undefined) {
+        this.#filesChecked ??= { fault: this.#localFileFault() };
+        const { fault } = this.#filesChecked;
+        if (fault === undefined) {
           skipped(outage);
         } else {
-          unavailable(fileFault);
+          unavailable(fault);
           this.#opening = Promise.resolve(undefined);
         }
         return undefined;
