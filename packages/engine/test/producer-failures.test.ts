@@ -38,12 +38,16 @@ describe('a background production that fails is counted and said once, never sil
 
   it("a detached producer's failure after its parent exited is said by the next process that misses the module", async () => {
     const cacheDir = join(work, 'detached');
-    const first = await runChild(process.execPath, [cacheDir, wasm.path, '--capacity', '4Ki']);
+    // A module (9 MB) whose optimizing compile takes its producer about 1.7 s, four times the whole life of its
+    // parent (which compiles it lazily and makes one call): the producer fails after the parent is gone. With
+    // the small module the two raced, and a parent that heard the failure left no note.
+    const large = wasmFile(work, 12_000, 'large.wasm');
+    const first = await runChild(process.execPath, [cacheDir, large.path, '--capacity', '4Ki']);
     expect(first.outcomes).toEqual(['miss']);
     expect(first.stats.producerFailures).toBe(0); // gone before its producer finished
     const notes = join(cacheDir, '.producers');
     expect(await until(() => existsSync(notes) && hasFailureNote(notes), 30_000)).toBe(true);
-    const next = await runChild(process.execPath, [cacheDir, wasm.path, '--capacity', '4Ki', '--idle']);
+    const next = await runChild(process.execPath, [cacheDir, large.path, '--capacity', '4Ki', '--idle']);
     expect(next.outcomes).toEqual(['miss']);
     expect(printed(next.stderr, 'CACHE_ENGINE_PRODUCER_FAILED')).toBe(1);
     expect(next.stderr).toMatch(/an earlier background production of this module failed: the store did not take the artifact/);
