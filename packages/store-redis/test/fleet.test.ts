@@ -234,36 +234,40 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     expect(run.stderr).not.toMatch(/installed next to/);
   });
 
-  it("under the hook, a signing key file that cannot be used is said while another process's note of an outage is recent, as without one, and Redis is left alone", async () => {
+  /**
+   * Runs the hook twice with `env`, without and with another process's recent note of an outage, and checks
+   * that the note hides no unusable local file: `fault` is said once, word for word as when the tier is
+   * opened, the tier is not promised back, and Redis is left alone (its client is not even loaded).
+   */
+  async function expectSaidDespiteNote(label: string, url: string, env: Record<string, string>, fault: string): Promise<void> {
     const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
+    const run = (cacheDir: string): Promise<{ report: HookReport; stderr: string }> =>
+      runProcess<HookReport>(['--import', '@cache/engine/register', hookMember, wasm, '0'], { ...env, WASM_CACHE_DIRECTORY: cacheDir, NODE_OPTIONS: '' });
+    const plain = await run(join(work, `${label}-plain`));
+    const notedDir = join(work, `${label}-noted`);
+    noteOutage(notedDir, url);
+    const noted = await run(notedDir);
+    expect(noted.report).toMatchObject({ misses: 1, hits: 0, redisClientLoaded: false });
+    const said = warningsIn(noted.stderr, 'CACHE_ENGINE_REMOTE_UNAVAILABLE');
+    expect(said, noted.stderr).toHaveLength(1);
+    expect(said[0]).toContain(fault);
+    expect(said).toEqual(warningsIn(plain.stderr, 'CACHE_ENGINE_REMOTE_UNAVAILABLE'));
+    expect(noted.stderr).not.toMatch(/CACHE_ENGINE_REMOTE_SKIPPED/);
+  }
+
+  it("under the hook, a signing key file that cannot be used is said while another process's note of an outage is recent, as without one, and Redis is left alone", async () => {
     const shortKey = join(work, 'short.key');
     writeFileSync(shortKey, 'too-short\n');
     for (const [name, keyFile, reason] of [
       ['missing', join(work, 'no-such-noted.key'), 'cannot be read (ENOENT)'],
       ['short', shortKey, 'holds fewer than 32 bytes'],
     ] as const) {
-      const run = (cacheDir: string): Promise<{ report: HookReport; stderr: string }> =>
-        runProcess<HookReport>(['--import', '@cache/engine/register', hookMember, wasm, '0'], {
-          WASM_CACHE_REMOTE_URL: server.url,
-          WASM_CACHE_SIGNING_KEY_FILE: keyFile,
-          WASM_CACHE_DIRECTORY: cacheDir,
-          NODE_OPTIONS: '',
-        });
-      const plain = await run(join(work, `key-${name}-plain`));
-      const notedDir = join(work, `key-${name}-noted`);
-      noteOutage(notedDir, server.url);
-      const noted = await run(notedDir);
-      expect(noted.report).toMatchObject({ misses: 1, hits: 0, redisClientLoaded: false });
-      const said = warningsIn(noted.stderr, 'CACHE_ENGINE_REMOTE_UNAVAILABLE');
-      expect(said, noted.stderr).toHaveLength(1);
-      expect(said[0]).toContain(`Cannot use the signing key file ${keyFile}: ${reason}`);
-      expect(said).toEqual(warningsIn(plain.stderr, 'CACHE_ENGINE_REMOTE_UNAVAILABLE')); // word for word as when the tier is opened
-      expect(noted.stderr).not.toMatch(/CACHE_ENGINE_REMOTE_SKIPPED/); // the note does not hide it, nor is the tier promised back in 30 s
+      const env = { WASM_CACHE_REMOTE_URL: server.url, WASM_CACHE_SIGNING_KEY_FILE: keyFile };
+      await expectSaidDespiteNote(`key-${name}`, server.url, env, `Cannot use the signing key file ${keyFile}: ${reason}`);
     }
   });
 
   it("under the hook, a TLS CA file that cannot be read is said while another process's note of an outage is recent, as without one, and Redis is left alone", async () => {
-    const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
     // A CA file needs rediss://. Neither run connects (the CA file is refused before, or the note keeps the tier shut), so the plain server will do.
     const url = `rediss://127.0.0.1:${server.port}`;
     const folder = join(work, 'ca-folder.pem');
@@ -274,18 +278,7 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     ] as const) {
       const file = join(work, `ca-${name}.toml`);
       writeFileSync(file, `[cache]\n\n[wasm-cache.remote]\nurl = "${url}"\nsigning-key = "${SIGNING_KEY}"\ntls-ca-file = "${caFile}"\n`);
-      const run = (cacheDir: string): Promise<{ report: HookReport; stderr: string }> =>
-        runProcess<HookReport>(['--import', '@cache/engine/register', hookMember, wasm, '0'], { WASM_CACHE_CONFIG_FILE: file, WASM_CACHE_DIRECTORY: cacheDir, NODE_OPTIONS: '' });
-      const plain = await run(join(work, `ca-${name}-plain`));
-      const notedDir = join(work, `ca-${name}-noted`);
-      noteOutage(notedDir, url);
-      const noted = await run(notedDir);
-      expect(noted.report).toMatchObject({ misses: 1, hits: 0, redisClientLoaded: false });
-      const said = warningsIn(noted.stderr, 'CACHE_ENGINE_REMOTE_UNAVAILABLE');
-      expect(said, noted.stderr).toHaveLength(1);
-      expect(said[0]).toContain(`Cannot use the TLS CA file ${caFile}: ${reason}`);
-      expect(said).toEqual(warningsIn(plain.stderr, 'CACHE_ENGINE_REMOTE_UNAVAILABLE')); // word for word as when the tier is opened
-      expect(noted.stderr).not.toMatch(/CACHE_ENGINE_REMOTE_SKIPPED/); // the note does not hide it, nor is the tier promised back in 30 s
+      await expectSaidDespiteNote(`ca-${name}`, url, { WASM_CACHE_CONFIG_FILE: file }, `Cannot use the TLS CA file ${caFile}: ${reason}`);
     }
   });
 
