@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync,
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CODEC_ZSTD, DiskStore, hashKey, InvalidNamespaceError, Layout, nodeFs, parseHeader, readDirectoryStats, type CleanupReport, type FsLayer } from '../src/index.js';
-import { captureWarnings, configFor, manualClock, pseudoRandom, tempDirectory } from './helpers.js';
+import { captureWarnings, configFor, limitedConfigFor, manualClock, pseudoRandom, tempDirectory, type EvictionLimits } from './helpers.js';
 
 const HOUR = 3_600_000;
 
@@ -19,18 +19,8 @@ describe('DiskStore eviction across namespaces', () => {
     dir.remove();
   });
 
-  async function open(
-    namespace: string,
-    clock: ReturnType<typeof manualClock>,
-    limits: { entries?: number; bytes?: number; percent?: number } = {},
-  ): Promise<DiskStore> {
-    const config = configFor(dir.path)
-      .withFileCountSoftLimit(limits.entries ?? 1_000_000)
-      .withCapacity(limits.bytes ?? 1024 * 1024 * 1024)
-      .withFileCountLimitPercentIfDeleting(limits.percent ?? 70)
-      .withFilesTotalSizeLimitPercentIfDeleting(limits.percent ?? 70)
-      .withCleanupInterval('1h');
-    const store = await DiskStore.open(config, { namespace, compression: false, clock: clock.now, background: 'inline' });
+  async function open(namespace: string, clock: ReturnType<typeof manualClock>, limits: EvictionLimits = {}): Promise<DiskStore> {
+    const store = await DiskStore.open(limitedConfigFor(dir.path, limits), { namespace, compression: false, clock: clock.now, background: 'inline' });
     stores.push(store);
     return store;
   }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskStore, hashKey, type DiskStoreOptions } from '../src/index.js';
-import { configFor, manualClock, pseudoRandom, tempDirectory } from './helpers.js';
+import { limitedConfigFor, manualClock, pseudoRandom, tempDirectory, type EvictionLimits } from './helpers.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -19,18 +19,8 @@ describe('DiskStore eviction', () => {
   });
 
   /** A store whose limits are a count of `entries` (bytes unlimited) or `bytes`, with a settable clock. */
-  async function open(
-    clock: ReturnType<typeof manualClock>,
-    limits: { entries?: number; bytes?: number; percent?: number },
-    options: DiskStoreOptions = {},
-  ): Promise<DiskStore> {
-    const config = configFor(dir.path)
-      .withFileCountSoftLimit(limits.entries ?? 1_000_000)
-      .withCapacity(limits.bytes ?? 1024 * 1024 * 1024)
-      .withFileCountLimitPercentIfDeleting(limits.percent ?? 70)
-      .withFilesTotalSizeLimitPercentIfDeleting(limits.percent ?? 70)
-      .withCleanupInterval('1h')
-      .withAllowedClockDriftForFilesFromFuture('1d');
+  async function open(clock: ReturnType<typeof manualClock>, limits: EvictionLimits, options: DiskStoreOptions = {}): Promise<DiskStore> {
+    const config = limitedConfigFor(dir.path, limits).withAllowedClockDriftForFilesFromFuture('1d');
     const store = await DiskStore.open(config, { namespace: 'ns', compression: false, clock: clock.now, ...options });
     stores.push(store);
     return store;

@@ -16,6 +16,26 @@ export function configFor(directory: string): CacheConfig {
   return CacheConfig.default().withDirectory(directory);
 }
 
+/** Eviction limits for {@link limitedConfigFor}: a count of entries, bytes, and the percent of them kept when deleting. */
+export interface EvictionLimits {
+  entries?: number;
+  bytes?: number;
+  percent?: number;
+}
+
+/**
+ * A config for `directory` with these limits (the ones not given: practically
+ * unlimited; 70% kept when deleting) and a cleanup interval of an hour.
+ */
+export function limitedConfigFor(directory: string, limits: EvictionLimits = {}): CacheConfig {
+  return configFor(directory)
+    .withFileCountSoftLimit(limits.entries ?? 1_000_000)
+    .withCapacity(limits.bytes ?? 1024 * 1024 * 1024)
+    .withFileCountLimitPercentIfDeleting(limits.percent ?? 70)
+    .withFilesTotalSizeLimitPercentIfDeleting(limits.percent ?? 70)
+    .withCleanupInterval('1h');
+}
+
 /** Deterministic bytes. */
 export function pseudoRandom(size: number, seed: string): Buffer {
   const out = Buffer.alloc(size);
