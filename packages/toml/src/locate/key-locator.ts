@@ -59,19 +59,26 @@ class Scanner {
         this.#skipToNextLine();
         continue;
       }
-      const key = this.#readKey();
-      this.#skipBlanks();
-      if (!key || this.text[this.#i] !== '=') {
-        this.#skipToNextLine();
-        continue;
-      }
-      this.#advance(1);
-      const path = [...table, ...key];
-      this.#record(path, table.length + 1, position);
-      this.#skipBlanks();
-      this.#scanValue(path);
+      this.#scanKeyValue(table, position);
       this.#skipToNextLine();
     }
+  }
+
+  /**
+   * A `key = value` at the cursor, under `prefix` (a table's path): the key is
+   * recorded and the value scanned. False when it is not one (no key, or no
+   * `=` after it), with the cursor after what was read.
+   */
+  #scanKeyValue(prefix: readonly string[], position: TextPosition): boolean {
+    const key = this.#readKey();
+    this.#skipBlanks();
+    if (!key || this.text[this.#i] !== '=') return false;
+    this.#advance(1);
+    const path = [...prefix, ...key];
+    this.#record(path, prefix.length + 1, position);
+    this.#skipBlanks();
+    this.#scanValue(path);
+    return true;
   }
 
   /** Records `path` and each of its ancestors from `from` parts on (the tables a dotted key creates), where not yet recorded. */
@@ -230,19 +237,11 @@ class Scanner {
   #scanInlineTable(path: readonly string[]): void {
     this.#advance(1);
     while (this.#atNextItem('}')) {
-      const position = this.#position();
-      const key = this.#readKey();
-      this.#skipBlanks();
-      if (!key || this.text[this.#i] !== '=') {
+      if (!this.#scanKeyValue(path, this.#position())) {
         // Not TOML: give up on this table rather than guess.
         this.#skipComment();
         return;
       }
-      this.#advance(1);
-      const inner = [...path, ...key];
-      this.#record(inner, path.length + 1, position);
-      this.#skipBlanks();
-      this.#scanValue(inner);
     }
   }
 
