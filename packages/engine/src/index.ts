@@ -16,8 +16,8 @@ export {
   type ArtifactTier,
   type DecodeOptions,
 } from './artifact/artifact-format.js';
-export { moduleHash } from './artifact/checksum.js';
-export { lookupId, moduleHashInSteps, SAMPLED_LOOKUP_MIN_BYTES } from './artifact/module-lookup.js';
+export { MODULE_HASH_PIECE_BYTES, moduleHash, moduleHashInSteps } from './artifact/module-hash.js';
+export { lookupId, SAMPLED_LOOKUP_MIN_BYTES } from './artifact/module-lookup.js';
 export { Cache, type CacheOptions } from './cache/cache.js';
 export { compileChannel, warningChannel, type EngineWarningCode } from './diagnostics/warn-once.js';
 export { Engine, type EngineCompileOptions, type CompileOutcome, type EngineOptions } from './engine/engine.js';

@@ -1,16 +1,26 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { MemoryStore } from '@cache/store';
 import { appendCustomSection, buildWasmModule } from '@cache/wasm-fixtures';
 import { describe, expect, it } from 'vitest';
+import { SAMPLED_LOOKUP_BLOCK_BYTES, SAMPLED_LOOKUP_BLOCKS, SAMPLED_LOOKUP_MIN_BYTES, isExactLookup, lookupId } from '../src/artifact/module-lookup.js';
 import {
-  SAMPLED_LOOKUP_BLOCK_BYTES,
-  SAMPLED_LOOKUP_BLOCKS,
-  SAMPLED_LOOKUP_MIN_BYTES,
-  isExactLookup,
-  lookupId,
+  Cache,
+  CacheConfig,
+  Config,
+  decodeArtifact,
+  encodeArtifact,
+  Engine,
+  engineFingerprint,
+  MODULE_HASH_PIECE_BYTES,
+  moduleHash,
   moduleHashInSteps,
-} from '../src/artifact/module-lookup.js';
-import { Cache, CacheConfig, Config, Engine, engineFingerprint, moduleHash, peekModuleHash, warningChannel, type WasmNamespace } from '../src/index.js';
+  peekModuleHash,
+  warningChannel,
+  type WasmNamespace,
+} from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
@@ -47,10 +57,9 @@ describe('lookup ids', () => {
     expect(id).not.toBe(`s${moduleHash(large)}`);
   });
 
-  it('are what earlier versions stored artifacts under: node:crypto\'s SHA-256 of the module, or of its length and 64 blocks', () => {
-    expect(lookupId(code)).toBe(createHash('sha256').update(code).digest('hex'));
-    const large = largeModule(3);
-    const reference = createHash('sha256');
+  /** node:crypto's SHA-256 of a sampled id's input: `prefix` (none before the module hash was taken in pieces), the length, 64 blocks. */
+  function sampledReference(large: Uint8Array, prefix: string): string {
+    const reference = createHash('sha256').update(prefix);
     const length = Buffer.alloc(8);
     length.writeBigUInt64LE(BigInt(large.byteLength));
     reference.update(length);
@@ -59,7 +68,18 @@ describe('lookup ids', () => {
       const start = Math.floor((span * block) / (SAMPLED_LOOKUP_BLOCKS - 1));
       reference.update(large.subarray(start, start + SAMPLED_LOOKUP_BLOCK_BYTES));
     }
-    expect(lookupId(large)).toBe(`s${reference.digest('hex')}`);
+    return `s${reference.digest('hex')}`;
+  }
+
+  it("are node:crypto's SHA-256 of the module up to the sampled size (as before), and above it of a prefix, its length and 64 blocks", () => {
+    expect(lookupId(code)).toBe(createHash('sha256').update(code).digest('hex'));
+    const large = largeModule(3);
+    expect(lookupId(large)).toBe(sampledReference(large, 'wasm-cache/sampled/module-pieces/4MiB\n'));
+  });
+
+  it('above the sampled size are not what earlier versions stored artifacts under (their module hash was the SHA-256 of all the bytes)', () => {
+    const large = largeModule(3);
+    expect(lookupId(large)).not.toBe(sampledReference(large, ''));
   });
 
   it('change with the length and with any sampled byte, not with an unsampled one', () => {
@@ -82,6 +102,92 @@ describe('lookup ids', () => {
     const large = largeModule(3);
     expect(await moduleHashInSteps(large)).toBe(moduleHash(large));
     expect(await moduleHashInSteps(code)).toBe(moduleHash(code));
+  });
+});
+
+/** Bytes that differ everywhere (so that no two pieces are alike). */
+function patterned(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let state = length;
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    bytes[i] = state >>> 24;
+  }
+  return bytes;
+}
+
+/** The module hash by its definition, with node:crypto only. */
+function referenceModuleHash(bytes: Uint8Array): string {
+  if (bytes.byteLength <= 4 * 1024 * 1024) return createHash('sha256').update(bytes).digest('hex');
+  const hash = createHash('sha256').update('wasm-cache/module-pieces/4MiB\n');
+  for (let offset = 0; offset < bytes.byteLength; offset += 4 * 1024 * 1024) hash.update(createHash('sha256').update(bytes.subarray(offset, offset + 4 * 1024 * 1024)).digest());
+  return hash.digest('hex');
+}
+
+describe('module hash', () => {
+  const piece = MODULE_HASH_PIECE_BYTES;
+
+  it('is the SHA-256 of the bytes up to 4 MiB, and above it the SHA-256 of a prefix and of each 4 MiB piece', async () => {
+    expect(piece).toBe(4 * 1024 * 1024);
+    const whole = patterned(4 * piece + 12_345);
+    for (const length of [0, 1, 1000, piece - 1, piece, piece + 1, 2 * piece, 2 * piece + 1, 3 * piece + 7, 4 * piece + 12_345]) {
+      const bytes = whole.subarray(0, length);
+      const expected = referenceModuleHash(bytes);
+      expect(moduleHash(bytes), `${length} bytes`).toBe(expected);
+      expect(await moduleHashInSteps(bytes), `${length} bytes in steps`).toBe(expected);
+      expect(moduleHash(bytes.slice()), `${length} bytes, own buffer`).toBe(expected);
+    }
+    const large = whole.subarray(0, piece + 1);
+    expect(moduleHash(large)).not.toBe(createHash('sha256').update(large).digest('hex'));
+  });
+
+  it('names a precompiled large module; one named as earlier versions did (SHA-256 of all its bytes) is refused, saying to precompile it again', async () => {
+    const engine = new Engine(Config.default().cacheConfig(CacheConfig.disabled()));
+    const large = largeModule(5, 2 * piece + 10);
+    const artifact = await engine.precompile(large);
+    const fields = decodeArtifact(artifact);
+    expect(fields.moduleHash).toBe(referenceModuleHash(large));
+    expect(run(await engine.deserialize(artifact, large))).toBe(run(new wasm.Module(code)));
+    const earlier = encodeArtifact({ ...fields, moduleHash: createHash('sha256').update(large).digest('hex') });
+    await expect(engine.deserialize(earlier, large)).rejects.toMatchObject({ code: 'ERR_CACHE_ARTIFACT_INVALID', defect: 'unsupported-version' });
+    await expect(engine.deserialize(earlier, large)).rejects.toThrow(/earlier versions of @cache\/engine named modules over 4 MiB \(the SHA-256 of all its bytes\); precompile it again/);
+    // Another module's artifact is still just that.
+    await expect(engine.deserialize(artifact, largeModule(6, 2 * piece + 10))).rejects.toMatchObject({ defect: 'module-mismatch' });
+  });
+
+  it('is the same with the addon (pieces on threads) and without it (node:crypto, one by one)', async () => {
+    const child = join(import.meta.dirname, 'fixtures', 'module-hash-child.mjs');
+    const lengths = [1000, piece, piece + 1, 3 * piece + 7];
+    const run = async (env: NodeJS.ProcessEnv) => {
+      const { stdout } = await promisify(execFile)(process.execPath, [child, ...lengths.map(String)], { env: { ...process.env, ...env } });
+      return JSON.parse(stdout) as { native: boolean; threads: number; hashes: { length: number; oneShot: string; inSteps: string }[] };
+    };
+    const expected = lengths.map((length) => {
+      const hash = referenceModuleHash(patterned(length));
+      return { length, oneShot: hash, inSteps: hash };
+    });
+    const withAddon = await run({});
+    expect(withAddon.native).toBe(true);
+    expect(withAddon.hashes).toEqual(expected);
+    const without = await run({ CACHE_V8_ADDON_PATH: join(tempDir('module-hash-'), 'no-such-addon.node') });
+    expect(without).toEqual({ native: false, threads: 1, hashes: expected });
+  });
+
+  it('changes with any byte of any piece, and with the length', async () => {
+    const bytes = patterned(3 * piece + 100);
+    const hash = moduleHash(bytes);
+    for (const offset of [0, piece - 1, piece, 2 * piece + 5, bytes.byteLength - 1]) {
+      const changed = bytes.slice();
+      changed[offset] = (changed[offset] ?? 0) ^ 0x80;
+      expect(moduleHash(changed), `byte ${offset}`).not.toBe(hash);
+      expect(await moduleHashInSteps(changed), `byte ${offset} in steps`).not.toBe(hash);
+    }
+    expect(moduleHash(bytes.subarray(0, bytes.byteLength - 1))).not.toBe(hash);
+    // Two pieces swapped: the same bytes in another order.
+    const swapped = bytes.slice();
+    swapped.set(bytes.subarray(piece, 2 * piece), 0);
+    swapped.set(bytes.subarray(0, piece), piece);
+    expect(moduleHash(swapped)).not.toBe(hash);
   });
 });
 

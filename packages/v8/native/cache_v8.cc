@@ -8,6 +8,9 @@
 //   sha256(bytes)                SHA-256 by the OpenSSL inside Node (absent if not found)
 //   sha256Begin() / sha256Update(handle, bytes) / sha256End(handle)
 //                                the same in steps (absent if not found)
+//   sha256Each(pieces)           the SHA-256 of each piece, one thread each,
+//                                joined before it returns (absent if not found)
+//   threads                      how many threads this process may run at once
 //   crc32(bytes)                 CRC-32 by the zlib inside Node (absent if not found)
 //
 // The digests and the tag are what node:crypto, node:zlib and node:v8 give,
@@ -25,10 +28,13 @@
 // No business logic here: argument checks throw TypeError, nothing else.
 #include <dlfcn.h>
 #include <node.h>
+#include <pthread.h>
+#include <uv.h>
 #include <v8.h>
 
 #include <cstring>
 #include <memory>
+#include <vector>
 
 namespace cache_v8 {
 
@@ -233,22 +239,89 @@ bool ArgumentBytes(const FunctionCallbackInfo<Value>& info, const char* message,
   return true;
 }
 
+// SHA-256 of `length` bytes at `data` (null when empty) into `out` (32 bytes).
+bool DigestInto(const uint8_t* data, size_t length, unsigned char* out) {
+  static const uint8_t kEmpty = 0;
+  unsigned int size = 0;
+  const Digests& digests = NodeDigests();
+  return digests.evp_digest(data != nullptr ? data : &kEmpty, length, out, &size, digests.sha256, nullptr) == 1 &&
+         size == 32;
+}
+
 // sha256(bytes: Uint8Array): Uint8Array (32 bytes)
 void Sha256(const FunctionCallbackInfo<Value>& info) {
   std::shared_ptr<BackingStore> store;
   const uint8_t* data;
   size_t length;
   if (!ArgumentBytes(info, "sha256: argument must be a Uint8Array", &store, &data, &length)) return;
-  static const uint8_t kEmpty = 0;
   Local<ArrayBuffer> buffer = ArrayBuffer::New(info.GetIsolate(), 32);
-  unsigned int size = 0;
-  const Digests& digests = NodeDigests();
-  if (digests.evp_digest(data != nullptr ? data : &kEmpty, length, static_cast<unsigned char*>(buffer->Data()),
-                         &size, digests.sha256, nullptr) != 1 || size != 32) {
+  if (!DigestInto(data, length, static_cast<unsigned char*>(buffer->Data()))) {
     ThrowTypeError(info.GetIsolate(), "sha256: OpenSSL's EVP_Digest failed");
     return;
   }
   info.GetReturnValue().Set(Uint8Array::New(buffer, 0, 32));
+}
+
+// One piece of a sha256Each call, hashed on a thread of its own.
+struct Piece {
+  const uint8_t* data;
+  size_t length;
+  unsigned char* out;
+  bool ok;
+};
+
+void* DigestPiece(void* arg) {
+  auto* piece = static_cast<Piece*>(arg);
+  piece->ok = DigestInto(piece->data, piece->length, piece->out);
+  return nullptr;
+}
+
+// At most this many pieces per call: one thread each.
+constexpr uint32_t kMaxPieces = 64;
+
+// sha256Each(pieces: Uint8Array[]): Uint8Array (32 bytes per piece, in order)
+// Every piece but the first on a thread of its own, the first on the calling
+// thread; all are joined before it returns, so no JavaScript runs meanwhile and
+// the bytes stay where they are. A thread that cannot be started leaves its
+// piece to the calling thread.
+void Sha256Each(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  Local<Context> context = isolate->GetCurrentContext();
+  if (info.Length() < 1 || !info[0]->IsArray() || info[0].As<v8::Array>()->Length() > kMaxPieces) {
+    ThrowTypeError(isolate, "sha256Each: argument must be an array of at most 64 Uint8Arrays");
+    return;
+  }
+  Local<v8::Array> list = info[0].As<v8::Array>();
+  const uint32_t count = list->Length();
+  Local<ArrayBuffer> buffer = ArrayBuffer::New(isolate, 32 * static_cast<size_t>(count));
+  std::vector<std::shared_ptr<BackingStore>> stores(count);
+  std::vector<Piece> pieces(count);
+  for (uint32_t i = 0; i < count; i++) {
+    Local<Value> item;
+    if (!list->Get(context, i).ToLocal(&item)) return;
+    if (!item->IsUint8Array()) {
+      ThrowTypeError(isolate, "sha256Each: argument must be an array of at most 64 Uint8Arrays");
+      return;
+    }
+    Local<Uint8Array> view = item.As<Uint8Array>();
+    pieces[i] = Piece{BytesOf(view, &stores[i]), view->ByteLength(),
+                      static_cast<unsigned char*>(buffer->Data()) + 32 * static_cast<size_t>(i), false};
+  }
+  std::vector<pthread_t> threads(count);
+  std::vector<bool> started(count, false);
+  for (uint32_t i = 1; i < count; i++) started[i] = pthread_create(&threads[i], nullptr, DigestPiece, &pieces[i]) == 0;
+  if (count > 0) DigestPiece(&pieces[0]);
+  bool ok = true;
+  for (uint32_t i = 1; i < count; i++) {
+    if (started[i]) pthread_join(threads[i], nullptr);
+    else DigestPiece(&pieces[i]);
+  }
+  for (const Piece& piece : pieces) ok = ok && piece.ok;
+  if (!ok) {
+    ThrowTypeError(isolate, "sha256Each: OpenSSL's EVP_Digest failed");
+    return;
+  }
+  info.GetReturnValue().Set(Uint8Array::New(buffer, 0, 32 * static_cast<size_t>(count)));
 }
 
 // A SHA-256 in steps: OpenSSL's context, behind a JS handle (an object with
@@ -391,7 +464,11 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   set("nodeStreamingSymbol", Str(isolate, kNodeStreamingSymbol));
   set("cachedDataVersionTag", v8::Function::New(context, CachedDataVersionTag).ToLocalChecked());
   const Digests& digests = NodeDigests();
-  if (digests.HasSha256()) set("sha256", v8::Function::New(context, Sha256).ToLocalChecked());
+  if (digests.HasSha256()) {
+    set("sha256", v8::Function::New(context, Sha256).ToLocalChecked());
+    set("sha256Each", v8::Function::New(context, Sha256Each).ToLocalChecked());
+  }
+  set("threads", v8::Integer::NewFromUnsigned(isolate, uv_available_parallelism()));
   if (digests.HasSha256Steps()) {
     set("sha256Begin", v8::Function::New(context, Sha256Begin).ToLocalChecked());
     set("sha256Update", v8::Function::New(context, Sha256Update).ToLocalChecked());

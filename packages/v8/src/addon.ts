@@ -43,6 +43,10 @@ export interface V8Addon {
   readonly sha256Update?: (handle: object, data: Uint8Array) => void;
   /** Finishes a SHA-256 begun with `sha256Begin`: its 32 bytes; the handle cannot be used again. */
   readonly sha256End?: (handle: object) => Uint8Array;
+  /** SHA-256 of each of at most 64 pieces (32 bytes each, in order), each on a thread of its own, joined before it returns. Absent with `sha256`, and from addons built before it. */
+  readonly sha256Each?: (pieces: readonly Uint8Array[]) => Uint8Array;
+  /** How many threads this process may run at once (libuv's `uv_available_parallelism`). Absent from addons built before it. */
+  readonly threads?: number;
 }
 
 /** Why the addon is unavailable, as a stable token (the `reason` text has the details). */

@@ -77,10 +77,35 @@ describe('nativeDigests', () => {
     expect(Buffer.from(digests!.createSha256().update(new Uint8Array([1, 2, 3])).digest()).toString('hex')).toBe(createHash('sha256').update(new Uint8Array([1, 2, 3])).digest('hex'));
   });
 
+  it('gives each piece its own SHA-256, in order, whatever the pieces (empty, shared, views of one buffer)', () => {
+    const whole = patterned(9 * 1024 * 1024 + 5, 13);
+    const shared = new Uint8Array(new SharedArrayBuffer(70_000));
+    shared.set(patterned(70_000, 17));
+    const pieces = [whole.subarray(0, 4 * 1024 * 1024), new Uint8Array(0), whole.subarray(4 * 1024 * 1024), shared.subarray(3, 69_999), whole.subarray(17, 18)];
+    const each = digests!.sha256Each(pieces);
+    expect(each.map((digest) => Buffer.from(digest).toString('hex'))).toEqual(pieces.map((piece) => createHash('sha256').update(piece).digest('hex')));
+    expect(digests!.sha256Each([])).toEqual([]);
+    // As many pieces as the addon takes at once (one thread each), and every round after another.
+    const many = Array.from({ length: 64 }, (_, index) => whole.subarray(index * 1000, index * 1000 + 1000 + index));
+    for (let round = 0; round < 3; round++) {
+      expect(digests!.sha256Each(many).map((digest) => Buffer.from(digest).toString('hex'))).toEqual(many.map((piece) => createHash('sha256').update(piece).digest('hex')));
+    }
+  });
+
+  it('knows how many threads the process may run at once, and hashes that many pieces at once', () => {
+    const addon = loadV8Addon()!;
+    expect(addon.threads).toBeGreaterThanOrEqual(1);
+    expect(digests!.threads).toBe(addon.threads);
+    expect(typeof addon.sha256Each).toBe('function');
+  });
+
   it('refuses what is not a Uint8Array with a TypeError naming the function', () => {
     const addon = loadV8Addon()!;
     expect(() => addon.sha256!('abc' as unknown as Uint8Array)).toThrow(/sha256: argument must be a Uint8Array/);
     expect(() => addon.crc32!(new Uint16Array(4) as unknown as Uint8Array)).toThrow(/crc32: argument must be a Uint8Array/);
+    expect(() => addon.sha256Each!(new Uint8Array(4) as unknown as Uint8Array[])).toThrow(/sha256Each: argument must be an array of at most 64 Uint8Arrays/);
+    expect(() => addon.sha256Each!([new Uint8Array(4), 'x' as unknown as Uint8Array])).toThrow(/sha256Each: argument must be an array of at most 64 Uint8Arrays/);
+    expect(() => addon.sha256Each!(Array.from({ length: 65 }, () => new Uint8Array(1)))).toThrow(/sha256Each: argument must be an array of at most 64 Uint8Arrays/);
   });
 });
 

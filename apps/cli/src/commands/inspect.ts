@@ -40,7 +40,7 @@ export async function inspectArtifact(file: string, options: { json?: boolean })
       [out.bold('artifact'), file],
       [out.bold('size'), `${formatBytes(report.bytes)} (V8 code ${formatBytes(report.codeBytes)})`],
       [out.bold('tier'), `${report.tier} (every function compiled by TurboFan)`],
-      [out.bold('module sha-256'), report.moduleHash],
+      [out.bold('module hash'), report.moduleHash],
       [out.bold('engine fingerprint'), report.engineFingerprint],
       [out.bold('V8 header'), report.v8Header],
       [out.bold('optimizing compile'), `${report.optimizingCompileMs} ms`],

@@ -60,8 +60,3 @@ export function checksum32(kind: number, data: Uint8Array): number | undefined {
   if (kind === ChecksumKind.Sha256Prefix) return sha256(data).readUInt32LE(0);
   return undefined;
 }
-
-/** Hex SHA-256 of module bytes: the identity of a module. */
-export function moduleHash(bytes: Uint8Array): string {
-  return sha256(bytes).toString('hex');
-}

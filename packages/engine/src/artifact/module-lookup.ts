@@ -1,4 +1,5 @@
-import { moduleHash, sha256Steps } from './checksum.js';
+import { sha256Steps } from './checksum.js';
+import { moduleHash } from './module-hash.js';
 
 /**
  * Modules larger than this are looked up in the store by a sampled id (see
@@ -13,15 +14,22 @@ export const SAMPLED_LOOKUP_BLOCKS = 64;
 /** Bytes of each sampled block (64 × 16 KiB: 1 MiB hashed, about 0.6 ms). */
 export const SAMPLED_LOOKUP_BLOCK_BYTES = 16 * 1024;
 
-/** How much of the module {@link moduleHashInSteps} hashes between two turns of the event loop. */
-const HASH_STEP_BYTES = 1024 * 1024;
+/**
+ * Starts what a sampled id is the SHA-256 of. It names the definition of the
+ * module hash for modules this large (the SHA-256 of their 4 MiB pieces; it
+ * was the SHA-256 of all their bytes before): artifacts stored under the
+ * earlier definition carry a module hash no module has now, and with another
+ * sampled id they are never found (nor judged damaged), and age out of the
+ * cache.
+ */
+const SAMPLED_PREFIX = new TextEncoder().encode('wasm-cache/sampled/module-pieces/4MiB\n');
 
 /**
  * The id a module's artifact is looked up by in the store. For a module up to
  * {@link SAMPLED_LOOKUP_MIN_BYTES} it is the module hash itself. For a larger
- * one it is `s` plus the SHA-256 of its length and of 64 blocks of 16 KiB
- * spread over it: cheap to compute, so the store can read the artifact while
- * the full module hash is computed, instead of after it.
+ * one it is `s` plus the SHA-256 of a fixed prefix, its length and 64 blocks
+ * of 16 KiB spread over it: cheap to compute, so the store can read the
+ * artifact while the full module hash is computed, instead of after it.
  *
  * A sampled id only finds the artifact: two modules may share one (same
  * length, same samples). Every artifact carries the SHA-256 of all of its
@@ -30,7 +38,7 @@ const HASH_STEP_BYTES = 1024 * 1024;
  */
 export function lookupId(bytes: Uint8Array): string {
   if (bytes.byteLength <= SAMPLED_LOOKUP_MIN_BYTES) return moduleHash(bytes);
-  const hash = sha256Steps();
+  const hash = sha256Steps().update(SAMPLED_PREFIX);
   const length = new Uint8Array(8);
   new DataView(length.buffer).setBigUint64(0, BigInt(bytes.byteLength), true);
   hash.update(length);
@@ -45,19 +53,4 @@ export function lookupId(bytes: Uint8Array): string {
 /** Whether a lookup id is the module hash itself (not sampled). */
 export function isExactLookup(id: string): boolean {
   return !id.startsWith('s');
-}
-
-/**
- * The module hash ({@link moduleHash}: SHA-256 of every byte), computed 1 MiB
- * at a time with a turn of the event loop between steps, so that file reads
- * started before it (the artifact's) make progress while it runs.
- */
-export async function moduleHashInSteps(bytes: Uint8Array): Promise<string> {
-  if (bytes.byteLength <= HASH_STEP_BYTES) return moduleHash(bytes);
-  const hash = sha256Steps();
-  for (let offset = 0; offset < bytes.byteLength; offset += HASH_STEP_BYTES) {
-    if (offset > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    hash.update(bytes.subarray(offset, offset + HASH_STEP_BYTES));
-  }
-  return hash.hex();
 }
