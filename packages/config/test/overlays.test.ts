@@ -71,6 +71,7 @@ describe('CacheConfig.fromEnv', () => {
       WASM_CACHE_SIGNING_KEY: 'k'.repeat(40),
       WASM_CACHE_SIGNING_KEY_FILE: '/k',
       WASM_CACHE_REMOTE_ALLOW_UNSIGNED: '1',
+      WASM_CACHE_REMOTE_TLS_CA_FILE: '/ca.pem',
       WASM_CACHE_CAPACITY: '1Gi',
     };
     expect(CacheConfig.fromEnv(env).capacity).toBe(1024 ** 3);

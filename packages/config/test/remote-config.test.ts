@@ -57,6 +57,22 @@ describe('RemoteCacheConfig', () => {
     expect(RemoteCacheConfig.fromEnv({ WASM_CACHE_REMOTE_URL: 'redis://h:2', WASM_CACHE_REMOTE_ALLOW_UNSIGNED: 'true' }).settings().allowUnsigned).toBe(true);
   });
 
+  it("reads the TLS CA file from WASM_CACHE_REMOTE_TLS_CA_FILE, over the file's tls-ca-file, by tls-ca-file's rules, naming the variable in errors", () => {
+    const env = { WASM_CACHE_REMOTE_URL: 'rediss://h:2', WASM_CACHE_SIGNING_KEY: KEY };
+    expect(RemoteCacheConfig.fromEnv({ ...env, WASM_CACHE_REMOTE_TLS_CA_FILE: '/etc/ssl/redis-ca.pem' }).settings().tlsCaFile).toBe('/etc/ssl/redis-ca.pem');
+    const fromFile = RemoteCacheConfig.create().withSetting('tlsCaFile', '/etc/file-ca.pem', { kind: 'file', file: 'cache.toml' });
+    const over = RemoteCacheConfig.fromEnv({ ...env, WASM_CACHE_REMOTE_TLS_CA_FILE: '/etc/env-ca.pem' }, fromFile);
+    expect(over.settings().tlsCaFile).toBe('/etc/env-ca.pem');
+    expect(over.origin('tlsCaFile')).toEqual({ kind: 'env', variable: 'WASM_CACHE_REMOTE_TLS_CA_FILE' });
+    expect(RemoteCacheConfig.fromEnv({ ...env, WASM_CACHE_REMOTE_TLS_CA_FILE: '' }, fromFile).settings().tlsCaFile).toBe('/etc/file-ca.pem'); // empty counts as unset
+    const problems = (extra: Record<string, string>): string[][] => RemoteCacheConfig.fromEnv({ ...env, ...extra }).problems().map((p) => [p.setting, String(p.value), p.rule]);
+    expect(problems({ WASM_CACHE_REMOTE_TLS_CA_FILE: 'certs/ca.pem' })).toEqual([['WASM_CACHE_REMOTE_TLS_CA_FILE', 'certs/ca.pem', 'must be an absolute path']]);
+    expect(problems({ WASM_CACHE_REMOTE_URL: 'redis://h:2', WASM_CACHE_REMOTE_TLS_CA_FILE: '/ca.pem' })).toEqual([['WASM_CACHE_REMOTE_TLS_CA_FILE', '/ca.pem', 'TLS options need a rediss:// URL']]);
+    expect(() => RemoteCacheConfig.fromEnv({ ...env, WASM_CACHE_REMOTE_TLS_CA_FILE: 'ca.pem' }).validate()).toThrow(
+      expect.objectContaining({ code: 'ERR_CACHE_CONFIG_INVALID', message: expect.stringContaining('WASM_CACHE_REMOTE_TLS_CA_FILE') }),
+    );
+  });
+
   it('refuses a URL whose path is not a database number, naming the setting and the value', () => {
     for (const url of ['redis://h:1/abc', 'redis://h:1/1.5', 'redis://h:1/-1', 'rediss://h:1/1/2', 'redis://user:secret-password@h:1/x']) {
       const problems = RemoteCacheConfig.create(url).withAllowUnsigned(true).problems();

@@ -282,6 +282,13 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     }
   });
 
+  it('under the hook, WASM_CACHE_REMOTE_TLS_CA_FILE gives a tier configured by the environment alone its CA file: one that cannot be read is said as a tls-ca-file is', async () => {
+    const url = `rediss://127.0.0.1:${server.port}`;
+    const caFile = join(work, 'no-such-env-ca.pem');
+    const env = { WASM_CACHE_REMOTE_URL: url, WASM_CACHE_SIGNING_KEY: SIGNING_KEY, WASM_CACHE_REMOTE_TLS_CA_FILE: caFile };
+    await expectSaidDespiteNote('ca-env', url, env, `Cannot use the TLS CA file ${caFile}: cannot be read (ENOENT)`);
+  });
+
   it('under the hook, a Redis that is down costs a process nothing but the cache it would have shared: it compiles, runs and ends', async () => {
     const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
     const dead = `redis://127.0.0.1:${await freePort()}`;

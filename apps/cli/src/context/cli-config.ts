@@ -15,7 +15,7 @@ export interface CliConfig {
   readonly config: CacheConfig;
   /** The TOML file read, if any. */
   readonly file: string | undefined;
-  /** The shared remote tier (`[wasm-cache.remote]`, with `WASM_CACHE_REMOTE_URL` and the signing key variables), validated; undefined when neither sets a URL. */
+  /** The shared remote tier (`[wasm-cache.remote]`, with `WASM_CACHE_REMOTE_URL` and the other remote tier variables, `REMOTE_ENV`), validated; undefined when neither sets a URL. */
   readonly remote: RemoteCacheConfig | undefined;
 }
 

@@ -14,7 +14,8 @@ export const DEFAULT_ENV_PREFIX = 'WASM_CACHE_';
  * (`WASM_CACHE_PRELOAD`, `WASM_CACHE_PRODUCER`, `WASM_CACHE_ARTIFACT_TIER`)
  * and the remote tier's (`RemoteCacheConfig.fromEnv`: `WASM_CACHE_REMOTE_URL`,
  * `WASM_CACHE_SIGNING_KEY`, `WASM_CACHE_SIGNING_KEY_FILE`,
- * `WASM_CACHE_REMOTE_ALLOW_UNSIGNED`). The one list of them.
+ * `WASM_CACHE_REMOTE_ALLOW_UNSIGNED`, `WASM_CACHE_REMOTE_TLS_CA_FILE`). The
+ * one list of them.
  */
 export const NON_SETTING_ENV_VARIABLES: readonly string[] = Object.freeze([
   `${DEFAULT_ENV_PREFIX}CONFIG_FILE`,

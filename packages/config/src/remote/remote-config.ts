@@ -50,8 +50,9 @@ export class RemoteCacheConfig {
 
   /**
    * `base` with `WASM_CACHE_REMOTE_URL`, `WASM_CACHE_SIGNING_KEY`,
-   * `WASM_CACHE_SIGNING_KEY_FILE` and `WASM_CACHE_REMOTE_ALLOW_UNSIGNED` laid over it
-   * (not validated: call {@link RemoteCacheConfig.validate}).
+   * `WASM_CACHE_SIGNING_KEY_FILE`, `WASM_CACHE_REMOTE_ALLOW_UNSIGNED` and
+   * `WASM_CACHE_REMOTE_TLS_CA_FILE` (`tlsCaFile`) laid over it (not validated:
+   * call {@link RemoteCacheConfig.validate}). Empty variables count as unset.
    */
   static fromEnv(env: Readonly<Record<string, string | undefined>> = process.env, base: RemoteCacheConfig = RemoteCacheConfig.create()): RemoteCacheConfig {
     let config = base;

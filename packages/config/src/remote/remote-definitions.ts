@@ -53,6 +53,7 @@ export const REMOTE_ENV = {
   signingKey: 'WASM_CACHE_SIGNING_KEY',
   signingKeyFile: 'WASM_CACHE_SIGNING_KEY_FILE',
   allowUnsigned: 'WASM_CACHE_REMOTE_ALLOW_UNSIGNED',
+  tlsCaFile: 'WASM_CACHE_REMOTE_TLS_CA_FILE',
 } as const satisfies Partial<Record<RemoteSettingName, string>>;
 
 /** What stands in for a secret in messages, `toJSON` and `config show`. */

@@ -44,9 +44,9 @@ export interface RegisterSettings {
  * `WASM_CACHE_CONFIG_FILE`, else the default file when it exists, else the
  * defaults; then `WASM_CACHE_*` variables laid over it. A remote tier is
  * configured by the file's `[wasm-cache.remote]` table or by
- * `WASM_CACHE_REMOTE_URL`, with `WASM_CACHE_SIGNING_KEY` (or `_FILE`) and
- * `WASM_CACHE_REMOTE_ALLOW_UNSIGNED` laid over it. The file is read once,
- * synchronously.
+ * `WASM_CACHE_REMOTE_URL`, with `WASM_CACHE_SIGNING_KEY` (or `_FILE`),
+ * `WASM_CACHE_REMOTE_ALLOW_UNSIGNED` and `WASM_CACHE_REMOTE_TLS_CA_FILE` laid
+ * over it. The file is read once, synchronously.
  *
  * @throws CacheConfigError, TomlSyntaxError or ConfigFileAccessError.
  */

@@ -38,7 +38,8 @@ export interface ParseOptions {
   /**
    * Environment laid over the `[wasm-cache.remote]` table (`WASM_CACHE_REMOTE_URL`,
    * `WASM_CACHE_SIGNING_KEY`, `WASM_CACHE_SIGNING_KEY_FILE`,
-   * `WASM_CACHE_REMOTE_ALLOW_UNSIGNED`), so the signing key can stay out of the file.
+   * `WASM_CACHE_REMOTE_ALLOW_UNSIGNED`, `WASM_CACHE_REMOTE_TLS_CA_FILE`), so the
+   * signing key can stay out of the file.
    * @default process.env
    */
   env?: Readonly<Record<string, string | undefined>>;
