@@ -5,7 +5,7 @@ import { RemoteCacheConfig } from '@cache/config';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { connectRemoteTier, RedisStore, SigningKeyFileError, TlsCaFileError, type RedisStoreOptions } from '../src/index.js';
 import { pseudoRandom, warningsDuring } from './helpers.js';
-import { RedisServer } from './redis-server.js';
+import { RedisServer, TLS_CA_FILE } from './redis-server.js';
 
 const open: RedisStore[] = [];
 function store(options: RedisStoreOptions): RedisStore {
@@ -90,13 +90,11 @@ describe('RedisStore with ACL users on a real redis-server', () => {
 });
 
 describe('RedisStore over TLS (rediss://) to a real redis-server', () => {
-  const fixtures = join(import.meta.dirname, 'fixtures', 'tls');
-  const ca = readFileSync(join(fixtures, 'ca.crt'));
+  const ca = readFileSync(TLS_CA_FILE);
   let server: RedisServer;
   beforeAll(async () => {
     // TLS only: the plain port is off, the TLS port is the server's port.
-    const files = ['--tls-cert-file', join(fixtures, 'server.crt'), '--tls-key-file', join(fixtures, 'server.key'), '--tls-ca-cert-file', join(fixtures, 'ca.crt')];
-    server = await RedisServer.start(['--tls-auth-clients', 'no', ...files], { tls: true });
+    server = await RedisServer.startTls();
   });
   afterAll(() => server.dispose());
 
@@ -141,7 +139,7 @@ describe('RedisStore over TLS (rediss://) to a real redis-server', () => {
   it('connectRemoteTier trusts the authority of tls-ca-file; a CA file that cannot be read is refused before anything connects, naming the file and the reason (TlsCaFileError)', async () => {
     const remote = (caFile: string): RemoteCacheConfig =>
       RemoteCacheConfig.create(`rediss://127.0.0.1:${server.port}`).withKeyPrefix('tls:tier:').withAllowUnsigned(true).withTls({ caFile }).validate();
-    const tier = await connectRemoteTier(remote(join(fixtures, 'ca.crt')), { keepProcessAlive: false });
+    const tier = await connectRemoteTier(remote(TLS_CA_FILE), { keepProcessAlive: false });
     try {
       expect((await tier.put('k', Buffer.from('v'))).stored).toBe(true);
     } finally {

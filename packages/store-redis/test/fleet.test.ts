@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildWasmModule } from '@cache/wasm-fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisStore } from '../src/index.js';
-import { freePort, RedisServer } from './redis-server.js';
+import { RedisStore, type RedisStoreOptions } from '../src/index.js';
+import { freePort, RedisServer, TLS_CA_FILE } from './redis-server.js';
 
 const member = join(import.meta.dirname, 'fixtures', 'fleet-member.mjs');
 const SIGNING_KEY = 'fleet-test-signing-key-0123456789abcdef';
@@ -85,9 +85,9 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     return file;
   }
 
-  /** How many entries Redis holds under a key prefix, once it holds any (waiting at most `timeoutMs`). */
-  async function entriesInRedis(prefix: string, timeoutMs: number): Promise<number> {
-    const redis = await RedisStore.connect({ url: server.url, keyPrefix: prefix });
+  /** How many entries Redis (the fleet's server unless `connection` names another) holds under a key prefix, once it holds any (waiting at most `timeoutMs`). */
+  async function entriesInRedis(prefix: string, timeoutMs: number, connection: Pick<RedisStoreOptions, 'url' | 'tls'> = { url: server.url }): Promise<number> {
+    const redis = await RedisStore.connect({ ...connection, keyPrefix: prefix });
     try {
       const deadline = Date.now() + timeoutMs;
       while ((await redis.client.keys(`${prefix}m:*`)).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -287,6 +287,39 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     const caFile = join(work, 'no-such-env-ca.pem');
     const env = { WASM_CACHE_REMOTE_URL: url, WASM_CACHE_SIGNING_KEY: SIGNING_KEY, WASM_CACHE_REMOTE_TLS_CA_FILE: caFile };
     await expectSaidDespiteNote('ca-env', url, env, `Cannot use the TLS CA file ${caFile}: cannot be read (ENOENT)`);
+  });
+
+  it("under the hook, WASM_CACHE_REMOTE_TLS_CA_FILE lets a tier configured by the environment alone share through a rediss:// server a private authority certified; without it, the server's certificate does not verify: a miss, said once, no crash", async () => {
+    const tls = await RedisServer.startTls();
+    try {
+      const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
+      const wasmTls = join(work, 'tls.wasm');
+      writeFileSync(wasmTls, buildWasmModule({ functions: 70 }));
+      // No configuration file: the environment alone, so the default key prefix. Each process has an empty cache directory of its own.
+      const env = { WASM_CACHE_REMOTE_URL: tls.url, WASM_CACHE_SIGNING_KEY: SIGNING_KEY, NODE_OPTIONS: '' };
+      const trusting = { WASM_CACHE_REMOTE_TLS_CA_FILE: TLS_CA_FILE };
+      const run = (cacheDir: string, ca: Record<string, string>): Promise<{ report: HookReport; stderr: string }> =>
+        runProcess<HookReport>(['--import', '@cache/engine/register', hookMember, wasmTls, '0'], { ...env, ...ca, WASM_CACHE_DIRECTORY: join(work, cacheDir) });
+      // The first misses; what it saves as it exits reaches Redis over TLS.
+      const first = await run('tls-a', trusting);
+      expect(first.report).toMatchObject({ misses: 1, hits: 0 });
+      expect(first.stderr).not.toMatch(/Cache(Store)?Warning/);
+      expect(await entriesInRedis('wasm-cache:', 15_000, { url: tls.url, tls: { ca: readFileSync(TLS_CA_FILE) } })).toBe(1);
+      // The second, with nothing on its disk, is served by Redis.
+      const second = await run('tls-b', trusting);
+      expect(second.report).toMatchObject({ hits: 1, misses: 0, redisClientLoaded: true });
+      expect(second.report.result).toBe(first.report.result);
+      expect(second.stderr).not.toMatch(/Cache(Store)?Warning/);
+      // The same without the variable trusts only the usual authorities: it compiles, runs and ends, and says why once.
+      const untrusting = await run('tls-c', {});
+      expect(untrusting.report).toMatchObject({ hits: 0, misses: 1, redisClientLoaded: true });
+      expect(untrusting.report.result).toBe(first.report.result);
+      const refused = warningsIn(untrusting.stderr, 'WASM_CACHE_STORE_SELF_SIGNED_CERT_IN_CHAIN');
+      expect(refused, untrusting.stderr).toHaveLength(1);
+      expect(refused[0]).toMatch(/certificate/);
+    } finally {
+      await tls.dispose();
+    }
   });
 
   it('under the hook, a Redis that is down costs a process nothing but the cache it would have shared: it compiles, runs and ends', async () => {

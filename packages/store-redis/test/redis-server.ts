@@ -6,6 +6,11 @@ import { freePort, spawnRedisServer } from '../scripts/loopback-redis.mjs';
 
 export { freePort };
 
+/** The test TLS material (see fixtures/tls/README.md): a certificate authority and a server certificate for 127.0.0.1 it signed. */
+const TLS_FIXTURES = join(import.meta.dirname, 'fixtures', 'tls');
+/** The PEM file of that authority: what a client must trust to reach {@link RedisServer.startTls}'s server. */
+export const TLS_CA_FILE = join(TLS_FIXTURES, 'ca.crt');
+
 /**
  * A real `redis-server` for tests, on a free loopback port in a temporary
  * directory, without persistence. `stop` kills it; `start` brings it back on
@@ -39,6 +44,12 @@ export class RedisServer {
     const server = new RedisServer(await freePort(), extraArgs, options.tls === true);
     await server.start();
     return server;
+  }
+
+  /** Starts a server that speaks TLS only, with the test certificate signed by {@link TLS_CA_FILE}'s authority; clients need no certificate. */
+  static startTls(): Promise<RedisServer> {
+    const files = ['--tls-cert-file', join(TLS_FIXTURES, 'server.crt'), '--tls-key-file', join(TLS_FIXTURES, 'server.key'), '--tls-ca-cert-file', TLS_CA_FILE];
+    return RedisServer.start(['--tls-auth-clients', 'no', ...files], { tls: true });
   }
 
   /** `redis://127.0.0.1:<port>` (`rediss://` for a TLS server). */
