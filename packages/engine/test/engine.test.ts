@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import vm from 'node:vm';
 import { MemoryStore } from '@cache/store';
 import { buildWasmModule } from '@cache/wasm-fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  ARTIFACT_VERSION,
   ArtifactIncompatibleError,
   ArtifactInvalidError,
   Cache,
@@ -237,6 +239,17 @@ describe('precompile and deserialize', () => {
     const foreign = encodeArtifact({ ...fields, fingerprintId: 'ab'.repeat(12) });
     await expect(engine.deserialize(foreign, bytes)).rejects.toBeInstanceOf(ArtifactIncompatibleError);
     await expect(engine.deserialize(foreign, bytes)).rejects.toThrow(/another Node\.js\/V8 version, CPU features or V8 flags/);
+  });
+
+  it('the fingerprint covers the artifact layout: an engine that names modules otherwise never shares a namespace or a compatibility hash with this one', async () => {
+    const result = await engineFingerprint();
+    if (!result.ok) throw new Error(result.reason);
+    const { id, node, v8, platform, header } = result.fingerprint;
+    const idOf = (identity: object) => createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 24);
+    expect(ARTIFACT_VERSION).toBe(2);
+    expect(id).toBe(idOf({ node, v8, platform, header: header.hex, artifacts: ARTIFACT_VERSION }));
+    // What layout 1 (every module named by the SHA-256 of all its bytes) had.
+    expect(id).not.toBe(idOf({ node, v8, platform, header: header.hex }));
   });
 
   it('the compatibility hash is the engine fingerprint', async () => {

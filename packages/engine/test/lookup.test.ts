@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MemoryStore } from '@cache/store';
-import { appendCustomSection, buildWasmModule } from '@cache/wasm-fixtures';
+import { appendCustomSection, buildWasmModule, patternedBytes } from '@cache/wasm-fixtures';
 import { describe, expect, it } from 'vitest';
 import { SAMPLED_LOOKUP_BLOCK_BYTES, SAMPLED_LOOKUP_BLOCKS, SAMPLED_LOOKUP_MIN_BYTES, isExactLookup, lookupId } from '../src/artifact/module-lookup.js';
 import {
@@ -57,9 +57,10 @@ describe('lookup ids', () => {
     expect(id).not.toBe(`s${moduleHash(large)}`);
   });
 
-  /** node:crypto's SHA-256 of a sampled id's input: `prefix` (none before the module hash was taken in pieces), the length, 64 blocks. */
-  function sampledReference(large: Uint8Array, prefix: string): string {
-    const reference = createHash('sha256').update(prefix);
+  it('are what earlier versions stored artifacts under: node:crypto\'s SHA-256 of the module, or of its length and 64 blocks', () => {
+    expect(lookupId(code)).toBe(createHash('sha256').update(code).digest('hex'));
+    const large = largeModule(3);
+    const reference = createHash('sha256');
     const length = Buffer.alloc(8);
     length.writeBigUInt64LE(BigInt(large.byteLength));
     reference.update(length);
@@ -68,18 +69,7 @@ describe('lookup ids', () => {
       const start = Math.floor((span * block) / (SAMPLED_LOOKUP_BLOCKS - 1));
       reference.update(large.subarray(start, start + SAMPLED_LOOKUP_BLOCK_BYTES));
     }
-    return `s${reference.digest('hex')}`;
-  }
-
-  it("are node:crypto's SHA-256 of the module up to the sampled size (as before), and above it of a prefix, its length and 64 blocks", () => {
-    expect(lookupId(code)).toBe(createHash('sha256').update(code).digest('hex'));
-    const large = largeModule(3);
-    expect(lookupId(large)).toBe(sampledReference(large, 'wasm-cache/sampled/module-pieces/4MiB\n'));
-  });
-
-  it('above the sampled size are not what earlier versions stored artifacts under (their module hash was the SHA-256 of all the bytes)', () => {
-    const large = largeModule(3);
-    expect(lookupId(large)).not.toBe(sampledReference(large, ''));
+    expect(lookupId(large)).toBe(`s${reference.digest('hex')}`);
   });
 
   it('change with the length and with any sampled byte, not with an unsampled one', () => {
@@ -105,16 +95,8 @@ describe('lookup ids', () => {
   });
 });
 
-/** Bytes that differ everywhere (so that no two pieces are alike). */
-function patterned(length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let state = length;
-  for (let i = 0; i < length; i++) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    bytes[i] = state >>> 24;
-  }
-  return bytes;
-}
+/** Bytes no two pieces of which are alike, seeded by their length (as `fixtures/module-hash-child.mjs` makes them). */
+const patterned = (length: number): Uint8Array => patternedBytes(length, length);
 
 /** The module hash by its definition, with node:crypto only. */
 function referenceModuleHash(bytes: Uint8Array): string {
@@ -141,16 +123,22 @@ describe('module hash', () => {
     expect(moduleHash(large)).not.toBe(createHash('sha256').update(large).digest('hex'));
   });
 
-  it('names a precompiled large module; one named as earlier versions did (SHA-256 of all its bytes) is refused, saying to precompile it again', async () => {
+  it('names a precompiled large module; an artifact of the layout before it (SHA-256 of all the bytes) is refused, saying to precompile it again', async () => {
     const engine = new Engine(Config.default().cacheConfig(CacheConfig.disabled()));
     const large = largeModule(5, 2 * piece + 10);
     const artifact = await engine.precompile(large);
     const fields = decodeArtifact(artifact);
     expect(fields.moduleHash).toBe(referenceModuleHash(large));
+    expect(artifact[4]).toBe(2);
     expect(run(await engine.deserialize(artifact, large))).toBe(run(new wasm.Module(code)));
+    // Layout 1, as an earlier version wrote it: the same bytes but the version and its module hash.
     const earlier = encodeArtifact({ ...fields, moduleHash: createHash('sha256').update(large).digest('hex') });
+    earlier[4] = 1;
     await expect(engine.deserialize(earlier, large)).rejects.toMatchObject({ code: 'ERR_CACHE_ARTIFACT_INVALID', defect: 'unsupported-version' });
-    await expect(engine.deserialize(earlier, large)).rejects.toThrow(/earlier versions of @cache\/engine named modules over 4 MiB \(the SHA-256 of all its bytes\); precompile it again/);
+    await expect(engine.deserialize(earlier, large)).rejects.toThrow(/layout version 1, expected 2: made by an earlier version of @cache\/engine; precompile it again with this one/);
+    const later = artifact.slice();
+    later[4] = 3;
+    await expect(engine.deserialize(later, large)).rejects.toThrow(/layout version 3, expected 2: made by a later version of @cache\/engine/);
     // Another module's artifact is still just that.
     await expect(engine.deserialize(artifact, largeModule(6, 2 * piece + 10))).rejects.toMatchObject({ defect: 'module-mismatch' });
   });

@@ -293,9 +293,10 @@ void Sha256Each(const FunctionCallbackInfo<Value>& info) {
   }
   Local<v8::Array> list = info[0].As<v8::Array>();
   const uint32_t count = list->Length();
-  Local<ArrayBuffer> buffer = ArrayBuffer::New(isolate, 32 * static_cast<size_t>(count));
-  std::vector<std::shared_ptr<BackingStore>> stores(count);
-  std::vector<Piece> pieces(count);
+  // Every element first: reading one can run JavaScript (a getter) that resizes, transfers or
+  // detaches the buffer of another. Only then, with no JavaScript left to run, their bytes.
+  std::vector<Local<Uint8Array>> views;
+  views.reserve(count);
   for (uint32_t i = 0; i < count; i++) {
     Local<Value> item;
     if (!list->Get(context, i).ToLocal(&item)) return;
@@ -303,8 +304,13 @@ void Sha256Each(const FunctionCallbackInfo<Value>& info) {
       ThrowTypeError(isolate, "sha256Each: argument must be an array of at most 64 Uint8Arrays");
       return;
     }
-    Local<Uint8Array> view = item.As<Uint8Array>();
-    pieces[i] = Piece{BytesOf(view, &stores[i]), view->ByteLength(),
+    views.push_back(item.As<Uint8Array>());
+  }
+  Local<ArrayBuffer> buffer = ArrayBuffer::New(isolate, 32 * static_cast<size_t>(count));
+  std::vector<std::shared_ptr<BackingStore>> stores(count);
+  std::vector<Piece> pieces(count);
+  for (uint32_t i = 0; i < count; i++) {
+    pieces[i] = Piece{BytesOf(views[i], &stores[i]), views[i]->ByteLength(),
                       static_cast<unsigned char*>(buffer->Data()) + 32 * static_cast<size_t>(i), false};
   }
   std::vector<pthread_t> threads(count);

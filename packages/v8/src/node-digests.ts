@@ -16,13 +16,20 @@ export interface NativeDigests {
   createSha256(): NativeSha256;
   /**
    * SHA-256 of each piece, in order (32 bytes each), equal to `sha256` of
-   * each: up to {@link NativeDigests.threads} pieces at once, each on a thread
-   * of its own, and returns when all are done. A large buffer's pieces take
-   * the time of one each round instead of the time of all.
-   * @throws TypeError for more than 64 pieces.
+   * each: all at once, each on a thread of its own (the calling thread takes
+   * the first), and returns when all are done; no JavaScript runs meanwhile.
+   * Given at most {@link NativeDigests.threads} pieces, they take the time of
+   * the longest instead of the time of all. An addon built before this hashes
+   * them one by one.
+   * @throws TypeError for what is not an array of at most 64 Uint8Arrays.
    */
   sha256Each(pieces: readonly Uint8Array[]): Uint8Array[];
-  /** How many pieces {@link NativeDigests.sha256Each} hashes at once with gain: the threads this process may run at once; 1 with an addon built before it. */
+  /**
+   * How many threads this process may run at once (libuv's
+   * `uv_available_parallelism`: the CPUs it may run on; a cgroup's CPU quota
+   * counts from libuv 1.49, Node 22, not on Node 20); 1 with an addon built
+   * before `sha256Each`.
+   */
   readonly threads: number;
 }
 
@@ -36,6 +43,14 @@ export interface NativeSha256 {
 
 let digests: NativeDigests | null | undefined;
 
+/** The most pieces `sha256Each` takes at once (one thread each). */
+const MAX_PIECES = 64;
+
+/** What the addon's `sha256Each` throws for what is not an array of at most 64 pieces; the same where an older addon lacks it. */
+function sha256EachRefused(): never {
+  throw new TypeError('sha256Each: argument must be an array of at most 64 Uint8Arrays');
+}
+
 /** The 32-byte digests `sha256Each` returns back to back, as one view each. */
 function piecesOf(joined: Uint8Array, count: number): Uint8Array[] {
   return Array.from({ length: count }, (_, index) => joined.subarray(index * 32, index * 32 + 32));
@@ -45,11 +60,16 @@ function piecesOf(joined: Uint8Array, count: number): Uint8Array[] {
 function standard(candidate: NativeDigests): boolean {
   const abc = candidate.sha256(new Uint8Array([0x61, 0x62, 0x63]));
   const inSteps = candidate.createSha256().update(new Uint8Array([0x61])).update(new Uint8Array([0x62, 0x63])).digest();
-  const [eachPiece = new Uint8Array()] = candidate.sha256Each([new Uint8Array([0x61, 0x62, 0x63])]);
+  // Two pieces: the second on a thread of its own.
+  const [eachPiece = new Uint8Array(), onThread = new Uint8Array()] = candidate.sha256Each([new Uint8Array([0x61, 0x62, 0x63]), new Uint8Array([0x61, 0x62, 0x63])]);
   const hex = (bytes: Uint8Array): string => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
   const expected = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
   return (
-    hex(abc) === expected && hex(inSteps) === expected && hex(eachPiece) === expected && candidate.crc32(new TextEncoder().encode('123456789')) === 0xcbf43926
+    hex(abc) === expected &&
+    hex(inSteps) === expected &&
+    hex(eachPiece) === expected &&
+    hex(onThread) === expected &&
+    candidate.crc32(new TextEncoder().encode('123456789')) === 0xcbf43926
   );
 }
 
@@ -86,7 +106,10 @@ export function nativeDigests(): NativeDigests | undefined {
               };
               return hash;
             },
-            sha256Each: sha256Each ? (pieces: readonly Uint8Array[]) => piecesOf(sha256Each(pieces), pieces.length) : (pieces: readonly Uint8Array[]) => pieces.map(sha256),
+            sha256Each: (pieces: readonly Uint8Array[]) => {
+              if (!sha256Each) return Array.isArray(pieces) && pieces.length <= MAX_PIECES ? pieces.map(sha256) : sha256EachRefused();
+              return piecesOf(sha256Each(pieces), pieces.length);
+            },
             threads: sha256Each && threads !== undefined && threads > 0 ? threads : 1,
           }
         : undefined;

@@ -5,20 +5,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import v8 from 'node:v8';
 import zlib from 'node:zlib';
+import { patternedBytes } from '@cache/wasm-fixtures';
 import { describe, expect, it } from 'vitest';
 import { cachedDataVersionTag, loadV8Addon, nativeDigests } from '../src/index.js';
 
 const zlibCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
-function patterned(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let state = seed;
-  for (let i = 0; i < length; i++) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    bytes[i] = state >>> 24;
-  }
-  return bytes;
-}
 
 describe('nativeDigests', () => {
   const digests = nativeDigests();
@@ -31,17 +23,17 @@ describe('nativeDigests', () => {
   const lengths = [0, 1, 3, 15, 16, 17, 55, 56, 63, 64, 65, 1000, 65_536, 1_048_577, 5 * 1024 * 1024 + 3];
 
   it.each(lengths)('gives node:crypto\'s SHA-256 and zlib.crc32 for %i bytes', (length) => {
-    const bytes = patterned(length, length + 1);
+    const bytes = patternedBytes(length, length + 1);
     expect(Buffer.from(digests!.sha256(bytes)).toString('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
     if (zlibCrc32) expect(digests!.crc32(bytes)).toBe(zlibCrc32(bytes) >>> 0);
   });
 
   it('hashes exactly a view: its offset and length within a larger buffer, also a shared one', () => {
-    const whole = patterned(10_000, 7);
+    const whole = patternedBytes(10_000, 7);
     const view = whole.subarray(123, 9_000);
     expect(Buffer.from(digests!.sha256(view)).toString('hex')).toBe(createHash('sha256').update(view).digest('hex'));
     const shared = new Uint8Array(new SharedArrayBuffer(4_096));
-    shared.set(patterned(4_096, 9));
+    shared.set(patternedBytes(4_096, 9));
     const sharedView = shared.subarray(5, 4_001);
     expect(Buffer.from(digests!.sha256(sharedView)).toString('hex')).toBe(createHash('sha256').update(sharedView).digest('hex'));
     if (zlibCrc32) {
@@ -51,7 +43,7 @@ describe('nativeDigests', () => {
   });
 
   it('in steps gives the one-shot SHA-256, for any split of the bytes', () => {
-    const bytes = patterned(3 * 1024 * 1024 + 17, 11);
+    const bytes = patternedBytes(3 * 1024 * 1024 + 17, 11);
     const expected = createHash('sha256').update(bytes).digest('hex');
     for (const step of [1 << 20, 65_536, 63, 1]) {
       const hash = digests!.createSha256();
@@ -78,9 +70,9 @@ describe('nativeDigests', () => {
   });
 
   it('gives each piece its own SHA-256, in order, whatever the pieces (empty, shared, views of one buffer)', () => {
-    const whole = patterned(9 * 1024 * 1024 + 5, 13);
+    const whole = patternedBytes(9 * 1024 * 1024 + 5, 13);
     const shared = new Uint8Array(new SharedArrayBuffer(70_000));
-    shared.set(patterned(70_000, 17));
+    shared.set(patternedBytes(70_000, 17));
     const pieces = [whole.subarray(0, 4 * 1024 * 1024), new Uint8Array(0), whole.subarray(4 * 1024 * 1024), shared.subarray(3, 69_999), whole.subarray(17, 18)];
     const each = digests!.sha256Each(pieces);
     expect(each.map((digest) => Buffer.from(digest).toString('hex'))).toEqual(pieces.map((piece) => createHash('sha256').update(piece).digest('hex')));
@@ -90,6 +82,15 @@ describe('nativeDigests', () => {
     for (let round = 0; round < 3; round++) {
       expect(digests!.sha256Each(many).map((digest) => Buffer.from(digest).toString('hex'))).toEqual(many.map((piece) => createHash('sha256').update(piece).digest('hex')));
     }
+  });
+
+  it.each(['resize', 'transfer'])('reads every piece only after every element: a getter that %ss the buffer under an earlier piece leaves that piece empty, not a crash', async (how) => {
+    const fixture = join(import.meta.dirname, 'fixtures', 'sha256-each-getter-child.mjs');
+    const { stdout } = await promisify(execFile)(process.execPath, [fixture, how]);
+    const report = JSON.parse(stdout) as { firstLength: number; first: string; second: string; emptyDigest: string; secondExpected: string };
+    expect(report.firstLength).toBe(0);
+    expect(report.first).toBe(report.emptyDigest);
+    expect(report.second).toBe(report.secondExpected);
   });
 
   it('knows how many threads the process may run at once, and hashes that many pieces at once', () => {

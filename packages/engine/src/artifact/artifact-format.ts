@@ -6,8 +6,13 @@ import { checksum32, preferredChecksum } from './checksum.js';
 
 /** `WMCA`: WebAssembly module cache artifact. */
 const MAGIC = 0x41434d57;
-/** Version of this layout. */
-export const ARTIFACT_VERSION = 1;
+/**
+ * Version of this layout: 2 since a module over 4 MiB is named by the SHA-256
+ * of its pieces (`moduleHash`); 1 named every module by the SHA-256 of all its
+ * bytes. Part of the engine fingerprint, so artifacts of another version are
+ * in another store namespace, and never the same compatibility hash.
+ */
+export const ARTIFACT_VERSION = 2;
 /** Bytes before the payload. */
 export const ARTIFACT_HEADER_SIZE = 72;
 
@@ -22,12 +27,12 @@ const TIER_CODES: Record<ArtifactTier, number> = { full: 1, hot: 2 };
  * | offset | size | field |
  * |---|---|---|
  * | 0 | 4 | magic `WMCA` |
- * | 4 | 2 | layout version (1) |
+ * | 4 | 2 | layout version (2) |
  * | 6 | 1 | tier (1: every function compiled by TurboFan; 2: the functions that were hot in the process that saved it) |
  * | 7 | 1 | checksum kind (1: CRC-32, 2: SHA-256 prefix) |
  * | 8 | 12 | engine fingerprint id (24 hex digits) |
  * | 20 | 4 | optimizing compile time, ms (for the time-saved statistic) |
- * | 24 | 32 | SHA-256 of the module's wire bytes |
+ * | 24 | 32 | module hash of the module's wire bytes (`moduleHash`) |
  * | 56 | 8 | payload length |
  * | 64 | 4 | payload checksum |
  * | 68 | 4 | reserved, 0 |
@@ -88,7 +93,10 @@ export function decodeArtifact(artifact: Uint8Array, options: DecodeOptions = {}
   const view = new DataView(artifact.buffer, artifact.byteOffset, artifact.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw new ArtifactInvalidError('bad-magic', 'not an artifact of this cache');
   const version = view.getUint16(4, true);
-  if (version !== ARTIFACT_VERSION) throw new ArtifactInvalidError('unsupported-version', `layout version ${version}, expected ${ARTIFACT_VERSION}`);
+  if (version !== ARTIFACT_VERSION) {
+    const by = version < ARTIFACT_VERSION ? 'an earlier' : 'a later';
+    throw new ArtifactInvalidError('unsupported-version', `layout version ${version}, expected ${ARTIFACT_VERSION}: made by ${by} version of @cache/engine; precompile it again with this one`);
+  }
   const tierCode = view.getUint8(6);
   const tier = (Object.keys(TIER_CODES) as ArtifactTier[]).find((t) => TIER_CODES[t] === tierCode);
   if (tier === undefined) throw new ArtifactInvalidError('unsupported-version', `unknown tier ${tierCode}`);

@@ -21,9 +21,17 @@ function piecesOf(bytes: Uint8Array): Uint8Array[] {
   return pieces;
 }
 
-/** How many pieces are hashed at once: one per thread the process may run, by the addon; one at a time without it. */
+/**
+ * The most pieces hashed at once: the event loop waits for a round (about
+ * 2.3 ms per piece on each CPU), and where the CPUs the process may run on
+ * are more than its CPU quota (Node 20 counts the former), a round of many
+ * would take as long as all of them one by one.
+ */
+const MAX_PIECES_AT_ONCE = 4;
+
+/** How many pieces are hashed at once: one per thread the process may run (at most 4), by the addon; one at a time without it. */
 function piecesAtOnce(): number {
-  return Math.max(1, Math.min(64, nativeDigests()?.threads ?? 1));
+  return Math.max(1, Math.min(MAX_PIECES_AT_ONCE, nativeDigests()?.threads ?? 1));
 }
 
 /** The SHA-256 of each piece: by the addon, several at once on threads of their own; else one by one. */

@@ -3,8 +3,8 @@ import { moduleHash } from './module-hash.js';
 
 /**
  * Modules larger than this are looked up in the store by a sampled id (see
- * {@link lookupId}); smaller ones by their SHA-256, which takes under 2.5 ms
- * for 4 MiB here.
+ * {@link lookupId}); smaller ones by their module hash, which takes under
+ * 2.5 ms for 4 MiB here.
  */
 export const SAMPLED_LOOKUP_MIN_BYTES = 4 * 1024 * 1024;
 
@@ -15,30 +15,20 @@ export const SAMPLED_LOOKUP_BLOCKS = 64;
 export const SAMPLED_LOOKUP_BLOCK_BYTES = 16 * 1024;
 
 /**
- * Starts what a sampled id is the SHA-256 of. It names the definition of the
- * module hash for modules this large (the SHA-256 of their 4 MiB pieces; it
- * was the SHA-256 of all their bytes before): artifacts stored under the
- * earlier definition carry a module hash no module has now, and with another
- * sampled id they are never found (nor judged damaged), and age out of the
- * cache.
- */
-const SAMPLED_PREFIX = new TextEncoder().encode('wasm-cache/sampled/module-pieces/4MiB\n');
-
-/**
  * The id a module's artifact is looked up by in the store. For a module up to
  * {@link SAMPLED_LOOKUP_MIN_BYTES} it is the module hash itself. For a larger
- * one it is `s` plus the SHA-256 of a fixed prefix, its length and 64 blocks
- * of 16 KiB spread over it: cheap to compute, so the store can read the
- * artifact while the full module hash is computed, instead of after it.
+ * one it is `s` plus the SHA-256 of its length and of 64 blocks of 16 KiB
+ * spread over it: cheap to compute, so the store can read the artifact while
+ * the full module hash is computed, instead of after it.
  *
  * A sampled id only finds the artifact: two modules may share one (same
- * length, same samples). Every artifact carries the SHA-256 of all of its
- * module's bytes, and the engine compares that with the hash of the bytes
- * being compiled before anything reaches V8.
+ * length, same samples). Every artifact carries its module's hash (of all of
+ * its bytes, see `moduleHash`), and the engine compares that with the hash of
+ * the bytes being compiled before anything reaches V8.
  */
 export function lookupId(bytes: Uint8Array): string {
   if (bytes.byteLength <= SAMPLED_LOOKUP_MIN_BYTES) return moduleHash(bytes);
-  const hash = sha256Steps().update(SAMPLED_PREFIX);
+  const hash = sha256Steps();
   const length = new Uint8Array(8);
   new DataView(length.buffer).setBigUint64(0, BigInt(bytes.byteLength), true);
   hash.update(length);

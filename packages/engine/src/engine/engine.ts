@@ -2,8 +2,7 @@ import { CacheConfig, Config } from '@cache/config';
 import { addonStatus, deserialize as loadSerialized } from '@cache/v8';
 import { clockMs, type Store } from '@cache/store';
 import { checkArtifactBelongs, decodeArtifact, peekModuleHash, type ArtifactFields, type ArtifactTier } from '../artifact/artifact-format.js';
-import { sha256 } from '../artifact/checksum.js';
-import { MODULE_HASH_PIECE_BYTES, moduleHash, moduleHashInSteps } from '../artifact/module-hash.js';
+import { moduleHash, moduleHashInSteps } from '../artifact/module-hash.js';
 import { isExactLookup, lookupId } from '../artifact/module-lookup.js';
 import { Cache, putArtifact, reportWrongFingerprint, type ArtifactStorage, type RemoteTierWriter, type StoredArtifact } from '../cache/cache.js';
 import { compileChannel, warnOnce } from '../diagnostics/warn-once.js';
@@ -235,14 +234,7 @@ export class Engine {
     if (!wire || !(artifact instanceof Uint8Array)) throw new EngineArgumentError('Engine.deserialize: expected (artifact: Uint8Array, bytes: module bytes)');
     const fingerprint = await this.#fingerprint(true);
     const fields = decodeArtifact(artifact);
-    const hash = moduleHash(wire);
-    if (fields.moduleHash !== hash && wire.byteLength > MODULE_HASH_PIECE_BYTES && fields.moduleHash === sha256(wire).toString('hex')) {
-      throw new ArtifactInvalidError(
-        'unsupported-version',
-        'the artifact names its module as earlier versions of @cache/engine named modules over 4 MiB (the SHA-256 of all its bytes); precompile it again',
-      );
-    }
-    checkArtifactBelongs(fields, hash, fingerprint);
+    checkArtifactBelongs(fields, moduleHash(wire), fingerprint);
     const { module, acceptedByV8 } = await loadSerialized(fields.payload, wire);
     if (!acceptedByV8) throw new ArtifactIncompatibleError('(rejected by V8)', fingerprint.id);
     return module;

@@ -53,7 +53,7 @@ export class ArtifactIncompatibleError extends EngineError {
     super(
       'ERR_CACHE_ARTIFACT_INCOMPATIBLE',
       `Artifact was compiled for engine ${artifactFingerprint}, but this engine is ${engineFingerprint} ` +
-        '(another Node.js/V8 version, CPU features or V8 flags); precompile it again with this engine',
+        '(another Node.js/V8 version, CPU features or V8 flags, or another artifact layout of @cache/engine); precompile it again with this engine',
     );
   }
 }

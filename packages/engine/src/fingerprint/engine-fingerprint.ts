@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { addonStatus, cachedDataVersionTag, currentFingerprint, readSerializedHeader, type SerializedHeader } from '@cache/v8';
+import { ARTIFACT_VERSION } from '../artifact/artifact-format.js';
 import { sha256 } from '../artifact/checksum.js';
 import { makeDirectorySync } from '@cache/store';
 import { writeFileWhole } from '../node/write-file-whole.js';
@@ -9,7 +10,8 @@ import { writeFileWhole } from '../node/write-file-whole.js';
  * What decides whether serialized code made by one process can be used by
  * another: the Node.js and V8 versions, the platform, and V8's own 16-byte
  * header of serialized wasm code (version hash, CPU features, hash of every
- * non-default V8 flag), learned from V8 itself.
+ * non-default V8 flag), learned from V8 itself; and this cache's artifact
+ * layout version (`ARTIFACT_VERSION`), which its id covers too.
  */
 export interface EngineFingerprint {
   /** A short stable id of all of the below: the store namespace and the compatibility hash. */
@@ -95,6 +97,7 @@ async function compute(memoDirectory: string | undefined): Promise<FingerprintRe
     v8: process.versions.v8,
     platform: `${process.platform}-${process.arch}`,
     header: header.hex,
+    artifacts: ARTIFACT_VERSION,
   };
   const id = sha256(Buffer.from(JSON.stringify(identity), 'utf8')).toString('hex').slice(0, 24);
   settled = { id, node: identity.node, v8: identity.v8, platform: identity.platform, header, ...(rememberedIn ? { rememberedIn } : {}) };
