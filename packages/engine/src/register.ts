@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import type { Engine } from '@cache/engine';
 import { warnOnce } from './diagnostics/warn-once.js';
 import { PRODUCER_ENV } from './producer/producer-protocol.js';
-import type { HookCodeCacheState, HookScript } from './register/hook-script.js';
+import { loadHookScript, type HookCodeCacheState, type HookScript } from './register/hook-script.js';
 import { patchWebAssembly } from './register/patch-webassembly.js';
 import { readPreloadFiles } from './register/preload.js';
 import { originalWasm } from './wasm/wasm-api.js';
@@ -61,15 +61,16 @@ let hookEngine: Promise<HookScript<HookEngine>> | undefined;
  * The cache's code, loaded once. The built hook loads `dist/hook-engine.cjs`,
  * the whole cache in one script (see `src/register/hook-engine.ts`), with
  * V8's code cache for it: about 9 ms less than importing `@cache/engine`'s
- * modules at the first WebAssembly call. The loader itself is imported then
- * too: the built-ins it uses (`node:module`, `node:crypto`, `node:vm`) would
- * cost every hooked process about 5 ms at start-up. Run from sources
- * (tests), the package's main entry.
+ * modules at the first WebAssembly call. The loader is part of this module
+ * (an `import()` of it at that call took about 1 ms more on Node 22); the
+ * built-ins it needs beyond every process's (`node:vm`, and `node:crypto`
+ * without the addon) are loaded at that call, not at start-up. Run from
+ * sources (tests), the package's main entry.
  */
 function loadHookEngine(): Promise<HookScript<HookEngine>> {
   hookEngine ??= import.meta.url.endsWith('.ts')
     ? import('@cache/engine').then((exports) => ({ exports, codeCache: 'unavailable', saveCodeCache: () => undefined }))
-    : import('./register/hook-script.js').then(({ loadHookScript }) => loadHookScript<HookEngine>(fileURLToPath(new URL('./hook-engine.cjs', import.meta.url))));
+    : new Promise((resolve) => resolve(loadHookScript<HookEngine>(fileURLToPath(new URL('./hook-engine.cjs', import.meta.url)))));
   return hookEngine;
 }
 

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 
-const requireHere = createRequire(import.meta.url);
+/** Made at the first call where Node lacks `process.getBuiltinModule` (before 20.16): the hook loads this module in every process it is in. */
+let requireHere: NodeJS.Require | undefined;
 
 /**
  * A Node built-in module as `require` gives it, loaded at the first call
@@ -12,5 +13,5 @@ const requireHere = createRequire(import.meta.url);
  * else `require`.
  */
 export function nodeBuiltin<T>(id: `node:${string}`): T {
-  return (typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule(id) : requireHere(id)) as T;
+  return (typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule(id) : (requireHere ??= createRequire(import.meta.url))(id)) as T;
 }

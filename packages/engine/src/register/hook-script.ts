@@ -4,11 +4,12 @@ import { writeFileWhole } from '../node/write-file-whole.js';
 
 // Node's built-ins as CommonJS gives them. An ES module's `import` of `node:fs` makes Node build its
 // namespace, which reads `fs.promises` and so loads `node:fs/promises` with its stream and readline
-// modules (1-2 ms that a hit never needs).
+// modules (1-2 ms that a hit never needs). These three every process has loaded already; `node:vm`
+// is loaded by the first load of the script (this module is part of the hook, which every process
+// with the hook in NODE_OPTIONS loads).
 const { accessSync, constants, readFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 const { createRequire } = nodeBuiltin<typeof import('node:module')>('node:module');
 const { basename, dirname, join } = nodeBuiltin<typeof import('node:path')>('node:path');
-const { Script: ScriptClass } = nodeBuiltin<typeof import('node:vm')>('node:vm');
 
 /** What the loader uses of `@cache/v8`, which the script itself loads too (as CommonJS, the same copy). */
 type V8Package = Pick<typeof import('@cache/v8'), 'cachedDataVersionTag' | 'nativeDigests'>;
@@ -138,6 +139,7 @@ export function loadHookScript<Exports>(file: string, cacheFile?: string): HookS
   try {
     source = readFileSync(file);
     found = verifiedPayload(source, cacheFile, sha256);
+    const { Script: ScriptClass } = nodeBuiltin<typeof import('node:vm')>('node:vm');
     // Node's own CommonJS wrapper, on the script's first line so that line numbers stay the same.
     script = new ScriptClass(`(function (exports, require, module, __filename, __dirname) {${source.toString('utf8')}\n})`, {
       filename: file,
