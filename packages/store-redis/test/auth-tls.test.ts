@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { RemoteCacheConfig } from '@cache/config';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { connectRemoteTier, RedisStore, SigningKeyFileError, TlsCaFileError, type RedisStoreOptions } from '../src/index.js';
-import { pseudoRandom, warningsDuring } from './helpers.js';
+import { expectTurnedAway, pseudoRandom, warningsDuring } from './helpers.js';
 import { RedisServer, TLS_CA_FILE } from './redis-server.js';
 
 const open: RedisStore[] = [];
@@ -60,18 +60,13 @@ describe('RedisStore with ACL users on a real redis-server', () => {
     expect(consoleWarn).not.toHaveBeenCalled();
   });
 
-  it('wrong credentials: misses and refused writes, one warning naming WRONGPASS, never the password', async () => {
+  it('wrong credentials: misses and refused writes, one warning naming WRONGPASS (none for the calls turned away meanwhile), never the password', async () => {
     const redis = store({ url: `redis://cache:not-the-password@127.0.0.1:${server.port}`, keyPrefix: 'acl:wrong:' });
     const warnings = await warningsDuring(async () => {
       expect(await redis.ready(300)).toBe(false);
-      for (let i = 0; i < 3; i++) {
-        expect(await redis.get('k')).toBeUndefined();
-        const put = await redis.put('k', Buffer.from('v'));
-        expect(put.stored).toBe(false);
-      }
+      await expectTurnedAway(redis, 3);
     });
-    expect(warnings.some((w) => w.code === 'WASM_CACHE_STORE_WRONGPASS')).toBe(true);
-    expect(warnings.filter((w) => w.code === 'WASM_CACHE_STORE_WRONGPASS')).toHaveLength(1);
+    expect(warnings.map((w) => w.code)).toEqual(['WASM_CACHE_STORE_WRONGPASS']);
     for (const warning of warnings) expect(warning.message).not.toContain('not-the-password');
     expect(redis.stats().errors).toBeGreaterThan(0);
   });
@@ -116,15 +111,17 @@ describe('RedisStore over TLS (rediss://) to a real redis-server', () => {
     expect(servername('rediss://127.0.0.1:1', { servername: 'cache.internal' })).toBe('cache.internal');
   });
 
-  it('refuses a server whose certificate it cannot verify: misses, no crash, one warning', async () => {
+  it('refuses a server whose certificate it cannot verify: misses, no crash, one warning naming the certificate and none for the calls it turns away', async () => {
     const redis = store({ url: `rediss://127.0.0.1:${server.port}`, keyPrefix: 'tls:untrusted:' });
     const warnings = await warningsDuring(async () => {
       expect(await redis.ready(500)).toBe(false);
-      expect((await redis.put('k', Buffer.from('v'))).stored).toBe(false);
-      expect(await redis.get('k')).toBeUndefined();
+      await expectTurnedAway(redis, 3);
     });
-    expect(warnings.length).toBeGreaterThan(0);
-    expect(warnings.map((w) => w.message).join('\n')).toMatch(/certificate/i);
+    expect(warnings.map((w) => w.code)).toEqual(['WASM_CACHE_STORE_SELF_SIGNED_CERT_IN_CHAIN']);
+    expect(warnings[0]?.message).toMatch(/certificate/i);
+    // Still faults and misses: the refused connection and each of the nine calls.
+    expect(redis.stats().errors).toBeGreaterThanOrEqual(10);
+    expect(redis.stats().misses).toBe(3);
   });
 
   it('a plain redis:// client gets nothing from a TLS-only server, and says so', async () => {

@@ -1,7 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLayout, RedisStore, type RedisStoreOptions } from '../src/index.js';
-import { pseudoRandom, until, warningsDuring } from './helpers.js';
+import { expectTurnedAway, pseudoRandom, until, warningsDuring } from './helpers.js';
 import { freePort, RedisServer } from './redis-server.js';
 
 const open: RedisStore[] = [];
@@ -20,28 +20,31 @@ async function putEventually(target: RedisStore, key: string, value: Uint8Array)
 }
 
 describe('RedisStore faults against a real redis-server', () => {
-  it('starts while Redis is down, misses and refuses writes quietly, warns once, and recovers when Redis starts', async () => {
+  it('starts while Redis is down, misses and refuses writes quietly, warns once, recovers when Redis starts, and says a later, different fault', async () => {
     const server = await RedisServer.start();
     await server.stop();
     try {
-      const redis = store({ url: server.url, keyPrefix: 'down:' });
+      const redis = store({ url: server.url, keyPrefix: 'down:', commandTimeoutMs: 200 });
       const warnings = await warningsDuring(async () => {
         expect(await redis.ready(100)).toBe(false);
-        for (let i = 0; i < 5; i++) {
-          expect(await redis.get('k')).toBeUndefined();
-          expect((await redis.put('k', Buffer.from('v'))).stored).toBe(false);
-          expect(await redis.has('k')).toBe(false);
-        }
+        await expectTurnedAway(redis, 5);
       });
       // One outage, said once: the refused connection and the calls turned away while it is down are one fault.
-      const outage = warnings.filter((w) => w.code === 'WASM_CACHE_STORE_ENOTCONNECTED' || w.code === 'WASM_CACHE_STORE_ECONNREFUSED');
-      expect(outage).toHaveLength(1);
+      expect(warnings.map((w) => w.code)).toEqual(['WASM_CACHE_STORE_ECONNREFUSED']);
       expect(redis.stats().errors).toBeGreaterThanOrEqual(15);
       expect(redis.stats().misses).toBe(5);
 
       await server.start();
       await putEventually(redis, 'k', Buffer.from('after start'));
       expect(Buffer.from((await redis.get('k')) ?? []).toString()).toBe('after start');
+
+      // Back, then a server that stops answering: another cause than the refused connection, so it is said.
+      server.pause();
+      const later = await warningsDuring(async () => {
+        expect(await redis.get('k')).toBeUndefined();
+      });
+      server.resume();
+      expect(later.map((w) => w.code)).toEqual(['WASM_CACHE_STORE_ETIMEDOUT']);
     } finally {
       await server.dispose();
     }

@@ -315,8 +315,9 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
       expect(untrusting.report).toMatchObject({ hits: 0, misses: 1, redisClientLoaded: true });
       expect(untrusting.report.result).toBe(first.report.result);
       const refused = warningsIn(untrusting.stderr, 'WASM_CACHE_STORE_SELF_SIGNED_CERT_IN_CHAIN');
-      expect(refused, untrusting.stderr).toHaveLength(1);
       expect(refused[0]).toMatch(/certificate/);
+      // Said once and nothing else from the store: its read, turned away while the connection is refused, is that refusal.
+      expect(untrusting.stderr.match(/\[WASM_CACHE_STORE_\w+\]/g), untrusting.stderr).toEqual(['[WASM_CACHE_STORE_SELF_SIGNED_CERT_IN_CHAIN]']);
     } finally {
       await tls.dispose();
     }

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
+import type { RedisStore } from '../src/index.js';
 
 /** Deterministic bytes. */
 export function pseudoRandom(size: number, seed: string): Buffer {
@@ -28,4 +30,13 @@ export async function warningsDuring(action: () => Promise<void>): Promise<Array
     process.off('warning', listener);
   }
   return seen;
+}
+
+/** Calls get, put and has `times` times on a store that cannot use its server: each misses or stores nothing, and nothing throws. */
+export async function expectTurnedAway(redis: RedisStore, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    expect(await redis.get('k')).toBeUndefined();
+    expect((await redis.put('k', Buffer.from('v'))).stored).toBe(false);
+    expect(await redis.has('k')).toBe(false);
+  }
 }

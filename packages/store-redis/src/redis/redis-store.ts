@@ -23,19 +23,14 @@ import { RedisLayout } from '../layout/redis-keys.js';
 import { classifyFault } from './classify-fault.js';
 import { redactUrl, resolveRedisOptions, type RedisStoreOptions, type ResolvedRedisStoreOptions } from './redis-options.js';
 
-/** The warning group of a lost or refused connection and of the calls it turns away (see `FaultReporter.report`). */
-const CONNECTION_FAULTS = 'connection';
 /**
- * The codes of that group: the network failing, not the server answering.
- * A wrong password, a refused certificate or a protocol error keeps a warning
- * of its own, even after an outage was said.
+ * The network failing, not the server answering, or a call turned away
+ * because of it: during an outage these are the outage, said once under the
+ * code that began it (see `#report`). A wrong password, a refused
+ * certificate or a protocol error keeps a warning of its own, even after an
+ * outage was said.
  */
 const TRANSPORT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ENOTCONNECTED']);
-
-/** The warning group of a fault: the connection's for transport failures, its own code for the rest. */
-function warningGroup(code: string): string {
-  return TRANSPORT_CODES.has(code) ? CONNECTION_FAULTS : code;
-}
 
 /** Bytes fetched or written per pipeline round trip. */
 const BATCH_BYTES = 16 * 1024 * 1024;
@@ -97,6 +92,8 @@ export class RedisStore implements Store {
   readonly #background = new Set<Promise<unknown>>();
   /** Set after a command timed out: calls fail at once until a background PING answers again. */
   #unresponsive = false;
+  /** The code that began the outage in progress (the warning group of its transport faults), until the server answers again. */
+  #outage: string | undefined;
   #probe: NodeJS.Timeout | undefined;
   #closed = false;
   /** Calls in flight, which hold the process when `keepProcessAlive` is false. */
@@ -148,10 +145,12 @@ export class RedisStore implements Store {
       if (this.#closed) return;
       // ioredis repeats the store's SELECT on a new connection and emits its refusal here; #selectDatabase reports it.
       if ((error as { command?: { name?: unknown } } | null)?.command?.name === 'select') return;
-      const fault = classifyFault('connection', error);
-      this.#faults.report(fault, warningGroup(fault.code));
+      this.#report(classifyFault('connection', error), true);
     });
-    this.client.on('ready', () => this.#selectDatabase());
+    this.client.on('ready', () => {
+      this.#outage = undefined;
+      this.#selectDatabase();
+    });
     this.client.on('close', () => {
       this.#selected = this.options.database === 0;
     });
@@ -493,8 +492,7 @@ export class RedisStore implements Store {
 
   #fault(operation: string, error: unknown): ReturnType<typeof classifyFault> {
     const fault = classifyFault(operation, error);
-    // A call refused because the connection is down is the connection's fault, said once with it.
-    this.#faults.report(fault, warningGroup(fault.code));
+    this.#report(fault, false);
     if (fault.code === 'ETIMEDOUT' && !this.#unresponsive && !this.#closed) {
       // A slow or paused server: one timeout is paid, later calls fail at once until it answers again.
       this.#unresponsive = true;
@@ -503,11 +501,28 @@ export class RedisStore implements Store {
     return fault;
   }
 
+  /**
+   * Counts and publishes a fault, said once per cause: a transport fault
+   * during an outage (a call turned away, a reconnection refused) is that
+   * outage, said with the code that began it, be it a refused certificate or
+   * password; any other fault is said under its own code. The connection's
+   * own failures and transport faults begin an outage, which ends when the
+   * connection is ready or the server answers a PING again, so a later cause
+   * (a timeout after a refused connection) is said too.
+   */
+  #report(fault: ReturnType<typeof classifyFault>, ofConnection: boolean): void {
+    const transport = TRANSPORT_CODES.has(fault.code);
+    const group = transport && this.#outage !== undefined ? this.#outage : fault.code;
+    if (transport || ofConnection) this.#outage ??= group;
+    this.#faults.report(fault, group);
+  }
+
   #scheduleProbe(): void {
     this.#probe = setTimeout(() => {
       this.client.ping().then(
         () => {
           this.#unresponsive = false;
+          this.#outage = undefined;
         },
         () => {
           if (!this.#closed) this.#scheduleProbe();
