@@ -60,15 +60,15 @@ function piecesOf(joined: Uint8Array, count: number): Uint8Array[] {
 function standard(candidate: NativeDigests): boolean {
   const abc = candidate.sha256(new Uint8Array([0x61, 0x62, 0x63]));
   const inSteps = candidate.createSha256().update(new Uint8Array([0x61])).update(new Uint8Array([0x62, 0x63])).digest();
-  // Two pieces: the second on a thread of its own.
-  const [eachPiece = new Uint8Array(), onThread = new Uint8Array()] = candidate.sha256Each([new Uint8Array([0x61, 0x62, 0x63]), new Uint8Array([0x61, 0x62, 0x63])]);
+  // One piece, hashed on the calling thread: the first thread a process starts costs about 0.2 ms, which
+  // every process that reads the cache would pay here (the threads run the same OpenSSL function).
+  const [eachPiece = new Uint8Array()] = candidate.sha256Each([new Uint8Array([0x61, 0x62, 0x63])]);
   const hex = (bytes: Uint8Array): string => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
   const expected = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
   return (
     hex(abc) === expected &&
     hex(inSteps) === expected &&
     hex(eachPiece) === expected &&
-    hex(onThread) === expected &&
     candidate.crc32(new TextEncoder().encode('123456789')) === 0xcbf43926
   );
 }
