@@ -53,7 +53,7 @@ function combined(digests: readonly Uint8Array[]): string {
  * larger one, the SHA-256 of `wasm-cache/module-pieces/4MiB\n` followed by
  * the SHA-256 of each 4 MiB piece of it in order (the last piece shorter).
  * As strong as SHA-256 either way, and a large module's pieces are hashed
- * on as many threads as the process may run at once: half the time of one
+ * on as many threads as the process may run at once (up to 4): half the time of one
  * SHA-256 of all its bytes with two (18 MB: 5.5 against 10 ms here), time a
  * cache load waits before anything can reach V8.
  */
