@@ -143,22 +143,33 @@ describe('module hash', () => {
     await expect(engine.deserialize(artifact, largeModule(6, 2 * piece + 10))).rejects.toMatchObject({ defect: 'module-mismatch' });
   });
 
-  it('is the same with the addon (pieces on threads) and without it (node:crypto, one by one)', async () => {
+  it('is the same with the addon (pieces on threads), on one CPU and without the addon (a piece at a time, a turn of the event loop after each MiB)', async () => {
     const child = join(import.meta.dirname, 'fixtures', 'module-hash-child.mjs');
     const lengths = [1000, piece, piece + 1, 3 * piece + 7];
-    const run = async (env: NodeJS.ProcessEnv) => {
-      const { stdout } = await promisify(execFile)(process.execPath, [child, ...lengths.map(String)], { env: { ...process.env, ...env } });
-      return JSON.parse(stdout) as { native: boolean; threads: number; hashes: { length: number; oneShot: string; inSteps: string }[] };
+    const run = async (env: NodeJS.ProcessEnv, oneCpu = false) => {
+      const command = oneCpu ? ['taskset', ['-c', '0', process.execPath, child, ...lengths.map(String)]] as const : [process.execPath, [child, ...lengths.map(String)]] as const;
+      const { stdout } = await promisify(execFile)(command[0], command[1], { env: { ...process.env, ...env } });
+      return JSON.parse(stdout) as { native: boolean; threads: number; hashes: { length: number; oneShot: string; inSteps: string; turns: number }[] };
     };
     const expected = lengths.map((length) => {
       const hash = referenceModuleHash(patterned(length));
       return { length, oneShot: hash, inSteps: hash };
     });
+    const hashesOf = (report: Awaited<ReturnType<typeof run>>) => report.hashes.map(({ length, oneShot, inSteps }) => ({ length, oneShot, inSteps }));
+    /** Turns of the event loop while the largest module (12 MiB and 7 bytes) was hashed in steps. */
+    const turnsOf = (report: Awaited<ReturnType<typeof run>>) => report.hashes.at(-1)?.turns ?? 0;
     const withAddon = await run({});
     expect(withAddon.native).toBe(true);
-    expect(withAddon.hashes).toEqual(expected);
+    expect(hashesOf(withAddon)).toEqual(expected);
+    // One CPU: one piece at a time, a turn after each MiB of it (13 MiB hashed: at least 12 turns).
+    const oneCpu = await run({}, true);
+    expect(oneCpu).toMatchObject({ native: true, threads: 1 });
+    expect(hashesOf(oneCpu)).toEqual(expected);
+    expect(turnsOf(oneCpu)).toBeGreaterThanOrEqual(12);
     const without = await run({ CACHE_V8_ADDON_PATH: join(tempDir('module-hash-'), 'no-such-addon.node') });
-    expect(without).toEqual({ native: false, threads: 1, hashes: expected });
+    expect(without).toMatchObject({ native: false, threads: 1 });
+    expect(hashesOf(without)).toEqual(expected);
+    expect(turnsOf(without)).toBeGreaterThanOrEqual(12);
   });
 
   it('changes with any byte of any piece, and with the length', async () => {
