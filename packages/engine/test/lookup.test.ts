@@ -131,7 +131,7 @@ describe('module hash', () => {
     expect(fields.moduleHash).toBe(referenceModuleHash(large));
     expect(artifact[4]).toBe(2);
     expect(run(await engine.deserialize(artifact, large))).toBe(run(new wasm.Module(code)));
-    // Layout 1, as an earlier version wrote it: the same bytes but the version and its module hash.
+    // Layout 1, as an earlier version wrote it: the same artifact but for its version and module hash.
     const earlier = encodeArtifact({ ...fields, moduleHash: createHash('sha256').update(large).digest('hex') });
     earlier[4] = 1;
     await expect(engine.deserialize(earlier, large)).rejects.toMatchObject({ code: 'ERR_CACHE_ARTIFACT_INVALID', defect: 'unsupported-version' });
@@ -161,7 +161,7 @@ describe('module hash', () => {
     const withAddon = await run({});
     expect(withAddon.native).toBe(true);
     expect(hashesOf(withAddon)).toEqual(expected);
-    // One CPU: one piece at a time, a turn after each MiB of it (13 MiB hashed: at least 12 turns).
+    // One CPU: one piece at a time, a turn after each MiB of it (12 MiB and 7 bytes: 13 steps, so at least 12 turns).
     const oneCpu = await run({}, true);
     expect(oneCpu).toMatchObject({ native: true, threads: 1 });
     expect(hashesOf(oneCpu)).toEqual(expected);
