@@ -55,11 +55,9 @@ const DEFAULT_MAX_PENDING_BYTES = 1024 * 1024 * 1024;
 interface KeyActivity {
   /** Calls and background writes of this key in flight. */
   refs: number;
-  /** The store's sequence number at the start of the last `put` or `delete` of this key. */
-  lastWrite: number;
   /** The store's sequence number when the last `put` or `delete` of this key had written every tier it writes directly. */
   lastWriteEnd: number;
-  /** `put` and `delete` calls of this key between their start and that point. */
+  /** `put` and `delete` calls of this key between their start and that point (see `#writing`). */
   writesInFlight: number;
   /** Background writes of a `put` of this key not yet finished: the slower tiers may still hold an older value. */
   putsPending: number;
@@ -174,24 +172,31 @@ export class TieredStore implements Store {
     const started = clockMs();
     const activity = this.#acquire(key);
     try {
-      // Write-backs queued before this put now skip themselves; one already writing is waited for,
-      // so its older value cannot land after this one.
-      activity.lastWrite = ++this.#sequence;
-      activity.writesInFlight++;
-      try {
-        return await this.#putTiers(key, value, activity);
-      } finally {
-        activity.writesInFlight--;
-        activity.lastWriteEnd = ++this.#sequence;
-      }
+      return await this.#writing(activity, () => this.#putTiers(key, value, activity));
     } finally {
       this.#release(key, activity);
       this.#counters.timeSpentMs += clockMs() - started;
     }
   }
 
+  /**
+   * Runs a `put`'s or `delete`'s writes of a key. Write-backs of the key read
+   * before they ended skip themselves: queued ones, and those queued while
+   * they run (see `#writeBack`).
+   */
+  async #writing<T>(activity: KeyActivity, writes: () => Promise<T>): Promise<T> {
+    activity.writesInFlight++;
+    try {
+      return await writes();
+    } finally {
+      activity.writesInFlight--;
+      activity.lastWriteEnd = ++this.#sequence;
+    }
+  }
+
   /** A put's writes: the direct tiers now, the others queued in the background. */
   async #putTiers(key: string, value: Uint8Array, activity: KeyActivity): Promise<PutResult> {
+    // A write-back already writing is waited for, so its older value cannot land after this one.
     while (activity.writingBack) await activity.writingBack;
     // The background tiers need a copy: the caller may change its buffer once put resolves.
     const copy = this.#backgroundFrom < this.#tiers.length ? new Uint8Array(value) : value;
@@ -224,16 +229,11 @@ export class TieredStore implements Store {
     this.#check(key);
     const activity = this.#acquire(key);
     try {
-      activity.lastWrite = ++this.#sequence; // queued write-backs of the key skip themselves
-      activity.writesInFlight++;
-      try {
+      return await this.#writing(activity, async () => {
         await this.#chains.get(key);
         const removed = await Promise.all(this.#tiers.map((tier) => tier.delete(key).catch(() => false)));
         return removed.some(Boolean);
-      } finally {
-        activity.writesInFlight--;
-        activity.lastWriteEnd = ++this.#sequence;
-      }
+      });
     } finally {
       this.#release(key, activity);
     }
@@ -303,9 +303,10 @@ export class TieredStore implements Store {
       if (!tier) continue;
       const direct = index < this.#backgroundFrom;
       this.#background(key, value, async (activity) => {
-        // What the get read is too old when a put or delete of the key started after it, is still
-        // writing, or ended after it began (the get may have read a slower tier before that write landed).
-        const stale = activity.lastWrite > ticket || activity.lastWriteEnd > ticket || activity.writesInFlight > 0 || activity.putsPending > 0;
+        // What the get read is too old when a put or delete of the key is still writing, or ended after the
+        // get began (one that started after it has either; the get may have read a slower tier before that
+        // write landed).
+        const stale = activity.writesInFlight > 0 || activity.lastWriteEnd > ticket || activity.putsPending > 0;
         if (stale) return { stored: false, reason: 'a newer value was written' };
         const writing = this.#tierPut(tier, key, value);
         if (direct) activity.writingBack = writing;
@@ -348,7 +349,7 @@ export class TieredStore implements Store {
   #acquire(key: string): KeyActivity {
     let activity = this.#activity.get(key);
     if (!activity) {
-      activity = { refs: 0, lastWrite: 0, lastWriteEnd: 0, writesInFlight: 0, putsPending: 0, writingBack: undefined };
+      activity = { refs: 0, lastWriteEnd: 0, writesInFlight: 0, putsPending: 0, writingBack: undefined };
       this.#activity.set(key, activity);
     }
     activity.refs++;
