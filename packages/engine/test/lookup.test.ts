@@ -147,8 +147,9 @@ describe('module hash', () => {
     const child = join(import.meta.dirname, 'fixtures', 'module-hash-child.mjs');
     const lengths = [1000, piece, piece + 1, 3 * piece + 7];
     const run = async (env: NodeJS.ProcessEnv, oneCpu = false) => {
-      const command = oneCpu ? ['taskset', ['-c', '0', process.execPath, child, ...lengths.map(String)]] as const : [process.execPath, [child, ...lengths.map(String)]] as const;
-      const { stdout } = await promisify(execFile)(command[0], command[1], { env: { ...process.env, ...env } });
+      const args = [child, ...lengths.map(String)];
+      const [file, argv] = oneCpu ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
+      const { stdout } = await promisify(execFile)(file, argv, { env: { ...process.env, ...env } });
       return JSON.parse(stdout) as { native: boolean; threads: number; hashes: { length: number; oneShot: string; inSteps: string; turns: number }[] };
     };
     const expected = lengths.map((length) => {

@@ -52,7 +52,7 @@ function sha256EachRefused(): never {
 }
 
 /** The 32-byte digests `sha256Each` returns back to back, as one view each. */
-function piecesOf(joined: Uint8Array, count: number): Uint8Array[] {
+function splitDigests(joined: Uint8Array, count: number): Uint8Array[] {
   return Array.from({ length: count }, (_, index) => joined.subarray(index * 32, index * 32 + 32));
 }
 
@@ -108,7 +108,7 @@ export function nativeDigests(): NativeDigests | undefined {
             },
             sha256Each: (pieces: readonly Uint8Array[]) => {
               if (!sha256Each) return Array.isArray(pieces) && pieces.length <= MAX_PIECES ? pieces.map(sha256) : sha256EachRefused();
-              return piecesOf(sha256Each(pieces), pieces.length);
+              return splitDigests(sha256Each(pieces), pieces.length);
             },
             threads: sha256Each && threads !== undefined && threads > 0 ? threads : 1,
           }

@@ -14,11 +14,16 @@ export const MODULE_HASH_PIECE_BYTES = 4 * 1024 * 1024;
  */
 const PIECES_PREFIX = new TextEncoder().encode('wasm-cache/module-pieces/4MiB\n');
 
-/** The module's pieces of {@link MODULE_HASH_PIECE_BYTES}, the last one shorter. */
-function piecesOf(bytes: Uint8Array): Uint8Array[] {
-  const pieces: Uint8Array[] = [];
-  for (let offset = 0; offset < bytes.byteLength; offset += MODULE_HASH_PIECE_BYTES) pieces.push(bytes.subarray(offset, offset + MODULE_HASH_PIECE_BYTES));
-  return pieces;
+/** The module's pieces of {@link MODULE_HASH_PIECE_BYTES} (the last one shorter), in rounds of `atOnce`, hashed together. */
+function roundsOf(bytes: Uint8Array, atOnce: number): Uint8Array[][] {
+  const rounds: Uint8Array[][] = [];
+  for (let offset = 0; offset < bytes.byteLength; offset += MODULE_HASH_PIECE_BYTES) {
+    const piece = bytes.subarray(offset, offset + MODULE_HASH_PIECE_BYTES);
+    const round = rounds.at(-1);
+    if (round && round.length < atOnce) round.push(piece);
+    else rounds.push([piece]);
+  }
+  return rounds;
 }
 
 /**
@@ -59,11 +64,7 @@ function combined(digests: readonly Uint8Array[]): string {
  */
 export function moduleHash(bytes: Uint8Array): string {
   if (bytes.byteLength <= MODULE_HASH_PIECE_BYTES) return sha256(bytes).toString('hex');
-  const pieces = piecesOf(bytes);
-  const atOnce = piecesAtOnce();
-  const digests: Uint8Array[] = [];
-  for (let first = 0; first < pieces.length; first += atOnce) digests.push(...digestsOf(pieces.slice(first, first + atOnce)));
-  return combined(digests);
+  return combined(roundsOf(bytes, piecesAtOnce()).flatMap(digestsOf));
 }
 
 /** Bytes hashed between two turns of the event loop where pieces are hashed one at a time (about 0.6 ms). */
@@ -92,13 +93,12 @@ async function pieceInSteps(piece: Uint8Array): Promise<Uint8Array> {
  */
 export async function moduleHashInSteps(bytes: Uint8Array): Promise<string> {
   if (bytes.byteLength <= MODULE_HASH_PIECE_BYTES) return moduleHash(bytes);
-  const pieces = piecesOf(bytes);
   const atOnce = piecesAtOnce();
   const digests: Uint8Array[] = [];
-  for (let first = 0; first < pieces.length; first += atOnce) {
-    if (first > 0) await nextTurn();
-    if (atOnce === 1) digests.push(await pieceInSteps(pieces[first] ?? new Uint8Array()));
-    else digests.push(...digestsOf(pieces.slice(first, first + atOnce)));
+  for (const [index, round] of roundsOf(bytes, atOnce).entries()) {
+    if (index > 0) await nextTurn();
+    if (atOnce > 1) digests.push(...digestsOf(round));
+    else for (const piece of round) digests.push(await pieceInSteps(piece));
   }
   return combined(digests);
 }
