@@ -16,6 +16,7 @@ import {
   type SettingInput,
   type SettingName,
 } from '../src/index.js';
+import { partialSchemaBuilds } from '../src/settings/schema.js';
 
 // The schemas are built on first use, not at import; the exported values stand in for them.
 describe('the schemas, built on first use', () => {
@@ -42,6 +43,25 @@ describe('the schemas, built on first use', () => {
     expect(z.globalRegistry.get(cacheFileSectionSchema)).toEqual({ description: "Wasmtime's cache settings" });
     expect(cacheSettingsSchema.safeParse({}).success).toBe(false);
     expect(z.safeParse(cacheFileSectionSchema, { 'cleanup-interval': '1h' }).success).toBe(true);
+  });
+
+  it('checks a usable directory given alone without building a schema, and a bad one with it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-directory-alone-'));
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const before = partialSchemaBuilds();
+    expect(CacheConfig.default().withDirectory(dir).settings().directory).toBe(dir);
+    expect(CacheConfig.default().withDirectory(join(dir, 'absent', 'below')).settings().directory).toBe(join(dir, 'absent', 'below'));
+    expect(partialSchemaBuilds()).toBe(before);
+    // What the schema says of a bad one, with the setting and the rule.
+    expect(CacheConfig.default().withDirectory(file).problems()).toEqual([{ setting: 'directory', value: file, rule: 'exists but is not a directory', origin: { kind: 'code' } }]);
+    expect(CacheConfig.default().withDirectory(join(file, 'below')).problems()[0]?.rule).toMatch(/ENOTDIR/);
+    expect(CacheConfig.default().withDirectory('relative/dir').problems()[0]?.rule).toBe('must be an absolute path');
+    expect(CacheConfig.default().withSetting('directory', 5).problems()[0]?.rule).toBe('must be a path (a string)');
+    expect(partialSchemaBuilds()).toBe(before + 1);
+    // Another setting beside it: the schema of both.
+    expect(CacheConfig.default().withDirectory(dir).withSetting('cleanupInterval', '1h').settings().cleanupInterval).toBe(3_600_000);
+    expect(partialSchemaBuilds()).toBe(before + 2);
   });
 
   it('checks the settings given with a schema of just those, exactly as the whole schema would', () => {

@@ -5,7 +5,7 @@ import { SETTING_NAMES, SETTINGS, type SettingName } from '../settings/definitio
 import { readEnvOverlay, DEFAULT_ENV_PREFIX, type EnvOverlayOptions } from '../overlays/env-overlay.js';
 import { readObjectOverlay, type CacheSettingsObject } from '../overlays/object-overlay.js';
 import type { Overlay } from '../overlays/overlay.js';
-import { formOf, issueMessage, partialSettingsSchema, settingsToCheck, type CacheSettingsInput, type ResolvedCacheSettings, type SettingInput } from '../settings/schema.js';
+import { formOf, issueMessage, partialSettingsSchema, settingsToCheck, usableDirectory, type CacheSettingsInput, type ResolvedCacheSettings, type SettingInput } from '../settings/schema.js';
 
 const CODE: SettingOrigin = { kind: 'code' };
 const DEFAULT: SettingOrigin = { kind: 'default' };
@@ -324,11 +324,18 @@ export class CacheConfig {
     if (this.#validation) return this.#validation;
     // Only the settings given are checked, with a schema of just those: the others are at Wasmtime's
     // defaults, which are valid and resolve to themselves. Nothing given, nothing is built (a process on
-    // the defaults, the --import hook's usual case); a directory alone builds the directory's schema.
+    // the defaults, the --import hook's usual case).
     const names = settingsToCheck(this.#values);
     const input: Record<string, SettingInput | undefined> = {};
     for (const name of names) input[name] = Object.hasOwn(this.#values, name) ? this.#values[name] : SETTINGS[name].defaultValue;
-    const result = names.length === 0 ? { success: true as const, data: input } : partialSettingsSchema(names).safeParse(input);
+    // A directory alone that is usable as given needs no schema either (see usableDirectory).
+    const directoryAlone = names.length === 1 && names[0] === 'directory' ? usableDirectory(input['directory']) : undefined;
+    const result =
+      names.length === 0
+        ? { success: true as const, data: input }
+        : directoryAlone !== undefined
+          ? { success: true as const, data: { directory: directoryAlone } }
+          : partialSettingsSchema(names).safeParse(input);
     // The default directory of an enabled cache is checked as a given one is (Wasmtime checks the one it
     // defaults to): a relative HOME would otherwise put the cache below whatever the current folder is. A
     // disabled cache uses no directory, so a broken HOME does not make it invalid.

@@ -175,6 +175,19 @@ function directorySetting() {
   );
 }
 
+/**
+ * @internal The directory given, when it is usable as it is (a string that
+ * {@link directorySetting} accepts, unchanged), checked with the same rules
+ * but without zod; undefined when the schema must decide and say why. Building
+ * even the directory's schema and parsing with it the first time costs 1.5-2.5
+ * ms, on the path of every process's first cache load when only a directory
+ * is set (the commonest configuration, and the hook's with
+ * `WASM_CACHE_DIRECTORY`).
+ */
+export function usableDirectory(value: unknown): string | undefined {
+  return typeof value === 'string' && directoryPathProblem(value) === undefined ? value : undefined;
+}
+
 /** Each setting's own schema, built on first use (shared by the whole schema and the partial ones). */
 const FIELDS = {
   // Required here: a configuration that sets the directory (even to undefined) has it checked; the whole schema
@@ -243,6 +256,12 @@ export function settingsToCheck(values: Readonly<Partial<Record<SettingName, unk
 }
 
 const partialSchemas = new Map<string, z.ZodMiniType>();
+let partialSchemasBuilt = 0;
+
+/** @internal How many partial schemas this copy of the package has built (for tests of what is built when). */
+export function partialSchemaBuilds(): number {
+  return partialSchemasBuilt;
+}
 
 /**
  * @internal The settings schema restricted to some settings (as
@@ -258,6 +277,7 @@ export function partialSettingsSchema(names: readonly SettingName[]): z.ZodMiniT
   const key = names.join();
   let schema = partialSchemas.get(key);
   if (!schema) {
+    partialSchemasBuilt += 1;
     const shape: Record<string, z.ZodMiniType> = {};
     for (const name of names) shape[name] = FIELDS[name]();
     const object = z.strictObject(shape);
