@@ -216,10 +216,30 @@ describe('Engine on modules looked up by a sampled id', () => {
     expect(stored && peekModuleHash(stored)).toBe(moduleHash(large));
     expect(await store.has(keyOf(moduleHash(large)))).toBe(false);
 
+    // isCached reads the artifact's header only (a peek is not a read of the store).
     const second = engine();
+    const read = store.stats().bytesRead;
     expect(await second.isCached(large)).toBe(true);
+    expect(store.stats().bytesRead).toBe(read);
     expect(run(await second.compile(large))).toBe(expected);
     expect(second.stats()).toMatchObject({ hits: 1, misses: 0, corruptArtifacts: 0 });
+    await store.close();
+  });
+
+  it('tells a sampled id\'s artifact apart by reading it whole from a store that cannot peek', async () => {
+    const { store, engine } = await setup();
+    Object.defineProperty(store, 'peek', { value: undefined });
+    const a = largeModule(3);
+    const b = a.slice();
+    b[unsampledOffset(a)] = 4;
+    const first = engine();
+    await first.compile(a);
+    await first.idle();
+    const read = store.stats().bytesRead;
+    const second = engine();
+    expect(await second.isCached(a)).toBe(true);
+    expect(await second.isCached(b)).toBe(false);
+    expect(store.stats().bytesRead).toBeGreaterThan(read);
     await store.close();
   });
 

@@ -63,6 +63,37 @@ describe('DiskStore integrity, statistics and background work', () => {
     expect(Buffer.from((await store.get('a')) ?? []).toString()).toBe('value of a');
   });
 
+  it('peeks only at the start of an entry file: nothing from a damaged header or another key\'s file, no removal', async () => {
+    const store = await open(configFor(dir.path), { compression: false });
+    const value = pseudoRandom(1_000_000, 'big');
+    await store.put('big', value);
+    const file = store.layout.entry(hashKey('big'));
+    // Damage past the bytes asked for is not seen (peek is a hint; get verifies), and the file stays.
+    const damaged = readFileSync(file);
+    damaged[damaged.byteLength - 1] = (damaged[damaged.byteLength - 1] ?? 0) ^ 1;
+    writeFileSync(file, damaged);
+    expect(Buffer.from((await store.peek('big', 100)) ?? []).equals(value.subarray(0, 100))).toBe(true);
+    expect(existsSync(file)).toBe(true);
+    expect(await store.get('big')).toBeUndefined();
+    // Another key's file under this name, a damaged header, a file shorter than a header: nothing.
+    await store.put('a', Buffer.from('value of a'));
+    await store.put('b', Buffer.from('value of b'));
+    copyFileSync(store.layout.entry(hashKey('a')), store.layout.entry(hashKey('b')));
+    expect(await store.peek('b', 5)).toBeUndefined();
+    await store.put('c', Buffer.from('value of c'));
+    const header = readFileSync(store.layout.entry(hashKey('c')));
+    header[0] = 0;
+    writeFileSync(store.layout.entry(hashKey('c')), header);
+    expect(await store.peek('c', 5)).toBeUndefined();
+    writeFileSync(store.layout.entry(hashKey('c')), header.subarray(0, 10));
+    expect(await store.peek('c', 5)).toBeUndefined();
+    expect(Buffer.from((await store.peek('a', 5)) ?? []).toString()).toBe('value');
+    // A peek is not a fault, a hit or a miss.
+    expect(store.stats()).toMatchObject({ errors: 0 });
+    expect(existsSync(store.layout.entry(hashKey('c')))).toBe(true);
+    await expect(store.peek('a', -1)).rejects.toThrow(/length must be a whole number of bytes, got -1/);
+  });
+
   it('detects truncated and empty entries', async () => {
     const store = await open(configFor(dir.path));
     for (const [key, keep] of [['t1', 10], ['t2', 0], ['t3', 70]] as const) {

@@ -1,7 +1,7 @@
 import { CacheConfig, Config } from '@cache/config';
 import { addonStatus, deserialize as loadSerialized } from '@cache/v8';
 import { clockMs, type Store } from '@cache/store';
-import { checkArtifactBelongs, decodeArtifact, peekModuleHash, type ArtifactFields, type ArtifactTier } from '../artifact/artifact-format.js';
+import { ARTIFACT_HEADER_SIZE, checkArtifactBelongs, decodeArtifact, peekModuleHash, type ArtifactFields, type ArtifactTier } from '../artifact/artifact-format.js';
 import { moduleHash, moduleHashInSteps } from '../artifact/module-hash.js';
 import { isExactLookup, lookupId } from '../artifact/module-lookup.js';
 import { Cache, putArtifact, reportWrongFingerprint, type ArtifactStorage, type RemoteTierWriter, type StoredArtifact } from '../cache/cache.js';
@@ -272,7 +272,9 @@ export class Engine {
   /** Whether the store holds an artifact of this module for a tier, under its lookup id or (after a shared sampled id) its hash. */
   async #holds(storage: ArtifactStorage, lookup: string, hash: string, tier: ArtifactTier): Promise<boolean> {
     if (isExactLookup(lookup)) return storage.store.has(storage.key(hash, tier));
-    const stored = await storage.store.get(storage.key(lookup, tier));
+    // The artifact's header names its module: a store that can read just that is spared the whole artifact.
+    const key = storage.key(lookup, tier);
+    const stored = storage.store.peek ? await storage.store.peek(key, ARTIFACT_HEADER_SIZE) : await storage.store.get(key);
     if (stored && peekModuleHash(stored) === hash) return true;
     return storage.store.has(storage.key(hash, tier));
   }

@@ -250,6 +250,35 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
       for (const field of ['evictions', 'corruptEntries', 'errors', 'timeSpentMs'] as const) expect(after[field]).toBeGreaterThanOrEqual(0);
     });
 
+    it('peeks at the first bytes of a value, when it offers peek', async () => {
+      const store = await make();
+      expect(['function', 'undefined']).toContain(typeof store.peek);
+      if (!store.peek) return;
+      const peek = store.peek.bind(store);
+      const value = pseudoRandom(100_000, 'peek');
+      await store.put('p', value);
+      expect(same(await peek('p', 72), value.subarray(0, 72))).toBe(true);
+      expect(same(await peek('p', 0), new Uint8Array(0))).toBe(true);
+      // A value a backend stores compressed.
+      const repetitive = new Uint8Array(200_000).map((_, i) => i % 7);
+      await store.put('z', repetitive);
+      expect(same(await peek('z', 100), repetitive.subarray(0, 100))).toBe(true);
+      // All of it when shorter than asked; nothing for a key never stored or deleted.
+      await store.put('short', bytes('abc'));
+      expect(same(await peek('short', 1000), bytes('abc'))).toBe(true);
+      expect(await peek('never-stored', 10)).toBeUndefined();
+      await store.delete('p');
+      expect(await peek('p', 10)).toBeUndefined();
+      // Not a read: no hit counted, and nothing changes.
+      const before = store.stats();
+      await peek('short', 2);
+      await peek('never-stored', 2);
+      expect(store.stats().hits).toBe(before.hits);
+      expect(store.stats().misses).toBe(before.misses);
+      expect(same(await store.get('short'), bytes('abc'))).toBe(true);
+      await expectInvalidKey(() => peek('', 1));
+    });
+
     it('completes concurrent puts of one key with one of the values', async () => {
       const store = await make();
       const values = Array.from({ length: 8 }, (_, i) => pseudoRandom(10_000 + i, `c${i}`));

@@ -74,6 +74,15 @@ export interface Store {
   delete(key: string): Promise<boolean>;
   /** Whether an entry exists for `key` (a hint: `get` may still miss if it is damaged or evicted meanwhile). */
   has(key: string): Promise<boolean>;
+  /**
+   * Optional. The first `length` bytes of the value under `key` (all of it
+   * when shorter), read without reading or checking the rest: a hint, as
+   * `has` is, for telling values apart by what they begin with (a later
+   * `get` verifies). Undefined when absent or unreadable. Never throws for
+   * faults. A backend that cannot read less than a whole value leaves it
+   * out; callers then `get`.
+   */
+  peek?(key: string, length: number): Promise<Uint8Array | undefined>;
   /** Every key currently held (order unspecified; concurrent changes may or may not show). */
   keys(): AsyncIterable<string>;
   /** This instance's counters. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CacheConfig } from '@cache/config';
-import type { Codec } from '../compression/codec.js';
+import { CODEC_NONE, type Codec } from '../compression/codec.js';
 import { loadZstd } from '../compression/zstd.js';
 import { validateKey } from '../contract/keys.js';
 import { validateValue } from '../contract/values.js';
@@ -12,7 +12,7 @@ import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-count
 import { InlineRunner, LazyRunner, WorkerRunner, workerScript, type BackgroundRunner } from './background.js';
 import { assertSafeDirectory } from './directory-safety.js';
 import { flushOnExit, writeJsonSync } from './exit-flush.js';
-import { decodeEntry, encodeEntry, HEADER_LENGTH, keyFromPrefix } from './entry-format.js';
+import { decodeEntry, encodeEntry, HEADER_LENGTH, keyFromPrefix, parseHeader } from './entry-format.js';
 import { isMissing, readExactly, removeIfExists, writeAtomically } from './fs-helpers.js';
 import { makeDirectory } from './make-directory.js';
 import { nodeFs, type FsFileHandle, type FsLayer } from './fs-layer.js';
@@ -345,6 +345,43 @@ export class DiskStore implements Store {
       if (!isMissing(error)) this.#faults.report(toFault('has', error));
       return false;
     } finally {
+      this.#finishOperation(started);
+    }
+  }
+
+  /**
+   * The first `length` bytes of the value under `key`, from the start of its
+   * file, without checking its checksum (see `Store.peek`): a compressed entry
+   * is read and decompressed whole. Counted as neither a hit nor a miss, and
+   * not a use of the entry.
+   */
+  async peek(key: string, length: number): Promise<Uint8Array | undefined> {
+    this.#check(key);
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`DiskStore.peek: length must be a whole number of bytes, got ${String(length)}`);
+    const started = clockMs();
+    const keyBytes = Buffer.from(key, 'utf8');
+    let handle: FsFileHandle | undefined;
+    try {
+      handle = await this.#fs.open(this.layout.entry(hashKey(key)), 'r');
+      // The header, the key and the bytes asked for, in one read (no more than the file holds).
+      const size = (await handle.stat()).size;
+      const head = Buffer.alloc(Math.min(size, HEADER_LENGTH + keyBytes.byteLength + length));
+      const { bytesRead } = await handle.read(head, 0, head.byteLength, 0);
+      const header = parseHeader(head.subarray(0, bytesRead));
+      if (typeof header === 'string' || header.keyLength !== keyBytes.byteLength) return undefined;
+      if (!keyBytes.equals(head.subarray(HEADER_LENGTH, HEADER_LENGTH + header.keyLength))) return undefined;
+      if (header.codec !== CODEC_NONE) {
+        // Compressed: its first bytes are only known by decompressing it, checked as a read checks it.
+        const decoded = await decodeEntry(await readExactly(handle, size), key, this.#codec);
+        return decoded.ok ? decoded.value.subarray(0, length) : undefined;
+      }
+      const available = Math.min(length, header.payloadLength, bytesRead - HEADER_LENGTH - header.keyLength);
+      return head.subarray(HEADER_LENGTH + header.keyLength, HEADER_LENGTH + header.keyLength + available);
+    } catch (error) {
+      if (!isMissing(error)) this.#faults.report(toFault('peek', error));
+      return undefined;
+    } finally {
+      await handle?.close().catch(() => undefined);
       this.#finishOperation(started);
     }
   }

@@ -149,6 +149,13 @@ export class MemoryStore implements Store {
     return this.#cache.has(key);
   }
 
+  /** The first `length` bytes of the value under `key` (see `Store.peek`); not a use of it (its place in the LRU order stays). */
+  async peek(key: string, length: number): Promise<Uint8Array | undefined> {
+    this.#check(key);
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`MemoryStore.peek: length must be a whole number of bytes, got ${String(length)}`);
+    return this.#cache.peek(key)?.slice(0, length);
+  }
+
   async *keys(): AsyncIterable<string> {
     if (this.#closed) throw new StoreClosedError(this.kind);
     // Snapshot first, so callers may delete while iterating.

@@ -245,6 +245,21 @@ export class TieredStore implements Store {
     return false;
   }
 
+  /**
+   * The first `length` bytes of the value under `key` in the first tier that
+   * holds it (see `Store.peek`): a tier without `peek` is read whole. Nothing
+   * is copied to the tiers above, as a `get` would.
+   */
+  async peek(key: string, length: number): Promise<Uint8Array | undefined> {
+    this.#check(key);
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`TieredStore.peek: length must be a whole number of bytes, got ${String(length)}`);
+    for (const tier of this.#tiers) {
+      const head = await (tier.peek ? tier.peek(key, length) : tier.get(key).then((value) => value?.subarray(0, length))).catch(() => undefined);
+      if (head) return head;
+    }
+    return undefined;
+  }
+
   async *keys(): AsyncIterable<string> {
     if (this.#closed) throw new StoreClosedError(this.kind);
     const seen = new Set<string>();
