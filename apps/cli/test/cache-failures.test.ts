@@ -78,7 +78,7 @@ describe('wasm-cache cache * on a directory it cannot read or change (built bina
     expect(JSON.parse((await cli(['cache', 'ls', '--json', '--dir', directory], {}, user)).stdout)).toHaveLength(1);
     const verified = await cli(['cache', 'verify', '--json', '--dir', directory], {}, user);
     expect(verified.code, verified.stderr).toBe(0);
-    expect(JSON.parse(verified.stdout)).toEqual({ checked: 1, damaged: [] });
+    expect(JSON.parse(verified.stdout)).toEqual({ checked: 1, damaged: [], otherVersion: [] });
     for (const command of ['clear', 'gc']) {
       const run = await cli(['cache', command, '--dir', directory], {}, user);
       expect(run.code, `${command}: ${run.stderr}`).toBe(1);

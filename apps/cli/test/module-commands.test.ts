@@ -70,7 +70,7 @@ describe('wasm-cache run, compile, inspect, cache * (built binary)', () => {
     const listed = JSON.parse((await cli(['cache', 'ls', '--json'], env)).stdout) as Array<{ key: string; bytes: number }>;
     expect(listed).toHaveLength(1);
     expect(listed[0]?.key).toMatch(/^[0-9a-f]{64}\.full$/);
-    expect(JSON.parse((await cli(['cache', 'verify', '--json'], env)).stdout)).toEqual({ checked: 1, damaged: [] });
+    expect(JSON.parse((await cli(['cache', 'verify', '--json'], env)).stdout)).toEqual({ checked: 1, damaged: [], otherVersion: [] });
     // Folders that are not namespaces (an older layout's name, a dot-folder) are not the store's to open.
     mkdirSync(join(cacheDir, '_old', 'v1', 'entries'), { recursive: true });
     mkdirSync(join(cacheDir, '.other', 'v1', 'entries'), { recursive: true });

@@ -70,16 +70,23 @@ export async function cacheList(options: JsonOption): Promise<void> {
   );
 }
 
+/** An engine artifact's key: its module's hash or sampled lookup id (`s` + hex), and its tier. */
+const ARTIFACT_KEY = /^s?[0-9a-f]{64}\.(full|hot)$/;
+
 /**
  * `cache verify`: reads every entry (the store checks its checksum and removes
- * a damaged one), and checks engine artifacts' own layout and checksum too,
- * removing any that fail.
+ * a damaged one), and checks engine artifacts' own layout and checksum too
+ * (of both tiers, under a module hash or a sampled lookup id), removing any
+ * that fail. An artifact of another layout version, made by another version
+ * of @cache/engine (one that may still be running, sharing the directory), is
+ * not damaged: it is reported and kept.
  */
 export async function cacheVerify(options: JsonOption): Promise<void> {
   const { config } = resolveCliConfig(options);
   const progress = startProgress('verifying');
   let checked = 0;
   const damaged: Array<{ namespace: string; key: string; reason: string }> = [];
+  const otherVersion: Array<{ namespace: string; key: string; reason: string }> = [];
   try {
     await forEachNamespace(config, async (store, namespace) => {
       const keys: string[] = [];
@@ -93,11 +100,15 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
           damaged.push({ namespace, key, reason: 'checksum mismatch (removed by the store)' });
           continue;
         }
-        if (value && /^[0-9a-f]{64}\.full$/.test(key)) {
+        if (value && ARTIFACT_KEY.test(key)) {
           try {
             decodeArtifact(value);
           } catch (error) {
             if (!(error instanceof ArtifactInvalidError)) throw error;
+            if (error.defect === 'unsupported-version') {
+              otherVersion.push({ namespace, key, reason: error.message });
+              continue;
+            }
             await store.delete(key);
             damaged.push({ namespace, key, reason: `${error.defect} (removed)` });
           }
@@ -107,8 +118,12 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
   } finally {
     progress.stop();
   }
-  print(options.json, { checked, damaged }, () =>
-    [`Checked ${checked} entries: ${damaged.length === 0 ? out.green('all intact') : out.yellow(`${damaged.length} damaged, removed`)}`, ...damaged.map((d) => `  ${d.key}: ${d.reason}`)].join('\n'),
+  print(options.json, { checked, damaged, otherVersion }, () =>
+    [
+      `Checked ${checked} entries: ${damaged.length === 0 ? out.green('all intact') : out.yellow(`${damaged.length} damaged, removed`)}`,
+      ...damaged.map((d) => `  ${d.key}: ${d.reason}`),
+      ...(otherVersion.length === 0 ? [] : [`${otherVersion.length} made by another version of @cache/engine, kept:`, ...otherVersion.map((d) => `  ${d.key}: ${d.reason}`)]),
+    ].join('\n'),
   );
 }
 
