@@ -1,6 +1,6 @@
 export type { PutResult, Store, StoreCapabilities, StoreStats } from './contract/store.js';
 export { MAX_KEY_LENGTH, validateKey } from './contract/keys.js';
-export { validateValue } from './contract/values.js';
+export { validatePeekLength, validateValue } from './contract/values.js';
 export { createStore, type CreateStoreOptions } from './create-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
 export { TieredStore, type TieredStoreOptions, type TierStats } from './tiered/tiered-store.js';

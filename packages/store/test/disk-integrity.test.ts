@@ -91,7 +91,7 @@ describe('DiskStore integrity, statistics and background work', () => {
     // A peek is not a fault, a hit or a miss.
     expect(store.stats()).toMatchObject({ errors: 0 });
     expect(existsSync(store.layout.entry(hashKey('c')))).toBe(true);
-    await expect(store.peek('a', -1)).rejects.toThrow(/length must be a whole number of bytes, got -1/);
+    await expect(store.peek('a', -1)).rejects.toMatchObject({ code: 'ERR_CACHE_STORE_INVALID_OPTION', message: 'Invalid store option peek length: must be a whole number of bytes, 0 or more; got -1' });
   });
 
   it('detects truncated and empty entries', async () => {

@@ -1,4 +1,4 @@
-import { InvalidValueError } from '../errors/store-error.js';
+import { InvalidStoreOptionError, InvalidValueError } from '../errors/store-error.js';
 
 /**
  * Whether `value` is a `Uint8Array` (a `Buffer` is one), from this realm or
@@ -38,4 +38,15 @@ function isDetached(value: Uint8Array): boolean {
 export function validateValue(value: unknown): asserts value is Uint8Array {
   if (!isUint8Array(value)) throw new InvalidValueError(value);
   if (isDetached(value)) throw new InvalidValueError(value, 'a detached Uint8Array (its ArrayBuffer was transferred, so it holds no bytes)');
+}
+
+/**
+ * Checks the length given to `Store.peek`: a whole number of bytes, 0 or more.
+ *
+ * @throws InvalidStoreOptionError otherwise (a programmer error, not a fault).
+ */
+export function validatePeekLength(length: unknown): asserts length is number {
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
+    throw new InvalidStoreOptionError('peek length', `must be a whole number of bytes, 0 or more; got ${String(length)}`);
+  }
 }

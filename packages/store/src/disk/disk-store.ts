@@ -3,7 +3,7 @@ import type { CacheConfig } from '@cache/config';
 import { CODEC_NONE, type Codec } from '../compression/codec.js';
 import { loadZstd } from '../compression/zstd.js';
 import { validateKey } from '../contract/keys.js';
-import { validateValue } from '../contract/values.js';
+import { validatePeekLength, validateValue } from '../contract/values.js';
 import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
 import { publish } from '../diagnostics/channels.js';
 import { StoreClosedError, StoreError } from '../errors/store-error.js';
@@ -357,7 +357,7 @@ export class DiskStore implements Store {
    */
   async peek(key: string, length: number): Promise<Uint8Array | undefined> {
     this.#check(key);
-    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`DiskStore.peek: length must be a whole number of bytes, got ${String(length)}`);
+    validatePeekLength(length);
     const started = clockMs();
     const keyBytes = Buffer.from(key, 'utf8');
     let handle: FsFileHandle | undefined;
@@ -373,7 +373,8 @@ export class DiskStore implements Store {
       if (header.codec !== CODEC_NONE) {
         // Compressed: its first bytes are only known by decompressing it, checked as a read checks it.
         const decoded = await decodeEntry(await readExactly(handle, size), key, this.#codec);
-        return decoded.ok ? decoded.value.subarray(0, length) : undefined;
+        // A copy: a view would keep the whole decompressed value alive for a few bytes.
+        return decoded.ok ? new Uint8Array(decoded.value.subarray(0, length)) : undefined;
       }
       const available = Math.min(length, header.payloadLength, bytesRead - HEADER_LENGTH - header.keyLength);
       return head.subarray(HEADER_LENGTH + header.keyLength, HEADER_LENGTH + header.keyLength + available);

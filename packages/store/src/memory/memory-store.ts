@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { CacheConfig } from '@cache/config';
 import type { LRUCache } from 'lru-cache';
 import { validateKey } from '../contract/keys.js';
-import { validateValue } from '../contract/values.js';
+import { validatePeekLength, validateValue } from '../contract/values.js';
 import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
 import { publish } from '../diagnostics/channels.js';
 import { InvalidStoreOptionError, StoreClosedError } from '../errors/store-error.js';
@@ -152,7 +152,7 @@ export class MemoryStore implements Store {
   /** The first `length` bytes of the value under `key` (see `Store.peek`); not a use of it (its place in the LRU order stays). */
   async peek(key: string, length: number): Promise<Uint8Array | undefined> {
     this.#check(key);
-    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`MemoryStore.peek: length must be a whole number of bytes, got ${String(length)}`);
+    validatePeekLength(length);
     return this.#cache.peek(key)?.slice(0, length);
   }
 

@@ -1,5 +1,5 @@
 import { validateKey } from '../contract/keys.js';
-import { validateValue } from '../contract/values.js';
+import { validatePeekLength, validateValue } from '../contract/values.js';
 import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
 import { publish } from '../diagnostics/channels.js';
 import { InvalidStoreOptionError, StoreClosedError } from '../errors/store-error.js';
@@ -247,14 +247,15 @@ export class TieredStore implements Store {
 
   /**
    * The first `length` bytes of the value under `key` in the first tier that
-   * holds it (see `Store.peek`): a tier without `peek` is read whole. Nothing
-   * is copied to the tiers above, as a `get` would.
+   * holds it (see `Store.peek`): a tier without `peek` is read whole (and
+   * only the bytes asked for kept). Nothing is copied to the tiers above, as
+   * a `get` would.
    */
   async peek(key: string, length: number): Promise<Uint8Array | undefined> {
     this.#check(key);
-    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`TieredStore.peek: length must be a whole number of bytes, got ${String(length)}`);
+    validatePeekLength(length);
     for (const tier of this.#tiers) {
-      const head = await (tier.peek ? tier.peek(key, length) : tier.get(key).then((value) => value?.subarray(0, length))).catch(() => undefined);
+      const head = await (tier.peek ? tier.peek(key, length) : tier.get(key).then((value) => value && new Uint8Array(value.subarray(0, length)))).catch(() => undefined);
       if (head) return head;
     }
     return undefined;
