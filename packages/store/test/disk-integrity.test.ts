@@ -87,6 +87,15 @@ describe('DiskStore integrity, statistics and background work', () => {
     expect(await store.peek('c', 5)).toBeUndefined();
     writeFileSync(store.layout.entry(hashKey('c')), header.subarray(0, 10));
     expect(await store.peek('c', 5)).toBeUndefined();
+    // A file cut short, or grown, after the bytes asked for: its length is not the header's, so nothing.
+    await store.put('d', pseudoRandom(1000, 'd'));
+    const whole = readFileSync(store.layout.entry(hashKey('d')));
+    writeFileSync(store.layout.entry(hashKey('d')), whole.subarray(0, whole.byteLength - 500));
+    expect(await store.peek('d', 100)).toBeUndefined();
+    writeFileSync(store.layout.entry(hashKey('d')), Buffer.concat([whole, Buffer.from('more')]));
+    expect(await store.peek('d', 100)).toBeUndefined();
+    writeFileSync(store.layout.entry(hashKey('d')), whole);
+    expect(Buffer.from((await store.peek('d', 100)) ?? []).equals(pseudoRandom(1000, 'd').subarray(0, 100))).toBe(true);
     expect(Buffer.from((await store.peek('a', 5)) ?? []).toString()).toBe('value');
     // A peek is not a fault, a hit or a miss.
     expect(store.stats()).toMatchObject({ errors: 0 });

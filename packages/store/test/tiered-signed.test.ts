@@ -17,6 +17,9 @@ const OTHER_SECRET = 'another-signing-key-also-32-bytes-long';
 runStoreConformance('TieredStore (memory, memory, memory)', () =>
   new TieredStore({ tiers: [new MemoryStore({ maxEntries: 1000 }), new MemoryStore({ maxEntries: 1000 }), new MemoryStore({ maxEntries: 1000 })] }),
 );
+runStoreConformance('TieredStore (memory, then a signed memory store, which cannot peek)', () =>
+  new TieredStore({ tiers: [new MemoryStore({ maxEntries: 1000 }), new SignedStore(new MemoryStore({ maxEntries: 1000 }), { signingKey: SECRET })] }),
+);
 runStoreConformance('SignedStore (memory)', () => new SignedStore(new MemoryStore({ maxEntries: 1000 }), { signingKey: SECRET }));
 runStoreConformance('SignedStore (explicitly unsigned)', () => new SignedStore(new MemoryStore({ maxEntries: 1000 }), { allowUnsigned: true }));
 
@@ -53,6 +56,33 @@ describe('TieredStore', () => {
     await store.flush();
     expect(store.pendingWrites).toBe(0);
     expect(text(await remote.get('k'))).toBe('value');
+    await store.close();
+  });
+
+  it('peeks without copying anything up, until a tier that cannot peek: that one is read and written back, as by get', async () => {
+    const memory = new MemoryStore();
+    const disk = new MemoryStore();
+    const remote = new SignedStore(new MemoryStore(), { signingKey: SECRET });
+    expect((remote as Store).peek).toBeUndefined();
+    await disk.put('on-disk', Buffer.from('from the disk'));
+    await remote.put('remote', Buffer.from('from remote'));
+    const store = new TieredStore({ tiers: [memory, disk, remote] });
+    expect(text(await store.peek('on-disk', 4))).toBe('from');
+    expect(text(await store.peek('remote', 4))).toBe('from');
+    expect(await store.peek('nowhere', 4)).toBeUndefined();
+    await store.flush();
+    // The disk tier peeked: nothing copied up. The remote one read whole, once, and written back.
+    expect(await memory.has('on-disk')).toBe(false);
+    expect(text(await memory.get('remote'))).toBe('from remote');
+    expect(text(await disk.get('remote'))).toBe('from remote');
+    expect(store.tierStats().map((tier) => [tier.hits, tier.writeBacks])).toEqual([[0, 1], [0, 1], [1, 0]]);
+    // A tier whose peek throws is a fault, reported, and the next tier is asked.
+    const broken = new MemoryStore();
+    broken.peek = () => Promise.reject(new Error('the disk is on fire'));
+    const faulty = new TieredStore({ tiers: [broken, disk] });
+    expect(text(await faulty.peek('on-disk', 4))).toBe('from');
+    expect(faulty.stats().errors).toBe(1);
+    await faulty.close();
     await store.close();
   });
 

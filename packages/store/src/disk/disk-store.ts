@@ -363,21 +363,22 @@ export class DiskStore implements Store {
     let handle: FsFileHandle | undefined;
     try {
       handle = await this.#fs.open(this.layout.entry(hashKey(key)), 'r');
-      // The header, the key and the bytes asked for, in one read (no more than the file holds).
+      // The header, the key and the bytes asked for (no more than the file holds).
       const size = (await handle.stat()).size;
-      const head = Buffer.alloc(Math.min(size, HEADER_LENGTH + keyBytes.byteLength + length));
-      const { bytesRead } = await handle.read(head, 0, head.byteLength, 0);
-      const header = parseHeader(head.subarray(0, bytesRead));
-      if (typeof header === 'string' || header.keyLength !== keyBytes.byteLength) return undefined;
-      if (!keyBytes.equals(head.subarray(HEADER_LENGTH, HEADER_LENGTH + header.keyLength))) return undefined;
+      const wanted = Math.min(size, HEADER_LENGTH + keyBytes.byteLength + length);
+      const head = await readExactly(handle, wanted);
+      const header = parseHeader(head);
+      // Another key's file, or one whose length is not what its header says (cut short, grown): nothing.
+      if (typeof header === 'string' || header.keyLength !== keyBytes.byteLength || size !== HEADER_LENGTH + header.keyLength + header.payloadLength) return undefined;
+      if (head.byteLength < wanted || !keyBytes.equals(head.subarray(HEADER_LENGTH, HEADER_LENGTH + header.keyLength))) return undefined;
       if (header.codec !== CODEC_NONE) {
         // Compressed: its first bytes are only known by decompressing it, checked as a read checks it.
         const decoded = await decodeEntry(await readExactly(handle, size), key, this.#codec);
         // A copy: a view would keep the whole decompressed value alive for a few bytes.
         return decoded.ok ? new Uint8Array(decoded.value.subarray(0, length)) : undefined;
       }
-      const available = Math.min(length, header.payloadLength, bytesRead - HEADER_LENGTH - header.keyLength);
-      return head.subarray(HEADER_LENGTH + header.keyLength, HEADER_LENGTH + header.keyLength + available);
+      if (header.payloadLength !== header.contentLength) return undefined;
+      return head.subarray(HEADER_LENGTH + header.keyLength, HEADER_LENGTH + header.keyLength + Math.min(length, header.payloadLength));
     } catch (error) {
       if (!isMissing(error)) this.#faults.report(toFault('peek', error));
       return undefined;

@@ -247,18 +247,38 @@ export class TieredStore implements Store {
 
   /**
    * The first `length` bytes of the value under `key` in the first tier that
-   * holds it (see `Store.peek`): a tier without `peek` is read whole (and
-   * only the bytes asked for kept). Nothing is copied to the tiers above, as
-   * a `get` would.
+   * holds it (see `Store.peek`), copying nothing to the tiers above. A tier
+   * without `peek` (a remote one) is read whole, and what it held written back
+   * to the tiers above as by `get`, so that asking whether something is cached
+   * and then reading it fetches it once. Counted as neither a hit nor a miss
+   * of this store (the tier's own statistics count what was read).
    */
   async peek(key: string, length: number): Promise<Uint8Array | undefined> {
     this.#check(key);
     validatePeekLength(length);
-    for (const tier of this.#tiers) {
-      const head = await (tier.peek ? tier.peek(key, length) : tier.get(key).then((value) => value && new Uint8Array(value.subarray(0, length)))).catch(() => undefined);
-      if (head) return head;
+    const ticket = ++this.#sequence;
+    const activity = this.#acquire(key);
+    try {
+      for (const [index, tier] of this.#tiers.entries()) {
+        if (tier.peek) {
+          try {
+            const head = await tier.peek(key, length);
+            if (head) return head;
+          } catch (error) {
+            this.#faults.report(toFault(`peek at the ${tier.kind} tier`, error));
+          }
+          continue;
+        }
+        const value = await this.#tierGet(tier, key);
+        if (value === undefined) continue;
+        this.#tierHits[index] = (this.#tierHits[index] ?? 0) + 1;
+        if (index > 0) this.#writeBack(key, value, index, ticket);
+        return new Uint8Array(value.subarray(0, length));
+      }
+      return undefined;
+    } finally {
+      this.#release(key, activity);
     }
-    return undefined;
   }
 
   async *keys(): AsyncIterable<string> {
