@@ -50,6 +50,26 @@ describe('RedisStore faults against a real redis-server', () => {
     }
   });
 
+  it('a call made while the first connection attempt is in flight waits for it: the refusal is said, not "not connected"', async () => {
+    const server = await RedisServer.start();
+    await server.stop();
+    try {
+      const warnings = await warningsDuring(async () => {
+        const redis = store({ url: server.url, keyPrefix: 'first-attempt:' });
+        // At once, while the client is still connecting.
+        expect(redis.client.status).toBe('connecting');
+        const [read, written, held] = await Promise.all([redis.get('k'), redis.put('k', Buffer.from('v')), redis.has('k')]);
+        expect(read).toBeUndefined();
+        expect(written.stored).toBe(false);
+        expect(held).toBe(false);
+        expect(await redis.get('k')).toBeUndefined();
+      });
+      expect(warnings.map((w) => w.code)).toEqual(['WASM_CACHE_STORE_ECONNREFUSED']);
+    } finally {
+      await server.dispose();
+    }
+  });
+
   it('a wrong password met once the server is back after an outage is still said (it is not the outage)', async () => {
     const server = await RedisServer.start(['--user', 'default', 'off', '--user', 'cache', 'on', '>right-password', '~*', '+@all']);
     await server.stop();

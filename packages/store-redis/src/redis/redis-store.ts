@@ -104,6 +104,8 @@ export class RedisStore implements Store {
   #selectFailure: string | undefined;
   /** Callers of `ready()` waiting for the database to be selected (true) or refused (false). */
   readonly #selectionWaiters = new Set<(selected: boolean) => void>();
+  /** The client's first connection attempt, until it has settled (see `#connection`). */
+  #firstAttempt: Promise<void> | undefined;
 
   /** @throws InvalidRedisOptionError for bad options. Connecting happens in the background; use {@link RedisStore.connect}. */
   constructor(options: RedisStoreOptions) {
@@ -161,6 +163,32 @@ export class RedisStore implements Store {
       this.client.on('reconnecting', () => queueMicrotask(() => (this.client as unknown as { reconnectTimeout?: NodeJS.Timeout | null }).reconnectTimeout?.unref()));
     }
     this.client.connect().catch(() => undefined); // the 'error' event reported it; the retry strategy reconnects
+    this.#firstAttempt = this.#firstAttemptSettled(resolved.connectTimeoutMs);
+  }
+
+  /**
+   * Resolves when the client's first connection attempt has settled: in the
+   * URL's database, refused it, failed (its cause said by the 'error'
+   * listener, before ioredis says 'reconnecting'), closed, or, as a last
+   * resort, a second after `connectTimeoutMs` (ioredis's own connect timeout
+   * fails the attempt first).
+   */
+  #firstAttemptSettled(connectTimeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const settled = (): void => {
+        clearTimeout(timer);
+        this.#selectionWaiters.delete(settled);
+        this.client.off('reconnecting', settled);
+        this.client.off('end', settled);
+        this.#firstAttempt = undefined;
+        resolve();
+      };
+      const timer = setTimeout(settled, connectTimeoutMs + 1000);
+      timer.unref();
+      this.#selectionWaiters.add(settled);
+      this.client.on('reconnecting', settled);
+      this.client.on('end', settled);
+    });
   }
 
   /**
@@ -254,7 +282,7 @@ export class RedisStore implements Store {
     this.#check(key);
     const release = this.#hold();
     try {
-      this.#requireConnection();
+      await this.#connection();
       const manifest = await this.#manifest(key);
       const removed = await this.client.unlink(this.#layout.manifestKey(key));
       if (manifest) await this.#unlinkChunks(key, manifest);
@@ -271,7 +299,7 @@ export class RedisStore implements Store {
     this.#check(key);
     const release = this.#hold();
     try {
-      this.#requireConnection();
+      await this.#connection();
       return (await this.client.exists(this.#layout.manifestKey(key))) > 0;
     } catch (error) {
       this.#fault('has', error);
@@ -286,7 +314,7 @@ export class RedisStore implements Store {
     let cursor = '0';
     const release = this.#hold();
     try {
-      this.#requireConnection();
+      await this.#connection();
       do {
         const [next, names] = await this.client.scan(cursor, 'MATCH', this.#layout.manifestPattern(), 'COUNT', 500);
         cursor = next;
@@ -321,7 +349,7 @@ export class RedisStore implements Store {
   }
 
   async #read(key: string): Promise<Uint8Array | undefined> {
-    this.#requireConnection();
+    await this.#connection();
     const manifest = await this.#manifest(key);
     if (!manifest) {
       publish.miss(() => ({ store: this.kind, location: this.location, key, reason: 'absent' }));
@@ -359,7 +387,7 @@ export class RedisStore implements Store {
   }
 
   async #write(key: string, value: Uint8Array): Promise<void> {
-    this.#requireConnection();
+    await this.#connection();
     const { chunkBytes, ttlMs } = this.options;
     const version = randomBytes(8).toString('hex');
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
@@ -474,6 +502,18 @@ export class RedisStore implements Store {
 
   #settleSelection(selected: boolean): void {
     for (const waiter of [...this.#selectionWaiters]) waiter(selected);
+  }
+
+  /**
+   * Whether a call can be made now, as `#requireConnection` says; a call made
+   * while the client's first connection attempt is in flight waits for it
+   * first (at most about `connectTimeoutMs`, as `connect()` does). Turned away
+   * meanwhile, it would be said first as "not connected", and the attempt's
+   * real cause (a refused connection, a timeout) filed under it unsaid.
+   */
+  async #connection(): Promise<void> {
+    if (this.#firstAttempt) await this.#firstAttempt;
+    this.#requireConnection();
   }
 
   #requireConnection(): void {
