@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AddonUnavailableError } from './errors.js';
+import { nodeBuiltin } from './node-builtin.js';
+
+const { existsSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /** What {@link V8Addon.installLoader} receives; the native callback fills `acceptedByV8`. */
 export interface LoadRequest {

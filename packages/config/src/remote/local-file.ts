@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const { readFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /** Why a file the remote tier needs cannot be used (never its content), and the error that says so when there was one. */
 export type LocalFileFault = { readonly ok: false; readonly reason: string; readonly cause?: unknown };

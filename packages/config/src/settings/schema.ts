@@ -1,10 +1,12 @@
-import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import * as z from 'zod/mini';
 import { UnitParseError } from '../errors/unit-error.js';
 import { parseCount, parseDuration, parsePercent, parseSize } from '../units/index.js';
 import { lazy, lazyObject } from './lazy.js';
 import { SETTING_NAMES, SETTINGS, type SettingName } from './definitions.js';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const { statSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /** A value as a user may give it in code: a number in base units, or a string with a unit. */
 export type SettingInput = number | string;

@@ -1,10 +1,12 @@
-import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { addonStatus, cachedDataVersionTag, currentFingerprint, readSerializedHeader, type SerializedHeader } from '@cache/v8';
 import { ARTIFACT_VERSION } from '../artifact/artifact-format.js';
 import { sha256 } from '../artifact/checksum.js';
 import { makeDirectorySync } from '@cache/store';
 import { writeFileWhole } from '../node/write-file-whole.js';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const { readFileSync, rmSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /**
  * What decides whether serialized code made by one process can be used by

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +6,8 @@ import { ProducerError } from '../errors/engine-errors.js';
 import { makeDirectorySync } from '@cache/store';
 import { nodeBuiltin } from '../node/node-builtin.js';
 import { PRODUCER_ENV, type DeliveryJob, type ProducerJob, type ProducerReply } from './producer-protocol.js';
+
+const { existsSync, writeFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /**
  * `node:child_process`, loaded on the first producer start: only a miss needs it,

@@ -1,6 +1,8 @@
-import { openSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import { makeDirectorySync } from '@cache/store';
 import { dirname } from 'node:path';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const { openSync, readFileSync, rmSync, statSync, writeSync, closeSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /** A held lock: write the pid of the process doing the work, release when done. */
 export interface ProducerLock {

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256 } from '../artifact/checksum.js';
 import { makeDirectorySync } from '@cache/store';
 import { writeFileWhole } from '../node/write-file-whole.js';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const { readFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /**
  * How long the hooked processes sharing a cache directory leave a remote tier

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
@@ -14,6 +13,9 @@ import {
   type UsesReport,
   type UsesRequest,
 } from './maintenance.js';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const { existsSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /** Where background work runs. */
 export interface BackgroundRunner {

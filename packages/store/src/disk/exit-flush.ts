@@ -1,6 +1,8 @@
-import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeDirectorySync } from './make-directory.js';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const { renameSync, writeFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /** Something to write synchronously when the process exits without closing it. */
 export type ExitFlush = () => void;

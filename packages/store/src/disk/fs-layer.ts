@@ -1,4 +1,7 @@
-import fs, { type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /** The part of a file handle the disk store uses. */
 export interface FsFileHandle {

@@ -1,7 +1,9 @@
-import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { errorCode } from '../faults/fault-reporter.js';
 import type { FsLayer } from './fs-layer.js';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const { mkdirSync, statSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /** The mode of every directory the store creates: only its owner may enter it. */
 export const DIRECTORY_MODE = 0o700;

@@ -1,10 +1,12 @@
-// `fs.promises` is read where it is used: loading node:fs/promises costs a process 1-2 ms, so in the CommonJS build
-// (the one the engine's hook bundles) only the calls that need it pay. An ES-module build saves nothing on Node 24,
-// whose `import` of node:fs reads `fs.promises` to build the namespace.
-import fs from 'node:fs';
+// `fs.promises` is read where it is used: loading node:fs/promises costs a process 1-2 ms, so only the calls that
+// need it pay. node:fs itself is taken with `nodeBuiltin`, not an ES `import`, whose namespace Node builds by reading
+// every export (`fs.promises` on Node 24, and the streams: 2-3 ms).
 import path from 'node:path';
 import { FORMAT_DIRECTORY, INSTANCE_STATS_PATTERN } from '../disk/layout.js';
 import { addCounters, zeroCounters, type StatsCounters } from './stats-counter.js';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /** The persisted statistics of one namespace of a cache directory. */
 export interface NamespaceStats {

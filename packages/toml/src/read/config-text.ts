@@ -1,8 +1,11 @@
 // `fs.promises` is read where it is used: loading node:fs/promises costs a process 1-2 ms, and the hook (which bundles
-// the CommonJS build) reads its file synchronously. In an ES-module build this saves nothing on Node 24, whose
-// `import` of node:fs reads `fs.promises` to build the namespace.
-import fs, { readFileSync } from 'node:fs';
+// the CommonJS build) reads its file synchronously. node:fs itself is taken with `nodeBuiltin`, not an ES `import`,
+// whose namespace Node builds by reading every export (`fs.promises` on Node 24, and the streams: 2-3 ms).
 import { ConfigFileAccessError, systemCodeOf, TomlSyntaxError } from '../errors/toml-errors.js';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
+const { readFileSync } = fs;
 
 /**
  * A configuration file's text.

@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
 import { CacheConfig, defaultConfigFilePath, type PlatformContext, type RemoteCacheConfig } from '@cache/config';
 import { loadCacheFileSync, type ParseOptions } from './parse-config.js';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const { existsSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /**
  * The configuration from the default file location if that file exists, else

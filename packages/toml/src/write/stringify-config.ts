@@ -1,5 +1,4 @@
 // `fs.promises` is read where it is used: loading node:fs/promises costs a process 1-2 ms.
-import fs from 'node:fs';
 import { dirname } from 'node:path';
 import { CacheConfig, CacheConfigError, formatSettingValue, isWholeSeconds, SETTING_NAMES, SETTINGS, type ConfigProblem, type RemoteCacheConfig } from '@cache/config';
 import { stringify } from 'smol-toml';
@@ -8,6 +7,9 @@ import { readConfigText } from '../read/config-text.js';
 import { parseTomlDocument } from '../read/parse-document.js';
 import { OWN_TABLE, REMOTE_TABLE } from '../remote/remote-section.js';
 import { remoteTable, type RemoteTableOptions } from './remote-table.js';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 const HEADER = `# WebAssembly module cache configuration, in Wasmtime's cache file format.
 # Settings left out take their defaults.
