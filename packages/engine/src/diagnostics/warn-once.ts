@@ -1,4 +1,6 @@
-import { channel } from 'node:diagnostics_channel';
+import { nodeBuiltin } from '../node/node-builtin.js';
+
+const { channel } = nodeBuiltin<typeof import('node:diagnostics_channel')>('node:diagnostics_channel');
 
 /** Codes of the warnings the engine emits, once per process each. */
 export type EngineWarningCode =

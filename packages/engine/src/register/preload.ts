@@ -1,7 +1,9 @@
-import { delimiter } from 'node:path';
 import type { Engine } from '../engine/engine.js';
 import { warnOnce } from '../diagnostics/warn-once.js';
+import { nodeBuiltin } from '../node/node-builtin.js';
 import { handOffToSyncConstructor } from './sync-handoff.js';
+
+const { delimiter } = nodeBuiltin<typeof import('node:path')>('node:path');
 
 /** The variable listing wasm files to compile through the cache when the hook starts. */
 export const PRELOAD_ENV = 'WASM_CACHE_PRELOAD';
