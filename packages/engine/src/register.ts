@@ -34,7 +34,7 @@ import { readPreloadFiles } from './register/preload.js';
 import { originalWasm } from './wasm/wasm-api.js';
 
 // Built-ins are taken with nodeBuiltin rather than ES imports here and in the modules this one imports: Node builds
-// an imported built-in's namespace for the importer (0.3-0.5 ms for this module's few, in every process the hook is in).
+// an imported built-in's namespace for the importer (about 0.2 ms for these few, in every process the hook is in).
 const { fileURLToPath } = nodeBuiltin<typeof import('node:url')>('node:url');
 
 /**
