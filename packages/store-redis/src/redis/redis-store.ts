@@ -163,31 +163,10 @@ export class RedisStore implements Store {
       this.client.on('reconnecting', () => queueMicrotask(() => (this.client as unknown as { reconnectTimeout?: NodeJS.Timeout | null }).reconnectTimeout?.unref()));
     }
     this.client.connect().catch(() => undefined); // the 'error' event reported it; the retry strategy reconnects
-    this.#firstAttempt = this.#firstAttemptSettled(resolved.connectTimeoutMs);
-  }
-
-  /**
-   * Resolves when the client's first connection attempt has settled: in the
-   * URL's database, refused it, failed (its cause said by the 'error'
-   * listener, before ioredis says 'reconnecting'), closed, or, as a last
-   * resort, a second after `connectTimeoutMs` (ioredis's own connect timeout
-   * fails the attempt first).
-   */
-  #firstAttemptSettled(connectTimeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const settled = (): void => {
-        clearTimeout(timer);
-        this.#selectionWaiters.delete(settled);
-        this.client.off('reconnecting', settled);
-        this.client.off('end', settled);
-        this.#firstAttempt = undefined;
-        resolve();
-      };
-      const timer = setTimeout(settled, connectTimeoutMs + 1000);
-      timer.unref();
-      this.#selectionWaiters.add(settled);
-      this.client.on('reconnecting', settled);
-      this.client.on('end', settled);
+    // Calls made meanwhile wait for the first attempt (see #connection): until it settles, the client is closed, or,
+    // as a last resort, a second after connectTimeoutMs (ioredis's own connect timeout fails the attempt first).
+    this.#firstAttempt = this.#attemptSettled(resolved.connectTimeoutMs + 1000, { holdProcess: false, orEnd: true }).then(() => {
+      this.#firstAttempt = undefined;
     });
   }
 
@@ -216,18 +195,31 @@ export class RedisStore implements Store {
    */
   async ready(timeoutMs: number): Promise<boolean> {
     if (this.connected) return true;
+    return this.#attemptSettled(timeoutMs, { holdProcess: true, orEnd: false });
+  }
+
+  /**
+   * Resolves when the connection attempt in flight settles: with whether the
+   * store can be used, once the server selected or refused the URL's
+   * database; false when the attempt fails (ioredis says 'reconnecting' after
+   * the 'error' listener said why) or, with `orEnd`, when the client ends;
+   * else after `timeoutMs`, with whether it is connected then. With
+   * `holdProcess` false, the wait alone does not keep the process running.
+   */
+  #attemptSettled(timeoutMs: number, { holdProcess, orEnd }: { holdProcess: boolean; orEnd: boolean }): Promise<boolean> {
+    const failures = orEnd ? ['reconnecting', 'end'] : ['reconnecting'];
     return new Promise((resolve) => {
       const done = (value: boolean): void => {
         clearTimeout(timer);
-        this.#selectionWaiters.delete(onSelection);
-        this.client.off('reconnecting', onFailed);
+        this.#selectionWaiters.delete(done);
+        for (const event of failures) this.client.off(event, onFailed);
         resolve(value);
       };
-      const onSelection = (selected: boolean): void => done(selected);
       const onFailed = (): void => done(false);
       const timer = setTimeout(() => done(this.connected), timeoutMs);
-      this.#selectionWaiters.add(onSelection);
-      this.client.on('reconnecting', onFailed);
+      if (!holdProcess) timer.unref();
+      this.#selectionWaiters.add(done);
+      for (const event of failures) this.client.on(event, onFailed);
     });
   }
 
