@@ -11,6 +11,7 @@ export {
   checkArtifactBelongs,
   decodeArtifact,
   encodeArtifact,
+  peekLayoutVersion,
   peekModuleHash,
   type ArtifactFields,
   type ArtifactTier,

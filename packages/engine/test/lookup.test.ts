@@ -17,6 +17,7 @@ import {
   MODULE_HASH_PIECE_BYTES,
   moduleHash,
   moduleHashInSteps,
+  peekLayoutVersion,
   peekModuleHash,
   warningChannel,
   type WasmNamespace,
@@ -134,6 +135,7 @@ describe('module hash', () => {
     // Layout 1, as an earlier version wrote it: the same artifact but for its version and module hash.
     const earlier = encodeArtifact({ ...fields, moduleHash: createHash('sha256').update(large).digest('hex') });
     earlier[4] = 1;
+    expect([peekLayoutVersion(artifact), peekLayoutVersion(earlier), peekLayoutVersion(earlier.subarray(0, 71)), peekLayoutVersion(large)]).toEqual([2, 1, undefined, undefined]);
     await expect(engine.deserialize(earlier, large)).rejects.toMatchObject({ code: 'ERR_CACHE_ARTIFACT_INVALID', defect: 'unsupported-version' });
     await expect(engine.deserialize(earlier, large)).rejects.toThrow(/layout version 1, expected 2: made by an earlier version of @cache\/engine; precompile it again with this one/);
     const later = artifact.slice();

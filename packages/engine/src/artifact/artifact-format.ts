@@ -132,9 +132,22 @@ export function decodeArtifact(artifact: Uint8Array, options: DecodeOptions = {}
  * {@link checkArtifactBelongs}.
  */
 export function peekModuleHash(artifact: Uint8Array): string | undefined {
-  if (artifact.byteLength < ARTIFACT_HEADER_SIZE) return undefined;
-  if (new DataView(artifact.buffer, artifact.byteOffset, 4).getUint32(0, true) !== MAGIC) return undefined;
-  return moduleHashField(artifact);
+  return startsLikeArtifact(artifact) ? moduleHashField(artifact) : undefined;
+}
+
+/**
+ * The layout version an artifact's header names, read without checking
+ * anything else (undefined when the bytes do not start like an artifact):
+ * what tells an artifact of another version of this package, which
+ * {@link decodeArtifact} refuses as `unsupported-version`, from a damaged one.
+ */
+export function peekLayoutVersion(artifact: Uint8Array): number | undefined {
+  return startsLikeArtifact(artifact) ? new DataView(artifact.buffer, artifact.byteOffset, 6).getUint16(4, true) : undefined;
+}
+
+/** Whether bytes hold at least an artifact's header and start with its magic. */
+function startsLikeArtifact(artifact: Uint8Array): boolean {
+  return artifact.byteLength >= ARTIFACT_HEADER_SIZE && new DataView(artifact.buffer, artifact.byteOffset, 4).getUint32(0, true) === MAGIC;
 }
 
 /** The module hash field of an artifact's header (offset 24, 32 bytes), as hex. */

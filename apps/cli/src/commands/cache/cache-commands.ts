@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { ARTIFACT_VERSION, ArtifactInvalidError, decodeArtifact } from '@cache/engine';
+import { ARTIFACT_VERSION, ArtifactInvalidError, decodeArtifact, peekLayoutVersion } from '@cache/engine';
 import { hashKey, Layout, readDirectoryStats } from '@cache/store';
 import { resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
 import { startProgress } from '../../output/progress.js';
@@ -73,11 +73,6 @@ export async function cacheList(options: JsonOption): Promise<void> {
 /** An engine artifact's key: its module's hash or sampled lookup id (`s` + hex), and its tier. */
 const ARTIFACT_KEY = /^s?[0-9a-f]{64}\.(full|hot)$/;
 
-/** The layout version an artifact's header names (after its 4-byte magic). */
-function layoutVersionOf(artifact: Uint8Array): number {
-  return new DataView(artifact.buffer, artifact.byteOffset, artifact.byteLength).getUint16(4, true);
-}
-
 /**
  * `cache verify`: reads every entry (the store checks its checksum and removes
  * a damaged one), and checks engine artifacts' own layout and checksum too
@@ -111,7 +106,7 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
             decodeArtifact(value);
           } catch (error) {
             if (!(error instanceof ArtifactInvalidError)) throw error;
-            if (error.defect === 'unsupported-version' && layoutVersionOf(value) !== ARTIFACT_VERSION) {
+            if (error.defect === 'unsupported-version' && peekLayoutVersion(value) !== ARTIFACT_VERSION) {
               otherVersion.push({ namespace, key, reason: error.message });
               continue;
             }
