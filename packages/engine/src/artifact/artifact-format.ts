@@ -72,9 +72,11 @@ function hex(bytes: Uint8Array): string {
 /** Options of {@link decodeArtifact}. */
 export interface DecodeOptions {
   /**
-   * Check the payload's checksum. Skip it only for bytes whose integrity since
-   * they were written is already guaranteed (a store whose
-   * `capabilities.verifiesContent` is true): every other check still runs.
+   * Check the payload's checksum. Skip it only for bytes already checked
+   * against this artifact's own checksum since they were read: a store's
+   * checksum (`capabilities.verifiesContent`) covers the bytes as they were
+   * put, not damage done before. Every other check still runs. (`Engine`
+   * always checks it.)
    * @default true
    */
   verifyChecksum?: boolean;

@@ -462,9 +462,10 @@ export class Engine {
   /** Reads an artifact's fields, checking it is intact; a damaged one is removed, counted and reported, and undefined returned. */
   async #decode(stored: Uint8Array, storage: ArtifactStorage, key: string): Promise<ArtifactFields | undefined> {
     try {
-      // A store that guarantees it returns exactly what was put (its own checksum, checked on this read)
-      // spares checksumming the payload twice; every other check runs regardless.
-      return decodeArtifact(stored, { verifyChecksum: storage.store.capabilities.verifiesContent !== true });
+      // The artifact's own checksum, made when V8 serialized the code, is checked even where the store
+      // checks one of its own (verifiesContent): that one covers the bytes as they were put, and code
+      // damaged before the put (a writer's bug, memory, another tool storing artifacts) would pass it.
+      return decodeArtifact(stored);
     } catch (error) {
       await this.#discard(error, storage, key);
       return undefined;
