@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -228,10 +228,15 @@ describe('node --import @cache/engine/register', () => {
     const missing = join(work, 'missing.wasm');
     const notWasm = join(work, 'not-wasm.txt');
     writeFileSync(notWasm, 'not wasm\n');
-    const partly = await sync({ WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_PRELOAD: [missing, notWasm, wasm.path, notWasm].join(delimiter) });
+    // A FIFO with no writer would block the start for ever, /dev/zero be read until memory runs out.
+    const fifo = join(work, 'preload.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const partly = await sync({ WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_PRELOAD: [missing, notWasm, fifo, wasm.path, '/dev/zero', notWasm].join(delimiter) });
     expect(partly.report.serialized).toBeGreaterThan(0);
-    expect(partly.stderr.match(/could not preload/g)).toHaveLength(2);
-    expect(partly.stderr.match(/CACHE_ENGINE_PRELOAD_FAILED/g)).toHaveLength(2);
+    expect(partly.stderr.match(/could not preload/g)).toHaveLength(4);
+    expect(partly.stderr.match(/CACHE_ENGINE_PRELOAD_FAILED/g)).toHaveLength(4);
+    expect(partly.stderr).toContain(`could not preload ${fifo}: it is not a regular file`);
+    expect(partly.stderr).toContain('could not preload /dev/zero: it is not a regular file');
     expect(partly.stderr).toMatch(new RegExp(`could not preload ${missing}: ENOENT`));
     expect(partly.stderr).toMatch(new RegExp(`could not preload ${notWasm}: WebAssembly\\.compile\\(\\): expected magic word`));
   });
@@ -278,5 +283,17 @@ describe('node --import @cache/engine/register', () => {
     expect(stderr).toContain('CACHE_ENGINE_CONFIG_INVALID');
     expect(stderr).toContain('WASM_CACHE_CLEANUP_INTERVAL');
     expect(stderr.match(/CACHE_ENGINE_CONFIG_INVALID/g)).toHaveLength(1);
+  });
+
+  it('a configuration file that is a FIFO or a device is reported once, and the application neither waits for it nor runs out of memory', async () => {
+    const fifo = join(work, 'config.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const file of [fifo, '/dev/zero']) {
+      const { report, stderr } = await run([wasm.path, 'compile'], { WASM_CACHE_CONFIG_FILE: file });
+      expect(report.stats).toBeNull();
+      expect(report.result).toBeTypeOf('number');
+      expect(stderr.match(/CACHE_ENGINE_CONFIG_INVALID/g)).toHaveLength(1);
+      expect(stderr).toContain(`Cannot read cache configuration file ${file}: it is a ${file === fifo ? 'FIFO' : 'character device'}, not a regular file`);
+    }
   });
 });

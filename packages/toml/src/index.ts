@@ -2,7 +2,7 @@ export { CacheConfig } from './cache-config.js';
 export { ConfigFileAccessError, ConfigFileExistsError, TomlSyntaxError } from './errors/toml-errors.js';
 export { locateKeys, type KeyPositions, type TextPosition } from './locate/key-locator.js';
 export { tomlToBuilderCode, type MigrationOptions } from './migrate/to-builder-code.js';
-export { decodeConfigText, readConfigText, readConfigTextSync } from './read/config-text.js';
+export { decodeConfigText, MAX_CONFIG_FILE_BYTES, readConfigText, readConfigTextSync } from './read/config-text.js';
 export { loadDefaultCacheConfig } from './read/default-config.js';
 export {
   loadCacheConfig,

@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeConfigText, loadCacheConfig, loadCacheConfigSync, readConfigText, readConfigTextSync, TomlSyntaxError } from '../src/index.js';
+import { ConfigFileAccessError, decodeConfigText, loadCacheConfig, loadCacheConfigSync, MAX_CONFIG_FILE_BYTES, readConfigText, readConfigTextSync, TomlSyntaxError } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'toml-text-'));
 
@@ -66,5 +67,37 @@ describe('reading a configuration file as UTF-8', () => {
     expect(config.directory).toBe('/tmp/café');
     expect(config.cleanupInterval).toBe(1_800_000);
     expect(loadCacheConfigSync(file).directory).toBe('/tmp/café');
+  });
+});
+
+describe('reading only a regular file of a bounded size', () => {
+  // A FIFO with no writer blocked the open, and /dev/zero was read until the process ran out of memory: the hook reads
+  // its file synchronously, so either stopped the application that named it.
+  const fifo = join(dir, 'fifo.toml');
+  execFileSync('mkfifo', [fifo]);
+
+  const cases: Array<[string, string, string | undefined, RegExp]> = [
+    ['a FIFO (no writer)', fifo, undefined, /it is a FIFO, not a regular file/],
+    ['a character device that never ends (/dev/zero)', '/dev/zero', undefined, /it is a character device, not a regular file/],
+    ['a directory', dir, 'EISDIR', /it is a directory, not a regular file/],
+    ['a file over the limit', write('huge.toml', `# ${'x'.repeat(MAX_CONFIG_FILE_BYTES)}\n[cache]\n`), 'EFBIG', new RegExp(`it is ${MAX_CONFIG_FILE_BYTES + 11} bytes, more than a cache configuration file may be \\(${MAX_CONFIG_FILE_BYTES} bytes\\)`)],
+  ];
+
+  it.each(cases)('%s is refused at once with ConfigFileAccessError, sync and async', async (_name, file, systemCode, message) => {
+    for (const error of [await rejection(() => readConfigText(file)), thrown(() => readConfigTextSync(file)), await rejection(() => loadCacheConfig(file)), thrown(() => loadCacheConfigSync(file))]) {
+      expect(error).toBeInstanceOf(ConfigFileAccessError);
+      expect(error).toMatchObject({ code: 'ERR_CACHE_CONFIG_FILE_ACCESS', file, systemCode });
+      expect((error as Error).message).toMatch(new RegExp(`^Cannot read cache configuration file ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `));
+      expect((error as Error).message).toMatch(message);
+    }
+  });
+
+  it('a file of exactly the limit is read whole', async () => {
+    const body = '[cache]\ndirectory = "/tmp/limit"\n';
+    const file = write('limit.toml', body, `#${'y'.repeat(MAX_CONFIG_FILE_BYTES - body.length - 2)}\n`);
+    const text = readConfigTextSync(file);
+    expect(Buffer.byteLength(text)).toBe(MAX_CONFIG_FILE_BYTES);
+    expect(await readConfigText(file)).toBe(text);
+    expect(loadCacheConfigSync(file).directory).toBe('/tmp/limit');
   });
 });

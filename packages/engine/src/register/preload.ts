@@ -36,11 +36,23 @@ export function readPreloadFiles(env: Readonly<Record<string, string | undefined
   });
 }
 
-/** A file's bytes. `node:fs/promises` is imported here, not at the top: the hook loads this module in every process. */
+/**
+ * A regular file's bytes. Opened without blocking and refused unless it is a
+ * regular file: the hook waits for its preloads before the application
+ * starts, and a FIFO with no writer would block the open for ever, a device
+ * such as /dev/zero be read until memory runs out. `node:fs/promises` is
+ * imported here, not at the top: the hook loads this module in every process.
+ */
 async function readBytes(file: string): Promise<Uint8Array> {
-  const { readFile } = await import('node:fs/promises');
-  const buffer = await readFile(file);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  const { open, constants } = await import('node:fs/promises');
+  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error('it is not a regular file');
+    const buffer = await handle.readFile();
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

@@ -5,18 +5,72 @@ import { ConfigFileAccessError, systemCodeOf, TomlSyntaxError } from '../errors/
 import { nodeBuiltin } from '../node/node-builtin.js';
 
 const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
-const { readFileSync } = fs;
+
+/**
+ * The largest configuration file read (1 MiB; a cache configuration is a few
+ * hundred bytes). A larger file is refused with `ConfigFileAccessError`
+ * (`systemCode` `EFBIG`) instead of being read into memory.
+ */
+export const MAX_CONFIG_FILE_BYTES = 1 << 20;
+
+/**
+ * Opened without blocking: a FIFO with no writer would otherwise block the
+ * open (and with it the process: the hook reads its file synchronously). A
+ * regular file reads the same either way. (0 where the platform has no such flag.)
+ */
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
+/** What a file that is not a regular one is, for the message. */
+function kindOf(stats: import('node:fs').Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Why an opened file is not read, or undefined: only a regular file of at
+ * most {@link MAX_CONFIG_FILE_BYTES} is (a device such as /dev/zero, or a FIFO,
+ * could be read forever).
+ */
+function refusal(stats: import('node:fs').Stats): Error | undefined {
+  if (!stats.isFile()) {
+    const kind = kindOf(stats);
+    return Object.assign(new Error(`it is ${kind}${kind.startsWith('not') ? '' : ', not a regular file'}`), stats.isDirectory() ? { code: 'EISDIR' } : {});
+  }
+  if (stats.size > MAX_CONFIG_FILE_BYTES) return tooLarge(`${stats.size} bytes`);
+  return undefined;
+}
+
+function tooLarge(size: string): Error {
+  return Object.assign(new Error(`it is ${size}, more than a cache configuration file may be (${MAX_CONFIG_FILE_BYTES} bytes)`), { code: 'EFBIG' });
+}
 
 /**
  * A configuration file's text.
  *
- * @throws (rejects with) ConfigFileAccessError naming the file and the system's code (ENOENT, EACCES...), or
- * TomlSyntaxError when the file is not UTF-8 (see {@link decodeConfigText}).
+ * @throws (rejects with) ConfigFileAccessError naming the file and the system's code (ENOENT, EACCES...; EISDIR for a
+ * directory, EFBIG for a file over {@link MAX_CONFIG_FILE_BYTES}, none for another kind of file such as a FIFO or a
+ * device), or TomlSyntaxError when the file is not UTF-8 (see {@link decodeConfigText}).
  */
 export async function readConfigText(file: string): Promise<string> {
   let bytes: Uint8Array;
   try {
-    bytes = await fs.promises.readFile(file);
+    const handle = await fs.promises.open(file, OPEN_FLAGS);
+    try {
+      const refused = refusal(await handle.stat());
+      if (refused) throw refused;
+      // At most one byte more than allowed: a file that grew past the limit since its size was read is refused too.
+      const buffer = Buffer.allocUnsafe(MAX_CONFIG_FILE_BYTES + 1);
+      let length = 0;
+      for (let read = -1; read !== 0 && length < buffer.length; length += read) ({ bytesRead: read } = await handle.read(buffer, length, buffer.length - length, length));
+      if (length > MAX_CONFIG_FILE_BYTES) throw tooLarge('still growing');
+      bytes = buffer.subarray(0, length);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
   }
@@ -27,7 +81,18 @@ export async function readConfigText(file: string): Promise<string> {
 export function readConfigTextSync(file: string): string {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    const fd = fs.openSync(file, OPEN_FLAGS);
+    try {
+      const refused = refusal(fs.fstatSync(fd));
+      if (refused) throw refused;
+      const buffer = Buffer.allocUnsafe(MAX_CONFIG_FILE_BYTES + 1);
+      let length = 0;
+      for (let read = -1; read !== 0 && length < buffer.length; length += read) read = fs.readSync(fd, buffer, length, buffer.length - length, length);
+      if (length > MAX_CONFIG_FILE_BYTES) throw tooLarge('still growing');
+      bytes = buffer.subarray(0, length);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (error) {
     throw new ConfigFileAccessError(file, 'read', systemCodeOf(error), { cause: error });
   }
