@@ -1,6 +1,7 @@
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { CacheConfig, Config, Engine, engineFingerprint, lookupId, moduleHash } from '@cache/engine';
-import { DiskStore } from '@cache/store';
+import { DiskStore, hashKey, Layout, readDirectoryStats } from '@cache/store';
 import { buildWasmModule } from '@cache/wasm-fixtures';
 import { describe, expect, it } from 'vitest';
 import { cli, tempDir } from './helpers.js';
@@ -58,5 +59,53 @@ describe('wasm-cache cache verify (built binary)', () => {
     const human = await cli(['cache', 'verify'], env);
     expect(human.stdout).toContain('Checked 2 entries: all intact');
     expect(human.stdout).toContain('1 made by another version of @cache/engine, kept:');
+  });
+
+  it('entry files whose header names no key are listed, and removed by verify and by clear; verify is a check, not a use', async () => {
+    const cacheDir = join(tempDir('cli-verify-unkeyed-'), 'cache');
+    const config = CacheConfig.default().withDirectory(cacheDir);
+    const namespace = 'b'.repeat(24);
+    const layout = new Layout(cacheDir, namespace);
+    const value = new Uint8Array(4096).fill(7);
+    const store = await DiskStore.open(config, { namespace, compression: false });
+    for (const key of ['intact', 'magic', 'emptied', 'renamed']) expect((await store.put(key, value)).stored).toBe(true);
+    await store.close();
+    const file = (key: string): string => layout.entry(hashKey(key));
+    // A flipped magic byte, a file cut to nothing, and another key's file under this one's name: no key reaches them.
+    const magic = readFileSync(file('magic'));
+    magic[2] = (magic[2] ?? 0) ^ 0xff;
+    writeFileSync(file('magic'), magic);
+    writeFileSync(file('emptied'), new Uint8Array(0));
+    const stray = join(dirname(file('intact')), `${'c'.repeat(64)}.entry`);
+    mkdirSync(dirname(stray), { recursive: true });
+    copyFileSync(file('renamed'), stray);
+    rmSync(file('renamed'));
+    const unkeyed = [file('magic'), file('emptied'), stray].sort();
+    const env = { WASM_CACHE_DIRECTORY: cacheDir };
+    const sidecar = layout.sidecar(hashKey('intact'));
+    const hitsBefore = (await readDirectoryStats(cacheDir)).total.hits;
+
+    const listed = JSON.parse((await cli(['cache', 'ls', '--json'], env)).stdout) as Array<{ key: string | null; file?: string }>;
+    expect(listed.filter((entry) => entry.key !== null).map((entry) => entry.key)).toEqual(['intact']);
+    expect(listed.filter((entry) => entry.key === null).map((entry) => entry.file).sort()).toEqual(unkeyed);
+    expect((await cli(['cache', 'ls'], env)).stdout).toContain('(damaged: no key)');
+
+    const run = await cli(['cache', 'verify', '--json'], env);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { checked: number; damaged: Array<{ key: string | null; file?: string; reason: string }> };
+    expect(report.checked).toBe(4);
+    expect(report.damaged.map((d) => [d.key, d.file, d.reason]).sort()).toEqual(unkeyed.map((f) => [null, f, 'its header names no key (removed)']));
+    for (const f of unkeyed) expect(existsSync(f)).toBe(false);
+    expect(existsSync(file('intact'))).toBe(true);
+    // Reading to check is not a use: no usage sidecar (recency, which a cleanup evicts by), no hit counted.
+    expect(existsSync(sidecar)).toBe(false);
+    expect((await readDirectoryStats(cacheDir)).total.hits).toBe(hitsBefore);
+    expect((await cli(['cache', 'verify'], env)).stdout).toContain('Checked 1 entries: all intact');
+
+    writeFileSync(file('emptied'), new Uint8Array(0));
+    const cleared = JSON.parse((await cli(['cache', 'clear', '--json'], env)).stdout) as { removed: number };
+    expect(cleared.removed).toBe(2);
+    expect(existsSync(file('emptied'))).toBe(false);
+    expect(existsSync(file('intact'))).toBe(false);
   });
 });

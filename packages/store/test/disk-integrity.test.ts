@@ -114,6 +114,58 @@ describe('DiskStore integrity, statistics and background work', () => {
     expect(store.stats().corruptEntries).toBe(3);
   });
 
+  it('inspect reads and checks an entry without using it: no hit or miss, no recency renewed; damage still removed', async () => {
+    const store = await open(configFor(dir.path), { compression: false });
+    const value = pseudoRandom(5000, 'i');
+    await store.put('i', value);
+    await store.put('j', value);
+    expect(Buffer.from((await store.inspect('i')) ?? []).equals(value)).toBe(true);
+    expect(await store.inspect('absent')).toBeUndefined();
+    await store.flush();
+    expect(existsSync(store.layout.sidecar(hashKey('i')))).toBe(false);
+    expect(store.stats()).toMatchObject({ hits: 0, misses: 0, bytesRead: 0 });
+    const file = store.layout.entry(hashKey('j'));
+    const damaged = readFileSync(file);
+    damaged[damaged.byteLength - 1] = (damaged[damaged.byteLength - 1] ?? 0) ^ 1;
+    writeFileSync(file, damaged);
+    expect(await store.inspect('j')).toBeUndefined();
+    expect(existsSync(file)).toBe(false);
+    expect(store.stats()).toMatchObject({ hits: 0, misses: 0, corruptEntries: 1 });
+    // A get is a use: counted, and its recency reaches the sidecar.
+    await store.get('i');
+    await store.flush();
+    expect(store.stats()).toMatchObject({ hits: 1 });
+    expect(existsSync(store.layout.sidecar(hashKey('i')))).toBe(true);
+  });
+
+  it('unreadableEntries finds the entry files no key reaches, and removes them with their sidecars when asked', async () => {
+    const store = await open(configFor(dir.path), { compression: false });
+    for (const key of ['ok', 'bad-magic', 'empty', 'moved']) await store.put(key, pseudoRandom(3000, key));
+    await store.get('bad-magic');
+    await store.flush();
+    const entry = (key: string): string => store.layout.entry(hashKey(key));
+    const bad = readFileSync(entry('bad-magic'));
+    bad[1] = (bad[1] ?? 0) ^ 0xff;
+    writeFileSync(entry('bad-magic'), bad);
+    writeFileSync(entry('empty'), new Uint8Array(0));
+    // Another key's (intact) file under a name no key hashes to.
+    const stray = path.join(path.dirname(entry('ok')), `${'d'.repeat(64)}.entry`);
+    mkdirSync(path.dirname(stray), { recursive: true });
+    copyFileSync(entry('moved'), stray);
+    const unkeyed = [entry('bad-magic'), entry('empty'), stray].sort();
+    const keys: string[] = [];
+    for await (const key of store.keys()) keys.push(key);
+    expect(keys.sort()).toEqual(['moved', 'ok']);
+    expect((await store.unreadableEntries()).sort()).toEqual(unkeyed);
+    expect(unkeyed.every((file) => existsSync(file))).toBe(true);
+    expect((await store.unreadableEntries({ remove: true })).sort()).toEqual(unkeyed);
+    expect(unkeyed.some((file) => existsSync(file))).toBe(false);
+    expect(existsSync(store.layout.sidecar(hashKey('bad-magic')))).toBe(false);
+    expect(await store.unreadableEntries()).toEqual([]);
+    expect(existsSync(entry('ok')) && existsSync(entry('moved'))).toBe(true);
+    expect(store.stats().errors).toBe(0);
+  });
+
   it('persists counters that another process can read with readDirectoryStats', async () => {
     const store = await open(configFor(dir.path), { namespace: 'ns' });
     await store.put('k', Buffer.from('12345'));

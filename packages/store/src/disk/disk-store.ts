@@ -228,6 +228,22 @@ export class DiskStore implements Store {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    return this.#read(key, true);
+  }
+
+  /**
+   * Reads and checks an entry as `get` does (a damaged one is removed and
+   * counted in `corruptEntries`), as a check rather than a use: no hit, miss
+   * or bytes read are counted, and the entry's recency is not renewed, so
+   * what a cleanup evicts first stays the same. For maintenance such as
+   * `cache verify`.
+   */
+  async inspect(key: string): Promise<Uint8Array | undefined> {
+    return this.#read(key, false);
+  }
+
+  /** `get` (`use`), or `inspect`. */
+  async #read(key: string, use: boolean): Promise<Uint8Array | undefined> {
     this.#check(key);
     const started = clockMs();
     try {
@@ -237,9 +253,9 @@ export class DiskStore implements Store {
       try {
         handle = await this.#fs.open(file, 'r');
       } catch (error) {
-        if (isMissing(error)) return this.#miss(key, 'absent');
+        if (isMissing(error)) return this.#miss(use, key, 'absent');
         this.#faults.report(toFault('get', error));
-        return this.#miss(key, 'fault');
+        return this.#miss(use, key, 'fault');
       }
       let data: Buffer;
       let ino: number;
@@ -254,6 +270,7 @@ export class DiskStore implements Store {
       }
       const decoded = await decodeEntry(data, key, this.#codec);
       await closing;
+      if (decoded.ok && !use) return decoded.value;
       if (decoded.ok) {
         this.#counters.hits++;
         this.#counters.bytesRead += decoded.value.byteLength;
@@ -263,16 +280,16 @@ export class DiskStore implements Store {
       }
       if (!decoded.corrupt) {
         this.#faults.warnOnce('ZSTD_MISSING_FOR_READ', `${decoded.reason}; such entries are misses in this process`);
-        return this.#miss(key, 'codec');
+        return this.#miss(use, key, 'codec');
       }
       this.#counters.corruptEntries++;
       publish.corrupt(() => ({ store: this.kind, location: this.layout.root, key, reason: decoded.reason }));
       await this.#removeIfSame(file, ino);
-      return this.#miss(key, 'corrupt');
+      return this.#miss(use, key, 'corrupt');
     } catch (error) {
       if (error instanceof StoreError) throw error;
       this.#faults.report(toFault('get', error));
-      return this.#miss(key, 'fault');
+      return this.#miss(use, key, 'fault');
     } finally {
       this.#finishOperation(started);
     }
@@ -390,6 +407,49 @@ export class DiskStore implements Store {
 
   async *keys(): AsyncIterable<string> {
     if (this.#closed) throw new StoreClosedError(this.kind);
+    for await (const { file, hash } of this.#entryFiles()) {
+      const key = await this.#readKey(file);
+      if (typeof key === 'string' && hashKey(key) === hash) yield key;
+    }
+  }
+
+  /**
+   * The entry files of this namespace that no key reaches: a header damaged
+   * or cut short, or one naming another key than the file's name (its key's
+   * hash) says. `keys()` skips them, and no `get` or `delete` can reach them,
+   * yet they count against the limits until a cleanup evicts them. With
+   * `remove`, each is deleted with its usage sidecar (and the counters follow,
+   * as for `delete`). A file that cannot be read (a fault, reported as for
+   * `keys()`) is not one of them.
+   *
+   * @returns the files' paths (those removed, with `remove`).
+   */
+  async unreadableEntries(options: { remove?: boolean } = {}): Promise<string[]> {
+    if (this.#closed) throw new StoreClosedError(this.kind);
+    const found: string[] = [];
+    for await (const { file, hash } of this.#entryFiles()) {
+      const key = await this.#readKey(file);
+      if (key === undefined || (key !== null && hashKey(key) === hash)) continue;
+      if (options.remove !== true) {
+        found.push(file);
+        continue;
+      }
+      try {
+        const [entryBytes, sidecarBytes] = await Promise.all([this.#sizeOf(file), this.#sizeOf(this.layout.sidecar(hash))]);
+        if (!(await removeIfExists(this.#fs, file))) continue;
+        found.push(file);
+        this.#delta.entries--;
+        this.#delta.bytes -= entryBytes ?? 0;
+        if (await removeIfExists(this.#fs, this.layout.sidecar(hash)).catch(() => false)) this.#delta.bytes -= sidecarBytes ?? 0;
+      } catch (error) {
+        this.#faults.report(toFault('delete', error));
+      }
+    }
+    return found;
+  }
+
+  /** Every file named as an entry in this namespace's shards, with the hash its name gives. */
+  async *#entryFiles(): AsyncIterable<{ file: string; hash: string }> {
     let shards: string[];
     try {
       shards = await this.#fs.readdir(this.layout.entries);
@@ -407,10 +467,8 @@ export class DiskStore implements Store {
         continue;
       }
       for (const name of names.sort()) {
-        const match = ENTRY_PATTERN.exec(name);
-        if (!match?.[1]) continue;
-        const key = await this.#readKey(path.join(this.layout.entries, shard, name));
-        if (key !== undefined && hashKey(key) === match[1]) yield key;
+        const hash = ENTRY_PATTERN.exec(name)?.[1];
+        if (hash) yield { file: path.join(this.layout.entries, shard, name), hash };
       }
     }
   }
@@ -488,7 +546,9 @@ export class DiskStore implements Store {
     validateKey(key);
   }
 
-  #miss(key: string, reason: 'absent' | 'corrupt' | 'fault' | 'codec'): undefined {
+  /** A miss; counted and published only for a `get` (a use). */
+  #miss(use: boolean, key: string, reason: 'absent' | 'corrupt' | 'fault' | 'codec'): undefined {
+    if (!use) return undefined;
     this.#counters.misses++;
     publish.miss(() => ({ store: this.kind, location: this.layout.root, key, reason }));
     return undefined;
@@ -642,17 +702,18 @@ export class DiskStore implements Store {
     }
   }
 
-  async #readKey(file: string): Promise<string | undefined> {
+  /** The key an entry file's header names; null when it names none (damaged, cut short); undefined when it cannot be read. */
+  async #readKey(file: string): Promise<string | null | undefined> {
     let handle: FsFileHandle | undefined;
     try {
       handle = await this.#fs.open(file, 'r');
       const head = Buffer.alloc(HEADER_LENGTH);
       const { bytesRead } = await handle.read(head, 0, HEADER_LENGTH, 0);
       const parsed = keyFromPrefix(head.subarray(0, bytesRead));
-      if (!parsed || parsed.keyLength > 4 * 1024 * 4) return undefined;
+      if (!parsed || parsed.keyLength > 4 * 1024 * 4) return null;
       const whole = Buffer.alloc(HEADER_LENGTH + parsed.keyLength);
       const read = await handle.read(whole, 0, whole.byteLength, 0);
-      return keyFromPrefix(whole.subarray(0, read.bytesRead))?.key;
+      return keyFromPrefix(whole.subarray(0, read.bytesRead))?.key ?? null;
     } catch (error) {
       if (!isMissing(error)) this.#faults.report(toFault('keys', error));
       return undefined;
@@ -660,4 +721,5 @@ export class DiskStore implements Store {
       await handle?.close().catch(() => undefined);
     }
   }
+
 }

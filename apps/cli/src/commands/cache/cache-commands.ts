@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { ARTIFACT_VERSION, ArtifactInvalidError, decodeArtifact, peekLayoutVersion } from '@cache/engine';
 import { hashKey, Layout, readDirectoryStats } from '@cache/store';
 import { resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
@@ -54,19 +55,24 @@ export async function cacheStats(options: JsonOption): Promise<void> {
 /** `cache ls`: every entry with its size on disk. */
 export async function cacheList(options: JsonOption): Promise<void> {
   const { config } = resolveCliConfig(options);
-  const entries: Array<{ namespace: string; key: string; bytes: number; lastUsed: string }> = [];
+  // key null: an entry file whose header names no key (damaged, cut short); `cache verify` and `cache clear` remove it.
+  const entries: Array<{ namespace: string; key: string | null; bytes: number; lastUsed: string; file?: string }> = [];
   await forEachNamespace(config, async (store, namespace) => {
     const layout = new Layout(config.directory, namespace);
-    for await (const key of store.keys()) {
-      const file = layout.entry(hashKey(key));
+    const add = async (file: string, key: string | null): Promise<void> => {
       const info = await stat(file).catch(() => undefined);
-      if (info) entries.push({ namespace, key, bytes: info.size, lastUsed: info.mtime.toISOString() });
-    }
+      if (info) entries.push({ namespace, key, bytes: info.size, lastUsed: info.mtime.toISOString(), ...(key === null ? { file } : {}) });
+    };
+    for await (const key of store.keys()) await add(layout.entry(hashKey(key)), key);
+    for (const file of await store.unreadableEntries()) await add(file, null);
   });
   print(options.json, entries, () =>
     entries.length === 0
       ? `No entries in ${config.directory}`
-      : table([['fingerprint', 'key', 'size', 'written'].map((h) => out.bold(h)), ...entries.map((e) => [e.namespace, e.key, formatBytes(e.bytes), e.lastUsed])]),
+      : table([
+          ['fingerprint', 'key', 'size', 'written'].map((h) => out.bold(h)),
+          ...entries.map((e) => [e.namespace, e.key ?? out.yellow(`(damaged: no key) ${basename(e.file ?? '')}`), formatBytes(e.bytes), e.lastUsed]),
+        ]),
   );
 }
 
@@ -74,8 +80,10 @@ export async function cacheList(options: JsonOption): Promise<void> {
 const ARTIFACT_KEY = /^s?[0-9a-f]{64}\.(full|hot)$/;
 
 /**
- * `cache verify`: reads every entry (the store checks its checksum and removes
- * a damaged one), and checks engine artifacts' own layout and checksum too
+ * `cache verify`: reads every entry as a check, not a use (no hit counted, and
+ * what a cleanup evicts first unchanged; the store checks its checksum and
+ * removes a damaged one), removes entry files whose header names no key (no
+ * read reaches them), and checks engine artifacts' own layout and checksum too
  * (of both tiers, under a module hash or a sampled lookup id), removing any
  * that fail. An artifact of another layout version, made by another version
  * of @cache/engine (one that may still be running, sharing the directory), is
@@ -86,7 +94,8 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
   const { config } = resolveCliConfig(options);
   const progress = startProgress('verifying');
   let checked = 0;
-  const damaged: Array<{ namespace: string; key: string; reason: string }> = [];
+  // key null: an entry file whose header names no key, which no read reaches (its file is given instead).
+  const damaged: Array<{ namespace: string; key: string | null; reason: string; file?: string }> = [];
   const otherVersion: Array<{ namespace: string; key: string; reason: string }> = [];
   try {
     await forEachNamespace(config, async (store, namespace) => {
@@ -96,7 +105,8 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
         checked += 1;
         progress.update(`verifying ${checked} entries`);
         const corruptBefore = store.stats().corruptEntries;
-        const value = await store.get(key);
+        // A check, not a use: no hit counted, and the entry's recency (what a cleanup evicts first) unchanged.
+        const value = await store.inspect(key);
         if (store.stats().corruptEntries > corruptBefore) {
           damaged.push({ namespace, key, reason: 'checksum mismatch (removed by the store)' });
           continue;
@@ -115,6 +125,10 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
           }
         }
       }
+      for (const file of await store.unreadableEntries({ remove: true })) {
+        checked += 1;
+        damaged.push({ namespace, key: null, file, reason: 'its header names no key (removed)' });
+      }
     });
   } finally {
     progress.stop();
@@ -122,7 +136,7 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
   print(options.json, { checked, damaged, otherVersion }, () =>
     [
       `Checked ${checked} entries: ${damaged.length === 0 ? out.green('all intact') : out.yellow(`${damaged.length} damaged, removed`)}`,
-      ...damaged.map((d) => `  ${d.key}: ${d.reason}`),
+      ...damaged.map((d) => `  ${d.key ?? d.file ?? ''}: ${d.reason}`),
       ...(otherVersion.length === 0 ? [] : [`${otherVersion.length} made by another version of @cache/engine, kept:`, ...otherVersion.map((d) => `  ${d.key}: ${d.reason}`)]),
     ].join('\n'),
   );
@@ -157,7 +171,7 @@ export async function cacheGc(options: JsonOption): Promise<void> {
   );
 }
 
-/** `cache clear`: removes every entry the cache created (never other files). */
+/** `cache clear`: removes every entry the cache created, damaged ones included (never other files). */
 export async function cacheClear(options: JsonOption): Promise<void> {
   const { config } = resolveCliConfig(options);
   const reports = await forEachNamespace(config, async (store) => {
@@ -165,7 +179,8 @@ export async function cacheClear(options: JsonOption): Promise<void> {
     for await (const key of store.keys()) keys.push(key);
     let removed = 0;
     for (const key of keys) if (await store.delete(key)) removed += 1;
-    return removed;
+    // And the entry files whose header names no key, which no key reaches.
+    return removed + (await store.unreadableEntries({ remove: true })).length;
   });
   const removed = reports.reduce((sum, r) => sum + r.result, 0);
   print(options.json, { removed }, () => `Removed ${removed} entries from ${config.directory}.`);
