@@ -5,6 +5,7 @@ import { CacheConfig, CacheConfigError, defaultConfigFilePath } from '@cache/con
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  ConfigFileAccessError,
   ConfigFileExistsError,
   createDefaultConfigFile,
   defaultConfigFileText,
@@ -88,6 +89,23 @@ describe('files on disk', () => {
     expect((await loadCacheConfig(file)).capacity).toBe(64 * 1024 * 1024);
     await saveCacheConfig(CacheConfig.default(), file, { overwrite: true });
     expect((await loadCacheConfig(file)).capacity).toBe(512 * 1024 * 1024);
+  });
+
+  it('a file in the way of the folder is an access error saying so, not "already exists"; with overwrite too', async () => {
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, 'not a folder\n');
+    // The folder itself a file (mkdir says EEXIST), or a file further up its path (ENOTDIR).
+    for (const [file, overwrite] of [[join(blocker, 'config.toml'), false], [join(blocker, 'config.toml'), true], [join(blocker, 'sub', 'config.toml'), false]] as const) {
+      const error = await saveCacheConfig(CacheConfig.default(), file, { overwrite }).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error).toBeInstanceOf(ConfigFileAccessError);
+      expect(error).toMatchObject({ code: 'ERR_CACHE_CONFIG_FILE_ACCESS', operation: 'write', file });
+      expect((error as ConfigFileAccessError).systemCode).toBe('ENOTDIR');
+      expect((error as Error).message).toMatch(/^Cannot write cache configuration file /);
+    }
+    expect(readFileSync(blocker, 'utf8')).toBe('not a folder\n');
   });
 
   it('createDefaultConfigFile writes the template like `wasmtime config new`, refusing to overwrite', async () => {

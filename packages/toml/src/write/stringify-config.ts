@@ -83,8 +83,17 @@ export interface SaveConfigOptions extends SaveOptions, StringifyOptions {}
  * @throws ConfigFileExistsError or ConfigFileAccessError.
  */
 export async function writeConfigFile(file: string, text: string, options: SaveOptions = {}): Promise<void> {
+  const folder = dirname(file);
   try {
-    await fs.promises.mkdir(dirname(file), { recursive: true });
+    await fs.promises.mkdir(folder, { recursive: true });
+  } catch (error) {
+    // EEXIST from creating the folder: something on its path exists and is not a folder (a file). That is no
+    // configuration file already there, and is said as what it is.
+    const code = systemCodeOf(error);
+    if (code !== 'EEXIST') throw new ConfigFileAccessError(file, 'write', code, { cause: error });
+    throw new ConfigFileAccessError(file, 'write', 'ENOTDIR', { cause: new Error(`its folder ${folder} cannot be created: a file is in the way on its path`) });
+  }
+  try {
     await fs.promises.writeFile(file, text, { flag: options.overwrite ? 'w' : 'wx', mode: 0o644 });
   } catch (error) {
     if (systemCodeOf(error) === 'EEXIST') throw new ConfigFileExistsError(file);
@@ -116,7 +125,8 @@ async function existingOwnTable(file: string): Promise<Record<string, unknown> |
   try {
     text = await readConfigText(file);
   } catch (error) {
-    if (error instanceof ConfigFileAccessError && error.systemCode === 'ENOENT') return undefined;
+    // No file to replace (ENOTDIR: a file where a folder on its path should be): the write says why it cannot be made.
+    if (error instanceof ConfigFileAccessError && (error.systemCode === 'ENOENT' || error.systemCode === 'ENOTDIR')) return undefined;
     throw error;
   }
   const document = parseTomlDocument(text, file);
