@@ -57,3 +57,20 @@ describe('problem messages suggest forms the value\'s own source accepts', () =>
     expect(ruleOf(CacheConfig.default().withFileCountLimitPercentIfDeleting('101%'))).toBe('must be at most 100%');
   });
 });
+
+describe('CacheConfigError.problems serialize as JSON', () => {
+  it('bigint values (a TOML integer) become numbers, or decimal strings beyond 2^53, in tables and arrays too; the message is unchanged', () => {
+    const origin: SettingOrigin = { kind: 'file', file: 'c.toml', line: 2, column: 1 };
+    const error = new CacheConfigError([
+      { setting: 'baseline-compression-level', value: 99n, rule: 'an integer from 0 to 21', origin },
+      { setting: 'file-count-soft-limit', value: 2n ** 64n, rule: 'must be a string', origin },
+      { setting: 'cache', value: { nested: [1n, { deep: 3n }], text: 'x' }, rule: 'unknown table', origin },
+      { setting: 'directory', rule: 'missing' },
+    ]);
+    expect(() => JSON.stringify(error.problems)).not.toThrow();
+    expect(error.problems.map((problem) => problem.value)).toEqual([99, '18446744073709551616', { nested: [1, { deep: 3 }], text: 'x' }, undefined]);
+    expect(Object.hasOwn(error.problems[3] ?? {}, 'value')).toBe(false);
+    expect(error.message).toContain('baseline-compression-level = 99 (c.toml:2:1): an integer from 0 to 21');
+    expect(error.message).toContain('file-count-soft-limit = 18446744073709551616 (c.toml:2:1)');
+  });
+});

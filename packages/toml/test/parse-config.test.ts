@@ -185,6 +185,15 @@ describe('parseCacheConfig', () => {
   });
 });
 
+describe('errors as JSON', () => {
+  it("a file's problems serialize with JSON.stringify (TOML integers are bigints when parsed)", () => {
+    const error = configError(() => parseCacheConfig('[cache]\nfoo = 1\nbaseline-compression-level = 99\n', { file: 'ints.toml' }));
+    expect(JSON.parse(JSON.stringify(error.problems))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ setting: 'foo', value: 1 }), expect.objectContaining({ setting: 'baseline-compression-level', value: 99 })]),
+    );
+  });
+});
+
 describe('loading files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'toml-'));
   it('loads from disk, sync and async, naming the file in errors', async () => {

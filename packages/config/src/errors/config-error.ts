@@ -10,7 +10,13 @@ export type SettingOrigin =
 export interface ConfigProblem {
   /** The setting's name as the user wrote it (camelCase in code, kebab-case in a file, the variable for env). */
   readonly setting: string;
-  /** The offending value, as given; absent when what is wrong is that nothing was given (a missing table or setting). */
+  /**
+   * The offending value, as given; absent when what is wrong is that nothing
+   * was given (a missing table or setting). Kept JSON-serializable: an integer
+   * a TOML file gave as a bigint is a number here (a decimal string beyond
+   * ±2^53), in tables and arrays too, so that `JSON.stringify(error.problems)`
+   * (a structured logger) works.
+   */
   readonly value?: unknown;
   /** The rule it broke, in words. */
   readonly rule: string;
@@ -49,6 +55,16 @@ function describeValue(value: unknown): string {
   }
 }
 
+/** A value with its bigints as numbers (as decimal strings beyond ±2^53), in arrays and plain objects too. */
+function jsonSafe(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, jsonSafe(item)]));
+  }
+  return value;
+}
+
 /** One line for one problem: `cleanupInterval = "10 min" (code): a duration is ...`; without ` = value` when the problem has no value. */
 export function formatProblem(problem: ConfigProblem): string {
   const origin = problem.origin;
@@ -72,6 +88,6 @@ export class CacheConfigError extends Error {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     super(`${context} (${count}):\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
     this.name = 'CacheConfigError';
-    this.problems = problems;
+    this.problems = problems.map((problem) => (Object.hasOwn(problem, 'value') ? { ...problem, value: jsonSafe(problem.value) } : problem));
   }
 }
