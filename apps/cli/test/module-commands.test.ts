@@ -29,6 +29,18 @@ describe('wasm-cache run, compile, inspect, cache * (built binary)', () => {
     expect(human.stderr).toContain('from the cache');
   });
 
+  it('a miss says only what it left for next time: on the hot tier nothing when V8 optimized nothing, on the full tier a background production', async () => {
+    const missDir = join(dir, 'cache-miss');
+    const missEnv = { WASM_CACHE_DIRECTORY: missDir };
+    const short = await cli(['run', wasm, '--invoke', 'run', '1'], missEnv);
+    expect(short.code).toBe(0);
+    expect(short.stderr).toContain('compiled (cache miss; nothing saved: V8 optimized none of its code in this run)');
+    expect(short.stderr).not.toContain('for next time');
+    expect((await cli(['cache', 'ls', '--json'], missEnv)).stdout.trim()).toBe('[]');
+    const full = await cli(['run', wasm, '--invoke', 'run', '1'], { ...missEnv, WASM_CACHE_ARTIFACT_TIER: 'full' });
+    expect(full.stderr).toContain('compiled (cache miss; its optimized code is being produced in the background for next time)');
+  });
+
   it('run reports a missing export, a bad file and an unreadable path with distinct exit codes', async () => {
     const noExport = await cli(['run', wasm, '--invoke', 'nope'], env);
     expect(noExport.code).toBe(2);

@@ -81,15 +81,25 @@ export async function runModule(file: string, args: string[], options: RunOption
       lap('run');
     }
   }
+  // On the hot tier, close() saves what V8 optimized in this run: a module whose code never tiered up leaves nothing.
   await engine.close();
+  const saved = engine.stats().artifactsProduced > 0;
   const report = { file, outcome, wasi: isWasi, result: typeof result === 'bigint' ? `${result}n` : result, exitCode, phasesMs: phases };
   if (options.json) {
     console.log(JSON.stringify(report, null, 2));
   } else {
-    const source = outcome === 'hit' ? out.green('from the cache') : outcome === 'miss' ? out.yellow('compiled (cache miss; optimized code is being produced for next time)') : out.dim('compiled (cache off)');
+    const source = outcome === 'hit' ? out.green('from the cache') : outcome === 'miss' ? out.yellow(`compiled (cache miss; ${missNote(engine.config.artifactTier, saved)})`) : out.dim('compiled (cache off)');
     console.error(`${file}: ${source}`);
     console.error(Object.entries(phases).map(([name, ms]) => `  ${name.padEnd(16)} ${formatMs(ms)}`).join('\n'));
     if (result !== undefined) console.log(String(report.result));
   }
   if (exitCode !== 0) process.exitCode = exitCode;
+}
+
+/** What a miss left for the next run: it says only what happened. */
+function missNote(tier: string, saved: boolean): string {
+  if (tier === 'full') return 'its optimized code is being produced in the background for next time';
+  if (saved) return 'the code V8 optimized in this run was saved for next time';
+  // The hot tier keeps only code V8 optimized while the module ran; a short run optimizes nothing.
+  return 'nothing saved: V8 optimized none of its code in this run';
 }
