@@ -14,6 +14,7 @@ import {
   encodeArtifact,
   Engine,
   engineFingerprint,
+  moduleHash,
   type WasmNamespace,
   warningChannel,
 } from '../src/index.js';
@@ -227,6 +228,14 @@ describe('precompile and deserialize', () => {
   it('refuses an artifact for other module bytes, and a damaged one, before V8 sees it', async () => {
     const artifact = await engine.precompile(bytes);
     await expect(engine.deserialize(artifact, other)).rejects.toMatchObject({ code: 'ERR_CACHE_ARTIFACT_INVALID', defect: 'module-mismatch' });
+    // The whole hashes: an artifact whose recorded hash differs late (here its 17th byte) is not shown as "for X, not X".
+    const rehashed = artifact.slice();
+    rehashed[24 + 16] = (rehashed[24 + 16] ?? 0) ^ 0x01;
+    const mismatch = await engine.deserialize(rehashed, bytes).then(() => undefined, (error: unknown) => error as Error);
+    expect(mismatch).toMatchObject({ defect: 'module-mismatch' });
+    const [recorded, actual] = [...(mismatch?.message ?? '').matchAll(/[0-9a-f]{64}/g)].map((match) => match[0]);
+    expect(actual).toBe(moduleHash(bytes));
+    expect(recorded).not.toBe(actual);
     const damaged = artifact.slice();
     damaged[damaged.length - 100] = (damaged[damaged.length - 100] ?? 0) ^ 0xff;
     await expect(engine.deserialize(damaged, bytes)).rejects.toMatchObject({ defect: 'checksum-mismatch' });

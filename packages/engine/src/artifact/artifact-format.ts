@@ -166,7 +166,7 @@ function moduleHashField(artifact: Uint8Array): string {
  */
 export function checkArtifactBelongs(fields: ArtifactFields, moduleHash: string, fingerprint: EngineFingerprint): void {
   if (fields.moduleHash !== moduleHash) {
-    throw new ArtifactInvalidError('module-mismatch', `artifact is for module ${fields.moduleHash.slice(0, 16)}…, not ${moduleHash.slice(0, 16)}…`);
+    throw new ArtifactInvalidError('module-mismatch', `artifact is for module ${fields.moduleHash}, not ${moduleHash}`);
   }
   if (fields.fingerprintId !== fingerprint.id) throw new ArtifactIncompatibleError(fields.fingerprintId, fingerprint.id);
   if (readSerializedHeader(fields.payload).hex !== fingerprint.header.hex) {
