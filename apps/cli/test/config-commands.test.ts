@@ -32,6 +32,17 @@ describe('wasm-cache config (built binary)', () => {
     expect(human.stdout).toMatch(/cleanup-interval\s+30m\s+.*show\.toml:2:1/);
   });
 
+  it('config show reports the artifact tier from WASM_CACHE_ARTIFACT_TIER, and refuses an invalid one as run does (exit 3)', async () => {
+    const plain = JSON.parse((await cli(['config', 'show', '--json'], { WASM_CACHE_ARTIFACT_TIER: '' })).stdout) as { artifactTier: unknown };
+    expect(plain.artifactTier).toEqual({ value: 'hot', origin: 'default' });
+    const full = JSON.parse((await cli(['config', 'show', '--json'], { WASM_CACHE_ARTIFACT_TIER: 'full' })).stdout) as { artifactTier: unknown };
+    expect(full.artifactTier).toEqual({ value: 'full', origin: 'environment variable WASM_CACHE_ARTIFACT_TIER' });
+    expect((await cli(['config', 'show'], { WASM_CACHE_ARTIFACT_TIER: 'full' })).stdout).toContain('artifact tier: full (environment variable WASM_CACHE_ARTIFACT_TIER)');
+    const warm = await cli(['config', 'show'], { WASM_CACHE_ARTIFACT_TIER: 'warm' });
+    expect(warm.code).toBe(3);
+    expect(warm.stderr).toContain('artifactTier = "warm" (environment variable WASM_CACHE_ARTIFACT_TIER): must be one of "hot", "full"');
+  });
+
   it('config show prints the [wasm-cache.remote] tier with its origins and never a secret', async () => {
     const file = join(dir, 'remote.toml');
     writeFileSync(file, '[cache]\n[wasm-cache.remote]\nurl = "redis://ci:url-secret-pw@cache.internal:6379"\nttl = "3d"\n');

@@ -1,4 +1,5 @@
 import { describeOrigin, formatSettingValue, REMOTE_SETTING_NAMES, REMOTE_SETTINGS, type RemoteCacheConfig, SETTING_NAMES, SETTINGS } from '@cache/config';
+import { ARTIFACT_TIER_ENV, Config, withArtifactTierFromEnv } from '@cache/engine';
 import { createDefaultConfigFile, loadCacheConfig, readConfigText, tomlToBuilderCode } from '@cache/toml';
 import { originsOf, resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
 import { out, table } from '../../output/style.js';
@@ -12,14 +13,20 @@ export async function configNew(path: string | undefined): Promise<void> {
 /** `config show`: the effective settings and where each came from. */
 export function configShow(options: GlobalOptions & { json?: boolean }): void {
   const { config, file, remote } = resolveCliConfig(options);
+  // The engine's own setting from the environment, checked as `run` and the hook check it (an invalid one is exit 3 here too).
+  const artifactTier = {
+    value: withArtifactTierFromEnv(Config.default(), process.env).artifactTier,
+    origin: process.env[ARTIFACT_TIER_ENV] ? `environment variable ${ARTIFACT_TIER_ENV}` : 'default',
+  };
   const origins = originsOf(config);
   const settings = config.settings();
   if (options.json) {
     const entries = SETTING_NAMES.map((name) => [name, { value: settings[name], origin: origins[name] }]);
-    console.log(JSON.stringify({ enabled: config.enabled, file: file ?? null, settings: Object.fromEntries(entries), remote: remote ? remoteRows(remote) : null }, null, 2));
+    console.log(JSON.stringify({ enabled: config.enabled, file: file ?? null, artifactTier, settings: Object.fromEntries(entries), remote: remote ? remoteRows(remote) : null }, null, 2));
     return;
   }
   console.log(`${out.bold('enabled')}: ${config.enabled}    ${out.bold('file')}: ${file ?? out.dim('(none)')}`);
+  console.log(`${out.bold('artifact tier')}: ${artifactTier.value} ${artifactTier.origin === 'default' ? out.dim('(default)') : `(${artifactTier.origin})`}`);
   const rows = [['setting', 'value', 'from'].map((h) => out.bold(h))];
   for (const name of SETTING_NAMES) {
     const value = formatSettingValue(name, settings[name]);
