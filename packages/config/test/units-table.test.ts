@@ -148,3 +148,15 @@ describe('the formatters refuse what they cannot write', () => {
     expect([formatSize(0), formatSize(1024), formatCount(65000), formatPercent(70)]).toEqual(['0', '1Ki', '65K', '70%']);
   });
 });
+
+describe('a fraction is said as a fraction', () => {
+  it.each([
+    ['1.5Gi', parseSize],
+    ['1.5K', parseCount],
+    ['1.5h', parseDuration],
+    ['7.5%', parsePercent],
+  ] as const)('%j: "must be a whole number (no fraction)", not an unknown unit', (text, parse) => {
+    expect(() => parse(text)).toThrow(/it must be a whole number \(no fraction\)/);
+    expect(() => parse(text)).not.toThrow(/unknown unit/);
+  });
+});

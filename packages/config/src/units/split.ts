@@ -47,6 +47,10 @@ export function splitNumberAndUnit(kind: UnitKind, input: string, maxNumber: big
   if (!/^[0-9]+$/.test(numberPart)) {
     throw new UnitParseError(kind, input, 'only the digits 0-9 are allowed in the number');
   }
+  // "1.5Gi": a fraction, said as such rather than as an unknown unit ".5Gi".
+  if (/^\.\p{N}/u.test(unit)) {
+    throw new UnitParseError(kind, input, 'it must be a whole number (no fraction)');
+  }
   const value = BigInt(numberPart);
   if (value > maxNumber) {
     throw new UnitParseError(kind, input, `the number is larger than ${maxNumber}`);
