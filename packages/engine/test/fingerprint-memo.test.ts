@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { entryFiles, runChild, tempDir, until, wasmFile } from './helpers.js';
@@ -79,5 +80,47 @@ describe('a wrong remembered V8 header (the fingerprint memo) is found, removed 
     expect(await until(() => !existsSync(file), 30_000)).toBe(true);
     const hit = await runChild(process.execPath, [cacheDir, wasm.path]);
     expect(hit.outcomes).toEqual(['hit']);
+  });
+});
+
+describe('a remembered V8 header that is not a regular file', () => {
+  const work = tempDir('engine-memo-fifo-');
+  const wasm = wasmFile(work, 150);
+
+  it.each([
+    ['a FIFO', (path: string) => execFileSync('mkfifo', [path])],
+    ['a link to /dev/zero', (path: string) => symlinkSync('/dev/zero', path)],
+  ])('is %s: not read (no wait, no endless read); V8 is asked instead and the module is still cached and loaded', async (name, plant) => {
+    const cacheDir = join(work, name.replace(/\W+/g, '-'));
+    const first = await runChild(process.execPath, [cacheDir, wasm.path, '--idle']);
+    const file = memoFile(cacheDir);
+    rmSync(file);
+    plant(file);
+    const next = await runChild(process.execPath, [cacheDir, wasm.path]);
+    expect(next.outcomes).toEqual(['hit']);
+    expect(next.result).toBe(first.result);
+  });
+});
+
+describe('an artifact V8 refuses after every check passed', () => {
+  it("is removed, counted and said once: a remembered header copied from another flag set's process", async () => {
+    const work = tempDir('engine-memo-rejected-');
+    const wasm = wasmFile(work, 150);
+    const cacheDir = join(work, 'cache');
+    const folder = join(cacheDir, '.fingerprints');
+    const flagged = await runChild(process.execPath, [cacheDir, wasm.path, '--idle'], ['--stack-size=900']);
+    expect(flagged.stats.artifactsProduced).toBe(1);
+    const flaggedMemo = readdirSync(folder).find((name) => name.endsWith('.header')) as string;
+    const plain = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot']);
+    expect(plain.outcomes).toEqual(['miss']);
+    const plainMemo = readdirSync(folder).find((name) => name.endsWith('.header') && name !== flaggedMemo) as string;
+    expect(plainMemo).toBeDefined();
+    // This process now takes itself for the flagged one: it finds that one's artifact, which passes every check.
+    writeFileSync(join(folder, plainMemo), readFileSync(join(folder, flaggedMemo)));
+    const misled = await runChild(process.execPath, [cacheDir, wasm.path]);
+    expect(misled.stats).toMatchObject({ hits: 0, rejectedByV8: 1 });
+    expect(misled.result).toBe(flagged.result);
+    expect(misled.stderr.match(/CACHE_ENGINE_ARTIFACT_DAMAGED/g) ?? []).toHaveLength(1);
+    expect(misled.stderr).toContain('V8 refused a cached WebAssembly artifact that passed every check');
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachedDataVersionTag } from 'node:v8';
 import { Script } from 'node:vm';
@@ -142,6 +143,15 @@ describe('loadHookScript: the hook script with V8 code cache', () => {
     const { file, cacheFile } = fixture('damaged');
     loadHookScript<Fixture>(file, cacheFile).saveCodeCache(false);
     writeFileSync(cacheFile, damage(readFileSync(cacheFile)));
+    expectCompiledAroundAndReplaced(file, cacheFile, 'damaged');
+  });
+
+  it.each([
+    ['a FIFO', (path: string) => execFileSync('mkfifo', [path])],
+    ['a link to /dev/zero', (path: string) => symlinkSync('/dev/zero', path)],
+  ])('a code cache that is %s is refused unread (no wait, no endless read): damaged, then replaced', (_name, plant) => {
+    const { file, cacheFile } = fixture('not-a-file');
+    plant(cacheFile);
     expectCompiledAroundAndReplaced(file, cacheFile, 'damaged');
   });
 

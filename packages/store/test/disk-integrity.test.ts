@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import diagnostics from 'node:diagnostics_channel';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHANNELS, CODEC_ZSTD, DiskStore, hashKey, parseHeader, readDirectoryStats, type CorruptMessage } from '../src/index.js';
@@ -101,6 +101,42 @@ describe('DiskStore integrity, statistics and background work', () => {
     expect(store.stats()).toMatchObject({ errors: 0 });
     expect(existsSync(store.layout.entry(hashKey('c')))).toBe(true);
     await expect(store.peek('a', -1)).rejects.toMatchObject({ code: 'ERR_CACHE_STORE_INVALID_OPTION', message: 'Invalid store option peek length: must be a whole number of bytes, 0 or more; got -1' });
+  });
+
+  it('refuses, without reading or waiting, an entry that is a FIFO, a device or larger than the capacity: a damaged entry, removed', async () => {
+    const store = await open(configFor(dir.path).withCapacity('1Mi'), { compression: false });
+    const entry = (key: string): string => store.layout.entry(hashKey(key));
+    for (const key of ['fifo', 'device', 'huge']) await store.put(key, pseudoRandom(1000, key));
+    rmSync(entry('fifo'));
+    execFileSync('mkfifo', [entry('fifo')]);
+    rmSync(entry('device'));
+    symlinkSync('/dev/zero', entry('device'));
+    // Sparse: 2 MiB on the file's length, nothing on the disk; read whole it would be 2 MiB of memory.
+    truncateSync(entry('huge'), 2 * 1024 * 1024);
+    const seen: CorruptMessage[] = [];
+    const listener = (message: unknown): void => void seen.push(message as CorruptMessage);
+    diagnostics.subscribe(CHANNELS.corrupt, listener);
+    try {
+      for (const key of ['fifo', 'device', 'huge']) {
+        expect(await store.peek(key, 16)).toBeUndefined();
+        expect(await store.get(key)).toBeUndefined();
+        expect(existsSync(entry(key))).toBe(false);
+      }
+    } finally {
+      diagnostics.unsubscribe(CHANNELS.corrupt, listener);
+    }
+    expect(seen.map((message) => [message.key, message.reason])).toEqual([
+      ['fifo', 'not a regular file'],
+      ['device', 'not a regular file'],
+      ['huge', `${2 * 1024 * 1024} bytes, more than the store's capacity`],
+    ]);
+    expect(store.stats()).toMatchObject({ corruptEntries: 3, errors: 0 });
+    // Listing a FIFO's key does not wait for a writer either.
+    execFileSync('mkfifo', [entry('fifo')]);
+    const keys: string[] = [];
+    for await (const key of store.keys()) keys.push(key);
+    expect(keys).toEqual([]);
+    expect(await store.unreadableEntries({ remove: true })).toEqual([entry('fifo')]);
   });
 
   it('detects truncated and empty entries', async () => {

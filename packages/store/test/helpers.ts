@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CacheConfig } from '@cache/config';
 import { nodeFs, type FsFileHandle, type FsLayer } from '../src/index.js';
+import { READ_FLAGS } from '../src/disk/fs-layer.js';
 
 /** A fresh temp directory, removed by the returned function. */
 export function tempDirectory(prefix = 'store-'): { path: string; remove: () => void } {
@@ -80,7 +81,7 @@ export function faultyFs(base: FsLayer = nodeFs): { fs: FsLayer; set: (code: str
   });
   const fs: FsLayer = {
     open: async (file, flags, mode) => {
-      maybeThrow(flags === 'r' ? 'open-read' : 'open-write', file);
+      maybeThrow(flags === 'r' || flags === READ_FLAGS ? 'open-read' : 'open-write', file);
       return wrapHandle(await base.open(file, flags, mode), file);
     },
     rename: async (from, to) => {

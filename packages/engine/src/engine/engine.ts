@@ -369,6 +369,10 @@ export class Engine {
       // V8 refused code that passed every check: drop it and make a fresh one. The module is usable
       // (V8 compiled the wire bytes instead).
       this.#record.add('rejectedByV8');
+      warnOnce(
+        'CACHE_ENGINE_ARTIFACT_DAMAGED',
+        `V8 refused a cached WebAssembly artifact that passed every check (${from}: made for another V8 or other V8 flags than its fingerprint says); it was removed and the module compiled instead.`,
+      );
       await storage.store.delete(from);
       this.#fill(module, wire, hash, key, context, loadMs);
       this.#record.add('misses');

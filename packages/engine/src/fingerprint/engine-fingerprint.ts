@@ -5,8 +5,9 @@ import { sha256 } from '../artifact/checksum.js';
 import { makeDirectorySync } from '@cache/store';
 import { writeFileWhole } from '../node/write-file-whole.js';
 import { nodeBuiltin } from '../node/node-builtin.js';
+import { readRegularFileSync, SMALL_FILE_BYTES } from '../node/read-regular-file.js';
 
-const { readFileSync, rmSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
+const { rmSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /**
  * What decides whether serialized code made by one process can be used by
@@ -65,7 +66,7 @@ export function fingerprintMemoPath(memoDirectory: string): string {
 
 function readMemo(path: string): SerializedHeader | undefined {
   try {
-    const hex = readFileSync(path, 'utf8').trim();
+    const hex = readRegularFileSync(path, SMALL_FILE_BYTES).toString('utf8').trim();
     return /^[0-9a-f]{32}$/.test(hex) ? readSerializedHeader(Buffer.from(hex, 'hex')) : undefined;
   } catch {
     return undefined; // absent or unreadable: probe instead

@@ -1,8 +1,9 @@
 import { makeDirectorySync } from '@cache/store';
 import { dirname } from 'node:path';
 import { nodeBuiltin } from '../node/node-builtin.js';
+import { readRegularFileSync, SMALL_FILE_BYTES } from '../node/read-regular-file.js';
 
-const { openSync, readFileSync, rmSync, statSync, writeSync, closeSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
+const { openSync, rmSync, statSync, writeSync, closeSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /** A held lock: write the pid of the process doing the work, release when done. */
 export interface ProducerLock {
@@ -33,7 +34,7 @@ function writeOwner(path: string, pid: number): void {
 /** True when an existing lock is abandoned: its owner is dead, or it is older than `staleMs`. */
 function isStale(path: string, staleMs: number): boolean {
   try {
-    const owner = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown };
+    const owner = JSON.parse(readRegularFileSync(path, SMALL_FILE_BYTES).toString('utf8')) as { pid?: unknown };
     if (typeof owner.pid === 'number' && !isAlive(owner.pid)) return true;
   } catch {
     // Unreadable or half-written: judge by age alone.
@@ -105,7 +106,7 @@ export function takeProducerFailureNote(lockPath: string): string | undefined {
   const path = producerFailureNotePath(lockPath);
   let reason: string;
   try {
-    reason = readFileSync(path, 'utf8').trim();
+    reason = readRegularFileSync(path, SMALL_FILE_BYTES).toString('utf8').trim();
   } catch {
     return undefined; // none (the usual case), or unreadable: nothing to tell
   }

@@ -1,5 +1,6 @@
 import type { Script } from 'node:vm';
 import { nodeBuiltin } from '../node/node-builtin.js';
+import { readRegularFileSync } from '../node/read-regular-file.js';
 import { writeFileWhole } from '../node/write-file-whole.js';
 
 // Node's built-ins as CommonJS gives them. An ES module's `import` of `node:fs` makes Node build its
@@ -54,6 +55,9 @@ export interface HookScript<Exports> {
   saveCodeCache(afterHit: boolean): void;
 }
 
+/** The most a code cache file may hold: V8's code cache for the hook's script is about 0.2 MB. */
+const MAX_CODE_CACHE_BYTES = 64 * 1024 * 1024;
+
 const MAGIC = Buffer.from('CEJSCODE', 'latin1');
 const FORMAT = 1;
 const FLAGS_AT = MAGIC.length + 4;
@@ -91,9 +95,11 @@ function sha256With(v8Package: V8Package | undefined): (bytes: Uint8Array) => Bu
 function verifiedPayload(source: Buffer, cacheFile: string, sha256: (bytes: Uint8Array) => Buffer): { payload?: Buffer; afterHit?: boolean; state: HookCodeCacheState } {
   let stored: Buffer;
   try {
-    stored = readFileSync(cacheFile);
-  } catch {
-    return { state: 'missing' };
+    stored = readRegularFileSync(cacheFile, MAX_CODE_CACHE_BYTES);
+  } catch (error) {
+    // A FIFO, a device, a folder or a huge file in its place is refused unread: damaged (it is replaced when saved).
+    const code = (error as { code?: unknown }).code;
+    return { state: code === 'ENOTREG' || code === 'EFBIG' ? 'damaged' : 'missing' };
   }
   if (stored.length < HEADER_BYTES || !stored.subarray(0, MAGIC.length).equals(MAGIC) || stored.readUInt32LE(MAGIC.length) !== FORMAT) return { state: 'damaged' };
   const payload = stored.subarray(HEADER_BYTES);

@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import { sha256 } from '../artifact/checksum.js';
 import { makeDirectorySync } from '@cache/store';
 import { writeFileWhole } from '../node/write-file-whole.js';
-import { nodeBuiltin } from '../node/node-builtin.js';
+import { readRegularFileSync, SMALL_FILE_BYTES } from '../node/read-regular-file.js';
 
-const { readFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /**
  * How long the hooked processes sharing a cache directory leave a remote tier
@@ -43,7 +42,7 @@ export class RemoteOutageNote {
   recent(now: number = Date.now()): RemoteOutage | undefined {
     let note: unknown;
     try {
-      note = JSON.parse(readFileSync(this.path, 'utf8'));
+      note = JSON.parse(readRegularFileSync(this.path, SMALL_FILE_BYTES).toString('utf8'));
     } catch {
       return undefined; // none, or unreadable: try the tier
     }

@@ -15,7 +15,7 @@ import { flushOnExit, writeJsonSync } from './exit-flush.js';
 import { decodeEntry, encodeEntry, HEADER_LENGTH, keyFromPrefix, parseHeader } from './entry-format.js';
 import { isMissing, readExactly, removeIfExists, writeAtomically } from './fs-helpers.js';
 import { makeDirectory } from './make-directory.js';
-import { nodeFs, type FsFileHandle, type FsLayer } from './fs-layer.js';
+import { nodeFs, READ_FLAGS, type FsFileHandle, type FsLayer } from './fs-layer.js';
 import { ENTRY_PATTERN, hashKey, Layout, SHARD_PATTERN } from './layout.js';
 import type { CleanupReport, MaintenanceSettings, UsesReport } from './maintenance.js';
 import { clockMs } from '../stats/clock.js';
@@ -251,24 +251,28 @@ export class DiskStore implements Store {
       const file = this.layout.entry(hash);
       let handle: FsFileHandle;
       try {
-        handle = await this.#fs.open(file, 'r');
+        handle = await this.#fs.open(file, READ_FLAGS);
       } catch (error) {
         if (isMissing(error)) return this.#miss(use, key, 'absent');
         this.#faults.report(toFault('get', error));
         return this.#miss(use, key, 'fault');
       }
-      let data: Buffer;
+      let data: Buffer | undefined;
       let ino: number;
+      let refused: string | undefined;
       let closing: Promise<void>;
       try {
         const stat = await handle.stat();
         ino = stat.ino;
-        data = await readExactly(handle, stat.size);
+        // Checked before a byte is read: something other than a file (a FIFO, a device) could be read for ever, and
+        // no entry is larger than the store's capacity (`put` refuses one), so a larger file is not read into memory.
+        refused = !stat.isFile() ? 'not a regular file' : stat.size > this.#settings.maxBytes ? `${stat.size} bytes, more than the store's capacity` : undefined;
+        if (refused === undefined) data = await readExactly(handle, stat.size);
       } finally {
         // The file closes on the thread pool while the entry is checked here.
         closing = handle.close().catch(() => undefined);
       }
-      const decoded = await decodeEntry(data, key, this.#codec);
+      const decoded: Awaited<ReturnType<typeof decodeEntry>> = data ? await decodeEntry(data, key, this.#codec) : { ok: false, corrupt: true, reason: refused ?? 'unread' };
       await closing;
       if (decoded.ok && !use) return decoded.value;
       if (decoded.ok) {
@@ -379,9 +383,11 @@ export class DiskStore implements Store {
     const keyBytes = Buffer.from(key, 'utf8');
     let handle: FsFileHandle | undefined;
     try {
-      handle = await this.#fs.open(this.layout.entry(hashKey(key)), 'r');
+      handle = await this.#fs.open(this.layout.entry(hashKey(key)), READ_FLAGS);
       // The header, the key and the bytes asked for (no more than the file holds).
-      const size = (await handle.stat()).size;
+      const stat = await handle.stat();
+      if (!stat.isFile() || stat.size > this.#settings.maxBytes) return undefined;
+      const size = stat.size;
       const wanted = Math.min(size, HEADER_LENGTH + keyBytes.byteLength + length);
       const head = await readExactly(handle, wanted);
       const header = parseHeader(head);
@@ -696,7 +702,9 @@ export class DiskStore implements Store {
 
   async #removeIfSame(file: string, ino: number): Promise<void> {
     try {
-      if ((await this.#fs.lstat(file)).ino === ino) await this.#fs.unlink(file);
+      // stat, not lstat: `ino` is of what the read opened, through a symbolic link if the entry is one (unlinking the
+      // path removes the link, never what it points to). A new entry renamed in meanwhile is another inode: kept.
+      if ((await this.#fs.stat(file)).ino === ino) await this.#fs.unlink(file);
     } catch (error) {
       if (!isMissing(error)) this.#faults.report(toFault('remove-corrupt', error));
     }
@@ -706,7 +714,9 @@ export class DiskStore implements Store {
   async #readKey(file: string): Promise<string | null | undefined> {
     let handle: FsFileHandle | undefined;
     try {
-      handle = await this.#fs.open(file, 'r');
+      handle = await this.#fs.open(file, READ_FLAGS);
+      // Not a file (a FIFO, a device): no entry, whatever reading it would give.
+      if (!(await handle.stat()).isFile()) return null;
       const head = Buffer.alloc(HEADER_LENGTH);
       const { bytesRead } = await handle.read(head, 0, HEADER_LENGTH, 0);
       const parsed = keyFromPrefix(head.subarray(0, bytesRead));

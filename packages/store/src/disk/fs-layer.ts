@@ -3,6 +3,13 @@ import { nodeBuiltin } from '../node/node-builtin.js';
 
 const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
+/**
+ * How the store opens an entry to read it: without blocking, so that a FIFO
+ * put where an entry should be cannot block the open (it is then refused as
+ * not a regular file); a regular file reads the same either way.
+ */
+export const READ_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
 /** The part of a file handle the disk store uses. */
 export interface FsFileHandle {
   readFile(): Promise<Buffer>;
@@ -19,7 +26,8 @@ export interface FsFileHandle {
  * faults (EACCES, ENOSPC, EMFILE) in tests; the default is Node's.
  */
 export interface FsLayer {
-  open(path: string, flags: string, mode?: number): Promise<FsFileHandle>;
+  /** `flags` as `fs.open` takes them: a string such as `'wx'`, or `fs.constants` bits (reads add `O_NONBLOCK`). */
+  open(path: string, flags: string | number, mode?: number): Promise<FsFileHandle>;
   rename(from: string, to: string): Promise<void>;
   /** Hard link; used to create the cleanup lock with its content atomically. */
   link(existing: string, newPath: string): Promise<void>;
