@@ -1,6 +1,8 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startProducer } from '../src/producer/producer-client.js';
+import type { DeliveryJob } from '../src/producer/producer-protocol.js';
 import { runChild, tempDir, until, wasmFile } from './helpers.js';
 
 /** How many times a warning code was printed. */
@@ -58,3 +60,20 @@ describe('a background production that fails is counted and said once, never sil
 function hasFailureNote(folder: string): boolean {
   return readdirSync(folder).some((name) => name.endsWith('.failed'));
 }
+
+describe('a job file that cannot be written whole (a full disk)', () => {
+  it('is removed, not left to fill the disk, and the failure is thrown to the caller', () => {
+    const dir = tempDir('engine-jobfile-');
+    // /dev/full answers every write with ENOSPC, as a full disk does.
+    const jobFile = join(dir, 'x.lock.job');
+    symlinkSync('/dev/full', jobFile);
+    const job: DeliveryJob = {
+      type: 'deliver',
+      artifact: new Uint8Array(1 << 20),
+      delivery: { kind: 'store', settings: {}, compression: false, namespace: 'n'.repeat(24), key: 'k.hot' },
+    };
+    expect(() => startProducer(job, 1000, { jobFile })).toThrow(/ENOSPC/);
+    expect(existsSync(jobFile)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});

@@ -7,7 +7,7 @@ import { makeDirectorySync } from '@cache/store';
 import { nodeBuiltin } from '../node/node-builtin.js';
 import { PRODUCER_ENV, type DeliveryJob, type ProducerJob, type ProducerReply } from './producer-protocol.js';
 
-const { existsSync, writeFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
+const { existsSync, rmSync, writeFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /**
  * `node:child_process`, loaded on the first producer start: only a miss needs it,
@@ -118,7 +118,17 @@ export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number,
   const jobFile = options.jobFile ?? (detached && job.delivery.kind === 'store' && job.delivery.lockPath ? `${job.delivery.lockPath}.job` : undefined);
   if (jobFile) {
     makeDirectorySync(dirname(jobFile));
-    writeFileSync(jobFile, nodeBuiltin<typeof import('node:v8')>('node:v8').serialize(job));
+    try {
+      writeFileSync(jobFile, nodeBuiltin<typeof import('node:v8')>('node:v8').serialize(job));
+    } catch (error) {
+      // A part written (a full disk) would stay: nothing reads or removes a job no producer was started for.
+      try {
+        rmSync(jobFile, { force: true });
+      } catch {
+        // Not a file (a folder in its place): nothing of ours to remove.
+      }
+      throw error;
+    }
   }
   const child = childProcess().fork(path, jobFile ? [jobFile] : [], {
     execArgv: producerExecArgv(),

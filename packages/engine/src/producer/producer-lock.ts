@@ -64,9 +64,14 @@ export function tryAcquireProducerLock(path: string, staleMs: number): ProducerL
       const fd = openSync(path, 'wx');
       try {
         writeSync(fd, JSON.stringify({ pid: process.pid, at: Date.now() }));
-      } finally {
+      } catch (error) {
+        // Created but not written (a full disk): an empty lock would read as busy until it is stale (up to
+        // optimizing-compression-task-timeout), so no later process would produce the artifact meanwhile.
         closeSync(fd);
+        rmSync(path, { force: true });
+        throw error;
       }
+      closeSync(fd);
       let released = false;
       return {
         lock: {
