@@ -4,7 +4,6 @@ import { makeDirectorySync } from '@cache/store';
 import { writeFileWhole } from '../node/write-file-whole.js';
 import { readRegularFileSync, SMALL_FILE_BYTES } from '../node/read-regular-file.js';
 
-
 /**
  * How long the hooked processes sharing a cache directory leave a remote tier
  * alone after one of them found it failing: one process per period waits for
