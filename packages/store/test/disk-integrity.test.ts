@@ -6,6 +6,27 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHANNELS, CODEC_ZSTD, DiskStore, hashKey, parseHeader, readDirectoryStats, type CorruptMessage } from '../src/index.js';
 import { configFor, listFiles, pseudoRandom, tempDirectory } from './helpers.js';
 
+/** Damages a file in place: the byte at `offset` (from the end when negative) XORed with `mask`. */
+function flipFileByte(file: string, offset: number, mask = 1): void {
+  const bytes = readFileSync(file);
+  const at = offset < 0 ? bytes.byteLength + offset : offset;
+  bytes[at] = (bytes[at] ?? 0) ^ mask;
+  writeFileSync(file, bytes);
+}
+
+/** The messages published on the corrupt channel while `run` runs. */
+async function corruptMessagesDuring(run: () => Promise<void>): Promise<CorruptMessage[]> {
+  const seen: CorruptMessage[] = [];
+  const listener = (message: unknown): void => void seen.push(message as CorruptMessage);
+  diagnostics.subscribe(CHANNELS.corrupt, listener);
+  try {
+    await run();
+  } finally {
+    diagnostics.unsubscribe(CHANNELS.corrupt, listener);
+  }
+  return seen;
+}
+
 describe('DiskStore integrity, statistics and background work', () => {
   let dir: ReturnType<typeof tempDirectory>;
   const stores: DiskStore[] = [];
@@ -35,17 +56,10 @@ describe('DiskStore integrity, statistics and background work', () => {
     const value = pseudoRandom(10_000, 'v');
     await store.put('k', value);
     const file = store.layout.entry(hashKey('k'));
-    const damaged = readFileSync(file);
-    damaged[damaged.byteLength - 100] = (damaged[damaged.byteLength - 100] ?? 0) ^ 1;
-    writeFileSync(file, damaged);
-    const seen: CorruptMessage[] = [];
-    const listener = (message: unknown): void => void seen.push(message as CorruptMessage);
-    diagnostics.subscribe(CHANNELS.corrupt, listener);
-    try {
+    flipFileByte(file, -100);
+    const seen = await corruptMessagesDuring(async () => {
       expect(await store.get('k')).toBeUndefined();
-    } finally {
-      diagnostics.unsubscribe(CHANNELS.corrupt, listener);
-    }
+    });
     expect(existsSync(file)).toBe(false);
     expect(store.stats()).toMatchObject({ corruptEntries: 1, misses: 1, hits: 0 });
     expect(seen).toEqual([expect.objectContaining({ key: 'k', reason: 'checksum mismatch', store: 'disk' })]);
@@ -69,9 +83,7 @@ describe('DiskStore integrity, statistics and background work', () => {
     await store.put('big', value);
     const file = store.layout.entry(hashKey('big'));
     // Damage past the bytes asked for is not seen (peek is a hint; get verifies), and the file stays.
-    const damaged = readFileSync(file);
-    damaged[damaged.byteLength - 1] = (damaged[damaged.byteLength - 1] ?? 0) ^ 1;
-    writeFileSync(file, damaged);
+    flipFileByte(file, -1);
     expect(Buffer.from((await store.peek('big', 100)) ?? []).equals(value.subarray(0, 100))).toBe(true);
     expect(existsSync(file)).toBe(true);
     expect(await store.get('big')).toBeUndefined();
@@ -113,18 +125,13 @@ describe('DiskStore integrity, statistics and background work', () => {
     symlinkSync('/dev/zero', entry('device'));
     // Sparse: 2 MiB on the file's length, nothing on the disk; read whole it would be 2 MiB of memory.
     truncateSync(entry('huge'), 2 * 1024 * 1024);
-    const seen: CorruptMessage[] = [];
-    const listener = (message: unknown): void => void seen.push(message as CorruptMessage);
-    diagnostics.subscribe(CHANNELS.corrupt, listener);
-    try {
+    const seen = await corruptMessagesDuring(async () => {
       for (const key of ['fifo', 'device', 'huge']) {
         expect(await store.peek(key, 16)).toBeUndefined();
         expect(await store.get(key)).toBeUndefined();
         expect(existsSync(entry(key))).toBe(false);
       }
-    } finally {
-      diagnostics.unsubscribe(CHANNELS.corrupt, listener);
-    }
+    });
     expect(seen.map((message) => [message.key, message.reason])).toEqual([
       ['fifo', 'not a regular file'],
       ['device', 'not a regular file'],
@@ -161,9 +168,7 @@ describe('DiskStore integrity, statistics and background work', () => {
     expect(existsSync(store.layout.sidecar(hashKey('i')))).toBe(false);
     expect(store.stats()).toMatchObject({ hits: 0, misses: 0, bytesRead: 0 });
     const file = store.layout.entry(hashKey('j'));
-    const damaged = readFileSync(file);
-    damaged[damaged.byteLength - 1] = (damaged[damaged.byteLength - 1] ?? 0) ^ 1;
-    writeFileSync(file, damaged);
+    flipFileByte(file, -1);
     expect(await store.inspect('j')).toBeUndefined();
     expect(existsSync(file)).toBe(false);
     expect(store.stats()).toMatchObject({ hits: 0, misses: 0, corruptEntries: 1 });
@@ -180,9 +185,7 @@ describe('DiskStore integrity, statistics and background work', () => {
     await store.get('bad-magic');
     await store.flush();
     const entry = (key: string): string => store.layout.entry(hashKey(key));
-    const bad = readFileSync(entry('bad-magic'));
-    bad[1] = (bad[1] ?? 0) ^ 0xff;
-    writeFileSync(entry('bad-magic'), bad);
+    flipFileByte(entry('bad-magic'), 1, 0xff);
     writeFileSync(entry('empty'), new Uint8Array(0));
     // Another key's (intact) file under a name no key hashes to.
     const stray = path.join(path.dirname(entry('ok')), `${'d'.repeat(64)}.entry`);

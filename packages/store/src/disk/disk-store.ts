@@ -264,9 +264,8 @@ export class DiskStore implements Store {
       try {
         const stat = await handle.stat();
         ino = stat.ino;
-        // Checked before a byte is read: something other than a file (a FIFO, a device) could be read for ever, and
-        // no entry is larger than the store's capacity (`put` refuses one), so a larger file is not read into memory.
-        refused = !stat.isFile() ? 'not a regular file' : stat.size > this.#settings.maxBytes ? `${stat.size} bytes, more than the store's capacity` : undefined;
+        // Checked before a byte is read.
+        refused = this.#unreadable(stat);
         if (refused === undefined) data = await readExactly(handle, stat.size);
       } finally {
         // The file closes on the thread pool while the entry is checked here.
@@ -339,15 +338,7 @@ export class DiskStore implements Store {
     const started = clockMs();
     const hash = hashKey(key);
     try {
-      const [entryBytes, sidecarBytes] = await Promise.all([this.#sizeOf(this.layout.entry(hash)), this.#sizeOf(this.layout.sidecar(hash))]);
-      const removed = await removeIfExists(this.#fs, this.layout.entry(hash));
-      const sidecarRemoved = await removeIfExists(this.#fs, this.layout.sidecar(hash)).catch(() => false);
-      if (removed) {
-        this.#delta.entries--;
-        this.#delta.bytes -= entryBytes ?? 0;
-      }
-      if (sidecarRemoved) this.#delta.bytes -= sidecarBytes ?? 0;
-      return removed;
+      return await this.#removeEntry(this.layout.entry(hash), this.layout.sidecar(hash));
     } catch (error) {
       this.#faults.report(toFault('delete', error));
       return false;
@@ -386,7 +377,7 @@ export class DiskStore implements Store {
       handle = await this.#fs.open(this.layout.entry(hashKey(key)), READ_FLAGS);
       // The header, the key and the bytes asked for (no more than the file holds).
       const stat = await handle.stat();
-      if (!stat.isFile() || stat.size > this.#settings.maxBytes) return undefined;
+      if (this.#unreadable(stat) !== undefined) return undefined;
       const size = stat.size;
       const wanted = Math.min(size, HEADER_LENGTH + keyBytes.byteLength + length);
       const head = await readExactly(handle, wanted);
@@ -441,12 +432,7 @@ export class DiskStore implements Store {
         continue;
       }
       try {
-        const [entryBytes, sidecarBytes] = await Promise.all([this.#sizeOf(file), this.#sizeOf(this.layout.sidecar(hash))]);
-        if (!(await removeIfExists(this.#fs, file))) continue;
-        found.push(file);
-        this.#delta.entries--;
-        this.#delta.bytes -= entryBytes ?? 0;
-        if (await removeIfExists(this.#fs, this.layout.sidecar(hash)).catch(() => false)) this.#delta.bytes -= sidecarBytes ?? 0;
+        if (await this.#removeEntry(file, this.layout.sidecar(hash))) found.push(file);
       } catch (error) {
         this.#faults.report(toFault('delete', error));
       }
@@ -700,6 +686,33 @@ export class DiskStore implements Store {
     }
   }
 
+  /**
+   * Removes an entry file and its usage sidecar, the counters following:
+   * whether the entry file was there to remove. @throws when it cannot be removed.
+   */
+  async #removeEntry(entry: string, sidecar: string): Promise<boolean> {
+    const [entryBytes, sidecarBytes] = await Promise.all([this.#sizeOf(entry), this.#sizeOf(sidecar)]);
+    const removed = await removeIfExists(this.#fs, entry);
+    const sidecarRemoved = await removeIfExists(this.#fs, sidecar).catch(() => false);
+    if (removed) {
+      this.#delta.entries--;
+      this.#delta.bytes -= entryBytes ?? 0;
+    }
+    if (sidecarRemoved) this.#delta.bytes -= sidecarBytes ?? 0;
+    return removed;
+  }
+
+  /**
+   * Why an opened entry file is not read, or undefined: only a regular file
+   * no larger than the store's capacity is (`put` refuses a larger entry);
+   * something else (a FIFO, a device) could be read for ever, and a larger
+   * file is not read into memory.
+   */
+  #unreadable(stat: { isFile(): boolean; size: number }): string | undefined {
+    if (!stat.isFile()) return 'not a regular file';
+    return stat.size > this.#settings.maxBytes ? `${stat.size} bytes, more than the store's capacity` : undefined;
+  }
+
   async #removeIfSame(file: string, ino: number): Promise<void> {
     try {
       // stat, not lstat: `ino` is of what the read opened, through a symbolic link if the entry is one (unlinking the
@@ -731,5 +744,4 @@ export class DiskStore implements Store {
       await handle?.close().catch(() => undefined);
     }
   }
-
 }
