@@ -48,6 +48,18 @@ describe('a wrong remembered V8 header (the fingerprint memo) is found, removed 
     expect(readFileSync(file, 'utf8').trim()).toBe(good);
   });
 
+  it('hot tier, found by the snapshot at exit (no close()): said once before the process ends, and removed', async () => {
+    const cacheDir = join(work, 'hot-exit');
+    await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot', '--work', '20']);
+    const file = memoFile(cacheDir);
+    damageMemo(file);
+    const misled = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot', '--work', '20', '--no-close']);
+    expect(misled.outcomes).toEqual(['miss']);
+    expect(misled.stderr.match(/CACHE_ENGINE_FINGERPRINT_WRONG/g) ?? []).toHaveLength(1);
+    expect(misled.stderr).toContain(file);
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('full tier: the producer finds it and the engine says so once; the next process produces and loads', async () => {
     const cacheDir = join(work, 'full');
     await runChild(process.execPath, [cacheDir, wasm.path, '--idle']);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore } from '@cache/store';
 import { SERIALIZED_HEADER_SIZE, serialize } from '@cache/v8';
@@ -238,6 +238,20 @@ describe("the 'hot' tier (the default): the code V8 optimized in a process, save
       expect(second.outcomes).toEqual(['hit']);
       expect(second.serializedAfterLoad).toBeGreaterThan(0);
       expect(second.result).toBe(first.result);
+    });
+
+    it('a snapshot that cannot be handed over at exit is said once, before the process ends (and not under --no-warnings)', async () => {
+      for (const [name, flags, said] of [['cache-exit-fails', [], 1], ['cache-exit-fails-quiet', ['--no-warnings'], 0]] as const) {
+        const cacheDir = join(work, name);
+        mkdirSync(cacheDir, { recursive: true });
+        // A file where the folder of the detached writer's job files goes: the hand-over fails at exit.
+        writeFileSync(join(cacheDir, '.producers'), 'in the way');
+        const ended = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot', '--work', '20', '--no-close'], [...flags]);
+        expect(ended.outcomes).toEqual(['miss']);
+        expect(ended.stderr.match(/CACHE_ENGINE_HOT_SNAPSHOT_FAILED/g) ?? []).toHaveLength(said);
+        if (said) expect(ended.stderr).toMatch(/CacheWarning: Saving the optimized code .*\.producers/);
+        expect(entryFiles(cacheDir)).toEqual([]);
+      }
     });
 
     /** Starts engine-child.mjs, waits for its report, sends SIGTERM, and resolves how it ended. */

@@ -24,6 +24,35 @@ export const compileChannel = channel('cache:engine:compile');
 
 const emitted = new Set<string>();
 
+/** Nesting depth of {@link warningsNow}: above 0, warnings are delivered at once. */
+let deliverNow = 0;
+
+/**
+ * Runs `work`, an exit handler, so that the warnings it raises are delivered
+ * before it returns. `process.emitWarning` defers delivery to the next tick,
+ * and an exiting process (an `exit` listener, a fatal signal's handler) never
+ * runs one: a warning raised there was lost.
+ */
+export function warningsNow<T>(work: () => T): T {
+  deliverNow++;
+  try {
+    return work();
+  } finally {
+    deliverNow--;
+  }
+}
+
+/**
+ * What `process.emitWarning` does, without its deferral: builds the same
+ * warning and emits it on `process` now, so Node's own listener prints it (or
+ * not, under `--no-warnings`) and the application's listeners see it.
+ */
+function emitWarningNow(message: string, code: EngineWarningCode): void {
+  const warning = Object.assign(new Error(message), { name: 'CacheWarning', code });
+  Error.captureStackTrace(warning, warnOnce);
+  process.emit('warning', warning);
+}
+
 /**
  * Says once per process why the cache is not doing its job (the cache never
  * breaks a compile; it degrades to compiling and says so once). Every
@@ -36,5 +65,6 @@ export function warnOnce(code: EngineWarningCode, message: string, once?: string
   const key = once === undefined ? code : `${code}\0${once}`;
   if (emitted.has(key)) return;
   emitted.add(key);
-  process.emitWarning(message, { type: 'CacheWarning', code });
+  if (deliverNow > 0) emitWarningNow(message, code);
+  else process.emitWarning(message, { type: 'CacheWarning', code });
 }

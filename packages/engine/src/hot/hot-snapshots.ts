@@ -3,6 +3,7 @@ import { readSerializedHeader, serialize, SERIALIZED_HEADER_SIZE } from '@cache/
 import { onExit } from 'signal-exit';
 import { encodeArtifact } from '../artifact/artifact-format.js';
 import type { ArtifactStorage } from '../cache/cache.js';
+import { warningsNow } from '../diagnostics/warn-once.js';
 import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
 import type { StatsRecorder } from '../stats/engine-stats.js';
 
@@ -102,7 +103,7 @@ export class HotSnapshots {
     this.#targets.set(target.key, entry);
     this.#removeExitHook ??= onExit(() => {
       this.#removeExitHook = undefined;
-      this.#snapshotAllAtExit();
+      warningsNow(() => this.#snapshotAllAtExit());
     });
   }
 
