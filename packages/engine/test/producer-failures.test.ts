@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lutimesSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ABANDONED_JOB_MIN_AGE_MS, sweepAbandonedJobs } from '../src/producer/abandoned-jobs.js';
 import { startProducer } from '../src/producer/producer-client.js';
 import type { DeliveryJob } from '../src/producer/producer-protocol.js';
-import { runChild, tempDir, until, wasmFile } from './helpers.js';
+import { entryFiles, runChild, tempDir, until, wasmFile } from './helpers.js';
 
 /** How many times a warning code was printed. */
 function printed(stderr: string, code: string): number {
@@ -75,5 +76,67 @@ describe('a job file that cannot be written whole (a full disk)', () => {
     expect(() => startProducer(job, 1000, { jobFile })).toThrow(/ENOSPC/);
     expect(existsSync(jobFile)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+/** Writes a file in `folder` and sets its modification time `ageMs` ago. */
+function fileAged(folder: string, name: string, ageMs: number, body = 'x'): string {
+  const path = join(folder, name);
+  writeFileSync(path, body);
+  const at = (Date.now() - ageMs) / 1000;
+  utimesSync(path, at, at);
+  return path;
+}
+
+describe('job files no producer will read (its producer was killed before reading it)', () => {
+  const hour = 60 * 60 * 1000;
+
+  it('are removed once older than the task timeout (10 minutes at least); locks, notes, young jobs and link targets are kept', () => {
+    const folder = join(tempDir('engine-sweep-'), '.producers');
+    mkdirSync(folder);
+    const target = fileAged(join(folder, '..'), 'target.bin', 2 * hour, 'kept');
+    const old = [fileAged(folder, 'f.k.hot.lock.123.deliver', 2 * hour), fileAged(folder, 'f.k.full.lock.job', 2 * hour)];
+    const link = join(folder, 'f.l.hot.lock.9.deliver');
+    symlinkSync(target, link);
+    lutimesSync(link, 0, 0); // an old link to a young file: judged by its own time, and only it is removed
+    utimesSync(target, new Date(), new Date());
+    const kept = [
+      fileAged(folder, 'f.k.hot.lock.124.deliver', 20 * 60 * 1000), // younger than the 30-minute timeout
+      fileAged(folder, 'f.k.full.lock', 2 * hour),
+      fileAged(folder, 'f.k.full.lock.failed', 2 * hour),
+    ];
+    mkdirSync(join(folder, 'a-folder.job'));
+    utimesSync(join(folder, 'a-folder.job'), 0, 0);
+    const removed = sweepAbandonedJobs(folder, 30 * 60 * 1000);
+    expect(removed.sort()).toEqual([...old, link].sort());
+    expect(readdirSync(folder).sort()).toEqual([...kept.map((path) => basename(path)), 'a-folder.job'].sort());
+    expect(existsSync(target)).toBe(true);
+    // Once per folder per process.
+    fileAged(folder, 'f.m.hot.lock.5.deliver', 2 * hour);
+    expect(sweepAbandonedJobs(folder, 30 * 60 * 1000)).toEqual([]);
+  });
+
+  it('a timeout shorter than 10 minutes does not take a job a slow-starting producer has yet to read', () => {
+    const folder = join(tempDir('engine-sweep-floor-'), '.producers');
+    mkdirSync(folder);
+    const young = fileAged(folder, 'f.k.hot.lock.1.deliver', ABANDONED_JOB_MIN_AGE_MS - 60_000);
+    const old = fileAged(folder, 'f.k.hot.lock.2.deliver', ABANDONED_JOB_MIN_AGE_MS + 60_000);
+    expect(sweepAbandonedJobs(folder, 1)).toEqual([old]);
+    expect(existsSync(young)).toBe(true);
+  });
+
+  it('a process handing over its hot code at exit sweeps them first', async () => {
+    const work = tempDir('engine-sweep-exit-');
+    const wasm = wasmFile(work, 150);
+    const cacheDir = join(work, 'cache');
+    const folder = join(cacheDir, '.producers');
+    mkdirSync(folder, { recursive: true });
+    const abandoned = fileAged(folder, 'f.k.hot.lock.77.deliver', 2 * hour, 'x'.repeat(1 << 16));
+    const report = await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot', '--work', '20', '--no-close']);
+    expect(report.outcomes).toEqual(['miss']);
+    expect(existsSync(abandoned)).toBe(false);
+    // Its own hand-over still happened: the next process loads the code.
+    expect(await until(() => entryFiles(cacheDir).length === 1, 30_000)).toBe(true);
+    expect((await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot'])).outcomes).toEqual(['hit']);
   });
 });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ProducerError } from '../errors/engine-errors.js';
 import { makeDirectorySync } from '@cache/store';
 import { nodeBuiltin } from '../node/node-builtin.js';
+import { sweepAbandonedJobs } from './abandoned-jobs.js';
 import { PRODUCER_ENV, type DeliveryJob, type ProducerJob, type ProducerReply } from './producer-protocol.js';
 
 const { existsSync, rmSync, writeFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
@@ -117,6 +118,7 @@ export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number,
   // start-up never receives what was sent.
   const jobFile = options.jobFile ?? (detached && job.delivery.kind === 'store' && job.delivery.lockPath ? `${job.delivery.lockPath}.job` : undefined);
   if (jobFile) {
+    sweepAbandonedJobs(dirname(jobFile), timeoutMs);
     makeDirectorySync(dirname(jobFile));
     try {
       writeFileSync(jobFile, nodeBuiltin<typeof import('node:v8')>('node:v8').serialize(job));
