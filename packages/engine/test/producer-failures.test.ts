@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ABANDONED_JOB_MIN_AGE_MS, sweepAbandonedJobs } from '../src/producer/abandoned-jobs.js';
 import { startProducer } from '../src/producer/producer-client.js';
+import { leaveRefusalNote, refusalNotePath, refusalStillHolding } from '../src/producer/refusal-note.js';
 import type { DeliveryJob } from '../src/producer/producer-protocol.js';
 import { entryFiles, runChild, tempDir, until, wasmFile } from './helpers.js';
 
@@ -35,8 +36,19 @@ describe('a background production that fails is counted and said once, never sil
     expect(report.stderr).toMatch(/did not take the artifact/);
     // Heard by its parent: no note is left for the next process to repeat.
     expect(hasFailureNote(join(cacheDir, '.producers'))).toBe(false);
-    const next = await runChild(process.execPath, [cacheDir, wasm.path, '--capacity', '4Ki']);
+    const next = await runChild(process.execPath, [cacheDir, wasm.path, '--capacity', '4Ki', '--idle']);
     expect(next.stderr).not.toMatch(/an earlier background production/);
+    // Refused for its size, not for a fault: the next run does not spend an optimizing compile on the same refusal.
+    expect(next.stats).toMatchObject({ producerFailures: 0, artifactsProduced: 0 });
+    expect(printed(next.stderr, 'CACHE_ENGINE_PRODUCER_FAILED')).toBe(1);
+    expect(next.stderr).toMatch(/Not producing an optimized WebAssembly artifact the store refused before \(entry of \d+ bytes exceeds the 4096-byte capacity\)/);
+    expect(readdirSync(join(cacheDir, '.producers')).filter((name) => name.endsWith('.lock'))).toEqual([]);
+    // A larger capacity decides again, and the artifact is produced and stored.
+    const raised = await runChild(process.execPath, [cacheDir, wasm.path, '--capacity', '64Mi', '--idle']);
+    expect(raised.stats).toMatchObject({ producerFailures: 0, artifactsProduced: 1 });
+    expect(raised.stderr).not.toContain('CACHE_ENGINE_PRODUCER_FAILED');
+    expect(readdirSync(join(cacheDir, '.producers')).filter((name) => name.endsWith('.refused'))).toEqual([]);
+    expect((await runChild(process.execPath, [cacheDir, wasm.path, '--capacity', '64Mi'])).outcomes).toEqual(['hit']);
   });
 
   it("a detached producer's failure after its parent exited is said by the next process that misses the module", async () => {
@@ -138,5 +150,26 @@ describe('job files no producer will read (its producer was killed before readin
     // Its own hand-over still happened: the next process loads the code.
     expect(await until(() => entryFiles(cacheDir).length === 1, 30_000)).toBe(true);
     expect((await runChild(process.execPath, [cacheDir, wasm.path, '--tier', 'hot'])).outcomes).toEqual(['hit']);
+  });
+});
+
+describe('the note of a store refusal (an artifact larger than the capacity)', () => {
+  it('holds only under the settings it was made under; any other note is removed', () => {
+    const lock = join(tempDir('engine-refusal-'), 'f.k.full.lock');
+    const note = { reason: 'entry of 9000 bytes exceeds the 4096-byte capacity', capacity: 4096, compression: false };
+    expect(refusalStillHolding(lock, note)).toBeUndefined(); // none
+    leaveRefusalNote(lock, note);
+    expect(refusalStillHolding(lock, { capacity: 4096, compression: false })).toEqual(note);
+    expect(existsSync(refusalNotePath(lock))).toBe(true);
+    expect(refusalStillHolding(lock, { capacity: 4096, compression: true })).toBeUndefined();
+    expect(existsSync(refusalNotePath(lock))).toBe(false);
+    leaveRefusalNote(lock, note);
+    expect(refusalStillHolding(lock, { capacity: 8192, compression: false })).toBeUndefined();
+    expect(existsSync(refusalNotePath(lock))).toBe(false);
+    for (const damaged of ['{"capacity":4096,"compression":false', '{"capacity":4096,"compression":false}', '[]']) {
+      writeFileSync(refusalNotePath(lock), damaged);
+      expect(refusalStillHolding(lock, { capacity: 4096, compression: false })).toBeUndefined();
+      expect(existsSync(refusalNotePath(lock))).toBe(false);
+    }
   });
 });

@@ -16,6 +16,7 @@ import {
 import { engineFingerprint, type EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
 import { takeProducerFailureNote, tryAcquireProducerLock, type ProducerLock } from '../producer/producer-lock.js';
 import { startProducer } from '../producer/producer-client.js';
+import { refusalStillHolding } from '../producer/refusal-note.js';
 import { emptyStats, StatsRecorder, type EngineStats } from '../stats/engine-stats.js';
 import { asUint8Array, originalWasm, type WasmBytes } from '../wasm/wasm-api.js';
 
@@ -514,6 +515,7 @@ export class Engine {
       // A detached producer that failed after its parent exited left its reason here: said now, and tried again.
       const earlier = takeProducerFailureNote(lockPath);
       if (earlier !== undefined) this.#producerFailed(new ProducerError(`an earlier background production of this module failed: ${earlier}`));
+      if (this.#refusedBefore(storage, key, lockPath)) return;
       const attempt = tryAcquireProducerLock(lockPath, timeoutMs);
       if ('busy' in attempt) return; // another process is producing it
       if ('fault' in attempt) {
@@ -589,6 +591,23 @@ export class Engine {
       });
     producing.set(key, work);
     if (lock) this.cache.handedOff.set(key, handOff);
+  }
+
+  /**
+   * Whether the store refused this module's artifact before under the same
+   * capacity and compression: producing it again would cost a full optimizing
+   * compile for the same refusal. Said once; a changed setting produces again.
+   */
+  #refusedBefore(storage: ArtifactStorage, key: string, lockPath: string): boolean {
+    const delivery = storage.delivery(key, lockPath);
+    if (delivery.kind !== 'store') return false;
+    const refusal = refusalStillHolding(lockPath, { capacity: this.cache.config.capacity, compression: delivery.compression });
+    if (!refusal) return false;
+    warnOnce(
+      'CACHE_ENGINE_PRODUCER_FAILED',
+      `Not producing an optimized WebAssembly artifact the store refused before (${refusal.reason}); modules still compile normally. It is produced again once the capacity or compression changes.`,
+    );
+    return true;
   }
 
   #producerFailed(error: unknown): void {

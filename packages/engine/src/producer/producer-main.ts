@@ -10,6 +10,7 @@ import { remoteTierAt } from '../remote/register-remote-tier.js';
 import type { DeliveryJob, ProducerDelivery, ProducerJob, ProducerReply } from './producer-protocol.js';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { producerFailureNotePath } from './producer-lock.js';
+import { leaveRefusalNote } from './refusal-note.js';
 import { deserialize } from 'node:v8';
 
 function reply(message: ProducerReply): Promise<void> {
@@ -48,6 +49,8 @@ function storedReply(bytes: number, compileMs: number, result: PutResult): Produ
  * Writes an artifact through the store the parent uses, and to the remote
  * tier when there is one, then removes the lock file if there is one: the
  * lock covers the whole production, so it is gone only once both writes are.
+ * A store's refusal that is no fault (an artifact larger than the capacity)
+ * is noted beside the lock, so later runs do not produce it again.
  */
 async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' }>, artifact: Uint8Array): Promise<PutResult> {
   const { settings, compression, namespace, key, lockPath } = delivery;
@@ -57,7 +60,11 @@ async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' 
     try {
       const store = await createStore(config, { namespace, compression });
       try {
-        return await store.put(key, artifact);
+        const faultsBefore = store.stats().errors;
+        const result = await store.put(key, artifact);
+        // Refused without a fault: the same artifact is refused by every run until these settings change.
+        if (!result.stored && lockPath && store.stats().errors === faultsBefore) leaveRefusalNote(lockPath, { reason: result.reason, capacity: config.capacity, compression });
+        return result;
       } finally {
         await store.close();
       }
