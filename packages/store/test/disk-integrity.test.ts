@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import diagnostics from 'node:diagnostics_channel';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHANNELS, CODEC_ZSTD, DiskStore, hashKey, parseHeader, readDirectoryStats, type CorruptMessage } from '../src/index.js';
@@ -293,6 +293,71 @@ describe('DiskStore integrity, statistics and background work', () => {
     lock(1, Date.now() - 120_000); // alive but older than lockStaleAge: abandoned
     expect((await store.runCleanup({ force: true })).ran).toBe(true);
     expect(existsSync(store.layout.cleanupLock)).toBe(false);
+  });
+
+  it.each(['inline', 'worker'] as const)(
+    'its own small files (cleanup record and lock, counters, sidecars) that are a FIFO, a device or oversized never block or exhaust it (%s): read as absent, and replaced',
+    async (background) => {
+      const config = configFor(dir.path).withOptimizedCompressionUsageCounterThreshold(2);
+      const first = await open(config, { background });
+      await first.put('k', pseudoRandom(1000, 'k'));
+      await first.get('k');
+      await first.runCleanup({ force: true });
+      await first.close();
+      const layout = first.layout;
+      const hash = hashKey('k');
+      const fifos = [layout.lastCleanup, layout.sidecar(hash), layout.cleanupLock];
+      for (const file of fifos) {
+        rmSync(file, { force: true });
+        execFileSync('mkfifo', [file]);
+      }
+      rmSync(layout.totalFile, { force: true });
+      symlinkSync('/dev/zero', layout.totalFile);
+      writeFileSync(layout.usageFile, '');
+      truncateSync(layout.usageFile, 64 * 1024 * 1024); // sparse: nothing on the disk
+      // A counters file of a process that has ended, for the cleanup to fold into total.json.
+      const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }));
+      writeFileSync(path.join(layout.statsDirectory, `stats-${dead}.1-aaaa-bbbb.json`), JSON.stringify({ hits: 5 }));
+      try {
+        const work = (async () => {
+          const store = await open(config, { background, lockStaleAge: 0 });
+          for (let use = 0; use < 3; use += 1) expect(Buffer.from((await store.get('k')) ?? []).equals(pseudoRandom(1000, 'k'))).toBe(true);
+          await store.flush();
+          expect((await store.runCleanup({ force: true })).ran).toBe(true);
+          await store.close();
+          return readDirectoryStats(dir.path);
+        })();
+        const stats = await Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('blocked on a file in the store')), 10_000))]);
+        expect(stats.total.hits).toBeGreaterThanOrEqual(8); // 5 folded from the ended process, 3 of this one
+      } finally {
+        // Frees a read the old code blocked in: opening the write end wakes it.
+        for (const file of fifos) {
+          try {
+            closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
+          } catch {
+            // No reader waiting, or no FIFO any more.
+          }
+        }
+      }
+      // The cleanup wrote its record and the counters over what was in their place.
+      for (const file of [layout.lastCleanup, layout.totalFile, layout.usageFile]) expect(lstatSync(file).isFile()).toBe(true);
+      expect(lstatSync(layout.totalFile).size).toBeLessThan(10_000);
+    },
+    30_000,
+  );
+
+  it('a cleanup interval of 0 (clean whenever due) cleans with the work, not in a loop: flush() returns', async () => {
+    const store = await open(configFor(dir.path).withCleanupInterval('0s'), { background: 'inline' });
+    await store.put('k', pseudoRandom(100, 'k'));
+    await store.get('k');
+    const flushed = await Promise.race([store.flush().then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 5_000))]);
+    expect(flushed).toBe(true);
+    // Each operation still makes a cleanup due: the last one records when it ran.
+    const before = JSON.parse(readFileSync(store.layout.lastCleanup, 'utf8')) as { at: number };
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await store.get('k');
+    await store.flush();
+    expect((JSON.parse(readFileSync(store.layout.lastCleanup, 'utf8')) as { at: number }).at).toBeGreaterThan(before.at);
   });
 
   it('exits cleanly: a process using a store ends on its own after close()', () => {

@@ -61,6 +61,9 @@ export interface DiskStoreOptions {
   lockStaleAge?: number;
 }
 
+/** The shortest period of the timer that runs cleanups in a long-lived process, whatever `cleanupInterval` is. */
+const CLEANUP_TIMER_MIN_MS = 1000;
+
 interface PendingUse {
   uses: number;
   lastUsed: number;
@@ -171,7 +174,9 @@ export class DiskStore implements Store {
       const target = this.layout.instanceStats(this.#instanceId);
       writeJsonSync(target, this.layout.temp(path.basename(target)), { ...this.#counters, at: this.#clock(), pid: process.pid });
     });
-    this.#intervalTimer = setInterval(() => void this.#requestCleanup(false), Math.min(config.cleanupInterval, 2 ** 31 - 1));
+    // At least a second apart: an interval of 0 ("clean whenever it is due") made this a timer firing every
+    // millisecond, scanning the directory without a pause, and a flush() waiting for a quiet moment never returned.
+    this.#intervalTimer = setInterval(() => void this.#requestCleanup(false), Math.min(Math.max(config.cleanupInterval, CLEANUP_TIMER_MIN_MS), 2 ** 31 - 1));
     this.#intervalTimer.unref();
   }
 

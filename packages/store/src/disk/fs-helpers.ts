@@ -1,5 +1,5 @@
 import { errorCode } from '../faults/fault-reporter.js';
-import type { FsFileHandle, FsLayer } from './fs-layer.js';
+import { READ_FLAGS, type FsFileHandle, type FsLayer } from './fs-layer.js';
 import { makeDirectory } from './make-directory.js';
 
 /** Writes every byte of `parts` through `handle` (file writes may be partial). */
@@ -31,12 +31,24 @@ export async function readExactly(handle: FsFileHandle, size: number): Promise<B
   return offset === size ? buffer : buffer.subarray(0, offset);
 }
 
-/** Reads a whole small file, or undefined when it does not exist. */
+/** The most the store reads of one of its own small files (a sidecar, counters, a lock, a cleanup record): each is a few hundred bytes. */
+export const SMALL_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Reads a whole small file of the store's own, or undefined when it does not
+ * exist, or is not a regular file of at most {@link SMALL_FILE_BYTES}. It is
+ * opened without blocking and checked before a byte is read: a FIFO put in
+ * its place blocked the open, and with it the process's exit, for ever, and a
+ * link to /dev/zero was read until memory ran out. Callers read such a file
+ * as they read an unparseable one, as absent, and write a good one over it.
+ */
 export async function readIfExists(fs: FsLayer, path: string): Promise<Buffer | undefined> {
   let handle: FsFileHandle | undefined;
   try {
-    handle = await fs.open(path, 'r');
-    return await handle.readFile();
+    handle = await fs.open(path, READ_FLAGS);
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.size > SMALL_FILE_BYTES) return undefined;
+    return await readExactly(handle, stats.size);
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;

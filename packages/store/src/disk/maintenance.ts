@@ -6,8 +6,8 @@ import { addCounters, zeroCounters, type StatsCounters } from '../stats/stats-co
 import { decodeEntry, encodeEntry, keyFromPrefix, parseHeader } from './entry-format.js';
 import { inChunks, namespaceLayouts, scanNamespace, type NamespaceScan, type ScannedEntry } from './directory-scan.js';
 import { planEviction, type EvictionLimits } from './eviction.js';
-import { isMissing, isProcessAlive, readIfExists, removeIfExists, writeAll, writeAtomically } from './fs-helpers.js';
-import type { FsFileHandle, FsLayer } from './fs-layer.js';
+import { isMissing, isProcessAlive, readExactly, readIfExists, removeIfExists, writeAll, writeAtomically } from './fs-helpers.js';
+import { READ_FLAGS, type FsFileHandle, type FsLayer } from './fs-layer.js';
 import { makeDirectory } from './make-directory.js';
 import { INSTANCE_STATS_PATTERN, Layout, RECOMPRESS_PATTERN, TEMP_PATTERN } from './layout.js';
 import { nodeCrypto } from '../node/node-builtin.js';
@@ -478,7 +478,7 @@ export class Maintenance {
       created = true;
       let source: FsFileHandle;
       try {
-        source = await this.#fs.open(entryPath, 'r');
+        source = await this.#fs.open(entryPath, READ_FLAGS);
       } catch (error) {
         if (isMissing(error)) return 'gone';
         throw error;
@@ -487,8 +487,10 @@ export class Maintenance {
       let identity: { ino: number; mtimeMs: number };
       try {
         const stat = await source.stat();
+        // Not an entry to rewrite (a FIFO, a device, larger than any stored): the next read finds and removes it.
+        if (!stat.isFile() || stat.size > this.#settings.maxBytes) return 'not-needed';
         identity = { ino: stat.ino, mtimeMs: stat.mtimeMs };
-        data = await source.readFile();
+        data = await readExactly(source, stat.size);
       } finally {
         await source.close().catch(() => undefined);
       }

@@ -2,6 +2,8 @@
 // need it pay. node:fs itself is taken with `nodeBuiltin`, not an ES `import`, whose namespace Node builds by reading
 // every export (`fs.promises` on Node 24, and the streams: 2-3 ms).
 import path from 'node:path';
+import { readIfExists } from '../disk/fs-helpers.js';
+import { nodeFs } from '../disk/fs-layer.js';
 import { FORMAT_DIRECTORY, INSTANCE_STATS_PATTERN } from '../disk/layout.js';
 import { addCounters, zeroCounters, type StatsCounters } from './stats-counter.js';
 import { nodeBuiltin } from '../node/node-builtin.js';
@@ -34,7 +36,10 @@ export interface DirectoryStats {
 
 async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
   try {
-    const value: unknown = JSON.parse(await fs.promises.readFile(file, 'utf8'));
+    // Only a small regular file, opened without blocking: a FIFO in the stats folder hung `cache stats` for ever.
+    const data = await readIfExists(nodeFs, file);
+    if (data === undefined) return undefined;
+    const value: unknown = JSON.parse(data.toString('utf8'));
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
