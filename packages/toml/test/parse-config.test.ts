@@ -121,6 +121,19 @@ describe('parseCacheConfig', () => {
     }
   });
 
+  it('a bare number is refused with an example of that setting\'s own kind of string', () => {
+    const cases = [
+      ['cleanup-interval', '"1h" or "30m"'],
+      ['files-total-size-soft-limit', '"512Mi"'],
+      ['file-count-soft-limit', '"65536" or "64K"'],
+      ['files-total-size-limit-percent-if-deleting', '"70%"'],
+    ] as const;
+    for (const [key, example] of cases) {
+      const error = configError(() => parseCacheConfig(`[cache]\n${key} = 60\n`, { file: 'f.toml' }));
+      expect(error.message).toContain(`${key} = 60 (f.toml:2:1): must be a TOML string such as ${example} (bare numbers are not accepted, as in Wasmtime)`);
+    }
+  });
+
   it('suggests only forms a file accepts: strings, never the bare numbers it refuses', () => {
     const error = configError(() => parseCacheConfig('[cache]\nfiles-total-size-soft-limit = "1 GB"\nfiles-total-size-limit-percent-if-deleting = "50"\n', { file: 'f.toml' }));
     expect(error.message).toContain('files-total-size-soft-limit = "1 GB" (f.toml:2:1): unknown unit "GB"; use one of K, Ki, M, Mi, G, Gi, T, Ti, P, Pi or none (bytes) (examples: "512Mi", "1G", "1048576")');
@@ -175,6 +188,27 @@ describe('parseCacheConfig', () => {
       expect([e.file, e.line]).toEqual(['broken.toml', 3]);
       expect(e.column).toBeGreaterThan(0);
       expect(e.message).toMatch(/^broken\.toml:3:\d+: invalid TOML/);
+    }
+  });
+
+  it('a key or table defined twice is named, with the line of its second definition', () => {
+    const cases = [
+      ['[cache]\ndirectory = "/a"\ndirectory = "/b"\n', 3, 'directory'],
+      ['[cache]\ncleanup-interval = "1h"\n\n[cache]\n', 4, '[cache]'],
+      ['[cache]\n  "files-total-size-soft-limit" = "1Gi"\n"files-total-size-soft-limit"="2Gi" # again\n', 3, '"files-total-size-soft-limit"'],
+      ['[wasm-cache]\nremote.url = "redis://a"\nremote = 1\n', 3, 'remote'],
+    ] as const;
+    for (const [text, line, name] of cases) {
+      const error = (() => {
+        try {
+          parseCacheConfig(text, { file: 'twice.toml' });
+        } catch (thrown) {
+          return thrown;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(TomlSyntaxError);
+      expect((error as TomlSyntaxError).message).toMatch(new RegExp(`^twice\\.toml:${line}:\\d+: invalid TOML: ${name.replace(/[[\]]/g, '\\$&')}: trying to redefine an already defined table or value$`));
     }
   });
 

@@ -12,6 +12,14 @@ const PATTERNS: Partial<Record<SettingKind, string>> = {
   percent: '^\\s*[0-9]+\\s*%\\s*$',
 };
 
+/** An example of each kind's text form, for the message when a value is not a string (a bare number, say). */
+const TYPE_EXAMPLES: Partial<Record<SettingKind, string>> = {
+  size: '"512Mi"',
+  count: '"65536" or "64K"',
+  duration: '"1h" or "30m"',
+  percent: '"70%"',
+};
+
 function fileField(kind: SettingKind, description: string, defaultValue: string | number | undefined) {
   const meta = { description, ...(defaultValue === undefined ? {} : { default: defaultValue }) };
   if (kind === 'level') {
@@ -22,7 +30,8 @@ function fileField(kind: SettingKind, description: string, defaultValue: string 
     return z.optional(level.check(z.gte(0, { error: range }), z.lte(21, { error: range }))).register(z.globalRegistry, meta);
   }
   const pattern = PATTERNS[kind];
-  const typeRule = kind === 'path' ? 'must be a TOML string' : 'must be a TOML string such as "512Mi" (bare numbers are not accepted, as in Wasmtime)';
+  const example = TYPE_EXAMPLES[kind];
+  const typeRule = example === undefined ? 'must be a TOML string' : `must be a TOML string such as ${example} (bare numbers are not accepted, as in Wasmtime)`;
   return z.optional(z.string({ error: typeRule })).register(z.globalRegistry, pattern ? { ...meta, pattern } : meta);
 }
 
