@@ -4,8 +4,12 @@ import { resolveCliConfig, type GlobalOptions } from '../context/cli-config.js';
 import { CliError, EXIT } from '../errors/cli-error.js';
 import { formatMs, out } from '../output/style.js';
 import { engineFor } from './engine-for.js';
+import { asRunFailure, invokeExport, type WasmFunction } from './invoke.js';
+import { exportedFunctionParams } from './wasm-signatures.js';
 
-const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace & { Module: { imports(m: WebAssembly.Module): Array<{ module: string }> } } }).WebAssembly;
+const wasm = (globalThis as unknown as {
+  WebAssembly: WasmNamespace & { Module: { imports(m: WebAssembly.Module): Array<{ module: string }>; exports(m: WebAssembly.Module): Array<{ name: string; kind: string }> } };
+}).WebAssembly;
 
 /** Options of `run`. */
 export interface RunOptions extends GlobalOptions {
@@ -13,19 +17,15 @@ export interface RunOptions extends GlobalOptions {
   json?: boolean;
 }
 
-/** Reads an argument for a wasm function: a number, or a BigInt for i64 (`123n`). */
-function parseArgument(text: string): number | bigint {
-  if (/^-?\d+n$/.test(text)) return BigInt(text.slice(0, -1));
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new CliError(`argument ${JSON.stringify(text)} is not a number`, EXIT.usage);
-  return value;
-}
-
 /**
  * `run <file.wasm> [--invoke fn args...]`: compiles through the cache and runs
  * the module: a WASI command through `node:wasi`, otherwise the export named by
  * `--invoke` with numeric arguments. Prints where the code came from and how
  * long each phase took.
+ *
+ * @throws CliError: `EXIT.usage` for arguments the module cannot take (see
+ * {@link invokeExport}; any, without `--invoke`, for a module that is not a
+ * WASI command), `EXIT.failure` when it traps.
  */
 export async function runModule(file: string, args: string[], options: RunOptions): Promise<void> {
   const phases: Record<string, number> = {};
@@ -56,6 +56,7 @@ export async function runModule(file: string, args: string[], options: RunOption
   }
   lap(outcome === 'hit' ? 'load from cache' : 'compile');
   const isWasi = wasm.Module.imports(module).some((i) => i.module.startsWith('wasi_'));
+  if (!isWasi && !options.invoke && args.length > 0) throw argumentsWithoutInvoke(file, module, args);
   let result: unknown;
   let exitCode = 0;
   if (isWasi) {
@@ -64,7 +65,11 @@ export async function runModule(file: string, args: string[], options: RunOption
     const wasi = new WASI({ version: 'preview1', args: [file, ...args], env: process.env, returnOnExit: true });
     const instance = await wasm.instantiate(module, wasi.getImportObject() as object) as unknown as { exports: Record<string, unknown> };
     lap('instantiate');
-    exitCode = wasi.start(instance);
+    try {
+      exitCode = wasi.start(instance);
+    } catch (error) {
+      throw asRunFailure(file, '_start', error);
+    }
     lap('run');
   } else {
     const instance = (await wasm.instantiate(module, {}).catch((error: Error) => {
@@ -77,7 +82,7 @@ export async function runModule(file: string, args: string[], options: RunOption
         const names = Object.keys(instance.exports).filter((name) => typeof instance.exports[name] === 'function');
         throw new CliError(`no exported function ${JSON.stringify(options.invoke)}; exported: ${names.join(', ') || '(none)'}`, EXIT.usage);
       }
-      result = (fn as (...a: Array<number | bigint>) => unknown)(...args.map(parseArgument));
+      result = invokeExport(file, options.invoke, fn as WasmFunction, args, exportedFunctionParams(bytes)?.get(options.invoke));
       lap('run');
     }
   }
@@ -102,4 +107,14 @@ function missNote(tier: string, saved: boolean): string {
   if (saved) return 'the code V8 optimized in this run was saved for next time';
   // The hot tier keeps only code V8 optimized while the module ran; a short run optimizes nothing.
   return 'nothing saved: V8 optimized none of its code in this run';
+}
+
+/**
+ * Arguments given without `--invoke` to a module that is not a WASI command:
+ * nothing would take them (such a module is only instantiated), so they are
+ * refused rather than ignored.
+ */
+function argumentsWithoutInvoke(file: string, module: WebAssembly.Module, args: string[]): CliError {
+  const functions = wasm.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
+  return new CliError(`${file} is not a WASI command, so its arguments (${args.join(' ')}) are for a function named with --invoke; its exported functions: ${functions.join(', ') || '(none)'}`, EXIT.usage);
 }

@@ -1,0 +1,92 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, tempDir, type CliRun } from './helpers.js';
+import { invokeModule, trappingWasiCommand } from './small-modules.js';
+
+/** The one line a failure prints: `error: …`, no stack trace. */
+function errorLine(run: CliRun): string {
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  const lines = run.stderr.split('\n').filter((line) => line.startsWith('error: '));
+  expect(lines, run.stderr).toHaveLength(1);
+  return lines[0] ?? '';
+}
+
+describe('wasm-cache run --invoke: arguments, kinds and traps (built binary)', () => {
+  const dir = tempDir('cli-invoke-');
+  const wasm = join(dir, 'small.wasm');
+  writeFileSync(wasm, invokeModule());
+  const wasi = join(dir, 'trapping-wasi.wasm');
+  writeFileSync(wasi, trappingWasiCommand());
+  const env = { WASM_CACHE_DIRECTORY: join(dir, 'cache') };
+  const run = (...args: string[]): Promise<CliRun> => cli(['run', ...args], env);
+
+  it('calls the function with numbers, and BigInts (123n) for i64', async () => {
+    expect(await run(wasm, '--invoke', 'div', '7', '2')).toMatchObject({ code: 0, stdout: '3\n' });
+    expect(await run(wasm, '--invoke', 'add64', '1', '2n')).toMatchObject({ code: 0, stdout: '3n\n' });
+    expect(await run(wasm, '--invoke', 'half', '3')).toMatchObject({ code: 0, stdout: '1.5\n' });
+  });
+
+  it('too few or too many arguments: a usage error naming the function, how many it takes and how many were given', async () => {
+    const few = await run(wasm, '--invoke', 'div', '1');
+    expect(few.code).toBe(2);
+    expect(errorLine(few)).toBe('error: function "div" takes 2 arguments (i32, i32), 1 given');
+    const many = await run(wasm, '--invoke', 'div', '1', '2', '3');
+    expect(many.code).toBe(2);
+    expect(errorLine(many)).toBe('error: function "div" takes 2 arguments (i32, i32), 3 given');
+    const none = await run(wasm, '--invoke', 'boom', '1');
+    expect(none.code).toBe(2);
+    expect(errorLine(none)).toBe('error: function "boom" takes no arguments, 1 given');
+    const missing = await run(wasm, '--invoke', 'id64');
+    expect(missing.code).toBe(2);
+    expect(errorLine(missing)).toBe('error: function "id64" takes 1 argument (i64), 0 given');
+  });
+
+  it('a number for an i64, or 123n for another type: a usage error naming the function and the argument', async () => {
+    const number = await run(wasm, '--invoke', 'id64', '5');
+    expect(number.code).toBe(2);
+    expect(errorLine(number)).toBe('error: argument 1 of function "id64" is an i64: write it as 5n');
+    const second = await run(wasm, '--invoke', 'add64', '1', '2');
+    expect(second.code).toBe(2);
+    expect(errorLine(second)).toBe('error: argument 2 of function "add64" is an i64: write it as 2n');
+    const fraction = await run(wasm, '--invoke', 'id64', '2.5');
+    expect(errorLine(fraction)).toBe('error: argument 1 of function "id64" is an i64: write it as an integer with an n (123n)');
+    const bigint = await run(wasm, '--invoke', 'half', '3n');
+    expect(bigint.code).toBe(2);
+    expect(errorLine(bigint)).toBe('error: argument 1 of function "half" is an f64, and only i64 arguments are written as 123n: write it as 3');
+    const first = await run(wasm, '--invoke', 'add64', '1n', '2n');
+    expect(first.code).toBe(2);
+    expect(errorLine(first)).toBe('error: argument 1 of function "add64" is an i32, and only i64 arguments are written as 123n: write it as 1');
+  });
+
+  it('a trap is one line saying the function trapped and why, exit 1', async () => {
+    for (const [args, message] of [
+      [['div', '1', '0'], 'divide by zero'],
+      [['boom'], 'unreachable'],
+      [['load', '1000000'], 'memory access out of bounds'],
+    ] as const) {
+      const trapped = await run(wasm, '--invoke', ...args);
+      expect(trapped.code, trapped.stderr).toBe(1);
+      expect(trapped.stdout).toBe('');
+      expect(errorLine(trapped)).toBe(`error: ${wasm}: function "${args[0]}" trapped: ${message}`);
+    }
+    // Not a trap for V8 (a RangeError), but the same: the function failed, in one line.
+    const deep = await run(wasm, '--invoke', 'recurse');
+    expect(deep.code).toBe(1);
+    expect(errorLine(deep)).toBe(`error: ${wasm}: function "recurse" failed: RangeError: Maximum call stack size exceeded`);
+    // A WASI command's _start: the same (arguments are the command's, accepted).
+    const command = await run(wasi, 'one', 'two');
+    expect(command.code, command.stderr).toBe(1);
+    expect(errorLine(command)).toBe(`error: ${wasi}: _start trapped: unreachable`);
+  });
+
+  it('arguments without --invoke for a module that is not a WASI command: a usage error, nothing run', async () => {
+    const ignored = await run(wasm, '1', '2');
+    expect(ignored.code).toBe(2);
+    expect(ignored.stdout).toBe('');
+    expect(errorLine(ignored)).toBe(
+      `error: ${wasm} is not a WASI command, so its arguments (1 2) are for a function named with --invoke; its exported functions: div, id64, half, add64, boom, load, recurse`,
+    );
+    expect((await run(wasm)).code).toBe(0);
+  });
+});
