@@ -1,5 +1,7 @@
-import { chmodSync, chownSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CacheConfig, Config, Engine } from '@cache/engine';
+import { DiskStore, hashKey, Layout } from '@cache/store';
 import { buildWasmModule } from '@cache/wasm-fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, tempDir, type CliRun } from './helpers.js';
@@ -27,6 +29,27 @@ function chownTree(directory: string, uid: number, gid: number): void {
     if (statSync(path).isDirectory()) chownTree(path, uid, gid);
     else chownSync(path, uid, gid);
   }
+}
+
+/** The last byte of `bytes` flipped. */
+function flipLast(bytes: Uint8Array): Uint8Array {
+  const copy = bytes.slice();
+  copy[copy.byteLength - 1] = (copy[copy.byteLength - 1] ?? 0) ^ 1;
+  return copy;
+}
+
+/**
+ * Engine artifact keys (`<64 hex>.full`, which verify decodes) by where
+ * their entry files go: `count` in `shard`, or `count` in any other shard.
+ */
+function artifactKeys(count: number, where: { shard: string } | { notShard: string }): string[] {
+  const keys: string[] = [];
+  for (let i = 0; keys.length < count; i++) {
+    const key = `${i.toString(16).padStart(64, '0')}.full`;
+    const shard = hashKey(key).slice(0, 2);
+    if ('shard' in where ? shard === where.shard : shard !== where.notShard) keys.push(key);
+  }
+  return keys;
 }
 
 function oneErrorLine(run: CliRun): string {
@@ -87,6 +110,73 @@ describe('wasm-cache cache * on a directory it cannot read or change (built bina
     chmodTree(directory, 0o700);
     const listed = await cli(['cache', 'ls', '--json', '--dir', directory], {}, user);
     expect(JSON.parse(listed.stdout)).toHaveLength(1);
+  });
+
+  it('verify and clear report each entry they could not remove (a read-only shard) as such, remove the others, and exit 1', async () => {
+    const engine = new Engine(Config.default().cacheConfig(CacheConfig.default().withDirectory(join(root, 'engine'))));
+    const artifact = await engine.precompile(buildWasmModule({ functions: 10 }));
+    await engine.close();
+    const directory = join(root, 'stuck');
+    created.push(directory);
+    const namespace = 'd'.repeat(24);
+    const layout = new Layout(directory, namespace);
+    // The shard made read-only: the first candidate key's.
+    const shard = hashKey(`${'0'.repeat(64)}.full`).slice(0, 2);
+    // In the shard made read-only, and elsewhere: an artifact whose own checksum fails (verify deletes it), and an
+    // entry whose store checksum fails (the store removes it when read); and an intact entry elsewhere.
+    const [stuckArtifact, stuckEntry] = artifactKeys(2, { shard });
+    const [freeArtifact, freeEntry, intact] = artifactKeys(3, { notShard: shard });
+    const store = await DiskStore.open(CacheConfig.default().withDirectory(directory), { namespace, compression: false });
+    for (const key of [stuckArtifact, freeArtifact]) expect((await store.put(key ?? '', flipLast(artifact))).stored).toBe(true);
+    for (const key of [stuckEntry, freeEntry, intact]) expect((await store.put(key ?? '', artifact)).stored).toBe(true);
+    await store.close();
+    const file = (key: string | undefined): string => layout.entry(hashKey(key ?? ''));
+    for (const key of [stuckEntry, freeEntry]) writeFileSync(file(key), flipLast(readFileSync(file(key))));
+    // And an entry file whose header names no key, in that shard.
+    const unkeyed = join(layout.shard(hashKey(stuckEntry ?? '')), `${'e'.repeat(64)}.entry`);
+    writeFileSync(unkeyed, 'no header here');
+    if (user) chownTree(directory, user.uid, user.gid);
+    chmodSync(layout.shard(hashKey(stuckEntry ?? '')), 0o500);
+
+    const verified = await cli(['cache', 'verify', '--json', '--dir', directory], {}, user);
+    expect(verified.code, verified.stderr).toBe(1);
+    expect(oneErrorLine(verified)).toMatch(new RegExp(`^error: The operation failed in cache directory ${directory}: [\\w-]+ EACCES on .* \\(3 faults in all\\)$`));
+    const report = JSON.parse(verified.stdout) as { checked: number; damaged: Array<{ key: string | null; file?: string; reason: string; removed: boolean }> };
+    expect(report.checked).toBe(6);
+    expect(report.damaged.map((d) => [d.key ?? d.file, d.reason, d.removed]).sort()).toEqual(
+      [
+        [stuckArtifact, 'checksum-mismatch (could not be removed: EACCES)', false],
+        [stuckEntry, 'checksum mismatch (could not be removed: EACCES)', false],
+        [unkeyed, 'its header names no key (could not be removed: EACCES)', false],
+        [freeArtifact, 'checksum-mismatch (removed)', true],
+        [freeEntry, 'checksum mismatch (removed by the store)', true],
+      ].sort(),
+    );
+    for (const key of [freeArtifact, freeEntry]) expect(existsSync(file(key))).toBe(false);
+    for (const path of [file(stuckArtifact), file(stuckEntry), unkeyed]) expect(existsSync(path)).toBe(true);
+    const human = await cli(['cache', 'verify', '--dir', directory], {}, user);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain('Checked 4 entries: 3 damaged, 3 could not be removed');
+    expect(human.stdout).toContain(`  ${stuckArtifact}: checksum-mismatch (could not be removed: EACCES)`);
+
+    const cleared = await cli(['cache', 'clear', '--json', '--dir', directory], {}, user);
+    expect(cleared.code, cleared.stderr).toBe(1);
+    expect(oneErrorLine(cleared)).toMatch(new RegExp(`^error: The operation failed in cache directory ${directory}: delete EACCES on `));
+    const clearReport = JSON.parse(cleared.stdout) as { removed: number; notRemoved: Array<{ key: string | null; file?: string; code: string }> };
+    expect(clearReport.removed).toBe(1);
+    expect(clearReport.notRemoved.map((entry) => [entry.key ?? entry.file, entry.code]).sort()).toEqual(
+      [[stuckArtifact, 'EACCES'], [stuckEntry, 'EACCES'], [unkeyed, 'EACCES']].sort(),
+    );
+    expect(existsSync(file(intact))).toBe(false);
+    const humanClear = await cli(['cache', 'clear', '--dir', directory], {}, user);
+    expect(humanClear.code).toBe(1);
+    expect(humanClear.stdout).toContain(`Removed 0 entries from ${directory}; 3 could not be removed:\n`);
+    expect(humanClear.stdout).toContain(`\n  ${stuckArtifact}: EACCES\n`);
+
+    chmodSync(layout.shard(hashKey(stuckEntry ?? '')), 0o700);
+    const retried = await cli(['cache', 'clear', '--json', '--dir', directory], {}, user);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(JSON.parse(retried.stdout)).toEqual({ removed: 3, notRemoved: [] });
   });
 
   it('a directory that does not exist yet is an empty cache, not an error', async () => {

@@ -89,7 +89,7 @@ describe('wasm-cache run, compile, inspect, cache * (built binary)', () => {
     expect(JSON.parse((await cli(['cache', 'ls', '--json'], env)).stdout)).toHaveLength(1);
     expect((await cli(['cache', 'gc'], env)).code).toBe(0);
     writeFileSync(join(cacheDir, 'not-ours.txt'), 'keep me');
-    expect(JSON.parse((await cli(['cache', 'clear', '--json'], env)).stdout)).toEqual({ removed: 1 });
+    expect(JSON.parse((await cli(['cache', 'clear', '--json'], env)).stdout)).toEqual({ removed: 1, notRemoved: [] });
     expect(existsSync(join(cacheDir, 'not-ours.txt'))).toBe(true);
     expect(JSON.parse((await cli(['cache', 'ls', '--json'], env)).stdout)).toEqual([]);
   });

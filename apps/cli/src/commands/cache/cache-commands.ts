@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ARTIFACT_VERSION, ArtifactInvalidError, decodeArtifact, peekLayoutVersion } from '@cache/engine';
-import { hashKey, Layout, readDirectoryStats } from '@cache/store';
+import { hashKey, Layout, readDirectoryStats, type DiskStore } from '@cache/store';
 import { resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
 import { startProgress } from '../../output/progress.js';
 import { formatBytes, formatMs, out, table } from '../../output/style.js';
-import { cleanDirectory, forEachNamespace, listNamespaces } from './open-namespaces.js';
+import { cleanDirectory, forEachNamespace, forEachNamespaceRemoving, listNamespaces, type RemovalFault, type RemovalWork } from './open-namespaces.js';
 
 type JsonOption = GlobalOptions & { json?: boolean };
 
@@ -79,6 +79,39 @@ export async function cacheList(options: JsonOption): Promise<void> {
 /** An engine artifact's key: its module's hash or sampled lookup id (`s` + hex), and its tier. */
 const ARTIFACT_KEY = /^s?[0-9a-f]{64}\.(full|hot)$/;
 
+/** A damaged entry `verify` found: what is wrong, and whether it is gone now. */
+interface Damaged {
+  namespace: string;
+  /** null: an entry file whose header names no key, which no read reaches (its file is given instead). */
+  key: string | null;
+  file?: string;
+  /** What is wrong, then what became of it: `(removed)`, `(could not be removed: EACCES)`… */
+  reason: string;
+  /** Whether the entry is gone: false when its removal failed. */
+  removed: boolean;
+}
+
+/**
+ * What became of a damaged entry's removal, said only as it happened:
+ * `fault`, the store's fault removing it; else `removed` (this command or
+ * the store removed it), else it was gone already (removed meanwhile by
+ * another process).
+ */
+function removalOutcome(what: string, removed: boolean, fault: ReturnType<RemovalFault>, removedBy = 'removed'): Pick<Damaged, 'reason' | 'removed'> {
+  if (fault) return { reason: `${what} (could not be removed: ${fault.code})`, removed: false };
+  return { reason: `${what} (${removed ? removedBy : 'already gone'})`, removed: true };
+}
+
+/**
+ * The entry files of a namespace whose header names no key, each removed,
+ * with what became of it (one that could not be removed: its store fault).
+ */
+async function removeUnkeyed(store: DiskStore, removalFault: RemovalFault): Promise<Array<{ file: string; removed: boolean; fault: ReturnType<RemovalFault> }>> {
+  const found = await store.unreadableEntries();
+  const removed = new Set(await store.unreadableEntries({ remove: true }));
+  return [...new Set([...found, ...removed])].map((file) => ({ file, removed: removed.has(file), fault: removed.has(file) ? undefined : removalFault(file) }));
+}
+
 /**
  * `cache verify`: reads every entry as a check, not a use (no hit counted, and
  * what a cleanup evicts first unchanged; the store checks its checksum and
@@ -88,27 +121,33 @@ const ARTIFACT_KEY = /^s?[0-9a-f]{64}\.(full|hot)$/;
  * that fail. An artifact of another layout version, made by another version
  * of @cache/engine (one that may still be running, sharing the directory), is
  * not damaged: it is reported and kept. One of this layout that this version
- * cannot read (an unknown tier or checksum kind) is damaged.
+ * cannot read (an unknown tier or checksum kind) is damaged. A damaged entry
+ * that could not be removed is reported as such, and the command then fails.
+ *
+ * @throws CliError (exit 1) after the report when an entry could not be removed; before any for another fault.
  */
 export async function cacheVerify(options: JsonOption): Promise<void> {
   const { config } = resolveCliConfig(options);
   const progress = startProgress('verifying');
   let checked = 0;
-  // key null: an entry file whose header names no key, which no read reaches (its file is given instead).
-  const damaged: Array<{ namespace: string; key: string | null; reason: string; file?: string }> = [];
+  const damaged: Damaged[] = [];
   const otherVersion: Array<{ namespace: string; key: string; reason: string }> = [];
+  let work: RemovalWork<void>;
   try {
-    await forEachNamespace(config, async (store, namespace) => {
+    work = await forEachNamespaceRemoving(config, async (store, namespace, removalFault) => {
+      const layout = new Layout(config.directory, namespace);
       const keys: string[] = [];
       for await (const key of store.keys()) keys.push(key);
       for (const key of keys) {
         checked += 1;
         progress.update(`verifying ${checked} entries`);
+        const file = layout.entry(hashKey(key));
         const corruptBefore = store.stats().corruptEntries;
         // A check, not a use: no hit counted, and the entry's recency (what a cleanup evicts first) unchanged.
         const value = await store.inspect(key);
         if (store.stats().corruptEntries > corruptBefore) {
-          damaged.push({ namespace, key, reason: 'checksum mismatch (removed by the store)' });
+          // The store removes a damaged entry it reads, and publishes a fault when it cannot.
+          damaged.push({ namespace, key, ...removalOutcome('checksum mismatch', true, removalFault(file), 'removed by the store') });
           continue;
         }
         if (value && ARTIFACT_KEY.test(key)) {
@@ -120,26 +159,28 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
               otherVersion.push({ namespace, key, reason: error.message });
               continue;
             }
-            await store.delete(key);
-            damaged.push({ namespace, key, reason: `${error.defect} (removed)` });
+            const removed = await store.delete(key);
+            damaged.push({ namespace, key, ...removalOutcome(error.defect, removed, removed ? undefined : removalFault(file)) });
           }
         }
       }
-      for (const file of await store.unreadableEntries({ remove: true })) {
+      for (const { file, removed, fault } of await removeUnkeyed(store, removalFault)) {
         checked += 1;
-        damaged.push({ namespace, key: null, file, reason: 'its header names no key (removed)' });
+        damaged.push({ namespace, key: null, file, ...removalOutcome('its header names no key', removed, fault) });
       }
     });
   } finally {
     progress.stop();
   }
+  const stuck = damaged.filter((d) => !d.removed).length;
   print(options.json, { checked, damaged, otherVersion }, () =>
     [
-      `Checked ${checked} entries: ${damaged.length === 0 ? out.green('all intact') : out.yellow(`${damaged.length} damaged, removed`)}`,
+      `Checked ${checked} entries: ${damaged.length === 0 ? out.green('all intact') : out.yellow(`${damaged.length} damaged, ${stuck === 0 ? 'removed' : `${stuck} could not be removed`}`)}`,
       ...damaged.map((d) => `  ${d.key ?? d.file ?? ''}: ${d.reason}`),
       ...(otherVersion.length === 0 ? [] : [`${otherVersion.length} made by another version of @cache/engine, kept:`, ...otherVersion.map((d) => `  ${d.key}: ${d.reason}`)]),
     ].join('\n'),
   );
+  if (work.failure) throw work.failure;
 }
 
 /**
@@ -171,17 +212,51 @@ export async function cacheGc(options: JsonOption): Promise<void> {
   );
 }
 
-/** `cache clear`: removes every entry the cache created, damaged ones included (never other files). */
+/** An entry `clear` could not remove, and the store's fault code for it (`EACCES`, `EPERM`, ...). */
+interface NotRemoved {
+  namespace: string;
+  /** null: an entry file whose header names no key (its file is given instead). */
+  key: string | null;
+  file?: string;
+  code: string;
+}
+
+/**
+ * `cache clear`: removes every entry the cache created, damaged ones included
+ * (never other files). Those it could not remove are listed with the
+ * store's fault code, and the command then fails.
+ *
+ * @throws CliError (exit 1) after the report when an entry could not be removed; before any for another fault.
+ */
 export async function cacheClear(options: JsonOption): Promise<void> {
   const { config } = resolveCliConfig(options);
-  const reports = await forEachNamespace(config, async (store) => {
+  const { results, failure } = await forEachNamespaceRemoving(config, async (store, namespace, removalFault) => {
+    const layout = new Layout(config.directory, namespace);
     const keys: string[] = [];
     for await (const key of store.keys()) keys.push(key);
     let removed = 0;
-    for (const key of keys) if (await store.delete(key)) removed += 1;
+    const notRemoved: NotRemoved[] = [];
+    for (const key of keys) {
+      if (await store.delete(key)) removed += 1;
+      else {
+        // false without a fault: gone already (removed meanwhile), nothing to say.
+        const fault = removalFault(layout.entry(hashKey(key)));
+        if (fault) notRemoved.push({ namespace, key, code: fault.code });
+      }
+    }
     // And the entry files whose header names no key, which no key reaches.
-    return removed + (await store.unreadableEntries({ remove: true })).length;
+    for (const { file, removed: gone, fault } of await removeUnkeyed(store, removalFault)) {
+      if (gone) removed += 1;
+      else if (fault) notRemoved.push({ namespace, key: null, file, code: fault.code });
+    }
+    return { removed, notRemoved };
   });
-  const removed = reports.reduce((sum, r) => sum + r.result, 0);
-  print(options.json, { removed }, () => `Removed ${removed} entries from ${config.directory}.`);
+  const removed = results.reduce((sum, r) => sum + r.result.removed, 0);
+  const notRemoved = results.flatMap((r) => r.result.notRemoved);
+  print(options.json, { removed, notRemoved }, () =>
+    notRemoved.length === 0
+      ? `Removed ${removed} entries from ${config.directory}.`
+      : [`Removed ${removed} entries from ${config.directory}; ${notRemoved.length} could not be removed:`, ...notRemoved.map((n) => `  ${n.key ?? n.file ?? ''}: ${n.code}`)].join('\n'),
+  );
+  if (failure) throw failure;
 }

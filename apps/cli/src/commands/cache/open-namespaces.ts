@@ -17,6 +17,8 @@ const FAULT_CHANNEL = 'cache:store:fault';
  */
 const BOOKKEEPING = new Set(['record-use', 'write-stats', 'background', 'cleanup', 'evict']);
 const CLEANUP = new Set(['cleanup', 'evict']);
+/** An entry's removal (`delete`, `unreadableEntries`; the store's own of a damaged entry it read): `verify` and `clear` report each that failed. */
+const REMOVAL = new Set(['delete', 'remove-corrupt']);
 
 /**
  * The namespaces (engine fingerprints) present in a cache directory. A
@@ -39,22 +41,48 @@ export async function listNamespaces(directory: string): Promise<string[]> {
   return names.filter((name) => isNamespace(name) && existsSync(join(directory, name, FORMAT_DIRECTORY, 'entries'))).sort();
 }
 
+/** How {@link collectingFaults} treats faults. */
+interface FaultPolicy {
+  /** The work is a cleanup, whose faults then count too. */
+  readonly cleanup?: boolean;
+  /** The command reports each failed removal itself: when every fault is one, they are returned as an error to end with. */
+  readonly reportsRemovals?: boolean;
+}
+
+/** What {@link collectingFaults}' work gave, and the error its faults make when the command reports them itself. */
+interface CollectedWork<T> {
+  readonly result: T;
+  /** With `reportsRemovals`, the error to end with once the failed removals are reported; undefined when none failed. */
+  readonly failure: CliError | undefined;
+}
+
+/** The error for the faults of work on `directory`: the first one's operation, code and file, and how many there were. */
+function faultsError(directory: string, faults: readonly FaultMessage[]): CliError | undefined {
+  const first = faults[0];
+  if (!first) return undefined;
+  const where = first.path ? ` on ${first.path}` : '';
+  const more = faults.length > 1 ? ` (${faults.length} faults in all)` : '';
+  return new CliError(`The operation failed in cache directory ${directory}: ${first.operation} ${first.code}${where}: ${first.message}${more}`, EXIT.failure);
+}
+
 /**
  * Runs `work` (which opens and closes stores on `directory`) collecting the
- * faults the stores publish meanwhile. The store absorbs file-system faults
- * (a cache never breaks a compile), but a maintenance command must not report
- * success when its work failed: any fault makes this throw once `work` is
- * done (`cleanup`: the work is a cleanup, whose faults then count too). The
- * store's own once-per-code warning about such a fault is not printed, since
- * the error says it.
+ * faults the stores publish meanwhile (`work` sees them as they come). The
+ * store absorbs file-system faults (a cache never breaks a compile), but a
+ * maintenance command must not report success when its work failed: any
+ * fault makes this throw once `work` is done (`cleanup`: the work is a
+ * cleanup, whose faults then count too), unless every one is a failed
+ * removal and the command reports those (`reportsRemovals`), when it gets
+ * the error to end with. The store's own once-per-code warning about such a
+ * fault is not printed, since the error says it.
  *
  * @throws CliError (exit 1) naming the directory, the first fault's code and file, and how many there were.
  */
-async function collectingFaults<T>(directory: string, options: { cleanup?: boolean }, work: () => Promise<T>): Promise<T> {
+async function collectingFaults<T>(directory: string, policy: FaultPolicy, work: (faults: readonly FaultMessage[]) => Promise<T>): Promise<CollectedWork<T>> {
   const faults: FaultMessage[] = [];
   const onFault = (message: unknown): void => {
     const fault = message as FaultMessage;
-    if (!BOOKKEEPING.has(fault.operation) || (options.cleanup === true && CLEANUP.has(fault.operation))) faults.push(fault);
+    if (!BOOKKEEPING.has(fault.operation) || (policy.cleanup === true && CLEANUP.has(fault.operation))) faults.push(fault);
   };
   const emitWarning = process.emitWarning;
   const said = (code: string | undefined): boolean => faults.some((fault) => code === `WASM_CACHE_STORE_${fault.code.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`);
@@ -67,18 +95,29 @@ async function collectingFaults<T>(directory: string, options: { cleanup?: boole
   diagnostics.subscribe(FAULT_CHANNEL, onFault);
   let result: T;
   try {
-    result = await work();
+    result = await work(faults);
   } finally {
     diagnostics.unsubscribe(FAULT_CHANNEL, onFault);
     process.emitWarning = emitWarning;
   }
-  const first = faults[0];
-  if (first) {
-    const where = first.path ? ` on ${first.path}` : '';
-    const more = faults.length > 1 ? ` (${faults.length} faults in all)` : '';
-    throw new CliError(`The operation failed in cache directory ${directory}: ${first.operation} ${first.code}${where}: ${first.message}${more}`, EXIT.failure);
+  const failure = faultsError(directory, faults);
+  // Another fault (an entry that could not be read, a shard that could not be listed) leaves the report incomplete.
+  if (failure && !(policy.reportsRemovals === true && faults.every((fault) => REMOVAL.has(fault.operation)))) throw failure;
+  return { result, failure };
+}
+
+/** Opens a store on each namespace of the directory in turn, runs `use` on it and closes it. */
+async function eachNamespace<T>(config: CacheConfig, namespaces: string[], use: (store: DiskStore, namespace: string) => Promise<T>): Promise<Array<{ namespace: string; result: T }>> {
+  const results: Array<{ namespace: string; result: T }> = [];
+  for (const namespace of namespaces) {
+    const store = await DiskStore.open(config, { namespace, background: 'inline' });
+    try {
+      results.push({ namespace, result: await use(store, namespace) });
+    } finally {
+      await store.close();
+    }
   }
-  return result;
+  return results;
 }
 
 /**
@@ -94,18 +133,35 @@ export async function forEachNamespace<T>(
   options: { cleanup?: boolean } = {},
 ): Promise<Array<{ namespace: string; result: T }>> {
   const namespaces = await listNamespaces(config.directory);
-  return collectingFaults(config.directory, options, async () => {
-    const results: Array<{ namespace: string; result: T }> = [];
-    for (const namespace of namespaces) {
-      const store = await DiskStore.open(config, { namespace, background: 'inline' });
-      try {
-        results.push({ namespace, result: await use(store, namespace) });
-      } finally {
-        await store.close();
-      }
-    }
-    return results;
+  return (await collectingFaults(config.directory, options, () => eachNamespace(config, namespaces, use))).result;
+}
+
+/** Why an entry file could not be removed: the store's fault, or undefined when none was published for it. */
+export type RemovalFault = (file: string) => FaultMessage | undefined;
+
+/** What {@link forEachNamespaceRemoving} did. */
+export interface RemovalWork<T> {
+  readonly results: Array<{ namespace: string; result: T }>;
+  /** The error to end with (exit 1) once the entries that could not be removed are reported; undefined when every removal worked. */
+  readonly failure: CliError | undefined;
+}
+
+/**
+ * {@link forEachNamespace} for work that removes entries and reports each
+ * it could not remove: `use` is told why a file could not be removed (the
+ * store's fault for it), and failed removals are returned as the error to end
+ * with, after the report. Any other fault still fails at once: the report
+ * would be incomplete.
+ *
+ * @throws CliError (exit 1) as {@link forEachNamespace}, for a fault other than a failed removal.
+ */
+export async function forEachNamespaceRemoving<T>(config: CacheConfig, use: (store: DiskStore, namespace: string, removalFault: RemovalFault) => Promise<T>): Promise<RemovalWork<T>> {
+  const namespaces = await listNamespaces(config.directory);
+  const { result, failure } = await collectingFaults(config.directory, { reportsRemovals: true }, (faults) => {
+    const removalFault: RemovalFault = (file) => faults.find((fault) => REMOVAL.has(fault.operation) && fault.path === file);
+    return eachNamespace(config, namespaces, (store, namespace) => use(store, namespace, removalFault));
   });
+  return { results: result, failure };
 }
 
 /** What {@link cleanDirectory} did. */
@@ -129,7 +185,7 @@ export async function cleanDirectory(config: CacheConfig): Promise<DirectoryClea
   const namespaces = await listNamespaces(config.directory);
   const namespace = namespaces[0];
   if (namespace === undefined) return { namespaces, report: undefined };
-  const report = await collectingFaults(config.directory, { cleanup: true }, async () => {
+  const { result: report } = await collectingFaults(config.directory, { cleanup: true }, async () => {
     const store = await DiskStore.open(config, { namespace, background: 'inline' });
     try {
       return await store.runCleanup({ force: true });
