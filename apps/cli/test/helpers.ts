@@ -12,13 +12,16 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the built `wasm-cache` binary as a subprocess (no colour, no TTY); as another user when `as` is given (needs root). */
-export function cli(args: string[], env: Record<string, string | undefined> = {}, as?: { uid: number; gid: number }): Promise<CliRun> {
+/**
+ * Runs the built `wasm-cache` binary as a subprocess (no colour, no TTY); as
+ * another user when `as` is given (needs root); in the folder `cwd` when given.
+ */
+export function cli(args: string[], env: Record<string, string | undefined> = {}, as?: { uid: number; gid: number }, cwd?: string): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [bin, ...args],
-      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: '/nonexistent-config-home', ...env }, maxBuffer: 1 << 24, ...(as ?? {}) },
+      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: '/nonexistent-config-home', ...env }, maxBuffer: 1 << 24, ...(as ?? {}), ...(cwd ? { cwd } : {}) },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
   });

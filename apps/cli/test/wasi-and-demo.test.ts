@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, tempDir } from './helpers.js';
 
@@ -75,7 +75,10 @@ describe('wasm-cache demo (built binary)', () => {
     expect(report.store.hits).toBeGreaterThanOrEqual(1);
     expect(report.store.writes).toBeGreaterThanOrEqual(1);
     expect(report.store.corruptEntries).toBe(0);
-    const human = await cli(['demo', '--keep-dir', dir]);
+    // A relative --keep-dir is below the current folder; the demo's child processes get it absolute.
+    const human = await cli(['demo', '--keep-dir', basename(dir)], {}, undefined, dirname(dir));
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain(`Cache directory: ${dir}\n`);
     expect(human.stdout).toMatch(/plain Node\s+\d/);
     expect(human.stdout).toMatch(/cache, filled\s+\d/);
     expect(human.stdout).toMatch(/loaded [\d.]+ MiB of V8's optimized code from the cache/);

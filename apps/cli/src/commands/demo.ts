@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CacheConfig } from '@cache/config';
 import { readDirectoryStats } from '@cache/store';
+import { flagDirectory } from '../context/cli-config.js';
 import { CliError } from '../errors/cli-error.js';
 import { startProgress } from '../output/progress.js';
 import { formatBytes, formatMs, out, table } from '../output/style.js';
@@ -40,7 +41,7 @@ const runWorkload = (env: NodeJS.ProcessEnv) => runScript<WorkloadReport>(worklo
 
 /** Options of `demo`. */
 export interface DemoOptions {
-  /** Use this cache directory (kept) instead of a temporary one (removed). */
+  /** Use this cache directory (kept) instead of a temporary one (removed); a relative one is below the current folder. */
   dir?: string;
   json?: boolean;
 }
@@ -52,7 +53,8 @@ export interface DemoOptions {
  * the cache filled. Prints the timings side by side and the cache statistics.
  */
 export async function runDemo(options: DemoOptions): Promise<void> {
-  const directory = options.dir ?? mkdtempSync(join(tmpdir(), 'wasm-cache-demo-'));
+  // Absolute: the configuration takes no other, and the demo's child processes are handed it.
+  const directory = options.dir === undefined ? mkdtempSync(join(tmpdir(), 'wasm-cache-demo-')) : flagDirectory(options.dir);
   const log = (line: string) => {
     if (!options.json) console.log(line);
   };

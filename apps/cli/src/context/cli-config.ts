@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { CacheConfig, DEFAULT_ENV_PREFIX, RemoteCacheConfig, defaultConfigFilePath, describeOrigin, SETTING_NAMES, type SettingName, type SettingOrigin } from '@cache/config';
 import { loadCacheFileSync } from '@cache/toml';
 
@@ -6,7 +7,7 @@ import { loadCacheFileSync } from '@cache/toml';
 export interface GlobalOptions {
   /** A TOML file (`--config`). */
   config?: string;
-  /** The cache directory (`--dir`), over every other source. */
+  /** The cache directory (`--dir`), over every other source; a relative one is below the current folder (see {@link flagDirectory}). */
   dir?: string;
 }
 
@@ -37,8 +38,18 @@ export function resolveCliConfig(options: GlobalOptions, env: NodeJS.ProcessEnv 
   const remote = loaded?.remote ?? (env['WASM_CACHE_REMOTE_URL'] ? RemoteCacheConfig.fromEnv(env).validate() : undefined);
   // The engine's own variables (WASM_CACHE_PRELOAD, ...) are known to fromEnv (NON_SETTING_ENV_VARIABLES).
   let config = CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base });
-  if (options.dir !== undefined) config = config.withSetting('directory', options.dir, { kind: 'object', label: 'flag --dir' });
+  if (options.dir !== undefined) config = config.withSetting('directory', flagDirectory(options.dir), { kind: 'object', label: 'flag --dir' });
   return { config: config.validate(), file, remote };
+}
+
+/**
+ * `--dir` as the cache directory: a relative path is below the current
+ * folder, made absolute here (the configuration takes only absolute ones, and
+ * the engine's producer, a child process, is handed it). Empty stays empty,
+ * for the configuration to refuse, rather than becoming the current folder.
+ */
+export function flagDirectory(dir: string): string {
+  return dir === '' ? dir : resolve(dir);
 }
 
 /** Where each setting came from, in words: `default`, `/etc/x.toml:3:1`, `environment variable …`, `flag --dir`. */
