@@ -3,20 +3,8 @@
  * tests: functions of each value type, and functions that trap.
  */
 
-function unsignedLeb(value: number): number[] {
-  const out: number[] = [];
-  let rest = value >>> 0;
-  do {
-    const byte = rest & 0x7f;
-    rest >>>= 7;
-    out.push(rest === 0 ? byte : byte | 0x80);
-  } while (rest !== 0);
-  return out;
-}
+import { name as text, section, unsignedLeb, vector } from '@cache/wasm-fixtures';
 
-const vector = (items: number[][]): number[] => [...unsignedLeb(items.length), ...items.flat()];
-const section = (id: number, payload: number[]): number[] => [id, ...unsignedLeb(payload.length), ...payload];
-const text = (s: string): number[] => [...unsignedLeb(Buffer.byteLength(s)), ...Buffer.from(s)];
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
 const I32 = 0x7f;
