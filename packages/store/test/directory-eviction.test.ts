@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CODEC_ZSTD, DiskStore, hashKey, InvalidNamespaceError, Layout, nodeFs, parseHeader, readDirectoryStats, type CleanupReport, type FsLayer } from '../src/index.js';
-import { captureWarnings, configFor, limitedConfigFor, manualClock, pseudoRandom, tempDirectory, type EvictionLimits } from './helpers.js';
+import { captureWarnings, configFor, endedProcessPid, limitedConfigFor, manualClock, pseudoRandom, tempDirectory, type EvictionLimits } from './helpers.js';
 
 const HOUR = 3_600_000;
 
@@ -163,7 +162,7 @@ describe('DiskStore eviction across namespaces', () => {
     mkdirSync(abandoned.tmp, { recursive: true });
     const stale = path.join(abandoned.tmp, `${hashKey('k9')}.entry.999999999.0badf00d.tmp`); // a pid that does not exist
     writeFileSync(stale, 'half written');
-    const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }));
+    const dead = endedProcessPid();
     const finished = path.join(abandoned.statsDirectory, `stats-${dead}.abc.json`);
     writeFileSync(finished, JSON.stringify({ hits: 5, writes: 2 }));
     const before = (await readDirectoryStats(dir.path)).namespaces.find((namespace) => namespace.namespace === 'node-20-abc')?.counters;

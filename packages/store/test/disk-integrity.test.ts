@@ -4,7 +4,7 @@ import { closeSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, o
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHANNELS, CODEC_ZSTD, DiskStore, hashKey, parseHeader, readDirectoryStats, type CorruptMessage } from '../src/index.js';
-import { configFor, listFiles, pseudoRandom, tempDirectory } from './helpers.js';
+import { configFor, endedProcessPid, listFiles, pseudoRandom, tempDirectory } from './helpers.js';
 
 /** Damages a file in place: the byte at `offset` (from the end when negative) XORed with `mask`. */
 function flipFileByte(file: string, offset: number, mask = 1): void {
@@ -221,7 +221,7 @@ describe('DiskStore integrity, statistics and background work', () => {
   it('folds the counters of finished processes into total.json during cleanup', async () => {
     const store = await open(configFor(dir.path), { namespace: 'ns' });
     mkdirSync(store.layout.statsDirectory, { recursive: true });
-    const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }));
+    const dead = endedProcessPid();
     writeFileSync(path.join(store.layout.statsDirectory, `stats-${dead}.abc.json`), JSON.stringify({ hits: 5, writes: 2 }));
     writeFileSync(path.join(store.layout.statsDirectory, 'total.json'), JSON.stringify({ hits: 10 }));
     await store.runCleanup({ force: true });
@@ -265,7 +265,7 @@ describe('DiskStore integrity, statistics and background work', () => {
   it('removes temp files of dead processes and old ones, and leaves other files in tmp/', async () => {
     const store = await open(configFor(dir.path));
     mkdirSync(store.layout.tmp, { recursive: true });
-    const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }));
+    const dead = endedProcessPid();
     const hash = hashKey('x');
     const deadTemp = `${hash}.entry.${dead}.0badf00d.tmp`;
     const liveOldTemp = `${hash}.entry.${process.pid}.00000001.tmp`;
@@ -283,7 +283,7 @@ describe('DiskStore integrity, statistics and background work', () => {
   it('respects a live cleanup lock and takes over one of a dead process or past its age', async () => {
     const store = await open(configFor(dir.path), { lockStaleAge: 60_000 });
     mkdirSync(store.layout.storeDirectory, { recursive: true });
-    const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }));
+    const dead = endedProcessPid();
     const lock = (pid: number, at: number): void => writeFileSync(store.layout.cleanupLock, JSON.stringify({ pid, at, token: 'other' }));
     lock(1, Date.now()); // pid 1 is alive: a live holder
     expect(await store.runCleanup({ force: true })).toMatchObject({ ran: false, reason: 'locked' });
@@ -316,7 +316,7 @@ describe('DiskStore integrity, statistics and background work', () => {
       writeFileSync(layout.usageFile, '');
       truncateSync(layout.usageFile, 64 * 1024 * 1024); // sparse: nothing on the disk
       // A counters file of a process that has ended, for the cleanup to fold into total.json.
-      const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }));
+      const dead = endedProcessPid();
       writeFileSync(path.join(layout.statsDirectory, `stats-${dead}.1-aaaa-bbbb.json`), JSON.stringify({ hits: 5 }));
       try {
         const work = (async () => {
