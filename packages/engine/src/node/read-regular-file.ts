@@ -6,7 +6,7 @@ const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
 export const SMALL_FILE_BYTES = 64 * 1024;
 
 /** Opened without blocking: a FIFO with no writer would otherwise block the open, and with it the process. */
-const READ_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+export const READ_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 
 /**
  * Reads one of the cache's own small files synchronously (a remembered V8

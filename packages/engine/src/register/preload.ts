@@ -1,6 +1,7 @@
 import type { Engine } from '../engine/engine.js';
 import { warnOnce } from '../diagnostics/warn-once.js';
 import { nodeBuiltin } from '../node/node-builtin.js';
+import { READ_FLAGS } from '../node/read-regular-file.js';
 import { handOffToSyncConstructor } from './sync-handoff.js';
 
 const { delimiter } = nodeBuiltin<typeof import('node:path')>('node:path');
@@ -44,8 +45,8 @@ export function readPreloadFiles(env: Readonly<Record<string, string | undefined
  * imported here, not at the top: the hook loads this module in every process.
  */
 async function readBytes(file: string): Promise<Uint8Array> {
-  const { open, constants } = await import('node:fs/promises');
-  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  const { open } = await import('node:fs/promises');
+  const handle = await open(file, READ_FLAGS);
   try {
     if (!(await handle.stat()).isFile()) throw new Error('it is not a regular file');
     const buffer = await handle.readFile();
