@@ -6,7 +6,7 @@ export { MemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
 export { TieredStore, type TieredStoreOptions, type TierStats } from './tiered/tiered-store.js';
 export { MIN_SIGNING_KEY_BYTES, SignedStore, type SignatureRejections, type SignedStoreOptions } from './signed/signed-store.js';
 export { openEnvelope, sealEnvelope, SIGNATURE_LENGTH, SIGNED_HEADER_LENGTH, SIGNED_MAGIC, signatureOf, type SignatureRejection } from './signed/envelope.js';
-export { DiskStore, type DiskStoreOptions } from './disk/disk-store.js';
+export { DiskStore, type DiskStoreOptions, type UnreadableEntryRemoval } from './disk/disk-store.js';
 export { nodeFs, type FsFileHandle, type FsLayer } from './disk/fs-layer.js';
 export { DIRECTORY_MODE, makeDirectory, makeDirectorySync } from './disk/make-directory.js';
 export { FORMAT_DIRECTORY, hashKey, isNamespace, Layout, validateNamespace } from './disk/layout.js';

@@ -3,8 +3,8 @@ import diagnostics from 'node:diagnostics_channel';
 import { closeSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHANNELS, CODEC_ZSTD, DiskStore, hashKey, parseHeader, readDirectoryStats, type CorruptMessage } from '../src/index.js';
-import { configFor, endedProcessPid, listFiles, pseudoRandom, tempDirectory } from './helpers.js';
+import { CHANNELS, CODEC_ZSTD, DiskStore, hashKey, parseHeader, readDirectoryStats, nodeFs, type CorruptMessage, type FaultMessage } from '../src/index.js';
+import { configFor, endedProcessPid, faultyFs, listFiles, pseudoRandom, tempDirectory } from './helpers.js';
 
 /** Damages a file in place: the byte at `offset` (from the end when negative) XORed with `mask`. */
 function flipFileByte(file: string, offset: number, mask = 1): void {
@@ -143,7 +143,7 @@ describe('DiskStore integrity, statistics and background work', () => {
     const keys: string[] = [];
     for await (const key of store.keys()) keys.push(key);
     expect(keys).toEqual([]);
-    expect(await store.unreadableEntries({ remove: true })).toEqual([entry('fifo')]);
+    expect(await store.removeUnreadableEntries()).toEqual([{ file: entry('fifo'), outcome: 'removed' }]);
   });
 
   it('detects truncated and empty entries', async () => {
@@ -179,7 +179,7 @@ describe('DiskStore integrity, statistics and background work', () => {
     expect(existsSync(store.layout.sidecar(hashKey('i')))).toBe(true);
   });
 
-  it('unreadableEntries finds the entry files no key reaches, and removes them with their sidecars when asked', async () => {
+  it('unreadableEntries finds the entry files no key reaches; removeUnreadableEntries removes them with their sidecars', async () => {
     const store = await open(configFor(dir.path), { compression: false });
     for (const key of ['ok', 'bad-magic', 'empty', 'moved']) await store.put(key, pseudoRandom(3000, key));
     await store.get('bad-magic');
@@ -197,12 +197,45 @@ describe('DiskStore integrity, statistics and background work', () => {
     expect(keys.sort()).toEqual(['moved', 'ok']);
     expect((await store.unreadableEntries()).sort()).toEqual(unkeyed);
     expect(unkeyed.every((file) => existsSync(file))).toBe(true);
-    expect((await store.unreadableEntries({ remove: true })).sort()).toEqual(unkeyed);
+    const removals = await store.removeUnreadableEntries();
+    expect(removals.map((r) => r.file).sort()).toEqual(unkeyed);
+    expect(removals.every((r) => r.outcome === 'removed' && r.code === undefined)).toBe(true);
     expect(unkeyed.some((file) => existsSync(file))).toBe(false);
     expect(existsSync(store.layout.sidecar(hashKey('bad-magic')))).toBe(false);
     expect(await store.unreadableEntries()).toEqual([]);
+    expect(await store.removeUnreadableEntries()).toEqual([]);
     expect(existsSync(entry('ok')) && existsSync(entry('moved'))).toBe(true);
     expect(store.stats().errors).toBe(0);
+  });
+
+  it('removeUnreadableEntries says which it could not remove, with the code, in one scan, and reports the fault', async () => {
+    const faulty = faultyFs();
+    const store = await open(configFor(dir.path), { compression: false, fs: faulty.fs });
+    for (const key of ['ok', 'bad']) await store.put(key, pseudoRandom(3000, key));
+    const bad = store.layout.entry(hashKey('bad'));
+    writeFileSync(bad, new Uint8Array(10));
+    const faults: string[] = [];
+    const listener = (message: unknown): void => void faults.push(`${(message as FaultMessage).operation} ${(message as FaultMessage).code}`);
+    diagnostics.subscribe(CHANNELS.fault, listener);
+    const readdirs = faulty.calls.readdir ?? 0;
+    faulty.set('EACCES', ['unlink']);
+    try {
+      expect(await store.removeUnreadableEntries()).toEqual([{ file: bad, outcome: 'failed', code: 'EACCES' }]);
+    } finally {
+      diagnostics.unsubscribe(CHANNELS.fault, listener);
+      faulty.clear();
+    }
+    // One scan: the entries folder and the one shard with files, each listed once.
+    expect((faulty.calls.readdir ?? 0) - readdirs).toBe(1 + new Set([bad, store.layout.entry(hashKey('ok'))].map((file) => path.dirname(file))).size);
+    expect(existsSync(bad)).toBe(true);
+    expect(faults).toEqual(['delete EACCES']);
+    expect(store.stats().errors).toBe(1);
+    // Removed by another process between the scan and the removal: gone, neither removed here nor a failure.
+    const racing = await open(configFor(dir.path), { compression: false, fs: { ...nodeFs, unlink: async (file) => (file === bad && (await nodeFs.unlink(file)), nodeFs.unlink(file)) } });
+    expect(await racing.removeUnreadableEntries()).toEqual([{ file: bad, outcome: 'gone' }]);
+    expect(racing.stats().errors).toBe(0);
+    expect(await store.removeUnreadableEntries()).toEqual([]);
+    expect(existsSync(store.layout.entry(hashKey('ok')))).toBe(true);
   });
 
   it('persists counters that another process can read with readDirectoryStats', async () => {

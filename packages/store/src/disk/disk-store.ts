@@ -82,6 +82,16 @@ function nextInstanceId(): string {
   return `${instancesOpened.toString(36)}-${Date.now().toString(36)}-${Math.floor(Math.random() * 2 ** 32).toString(36)}`;
 }
 
+/** What became of an entry file {@link DiskStore.removeUnreadableEntries} removed, or tried to. */
+export interface UnreadableEntryRemoval {
+  /** The entry file's path. */
+  readonly file: string;
+  /** `removed`; `gone`: removed meanwhile (by another process); `failed`: still there (see `code`). */
+  readonly outcome: 'removed' | 'gone' | 'failed';
+  /** With `failed`, the system's code (`EACCES`, `EPERM`, ...). */
+  readonly code?: string;
+}
+
 /**
  * The default store: entries as files under
  * `<directory>/<namespace>/v1/entries/<hh>/<sha256(key)>.entry`, each with a
@@ -419,30 +429,49 @@ export class DiskStore implements Store {
    * The entry files of this namespace that no key reaches: a header damaged
    * or cut short, or one naming another key than the file's name (its key's
    * hash) says. `keys()` skips them, and no `get` or `delete` can reach them,
-   * yet they count against the limits until a cleanup evicts them. With
-   * `remove`, each is deleted with its usage sidecar (and the counters follow,
-   * as for `delete`). A file that cannot be read (a fault, reported as for
-   * `keys()`) is not one of them.
+   * yet they count against the limits until a cleanup evicts them (see
+   * {@link removeUnreadableEntries}). A file that cannot be read (a fault,
+   * reported as for `keys()`) is not one of them.
    *
-   * @returns the files' paths (those removed, with `remove`).
+   * @returns the files' paths.
    */
-  async unreadableEntries(options: { remove?: boolean } = {}): Promise<string[]> {
+  async unreadableEntries(): Promise<string[]> {
     if (this.#closed) throw new StoreClosedError(this.kind);
     const found: string[] = [];
-    for await (const { file, hash } of this.#entryFiles()) {
-      const key = await this.#readKey(file);
-      if (key === undefined || (key !== null && hashKey(key) === hash)) continue;
-      if (options.remove !== true) {
-        found.push(file);
-        continue;
-      }
+    for await (const { file } of this.#unkeyedFiles()) found.push(file);
+    return found;
+  }
+
+  /**
+   * Removes the entry files {@link unreadableEntries} lists, each with its
+   * usage sidecar (the counters follow, as for `delete`), in one scan, and
+   * says what became of each: removed, already gone (removed meanwhile by
+   * another process), or not removed, with the system's code. A removal that
+   * fails is also a fault, reported as `delete`'s are.
+   */
+  async removeUnreadableEntries(): Promise<UnreadableEntryRemoval[]> {
+    if (this.#closed) throw new StoreClosedError(this.kind);
+    const outcomes: UnreadableEntryRemoval[] = [];
+    for await (const { file, hash } of this.#unkeyedFiles()) {
       try {
-        if (await this.#removeEntry(file, this.layout.sidecar(hash))) found.push(file);
+        const removed = await this.#removeEntry(file, this.layout.sidecar(hash));
+        outcomes.push({ file, outcome: removed ? 'removed' : 'gone' });
       } catch (error) {
-        this.#faults.report(toFault('delete', error));
+        const fault = toFault('delete', error);
+        this.#faults.report(fault);
+        outcomes.push({ file, outcome: 'failed', code: fault.code });
       }
     }
-    return found;
+    return outcomes;
+  }
+
+  /** The entry files no key reaches (see {@link unreadableEntries}), as the scan finds them. */
+  async *#unkeyedFiles(): AsyncIterable<{ file: string; hash: string }> {
+    for await (const found of this.#entryFiles()) {
+      const key = await this.#readKey(found.file);
+      if (key === undefined || (key !== null && hashKey(key) === found.hash)) continue;
+      yield found;
+    }
   }
 
   /** Every file named as an entry in this namespace's shards, with the hash its name gives. */

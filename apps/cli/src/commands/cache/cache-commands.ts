@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ARTIFACT_VERSION, ArtifactInvalidError, decodeArtifact, peekLayoutVersion } from '@cache/engine';
-import { hashKey, Layout, readDirectoryStats, type DiskStore } from '@cache/store';
+import { hashKey, Layout, readDirectoryStats } from '@cache/store';
 import { resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
 import { startProgress } from '../../output/progress.js';
 import { formatBytes, formatMs, out, table } from '../../output/style.js';
-import { cleanDirectory, forEachNamespace, forEachNamespaceRemoving, listNamespaces, type RemovalFault, type RemovalWork } from './open-namespaces.js';
+import { cleanDirectory, forEachNamespace, forEachNamespaceRemoving, listNamespaces, type RemovalWork } from './open-namespaces.js';
 
 type JsonOption = GlobalOptions & { json?: boolean };
 
@@ -97,19 +97,9 @@ interface Damaged {
  * the store removed it), else it was gone already (removed meanwhile by
  * another process).
  */
-function removalOutcome(what: string, removed: boolean, fault: ReturnType<RemovalFault>, removedBy = 'removed'): Pick<Damaged, 'reason' | 'removed'> {
+function removalOutcome(what: string, removed: boolean, fault: { readonly code: string } | undefined, removedBy = 'removed'): Pick<Damaged, 'reason' | 'removed'> {
   if (fault) return { reason: `${what} (could not be removed: ${fault.code})`, removed: false };
   return { reason: `${what} (${removed ? removedBy : 'already gone'})`, removed: true };
-}
-
-/**
- * The entry files of a namespace whose header names no key, each removed,
- * with what became of it (one that could not be removed: its store fault).
- */
-async function removeUnkeyed(store: DiskStore, removalFault: RemovalFault): Promise<Array<{ file: string; removed: boolean; fault: ReturnType<RemovalFault> }>> {
-  const found = await store.unreadableEntries();
-  const removed = new Set(await store.unreadableEntries({ remove: true }));
-  return [...new Set([...found, ...removed])].map((file) => ({ file, removed: removed.has(file), fault: removed.has(file) ? undefined : removalFault(file) }));
 }
 
 /**
@@ -164,9 +154,9 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
           }
         }
       }
-      for (const { file, removed, fault } of await removeUnkeyed(store, removalFault)) {
+      for (const { file, outcome, code = 'EUNKNOWN' } of await store.removeUnreadableEntries()) {
         checked += 1;
-        damaged.push({ namespace, key: null, file, ...removalOutcome('its header names no key', removed, fault) });
+        damaged.push({ namespace, key: null, file, ...removalOutcome('its header names no key', outcome === 'removed', outcome === 'failed' ? { code } : undefined) });
       }
     });
   } finally {
@@ -245,9 +235,9 @@ export async function cacheClear(options: JsonOption): Promise<void> {
       }
     }
     // And the entry files whose header names no key, which no key reaches.
-    for (const { file, removed: gone, fault } of await removeUnkeyed(store, removalFault)) {
-      if (gone) removed += 1;
-      else if (fault) notRemoved.push({ namespace, key: null, file, code: fault.code });
+    for (const { file, outcome, code = 'EUNKNOWN' } of await store.removeUnreadableEntries()) {
+      if (outcome === 'removed') removed += 1;
+      else if (outcome === 'failed') notRemoved.push({ namespace, key: null, file, code });
     }
     return { removed, notRemoved };
   });

@@ -17,7 +17,7 @@ const FAULT_CHANNEL = 'cache:store:fault';
  */
 const BOOKKEEPING = new Set(['record-use', 'write-stats', 'background', 'cleanup', 'evict']);
 const CLEANUP = new Set(['cleanup', 'evict']);
-/** An entry's removal (`delete`, `unreadableEntries`; the store's own of a damaged entry it read): `verify` and `clear` report each that failed. */
+/** An entry's removal (`delete`, `removeUnreadableEntries`; the store's own of a damaged entry it read): `verify` and `clear` report each that failed. */
 const REMOVAL = new Set(['delete', 'remove-corrupt']);
 
 /**
