@@ -95,7 +95,8 @@ export interface UnreadableEntryRemoval {
 /**
  * The default store: entries as files under
  * `<directory>/<namespace>/v1/entries/<hh>/<sha256(key)>.entry`, each with a
- * header carrying the key, lengths and the SHA-256 of its content, verified on
+ * header carrying the key, lengths and a checksum of its content (CRC-32, or
+ * SHA-256 on Node before 20.15), verified on
  * every read; written to an exclusive temp file and renamed into place;
  * zstd-compressed; evicted least recently used first by the configured soft
  * limits, which bound the whole directory (every namespace together); safe
