@@ -1,6 +1,6 @@
 import { CacheConfigError } from '@cache/config';
 import { UnsafeDirectoryError } from '@cache/store';
-import { ConfigFileAccessError, ConfigFileExistsError, TomlSyntaxError } from '@cache/toml';
+import { ConfigFileAccessError, TomlSyntaxError } from '@cache/toml';
 import { Command, CommanderError, Option } from 'commander';
 import { cacheClear, cacheGc, cacheList, cachePath, cacheStats, cacheVerify } from './commands/cache/cache-commands.js';
 import { compileModule } from './commands/compile.js';
@@ -19,22 +19,38 @@ function stableCode(error: Error): string | undefined {
 }
 
 /**
- * Maps an error to the message and exit code the CLI reports. Errors with a
- * stable code are reported in one line with that code and no stack (a stack is
- * for errors nobody foresaw).
+ * `message` with its stable code: ` (CODE)` at the end of its first line
+ * (before a closing colon, which a list of problems follows), unless the
+ * message says the code already.
+ */
+function withCode(message: string, code: string): string {
+  if (message.includes(code)) return message;
+  const end = message.indexOf('\n');
+  const first = end === -1 ? message : message.slice(0, end);
+  const rest = end === -1 ? '' : message.slice(end);
+  return first.endsWith(':') ? `${first.slice(0, -1)} (${code}):${rest}` : `${first} (${code})${rest}`;
+}
+
+/** The exit code of an error the CLI did not make itself (see {@link EXIT}). */
+function exitCodeOf(error: Error): number {
+  if (error instanceof CacheConfigError || error instanceof TomlSyntaxError) return EXIT.config;
+  if (error instanceof ConfigFileAccessError) return EXIT.io;
+  if (error instanceof UnsafeDirectoryError) return EXIT.unsafeDirectory;
+  // ConfigFileExistsError too: `config new` refused to overwrite a file, so the operation failed.
+  return EXIT.failure;
+}
+
+/**
+ * Maps an error to the message and exit code the CLI reports. A `CliError`
+ * is its message and code; any other error with a stable code is reported
+ * with that code (`message (CODE)`) and no stack (a stack is for errors
+ * nobody foresaw).
  */
 export function describeFailure(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
-  if (error instanceof CacheConfigError || error instanceof TomlSyntaxError) return { message: error.message, exitCode: EXIT.config };
-  if (error instanceof ConfigFileAccessError) return { message: error.message, exitCode: EXIT.io };
-  if (error instanceof ConfigFileExistsError) return { message: error.message, exitCode: EXIT.failure };
-  if (error instanceof UnsafeDirectoryError) return { message: `${error.message} (${error.code})`, exitCode: EXIT.unsafeDirectory };
-  if (error instanceof Error) {
-    const code = stableCode(error);
-    if (code !== undefined) return { message: error.message.includes(code) ? error.message : `${error.message} (${code})`, exitCode: EXIT.failure };
-    return { message: error.stack ?? error.message, exitCode: EXIT.failure };
-  }
-  return { message: String(error), exitCode: EXIT.failure };
+  if (!(error instanceof Error)) return { message: String(error), exitCode: EXIT.failure };
+  const code = stableCode(error);
+  return { message: code === undefined ? (error.stack ?? error.message) : withCode(error.message, code), exitCode: exitCodeOf(error) };
 }
 
 /** Builds the `wasm-cache` command line. */
@@ -57,10 +73,10 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description('compile a module through the cache and run it (WASI commands via node:wasi, else an exported function)')
+    .description('compile a module through the cache and run it: its _initialize, then the --invoke function or its _start (WASI via node:wasi)')
     .argument('<file.wasm>')
-    .argument('[args...]', 'arguments for the WASI command or the invoked function')
-    .option('--invoke <function>', 'exported function to call with numeric arguments (123n for i64)')
+    .argument('[args...]', 'arguments for the invoked function, else for the WASI command')
+    .option('--invoke <function>', 'exported function to call instead of _start, with numeric arguments (123n for i64)')
     .addOption(json)
     .action((file: string, args: string[], options: { invoke?: string; json?: boolean }) => runModule(file, args, { ...globals(), ...options }));
 

@@ -100,12 +100,17 @@ describe('wasm-cache cache verify (built binary)', () => {
     // Reading to check is not a use: no usage sidecar (recency, which a cleanup evicts by), no hit counted.
     expect(existsSync(sidecar)).toBe(false);
     expect((await readDirectoryStats(cacheDir)).total.hits).toBe(hitsBefore);
-    expect((await cli(['cache', 'verify'], env)).stdout).toContain('Checked 1 entries: all intact');
+    expect((await cli(['cache', 'verify'], env)).stdout).toContain('Checked 1 entry: all intact');
 
     writeFileSync(file('emptied'), new Uint8Array(0));
     const cleared = JSON.parse((await cli(['cache', 'clear', '--json'], env)).stdout) as { removed: number };
     expect(cleared.removed).toBe(2);
     expect(existsSync(file('emptied'))).toBe(false);
     expect(existsSync(file('intact'))).toBe(false);
+    // One entry is one entry.
+    const again = await DiskStore.open(config, { namespace, compression: false });
+    expect((await again.put('intact', value)).stored).toBe(true);
+    await again.close();
+    expect((await cli(['cache', 'clear'], env)).stdout).toBe(`Removed 1 entry from ${cacheDir}.\n`);
   });
 });

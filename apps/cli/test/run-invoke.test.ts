@@ -1,16 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { errorLine } from './error-line.js';
 import { cli, tempDir, type CliRun } from './helpers.js';
 import { invokeModule, trappingWasiCommand } from './small-modules.js';
-
-/** The one line a failure prints: `error: …`, no stack trace. */
-function errorLine(run: CliRun): string {
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-  const lines = run.stderr.split('\n').filter((line) => line.startsWith('error: '));
-  expect(lines, run.stderr).toHaveLength(1);
-  return lines[0] ?? '';
-}
 
 describe('wasm-cache run --invoke: arguments, kinds and traps (built binary)', () => {
   const dir = tempDir('cli-invoke-');
@@ -57,6 +50,23 @@ describe('wasm-cache run --invoke: arguments, kinds and traps (built binary)', (
     const first = await run(wasm, '--invoke', 'add64', '1n', '2n');
     expect(first.code).toBe(2);
     expect(errorLine(first)).toBe('error: argument 1 of function "add64" is an i32, and only i64 arguments are written as 123n: write it as 1');
+  });
+
+  it('an empty or blank argument: a usage error naming its position and type (Number would read it as 0)', async () => {
+    const empty = await run(wasm, '--invoke', 'div', '7', '');
+    expect(empty.code).toBe(2);
+    expect(empty.stdout).toBe('');
+    expect(errorLine(empty)).toBe('error: argument 2 of function "div" (an i32) is empty: write a number');
+    const blank = await run(wasm, '--invoke', 'half', ' \t');
+    expect(blank.code).toBe(2);
+    expect(errorLine(blank)).toBe('error: argument 1 of function "half" (an f64) is empty: write a number');
+    const i64 = await run(wasm, '--invoke', 'add64', '1', '');
+    expect(i64.code).toBe(2);
+    expect(errorLine(i64)).toBe('error: argument 2 of function "add64" (an i64) is empty: write an integer with an n (123n)');
+    // What is no number says so in the same words.
+    const text = await run(wasm, '--invoke', 'div', 'seven', '2');
+    expect(text.code).toBe(2);
+    expect(errorLine(text)).toBe('error: argument 1 of function "div" (an i32) is not a number: "seven"; write a number');
   });
 
   it('a trap is one line saying the function trapped and why, exit 1', async () => {

@@ -1,7 +1,7 @@
 import { buildWasmModule } from '@cache/wasm-fixtures';
 import { describe, expect, it } from 'vitest';
 import { exportedFunctionParams } from '../src/commands/wasm-signatures.js';
-import { invokeModule } from './small-modules.js';
+import { invokeModule, wasiModule } from './small-modules.js';
 
 const section = (id: number, bytes: number[]): number[] => [id, bytes.length, ...bytes];
 const text = (s: string): number[] => [s.length, ...Buffer.from(s)];
@@ -48,9 +48,32 @@ describe('exportedFunctionParams: the parameter types run --invoke checks argume
     expect(exportedFunctionParams(buildWasmModule({ functions: 3 }))).toEqual(new Map([['run', ['i32']], ['f0', ['i32']]]));
   });
 
-  it('gives nothing for an encoding it does not know, or a module with imports', () => {
+  it('counts imported functions first, past imported tables, memories, globals and tags (a WASI module\'s exports)', () => {
+    const importing = new Uint8Array([
+      ...HEADER,
+      ...section(1, [3, 0x60, 0, 0, 0x60, 1, 0x7e, 0, 0x60, 2, 0x7c, 0x7f, 0]), // () ; (i64) ; (f64, i32)
+      ...section(2, [
+        5,
+        ...text('env'), ...text('t'), 0x01, 0x70, 0x00, 1, // table funcref, min 1
+        ...text('env'), ...text('m'), 0x02, 0x01, 1, 2, // memory, min 1 max 2
+        ...text('env'), ...text('g'), 0x03, 0x7f, 0x00, // global i32, immutable
+        ...text('env'), ...text('e'), 0x04, 0x00, 0, // tag of type 0
+        ...text('env'), ...text('f'), 0x00, 1, // function 0: (i64)
+      ]),
+      ...section(3, [1, 2]), // function 1: (f64, i32)
+      ...section(7, [2, ...text('imported'), 0x00, 0, ...text('own'), 0x00, 1]),
+      ...section(10, [1, 2, 0x00, 0x0b]),
+    ]);
+    const wasm = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
+    expect(wasm.validate(importing)).toBe(true);
+    expect(exportedFunctionParams(importing)).toEqual(new Map([['imported', ['i64']], ['own', ['f64', 'i32']]]));
+    expect(exportedFunctionParams(wasiModule('reactor'))?.get('wide')).toEqual(['i64']);
+    expect(exportedFunctionParams(wasiModule('command'))?.get('get')).toEqual(['i32']);
+  });
+
+  it('gives nothing for an encoding it does not know', () => {
     expect(exportedFunctionParams(typedModule(0x5d))).toBeUndefined();
-    const importing = new Uint8Array([...HEADER, ...section(1, [1, 0x60, 0, 0]), ...section(2, [1, ...text('env'), ...text('f'), 0x00, 0])]);
-    expect(exportedFunctionParams(importing)).toBeUndefined();
+    const unknownImport = new Uint8Array([...HEADER, ...section(1, [1, 0x60, 0, 0]), ...section(2, [1, ...text('env'), ...text('f'), 0x7f, 0])]);
+    expect(exportedFunctionParams(unknownImport)).toBeUndefined();
   });
 });

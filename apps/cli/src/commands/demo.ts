@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CacheConfig } from '@cache/config';
-import { readDirectoryStats } from '@cache/store';
+import { readDirectoryStats, type StatsCounters } from '@cache/store';
+import { addonStatus } from '@cache/v8';
 import { flagDirectory } from '../context/cli-config.js';
 import { CliError } from '../errors/cli-error.js';
+import { counted } from '../output/plural.js';
 import { startProgress } from '../output/progress.js';
 import { formatBytes, formatMs, out, table } from '../output/style.js';
 import { engineFor } from './engine-for.js';
@@ -53,6 +55,13 @@ export interface DemoOptions {
  * the cache filled. Prints the timings side by side and the cache statistics.
  */
 export async function runDemo(options: DemoOptions): Promise<void> {
+  // Without the addon nothing is cached: the demo would wait minutes for optimized code that never comes.
+  const addon = addonStatus();
+  if (!addon.available) {
+    throw new CliError(
+      `the demo needs @cache/v8's native addon, which cannot be used here (${addon.code}): ${addon.reason} (node-gyp builds it at install, with a C++20 compiler, make and Python 3)`,
+    );
+  }
   // Absolute: the configuration takes no other, and the demo's child processes are handed it.
   const directory = options.dir === undefined ? mkdtempSync(join(tmpdir(), 'wasm-cache-demo-')) : flagDirectory(options.dir);
   const log = (line: string) => {
@@ -111,9 +120,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         ['speed-up', ratio(plain.firstResultMs, cached.firstResultMs), ratio(plain.restMs, cached.restMs)],
       ]),
     );
-    const t = stats.total;
-    console.log(`\nCache statistics: ${t.hits} hits, ${t.misses} misses, ${t.writes} writes, ${formatBytes(t.bytesWritten)} written, ${formatBytes(t.bytesRead)} read, ${t.corruptEntries} corrupt.`);
+    console.log(`\n${statisticsLine(stats.total)}`);
   } finally {
     if (!options.dir) rmSync(directory, { recursive: true, force: true });
   }
+}
+
+/** The demo's last line: the cache directory's counters, each noun singular for exactly one. */
+export function statisticsLine(t: StatsCounters): string {
+  const counts = [counted(t.hits, 'hit'), counted(t.misses, 'miss', 'misses'), counted(t.writes, 'write')];
+  return `Cache statistics: ${counts.join(', ')}, ${formatBytes(t.bytesWritten)} written, ${formatBytes(t.bytesRead)} read, ${t.corruptEntries} corrupt.`;
 }

@@ -1,4 +1,6 @@
 import { CliError, EXIT } from '../errors/cli-error.js';
+import { counted } from '../output/plural.js';
+import { describeWasmException, isWasmException } from './wasm-exception.js';
 import type { ParamType } from './wasm-signatures.js';
 
 /** An exported WebAssembly function, as JavaScript calls it. */
@@ -7,62 +9,99 @@ export type WasmFunction = (...args: Array<number | bigint>) => unknown;
 /** `WebAssembly.RuntimeError`: what a trap throws (unreachable, divide by zero, out of bounds…). */
 const RuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: abstract new () => Error } }).WebAssembly.RuntimeError;
 
-/** Reads an argument for a wasm function: a number, or a BigInt for i64 (`123n`). */
-function parseArgument(text: string): number | bigint {
+/** How an argument of a parameter of type `type` (undefined: not known) is written on the command line. */
+function howToWrite(type: ParamType | undefined): string {
+  if (type === undefined) return 'a number (123n for an i64)';
+  return type === 'i64' ? 'an integer with an n (123n)' : 'a number';
+}
+
+/** A parameter's type with its article: "an i32", "a v128", "a reference". */
+function typeInWords(type: ParamType): string {
+  if (type === 'ref') return 'a reference';
+  return type === 'v128' ? 'a v128' : `an ${type}`;
+}
+
+/**
+ * Reads argument `index` of function `name` (its parameter's type, when
+ * known): a number, or a BigInt for i64 (`123n`). An empty or blank one is
+ * refused (`Number` would read it as 0), as is one that is no number.
+ *
+ * @throws CliError (`EXIT.usage`) naming the argument, its type and how to write it.
+ */
+function parseArgument(name: string, index: number, text: string, type: ParamType | undefined): number | bigint {
+  const argument = `argument ${index + 1} of function "${name}"${type === undefined ? '' : ` (${typeInWords(type)})`}`;
+  if (text.trim() === '') throw new CliError(`${argument} is empty: write ${howToWrite(type)}`, EXIT.usage);
   if (/^-?\d+n$/.test(text)) return BigInt(text.slice(0, -1));
   const value = Number(text);
-  if (!Number.isFinite(value)) throw new CliError(`argument ${JSON.stringify(text)} is not a number`, EXIT.usage);
+  if (!Number.isFinite(value)) throw new CliError(`${argument} is not a number: ${JSON.stringify(text)}; write ${howToWrite(type)}`, EXIT.usage);
   return value;
 }
 
-const argumentCount = (count: number): string => (count === 0 ? 'no arguments' : `${count} argument${count === 1 ? '' : 's'}`);
+const argumentCount = (count: number): string => (count === 0 ? 'no arguments' : counted(count, 'argument'));
 
 /**
- * Calls the exported function `name` of an instance of `file` with the
- * command line's arguments: numbers, and BigInts (`123n`) for i64. `params`
- * are its parameter types when they could be read from the module's bytes.
- * The instance must have been made without imports: see the comment on a
- * TypeError below.
+ * The command line's arguments for the exported function `name` (`fn`):
+ * numbers, and BigInts (`123n`) for i64. `params` are its parameter types
+ * when they could be read from the module's bytes. Checked before any of the
+ * module's code runs.
  *
- * @throws CliError: `EXIT.usage` for a wrong number of arguments or one of
- * the wrong kind; `EXIT.failure` when the function traps.
+ * @throws CliError (`EXIT.usage`) for a wrong number of arguments, an empty
+ * one, or one of the wrong kind.
  */
-export function invokeExport(file: string, name: string, fn: WasmFunction, texts: string[], params: ParamType[] | undefined): unknown {
+export function invocationArguments(name: string, fn: WasmFunction, texts: string[], params: ParamType[] | undefined): Array<number | bigint> {
   // An exported function's `length` is its parameter count (the JS API). V8 itself would give a missing one
   // undefined (0 for an i32) and ignore those over.
   if (fn.length !== texts.length) {
     const types = params && params.length > 0 ? ` (${params.join(', ')})` : '';
     throw new CliError(`function "${name}" takes ${argumentCount(fn.length)}${types}, ${texts.length} given`, EXIT.usage);
   }
-  const args = texts.map(parseArgument);
+  // A v128 first: no text can give one.
+  params?.forEach((type, index) => {
+    if (type === 'v128') throw new CliError(`argument ${index + 1} of function "${name}" is a v128, which the command line cannot give`, EXIT.usage);
+  });
+  const args = texts.map((text, index) => parseArgument(name, index, text, params?.[index]));
   params?.forEach((type, index) => checkArgument(name, index, type, texts[index] ?? '', args[index]));
+  return args;
+}
+
+/**
+ * Calls the exported function `name` of an instance of `file` (`exports`,
+ * its exports) with arguments from {@link invocationArguments}. The
+ * instance's only imports, if any, must be node:wasi's: see the comment on a
+ * TypeError below.
+ *
+ * @throws CliError: `EXIT.usage` when V8 refuses the arguments; `EXIT.failure`
+ * when the function traps or throws a WebAssembly exception (see
+ * {@link asRunFailure}). Anything else it throws (a WASI `proc_exit`) is thrown on.
+ */
+export function callExport(file: string, name: string, fn: WasmFunction, args: Array<number | bigint>, exports: Readonly<Record<string, unknown>>): unknown {
   try {
     return fn(...args);
   } catch (error) {
-    // The instance has no imports, so the function calls no JavaScript, and wasm code throws no TypeError itself (a
-    // trap is a RuntimeError): a TypeError out of the call is the JS API's, converting the arguments before the
-    // body runs. Its messages are no interface and are not matched (Node 20 and 24 both say "Cannot convert 5 to a
-    // BigInt", "Cannot convert a BigInt value to a number", "type incompatibility when transforming from/to JS").
-    // With the types read, the numbers were checked above: only a reference parameter, or a module whose bytes
-    // could not be read, gets here.
+    // The instance imports nothing, or only node:wasi's native functions, which throw no TypeError (a trap is a
+    // RuntimeError, our proc_exit a WasiExit): a TypeError out of the call is the JS API's, converting the arguments
+    // before the body runs. Its messages are no interface and are not matched (Node 20 and 24 both say "Cannot
+    // convert 5 to a BigInt", "Cannot convert a BigInt value to a number", "type incompatibility when transforming
+    // from/to JS"). With the types read, the numbers were checked before: only a reference parameter, or a module
+    // whose bytes could not be read, gets here.
     if (error instanceof TypeError) {
       throw new CliError(`V8 refused to call function "${name}": ${error.message} (the command line gives numbers, and 123n for an i64)`, EXIT.usage);
     }
-    throw asRunFailure(file, `function "${name}"`, error);
+    throw asRunFailure(file, `function "${name}"`, error, exports);
   }
 }
 
 /**
  * Refuses an argument of the wrong kind for its parameter (V8 would throw a
- * TypeError): a number for an i64, a BigInt (`123n`) for an i32, f32 or f64,
- * anything for a v128 (which JavaScript cannot give). A reference parameter
- * is V8's to judge (an externref takes a number).
+ * TypeError): a number for an i64, a BigInt (`123n`) for an i32, f32 or f64.
+ * (A v128 parameter, which JavaScript cannot give, is refused before any
+ * argument is read.) A reference parameter is V8's to judge (an externref
+ * takes a number).
  *
  * @throws CliError (`EXIT.usage`) naming the function, the argument and how to write it.
  */
 function checkArgument(name: string, index: number, type: ParamType, text: string, value: number | bigint | undefined): void {
   const argument = `argument ${index + 1} of function "${name}"`;
-  if (type === 'v128') throw new CliError(`${argument} is a v128, which the command line cannot give`, EXIT.usage);
   if (type === 'i64' && typeof value === 'number') {
     throw new CliError(`${argument} is an i64: write it as ${/^-?\d+$/.test(text) ? `${text}n` : 'an integer with an n (123n)'}`, EXIT.usage);
   }
@@ -73,12 +112,15 @@ function checkArgument(name: string, index: number, type: ParamType, text: strin
 
 /**
  * A wasm function's failure at run time as one line (`what` names the
- * function): a trap (`WebAssembly.RuntimeError`: its message is the trap's,
- * "unreachable", "divide by zero"), or the stack exhausted, a RangeError for
- * V8. Any other error is returned unchanged.
+ * function; `exports` are its instance's, to name an exception's tag): a trap
+ * (`WebAssembly.RuntimeError`: its message is the trap's, "unreachable",
+ * "divide by zero"), the stack exhausted (a RangeError for V8), or an uncaught
+ * `WebAssembly.Exception` (see {@link describeWasmException}). Any other
+ * error is returned unchanged.
  */
-export function asRunFailure(file: string, what: string, error: unknown): unknown {
+export function asRunFailure(file: string, what: string, error: unknown, exports: Readonly<Record<string, unknown>> = {}): unknown {
   if (error instanceof RuntimeError) return new CliError(`${file}: ${what} trapped: ${error.message}`, EXIT.failure);
   if (error instanceof RangeError) return new CliError(`${file}: ${what} failed: ${error.name}: ${error.message}`, EXIT.failure);
+  if (isWasmException(error)) return new CliError(`${file}: ${what} threw ${describeWasmException(error, exports)}`, EXIT.failure);
   return error;
 }

@@ -4,7 +4,8 @@ import { resolveCliConfig, type GlobalOptions } from '../context/cli-config.js';
 import { CliError, EXIT } from '../errors/cli-error.js';
 import { formatMs, out } from '../output/style.js';
 import { engineFor } from './engine-for.js';
-import { asRunFailure, invokeExport, type WasmFunction } from './invoke.js';
+import { asRunFailure, callExport, invocationArguments, type WasmFunction } from './invoke.js';
+import { WasiExit, wasiHost } from './wasi-host.js';
 import { exportedFunctionParams } from './wasm-signatures.js';
 
 const wasm = (globalThis as unknown as {
@@ -19,13 +20,16 @@ export interface RunOptions extends GlobalOptions {
 
 /**
  * `run <file.wasm> [--invoke fn args...]`: compiles through the cache and runs
- * the module: a WASI command through `node:wasi`, otherwise the export named by
- * `--invoke` with numeric arguments. Prints where the code came from and how
- * long each phase took.
+ * the module as wasmtime does: its `_initialize` when exported, then the
+ * export named by `--invoke` with numeric arguments, else its `_start` when
+ * exported; with `node:wasi` when it imports WASI (a command's arguments are
+ * then its own). Prints where the code came from and how long each phase took.
+ * A WASI program's `proc_exit` status is the exit code.
  *
- * @throws CliError: `EXIT.usage` for arguments the module cannot take (see
- * {@link invokeExport}; any, without `--invoke`, for a module that is not a
- * WASI command), `EXIT.failure` when it traps.
+ * @throws CliError: `EXIT.usage` for a function it does not export or
+ * arguments it cannot take (see {@link invocationArguments}; any, without
+ * `--invoke`, for a module that is not a WASI command), `EXIT.failure` when
+ * it traps or throws an uncaught WebAssembly exception (see {@link asRunFailure}).
  */
 export async function runModule(file: string, args: string[], options: RunOptions): Promise<void> {
   const phases: Record<string, number> = {};
@@ -56,35 +60,46 @@ export async function runModule(file: string, args: string[], options: RunOption
   }
   lap(outcome === 'hit' ? 'load from cache' : 'compile');
   const isWasi = wasm.Module.imports(module).some((i) => i.module.startsWith('wasi_'));
-  if (!isWasi && !options.invoke && args.length > 0) throw argumentsWithoutInvoke(file, module, args);
+  const functions = wasm.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
+  // What runs, as in wasmtime: the function named with --invoke, else `_start` when exported (a command, WASI or
+  // not), else nothing; each after `_initialize` when exported (a reactor). A WASI command's arguments are its own.
+  const start = !options.invoke && functions.includes('_start');
+  if (options.invoke && !functions.includes(options.invoke)) {
+    throw new CliError(`no exported function ${JSON.stringify(options.invoke)}; exported: ${functions.join(', ') || '(none)'}`, EXIT.usage);
+  }
+  if (!options.invoke && args.length > 0 && !(isWasi && start)) throw argumentsWithoutInvoke(file, functions, args);
+  const wasi = isWasi ? await wasiHost([file, ...(options.invoke ? [] : args)]) : undefined;
+  const instance = (await wasm.instantiate(module, wasi?.imports ?? {}).catch((error: Error) => {
+    throw new CliError(`cannot instantiate ${file} ${wasi ? "with node:wasi's imports (wasi_snapshot_preview1)" : 'without imports'}: ${error.message}`);
+  })) as unknown as { exports: Record<string, unknown> };
+  lap('instantiate');
+  const { exports } = instance;
+  const invoked = options.invoke ? { name: options.invoke, fn: exports[options.invoke] as WasmFunction } : undefined;
+  // Checked before any of the module's code runs.
+  const invokeArgs = invoked ? invocationArguments(invoked.name, invoked.fn, args, exportedFunctionParams(bytes)?.get(invoked.name)) : [];
   let result: unknown;
   let exitCode = 0;
-  if (isWasi) {
-    // Loaded only here: node:wasi prints an experimental warning when imported.
-    const { WASI } = await import('node:wasi');
-    const wasi = new WASI({ version: 'preview1', args: [file, ...args], env: process.env, returnOnExit: true });
-    const instance = await wasm.instantiate(module, wasi.getImportObject() as object) as unknown as { exports: Record<string, unknown> };
-    lap('instantiate');
-    try {
-      exitCode = wasi.start(instance);
-    } catch (error) {
-      throw asRunFailure(file, '_start', error);
-    }
-    lap('run');
-  } else {
-    const instance = (await wasm.instantiate(module, {}).catch((error: Error) => {
-      throw new CliError(`cannot instantiate ${file} without imports: ${error.message}`);
-    })) as unknown as { exports: Record<string, unknown> };
-    lap('instantiate');
-    if (options.invoke) {
-      const fn = instance.exports[options.invoke];
-      if (typeof fn !== 'function') {
-        const names = Object.keys(instance.exports).filter((name) => typeof instance.exports[name] === 'function');
-        throw new CliError(`no exported function ${JSON.stringify(options.invoke)}; exported: ${names.join(', ') || '(none)'}`, EXIT.usage);
-      }
-      result = invokeExport(file, options.invoke, fn as WasmFunction, args, exportedFunctionParams(bytes)?.get(options.invoke));
+  const initialize = typeof exports['_initialize'] === 'function' ? (exports['_initialize'] as WasmFunction) : undefined;
+  let running = '_initialize';
+  try {
+    // node:wasi's initialize gives the WASI functions the instance's memory and runs its _initialize; wasi.start
+    // does the first for a command (and refuses one that exports _initialize).
+    if (wasi && !start) wasi.initialize(instance);
+    else if (!wasi && initialize) initialize();
+    if (initialize && !(wasi && start)) lap('initialize');
+    running = invoked ? `function ${JSON.stringify(invoked.name)}` : '_start';
+    if (start) {
+      if (wasi) wasi.start(instance);
+      else (exports['_start'] as WasmFunction)();
+      lap('run');
+    } else if (invoked) {
+      result = callExport(file, invoked.name, invoked.fn, invokeArgs, exports);
       lap('run');
     }
+  } catch (error) {
+    if (!(error instanceof WasiExit)) throw asRunFailure(file, running, error, exports);
+    exitCode = error.exitCode;
+    lap(running === '_initialize' ? 'initialize' : 'run');
   }
   // On the hot tier, close() saves what V8 optimized in this run: a module whose code never tiered up leaves nothing.
   await engine.close();
@@ -111,10 +126,9 @@ function missNote(tier: string, saved: boolean): string {
 
 /**
  * Arguments given without `--invoke` to a module that is not a WASI command:
- * nothing would take them (such a module is only instantiated), so they are
- * refused rather than ignored.
+ * nothing would take them (such a module is only instantiated, or its `_start`
+ * run, which takes none), so they are refused rather than ignored.
  */
-function argumentsWithoutInvoke(file: string, module: WebAssembly.Module, args: string[]): CliError {
-  const functions = wasm.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
+function argumentsWithoutInvoke(file: string, functions: string[], args: string[]): CliError {
   return new CliError(`${file} is not a WASI command, so its arguments (${args.join(' ')}) are for a function named with --invoke; its exported functions: ${functions.join(', ') || '(none)'}`, EXIT.usage);
 }

@@ -120,6 +120,35 @@ function recursionGroup(reader: Reader): Array<ParamType[] | undefined> {
   return reader.vector(() => subType(reader));
 }
 
+/** Limits of a table or memory: flags (a maximum, shared, 64-bit, a page size), then LEB128 numbers. */
+function skipLimits(reader: Reader): void {
+  const flags = reader.byte();
+  if (flags > 0x0f) throw new UnknownEncoding(`limits flags 0x${flags.toString(16)}`);
+  reader.skipLeb();
+  if ((flags & 0x01) !== 0) reader.skipLeb();
+  if ((flags & 0x08) !== 0) reader.skipLeb();
+}
+
+/** An import: the type index of an imported function; undefined for a table, memory, global or tag (skipped). */
+function importedFunctionType(reader: Reader): number | undefined {
+  reader.name();
+  reader.name();
+  const kind = reader.byte();
+  if (kind === 0x00) return reader.u32();
+  if (kind === 0x01) {
+    valueType(reader);
+    skipLimits(reader);
+  } else if (kind === 0x02) skipLimits(reader);
+  else if (kind === 0x03) {
+    valueType(reader);
+    reader.byte();
+  } else if (kind === 0x04) {
+    reader.byte();
+    reader.u32();
+  } else throw new UnknownEncoding(`import kind 0x${kind.toString(16)}`);
+  return undefined;
+}
+
 /** The type section: every type index, in order (a recursion group holds several). */
 function typeSection(reader: Reader): Array<ParamType[] | undefined> {
   return reader.vector(() => recursionGroup(reader)).flat();
@@ -127,26 +156,29 @@ function typeSection(reader: Reader): Array<ParamType[] | undefined> {
 
 /**
  * The parameter types of a module's exported functions, by export name, read
- * from its bytes. Only for a module without imports (which `run` instantiates
- * with none): its function indices are then those of its own functions.
- * Undefined when the module imports anything, or its bytes hold an encoding
- * this reader does not know (a later proposal's): the module compiled, so its
- * bytes are valid, and not knowing is only a less precise message.
+ * from its bytes (an exported function may be one it imports: function
+ * indices count the imported ones first). Undefined when its bytes hold an
+ * encoding this reader does not know (a later proposal's): the module
+ * compiled, so its bytes are valid, and not knowing is only a less precise
+ * message.
  */
 export function exportedFunctionParams(bytes: Uint8Array): Map<string, ParamType[]> | undefined {
   try {
     const reader = new Reader(bytes);
     reader.sub(8);
     let types: Array<ParamType[] | undefined> = [];
-    let functions: number[] = [];
+    // Each function's type index: the imported functions', then the module's own (the sections come in this order).
+    let imported: number[] = [];
+    let own: number[] = [];
     const exported = new Map<string, ParamType[]>();
     while (!reader.done) {
       const id = reader.byte();
       const section = reader.sub(reader.u32());
       if (id === 1) types = typeSection(section);
-      else if (id === 2 && section.u32() > 0) return undefined;
-      else if (id === 3) functions = section.vector(() => section.u32());
+      else if (id === 2) imported = section.vector(() => importedFunctionType(section)).filter((type) => type !== undefined);
+      else if (id === 3) own = section.vector(() => section.u32());
       else if (id === 7) {
+        const functions = [...imported, ...own];
         for (const { name, kind, index } of section.vector(() => ({ name: section.name(), kind: section.byte(), index: section.u32() }))) {
           const params = kind === 0x00 ? types[functions[index] ?? -1] : undefined;
           if (kind === 0x00 && params === undefined) return undefined;

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { ARTIFACT_VERSION, ArtifactInvalidError, decodeArtifact, peekLayoutVersion } from '@cache/engine';
 import { hashKey, Layout, readDirectoryStats } from '@cache/store';
 import { resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
+import { counted } from '../../output/plural.js';
 import { startProgress } from '../../output/progress.js';
 import { formatBytes, formatMs, out, table } from '../../output/style.js';
 import { cleanDirectory, forEachNamespace, forEachNamespaceRemoving, listNamespaces, type RemovalWork } from './open-namespaces.js';
@@ -130,7 +131,7 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
       for await (const key of store.keys()) keys.push(key);
       for (const key of keys) {
         checked += 1;
-        progress.update(`verifying ${checked} entries`);
+        progress.update(`verifying ${counted(checked, 'entry', 'entries')}`);
         const file = layout.entry(hashKey(key));
         const corruptBefore = store.stats().corruptEntries;
         // A check, not a use: no hit counted, and the entry's recency (what a cleanup evicts first) unchanged.
@@ -165,7 +166,7 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
   const stuck = damaged.filter((d) => !d.removed).length;
   print(options.json, { checked, damaged, otherVersion }, () =>
     [
-      `Checked ${checked} entries: ${damaged.length === 0 ? out.green('all intact') : out.yellow(`${damaged.length} damaged, ${stuck === 0 ? 'removed' : `${stuck} could not be removed`}`)}`,
+      `Checked ${counted(checked, 'entry', 'entries')}: ${damaged.length === 0 ? out.green('all intact') : out.yellow(`${damaged.length} damaged, ${stuck === 0 ? 'removed' : `${stuck} could not be removed`}`)}`,
       ...damaged.map((d) => `  ${d.key ?? d.file ?? ''}: ${d.reason}`),
       ...(otherVersion.length === 0 ? [] : [`${otherVersion.length} made by another version of @cache/engine, kept:`, ...otherVersion.map((d) => `  ${d.key}: ${d.reason}`)]),
     ].join('\n'),
@@ -196,7 +197,7 @@ export async function cacheGc(options: JsonOption): Promise<void> {
   };
   print(options.json, result, () =>
     [
-      `Evicted ${result.evicted} entries (${formatBytes(result.evictedBytes)}); limits: ${formatBytes(config.capacity)}, ${config.fileCountSoftLimit} entries.`,
+      `Evicted ${counted(result.evicted, 'entry', 'entries')} (${formatBytes(result.evictedBytes)}); limits: ${formatBytes(config.capacity)}, ${counted(config.fileCountSoftLimit, 'entry', 'entries')}.`,
       ...(result.reason === 'locked' ? ['Another process is cleaning the cache directory now; run `cache gc` again later.'] : []),
     ].join('\n'),
   );
@@ -245,8 +246,8 @@ export async function cacheClear(options: JsonOption): Promise<void> {
   const notRemoved = results.flatMap((r) => r.result.notRemoved);
   print(options.json, { removed, notRemoved }, () =>
     notRemoved.length === 0
-      ? `Removed ${removed} entries from ${config.directory}.`
-      : [`Removed ${removed} entries from ${config.directory}; ${notRemoved.length} could not be removed:`, ...notRemoved.map((n) => `  ${n.key ?? n.file ?? ''}: ${n.code}`)].join('\n'),
+      ? `Removed ${counted(removed, 'entry', 'entries')} from ${config.directory}.`
+      : [`Removed ${counted(removed, 'entry', 'entries')} from ${config.directory}; ${notRemoved.length} could not be removed:`, ...notRemoved.map((n) => `  ${n.key ?? n.file ?? ''}: ${n.code}`)].join('\n'),
   );
   if (failure) throw failure;
 }
