@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachedDataVersionTag } from 'node:v8';
 import { Script } from 'node:vm';
 import { describe, expect, it, vi } from 'vitest';
-import { hookCodeCachePath, loadHookScript } from '../src/register/hook-script.js';
+import { hookCodeCachePath, KEPT_CODE_CACHES, loadHookScript } from '../src/register/hook-script.js';
 import { tempDir } from './helpers.js';
 
 interface Fixture {
@@ -60,6 +60,27 @@ const PAYLOAD_AT = 8 + 4 + 4 + 4 + 32 + 32;
 const SOURCE_DIGEST_AT = 20;
 
 describe('loadHookScript: the hook script with V8 code cache', () => {
+  it('keeps the newest code caches beside the script when it writes one, and nothing else is touched', () => {
+    const { file, cacheFile } = fixture('prune');
+    const folder = join(file, '..');
+    // Other Node versions' and flag sets' caches, written an hour apart (the oldest first), and files that are not such caches.
+    const others = Array.from({ length: 10 }, (_, index) => join(folder, `hook-engine.v19.${index}.0-${1000 + index}.v8-code-cache`));
+    others.forEach((other, index) => {
+      writeFileSync(other, 'old');
+      const at = new Date(Date.now() - (others.length - index) * 3_600_000);
+      utimesSync(other, at, at);
+    });
+    const unrelated = ['hook-engine.cjs.map', 'other.v20.0.0-1.v8-code-cache', 'hook-engine.notes.txt'].map((name) => join(folder, name));
+    for (const path of unrelated) writeFileSync(path, 'keep');
+    const loaded = loadHookScript<Fixture>(file, cacheFile);
+    loaded.saveCodeCache(false);
+    const caches = readdirSync(folder).filter((name) => name.startsWith('hook-engine.') && name.endsWith('.v8-code-cache'));
+    expect(caches).toHaveLength(KEPT_CODE_CACHES);
+    expect(caches.sort()).toEqual([cacheFile, ...others.slice(others.length - (KEPT_CODE_CACHES - 1))].map((path) => path.slice(folder.length + 1)).sort());
+    for (const path of unrelated) expect(readFileSync(path, 'utf8')).toBe('keep');
+    expect(loadHookScript<Fixture>(file, cacheFile).codeCache).toBe('used');
+  });
+
   it('keeps the cache beside the script, one file per Node version and V8 flags', () => {
     expect(hookCodeCachePath('/x/dist/hook-engine.cjs')).toBe(`/x/dist/hook-engine.${process.version}-${cachedDataVersionTag()}.v8-code-cache`);
   });

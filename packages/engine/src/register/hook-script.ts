@@ -9,7 +9,7 @@ import { writeFileWhole } from '../node/write-file-whole.js';
 // process has loaded fs and path, and node:module is a view of its loader, 0.02 ms); `node:vm` is
 // loaded by the first load of the script, as this module is part of the hook, which every process
 // with the hook in NODE_OPTIONS loads.
-const { accessSync, constants, readFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
+const { accessSync, constants, readdirSync, readFileSync, statSync, unlinkSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 const { createRequire } = nodeBuiltin<typeof import('node:module')>('node:module');
 const { basename, dirname, join } = nodeBuiltin<typeof import('node:path')>('node:path');
 
@@ -79,6 +79,40 @@ const HEADER_BYTES = PAYLOAD_DIGEST_AT + 32;
 export function hookCodeCachePath(file: string, v8Package: V8Package | undefined = v8PackageFor(createRequire(file))): string {
   const tag = v8Package ? v8Package.cachedDataVersionTag() : nodeBuiltin<typeof import('node:v8')>('node:v8').cachedDataVersionTag();
   return join(dirname(file), `${basename(file, '.cjs')}.${process.version}-${tag}.v8-code-cache`);
+}
+
+/** How many code cache files a script keeps beside it: one per Node version and V8 flag set in use. */
+export const KEPT_CODE_CACHES = 8;
+
+/**
+ * Removes the oldest code cache files of `file` (by when they were written)
+ * beyond {@link KEPT_CODE_CACHES}, keeping `current`: each Node version and
+ * V8 flag set that ran the script left one (about 0.2 MB), and an upgraded
+ * Node's would otherwise stay for good. One still in use is written again by
+ * its next process. Best effort: a file that cannot be listed or removed stays.
+ */
+export function pruneCodeCaches(file: string, current: string, keep: number = KEPT_CODE_CACHES): void {
+  const folder = dirname(file);
+  const prefix = `${basename(file, '.cjs')}.`;
+  const written: Array<{ path: string; at: number }> = [];
+  try {
+    for (const name of readdirSync(folder)) {
+      const path = join(folder, name);
+      if (!name.startsWith(prefix) || !name.endsWith('.v8-code-cache') || path === current) continue;
+      const stat = statSync(path, { throwIfNoEntry: false });
+      if (stat?.isFile()) written.push({ path, at: stat.mtimeMs });
+    }
+  } catch {
+    return;
+  }
+  // The current one counts as the newest.
+  for (const { path } of written.sort((a, b) => b.at - a.at).slice(Math.max(0, keep - 1))) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Removed meanwhile by another process, or a folder it may not change: it stays.
+    }
+  }
 }
 
 /** SHA-256 by the addon where it loads, else by `node:crypto`. */
@@ -170,6 +204,7 @@ export function loadHookScript<Exports>(file: string, cacheFile?: string): HookS
         // A read-only install (every process would find no cache) costs a check, not a serialization.
         accessSync(dirname(cacheFile), constants.W_OK);
         writeCodeCache(cacheFile, source, script.createCachedData(), afterHit, sha256);
+        pruneCodeCaches(file, cacheFile);
       } catch {
         // A folder that cannot be written, or V8 could not serialize it: the next process compiles the script, as this one did.
       }
