@@ -236,6 +236,30 @@ describe('DiskStore integrity, statistics and background work', () => {
     expect(racing.stats().errors).toBe(0);
     expect(await store.removeUnreadableEntries()).toEqual([]);
     expect(existsSync(store.layout.entry(hashKey('ok')))).toBe(true);
+
+    // A good entry renamed into place between the scan and the removal is another file: kept, with its sidecar.
+    writeFileSync(bad, new Uint8Array(10));
+    const fresh = pseudoRandom(3000, 'fresh');
+    let replaced = false;
+    const replacing = await open(configFor(dir.path), {
+      compression: false,
+      fs: {
+        ...nodeFs,
+        stat: async (file) => {
+          if (file === bad && !replaced) {
+            replaced = true;
+            expect((await store.put('bad', fresh)).stored).toBe(true);
+            await store.get('bad');
+            await store.flush();
+          }
+          return nodeFs.stat(file);
+        },
+      },
+    });
+    expect(await replacing.removeUnreadableEntries()).toEqual([{ file: bad, outcome: 'gone' }]);
+    expect(replaced).toBe(true);
+    expect(Buffer.from((await store.get('bad')) ?? []).equals(fresh)).toBe(true);
+    expect(existsSync(store.layout.sidecar(hashKey('bad')))).toBe(true);
   });
 
   it('persists counters that another process can read with readDirectoryStats', async () => {

@@ -86,7 +86,7 @@ function nextInstanceId(): string {
 export interface UnreadableEntryRemoval {
   /** The entry file's path. */
   readonly file: string;
-  /** `removed`; `gone`: removed meanwhile (by another process); `failed`: still there (see `code`). */
+  /** `removed`; `gone`: removed or replaced meanwhile (by another process); `failed`: still there (see `code`). */
   readonly outcome: 'removed' | 'gone' | 'failed';
   /** With `failed`, the system's code (`EACCES`, `EPERM`, ...). */
   readonly code?: string;
@@ -447,15 +447,21 @@ export class DiskStore implements Store {
    * Removes the entry files {@link unreadableEntries} lists, each with its
    * usage sidecar (the counters follow, as for `delete`), in one scan, and
    * says what became of each: removed, already gone (removed meanwhile by
-   * another process), or not removed, with the system's code. A removal that
+   * another process, or replaced by a new entry, which is kept), or not
+   * removed, with the system's code. A removal that
    * fails is also a fault, reported as `delete`'s are.
    */
   async removeUnreadableEntries(): Promise<UnreadableEntryRemoval[]> {
     if (this.#closed) throw new StoreClosedError(this.kind);
     const outcomes: UnreadableEntryRemoval[] = [];
-    for await (const { file, hash } of this.#unkeyedFiles()) {
+    for await (const { file, hash, ino } of this.#unkeyedFiles()) {
       try {
-        const removed = await this.#removeEntry(file, this.layout.sidecar(hash));
+        // Only the file found unreadable: a writer may have renamed a good entry (and its sidecar) into place since.
+        const now = await this.#fs.stat(file).catch((error: unknown) => {
+          if (isMissing(error)) return undefined;
+          throw error;
+        });
+        const removed = now?.ino === ino && (await this.#removeEntry(file, this.layout.sidecar(hash)));
         outcomes.push({ file, outcome: removed ? 'removed' : 'gone' });
       } catch (error) {
         const fault = toFault('delete', error);
@@ -467,11 +473,11 @@ export class DiskStore implements Store {
   }
 
   /** The entry files no key reaches (see {@link unreadableEntries}), as the scan finds them. */
-  async *#unkeyedFiles(): AsyncIterable<{ file: string; hash: string }> {
+  async *#unkeyedFiles(): AsyncIterable<{ file: string; hash: string; ino: number }> {
     for await (const found of this.#entryFiles()) {
-      const key = await this.#readKey(found.file);
-      if (key === undefined || (key !== null && hashKey(key) === found.hash)) continue;
-      yield found;
+      const head = await this.#readHead(found.file);
+      if (head === undefined || (head.key !== null && hashKey(head.key) === found.hash)) continue;
+      yield { ...found, ino: head.ino };
     }
   }
 
@@ -760,18 +766,28 @@ export class DiskStore implements Store {
 
   /** The key an entry file's header names; null when it names none (damaged, cut short); undefined when it cannot be read. */
   async #readKey(file: string): Promise<string | null | undefined> {
+    return (await this.#readHead(file))?.key;
+  }
+
+  /**
+   * The key an entry file's header names (null: none, damaged or not a
+   * file), and the file's inode as read; undefined when it could not be read
+   * (gone: nothing said; a fault: reported as `keys()`'s).
+   */
+  async #readHead(file: string): Promise<{ key: string | null; ino: number } | undefined> {
     let handle: FsFileHandle | undefined;
     try {
       handle = await this.#fs.open(file, READ_FLAGS);
+      const stat = await handle.stat();
       // Not a file (a FIFO, a device): no entry, whatever reading it would give.
-      if (!(await handle.stat()).isFile()) return null;
+      if (!stat.isFile()) return { key: null, ino: stat.ino };
       const head = Buffer.alloc(HEADER_LENGTH);
       const { bytesRead } = await handle.read(head, 0, HEADER_LENGTH, 0);
       const parsed = keyFromPrefix(head.subarray(0, bytesRead));
-      if (!parsed || parsed.keyLength > 4 * 1024 * 4) return null;
+      if (!parsed || parsed.keyLength > 4 * 1024 * 4) return { key: null, ino: stat.ino };
       const whole = Buffer.alloc(HEADER_LENGTH + parsed.keyLength);
       const read = await handle.read(whole, 0, whole.byteLength, 0);
-      return keyFromPrefix(whole.subarray(0, read.bytesRead))?.key ?? null;
+      return { key: keyFromPrefix(whole.subarray(0, read.bytesRead))?.key ?? null, ino: stat.ino };
     } catch (error) {
       if (!isMissing(error)) this.#faults.report(toFault('keys', error));
       return undefined;
