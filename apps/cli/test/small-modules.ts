@@ -192,3 +192,36 @@ export function unknownWasiImport(): Uint8Array {
     ...section(7, vector([[...text('memory'), 0x02, 0]])),
   ]);
 }
+
+/** Value types by name, for {@link built}. */
+export const T = { i32: 0x7f, i64: 0x7e, f64: 0x7c, v128: 0x7b } as const;
+
+/** What {@link built} makes: types as [params, results]; imported functions; own functions; exports as [name, kind, index]. */
+export interface ModuleSpec {
+  types: Array<[number[], number[]]>;
+  imports?: Array<[module: string, name: string, type: number]>;
+  funcs: Array<{ type: number; code: number[] }>;
+  memory?: boolean;
+  /** Each tag's type index. */
+  tags?: number[];
+  exports: Array<[name: string, kind: number, index: number]>;
+  start?: number;
+}
+
+/** `i32.const value`, for {@link built}'s function bodies. */
+export const constI32 = (value: number): number[] => [0x41, ...signedLeb(value)];
+
+/** A module from a {@link ModuleSpec}: functions import first, then the module's own (no locals). */
+export function built(spec: ModuleSpec): Uint8Array {
+  return new Uint8Array([
+    ...HEADER,
+    ...section(1, vector(spec.types.map(([params, results]) => [0x60, ...vector(params.map((t) => [t])), ...vector(results.map((t) => [t]))]))),
+    ...(spec.imports ? section(2, vector(spec.imports.map(([module, field, type]) => [...text(module), ...text(field), 0x00, ...unsignedLeb(type)]))) : []),
+    ...section(3, vector(spec.funcs.map((f) => unsignedLeb(f.type)))),
+    ...(spec.memory ? section(5, vector([[0x00, 1]])) : []),
+    ...(spec.tags ? section(13, vector(spec.tags.map((type) => [0x00, ...unsignedLeb(type)]))) : []),
+    ...section(7, vector(spec.exports.map(([name, kind, index]) => [...text(name), kind, ...unsignedLeb(index)]))),
+    ...(spec.start === undefined ? [] : section(8, unsignedLeb(spec.start))),
+    ...section(10, vector(spec.funcs.map((f) => body(f.code)))),
+  ]);
+}

@@ -3,6 +3,12 @@ import { counted } from '../output/plural.js';
 import { describeWasmException, isWasmException } from './wasm-exception.js';
 import type { ParamType } from './wasm-signatures.js';
 
+/** An instance `run` runs: its exports, and its exported tags' payload types (undefined: unknown), to describe an exception. */
+export interface RunInstance {
+  readonly exports: Readonly<Record<string, unknown>>;
+  readonly tags: ReadonlyMap<string, readonly ParamType[]> | undefined;
+}
+
 /** An exported WebAssembly function, as JavaScript calls it. */
 export type WasmFunction = (...args: Array<number | bigint>) => unknown;
 
@@ -65,8 +71,7 @@ export function invocationArguments(name: string, fn: WasmFunction, texts: strin
 }
 
 /**
- * Calls the exported function `name` of an instance of `file` (`exports`,
- * its exports) with arguments from {@link invocationArguments}. The
+ * Calls the exported function `name` of an instance of `file` with arguments from {@link invocationArguments}. The
  * instance's only imports, if any, must be node:wasi's: see the comment on a
  * TypeError below.
  *
@@ -74,7 +79,7 @@ export function invocationArguments(name: string, fn: WasmFunction, texts: strin
  * when the function traps or throws a WebAssembly exception (see
  * {@link asRunFailure}). Anything else it throws (a WASI `proc_exit`) is thrown on.
  */
-export function callExport(file: string, name: string, fn: WasmFunction, args: Array<number | bigint>, exports: Readonly<Record<string, unknown>>): unknown {
+export function callExport(file: string, name: string, fn: WasmFunction, args: Array<number | bigint>, instance: RunInstance): unknown {
   try {
     return fn(...args);
   } catch (error) {
@@ -87,7 +92,7 @@ export function callExport(file: string, name: string, fn: WasmFunction, args: A
     if (error instanceof TypeError) {
       throw new CliError(`V8 refused to call function "${name}": ${error.message} (the command line gives numbers, and 123n for an i64)`, EXIT.usage);
     }
-    throw asRunFailure(file, `function "${name}"`, error, exports);
+    throw asRunFailure(file, `function "${name}"`, error, instance);
   }
 }
 
@@ -110,17 +115,23 @@ function checkArgument(name: string, index: number, type: ParamType, text: strin
   }
 }
 
+/** Whether `error` is wasm code's own failure: a trap, the stack exhausted, or an uncaught WebAssembly exception (see {@link asRunFailure}). */
+export function isWasmFailure(error: unknown): boolean {
+  return error instanceof RuntimeError || error instanceof RangeError || isWasmException(error);
+}
+
 /**
  * A wasm function's failure at run time as one line (`what` names the
- * function; `exports` are its instance's, to name an exception's tag): a trap
+ * function; `instance` is its instance, to name an exception's tag, unless
+ * there was none yet): a trap
  * (`WebAssembly.RuntimeError`: its message is the trap's, "unreachable",
  * "divide by zero"), the stack exhausted (a RangeError for V8), or an uncaught
  * `WebAssembly.Exception` (see {@link describeWasmException}). Any other
  * error is returned unchanged.
  */
-export function asRunFailure(file: string, what: string, error: unknown, exports: Readonly<Record<string, unknown>> = {}): unknown {
+export function asRunFailure(file: string, what: string, error: unknown, instance?: RunInstance): unknown {
   if (error instanceof RuntimeError) return new CliError(`${file}: ${what} trapped: ${error.message}`, EXIT.failure);
   if (error instanceof RangeError) return new CliError(`${file}: ${what} failed: ${error.name}: ${error.message}`, EXIT.failure);
-  if (isWasmException(error)) return new CliError(`${file}: ${what} threw ${describeWasmException(error, exports)}`, EXIT.failure);
+  if (isWasmException(error)) return new CliError(`${file}: ${what} threw ${describeWasmException(error, instance?.exports, instance?.tags)}`, EXIT.failure);
   return error;
 }

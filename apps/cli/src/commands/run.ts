@@ -4,9 +4,9 @@ import { resolveCliConfig, type GlobalOptions } from '../context/cli-config.js';
 import { CliError, EXIT } from '../errors/cli-error.js';
 import { formatMs, out } from '../output/style.js';
 import { engineFor } from './engine-for.js';
-import { asRunFailure, callExport, invocationArguments, type WasmFunction } from './invoke.js';
+import { asRunFailure, callExport, invocationArguments, isWasmFailure, type WasmFunction } from './invoke.js';
 import { WasiExit, wasiHost } from './wasi-host.js';
-import { exportedFunctionParams } from './wasm-signatures.js';
+import { exportedFunctionParams, exportedTagParams } from './wasm-signatures.js';
 
 const wasm = (globalThis as unknown as {
   WebAssembly: WasmNamespace & { Module: { imports(m: WebAssembly.Module): Array<{ module: string }>; exports(m: WebAssembly.Module): Array<{ name: string; kind: string }> } };
@@ -69,51 +69,91 @@ export async function runModule(file: string, args: string[], options: RunOption
   }
   if (!options.invoke && args.length > 0 && !(isWasi && start)) throw argumentsWithoutInvoke(file, functions, args);
   const wasi = isWasi ? await wasiHost([file, ...(options.invoke ? [] : args)]) : undefined;
-  const instance = (await wasm.instantiate(module, wasi?.imports ?? {}).catch((error: Error) => {
-    throw new CliError(`cannot instantiate ${file} ${wasi ? "with node:wasi's imports (wasi_snapshot_preview1)" : 'without imports'}: ${error.message}`);
-  })) as unknown as { exports: Record<string, unknown> };
-  lap('instantiate');
-  const { exports } = instance;
-  const invoked = options.invoke ? { name: options.invoke, fn: exports[options.invoke] as WasmFunction } : undefined;
-  // Checked before any of the module's code runs.
-  const invokeArgs = invoked ? invocationArguments(invoked.name, invoked.fn, args, exportedFunctionParams(bytes)?.get(invoked.name)) : [];
+  const tags = exportedTagParams(bytes);
   let result: unknown;
   let exitCode = 0;
-  const initialize = typeof exports['_initialize'] === 'function' ? (exports['_initialize'] as WasmFunction) : undefined;
-  let running = '_initialize';
+  let running = 'its start function';
   try {
-    // node:wasi's initialize gives the WASI functions the instance's memory and runs its _initialize; wasi.start
-    // does the first for a command (and refuses one that exports _initialize).
-    if (wasi && !start) wasi.initialize(instance);
-    else if (!wasi && initialize) initialize();
-    if (initialize && !(wasi && start)) lap('initialize');
-    running = invoked ? `function ${JSON.stringify(invoked.name)}` : '_start';
-    if (start) {
-      if (wasi) wasi.start(instance);
-      else (exports['_start'] as WasmFunction)();
-      lap('run');
-    } else if (invoked) {
-      result = callExport(file, invoked.name, invoked.fn, invokeArgs, exports);
-      lap('run');
+    const instance = (await wasm.instantiate(module, wasi?.imports ?? {}).catch((error: unknown) => {
+      // The start section's own failure (a trap, a wasm exception, proc_exit) is the module's run failing; any other is instantiating.
+      if (error instanceof WasiExit || isWasmFailure(error)) throw error;
+      throw new CliError(`cannot instantiate ${file} ${wasi ? "with node:wasi's imports (wasi_snapshot_preview1)" : 'without imports'}: ${error instanceof Error ? error.message : String(error)}`);
+    })) as unknown as { exports: Record<string, unknown> };
+    lap('instantiate');
+    const { exports } = instance;
+    const context = { exports, tags };
+    const invoked = options.invoke ? { name: options.invoke, fn: exports[options.invoke] as WasmFunction } : undefined;
+    // Checked before the function runs (a start section has run, at instantiation).
+    const invokeArgs = invoked ? invocationArguments(invoked.name, invoked.fn, args, exportedFunctionParams(bytes)?.get(invoked.name)) : [];
+    const initialize = typeof exports['_initialize'] === 'function' ? (exports['_initialize'] as WasmFunction) : undefined;
+    for (const [entry, fn] of [['_initialize', initialize], ['_start', start ? (exports['_start'] as WasmFunction) : undefined]] as const) {
+      // An entry point takes nothing: JavaScript would call it with undefined for each parameter (0, or a TypeError for an i64).
+      if (fn !== undefined && fn.length > 0) throw new CliError(`${file}: its ${entry} takes ${fn.length === 1 ? 'a parameter' : `${fn.length} parameters`}; an entry point takes none`);
+    }
+    try {
+      running = '_initialize';
+      // node:wasi's initialize gives the WASI functions the instance's memory and runs its _initialize; its start
+      // does the first for a command.
+      if (wasi && (initialize || invoked)) wasi.initialize(instance);
+      else if (!wasi && initialize) initialize();
+      if (initialize) lap('initialize');
+      running = invoked ? `function ${JSON.stringify(invoked.name)}` : '_start';
+      if (start) {
+        // node:wasi's start refuses a command that exports _initialize too (wasmtime runs both): it is ready already.
+        if (wasi && !initialize) wasi.start(instance);
+        else (exports['_start'] as WasmFunction)();
+        lap('run');
+      } else if (invoked) {
+        result = callExport(file, invoked.name, invoked.fn, invokeArgs, context);
+        lap('run');
+      }
+    } catch (error) {
+      if (!(error instanceof WasiExit)) throw asRunFailure(file, running, error, context);
+      lap(running === '_initialize' ? 'initialize' : 'run');
     }
   } catch (error) {
-    if (!(error instanceof WasiExit)) throw asRunFailure(file, running, error, exports);
-    exitCode = error.exitCode;
-    lap(running === '_initialize' ? 'initialize' : 'run');
+    // Before the instance existed (its start section), its exports, and so an exception's tag, are not known.
+    if (!(error instanceof WasiExit)) throw asRunFailure(file, running, error);
   }
+  // Once the program called proc_exit, that is its status, even if its code caught the exit and went on.
+  const status = wasi?.exitStatus();
+  if (status !== undefined) exitCode = processStatus(file, status);
   // On the hot tier, close() saves what V8 optimized in this run: a module whose code never tiered up leaves nothing.
   await engine.close();
   const saved = engine.stats().artifactsProduced > 0;
-  const report = { file, outcome, wasi: isWasi, result: typeof result === 'bigint' ? `${result}n` : result, exitCode, phasesMs: phases };
+  const report = { file, outcome, wasi: isWasi, result: resultValue(result), exitCode, phasesMs: phases };
   if (options.json) {
     console.log(JSON.stringify(report, null, 2));
   } else {
     const source = outcome === 'hit' ? out.green('from the cache') : outcome === 'miss' ? out.yellow(`compiled (cache miss; ${missNote(engine.config.artifactTier, saved)})`) : out.dim('compiled (cache off)');
     console.error(`${file}: ${source}`);
     console.error(Object.entries(phases).map(([name, ms]) => `  ${name.padEnd(16)} ${formatMs(ms)}`).join('\n'));
-    if (result !== undefined) console.log(String(report.result));
+    if (result !== undefined) console.log(Array.isArray(report.result) ? report.result.join(' ') : String(report.result));
   }
   if (exitCode !== 0) process.exitCode = exitCode;
+}
+
+/**
+ * A program's `proc_exit` status as this process's exit code: as `wasmtime
+ * run` does, a status from 0 to 125 is the exit code; another (126 and up
+ * mean things to shells, and the system keeps 8 bits, so 256 would read as
+ * success) is an error.
+ */
+function processStatus(file: string, status: number): number {
+  if (Number.isInteger(status) && status >= 0 && status < 126) return status;
+  throw new CliError(`${file} exited with status ${status}, outside 0-125: a program's own status must be in that range`);
+}
+
+/**
+ * A function's result as JSON can hold it: an i64 as `123n`, a non-finite
+ * float as its name (JSON has no NaN or Infinity), several results (the
+ * multi-value proposal's) as an array of these.
+ */
+function resultValue(result: unknown): unknown {
+  if (Array.isArray(result)) return result.map(resultValue);
+  if (typeof result === 'bigint') return `${result}n`;
+  if (typeof result === 'number' && !Number.isFinite(result)) return String(result);
+  return result;
 }
 
 /** What a miss left for the next run: it says only what happened. */

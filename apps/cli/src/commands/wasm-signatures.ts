@@ -129,12 +129,20 @@ function skipLimits(reader: Reader): void {
   if ((flags & 0x08) !== 0) reader.skipLeb();
 }
 
-/** An import: the type index of an imported function; undefined for a table, memory, global or tag (skipped). */
-function importedFunctionType(reader: Reader): number | undefined {
+/** Export and import kinds whose type is a function type: a function, and a tag (the exception-handling proposal's). */
+const FUNCTION = 0x00;
+const TAG = 0x04;
+
+/** An import: its kind and, for a function or a tag, its type index (a table, memory or global: none, skipped). */
+function importEntry(reader: Reader): { kind: number; type: number | undefined } {
   reader.name();
   reader.name();
   const kind = reader.byte();
-  if (kind === 0x00) return reader.u32();
+  if (kind === FUNCTION) return { kind, type: reader.u32() };
+  if (kind === TAG) {
+    reader.byte();
+    return { kind, type: reader.u32() };
+  }
   if (kind === 0x01) {
     valueType(reader);
     skipLimits(reader);
@@ -142,11 +150,8 @@ function importedFunctionType(reader: Reader): number | undefined {
   else if (kind === 0x03) {
     valueType(reader);
     reader.byte();
-  } else if (kind === 0x04) {
-    reader.byte();
-    reader.u32();
   } else throw new UnknownEncoding(`import kind 0x${kind.toString(16)}`);
-  return undefined;
+  return { kind, type: undefined };
 }
 
 /** The type section: every type index, in order (a recursion group holds several). */
@@ -155,34 +160,39 @@ function typeSection(reader: Reader): Array<ParamType[] | undefined> {
 }
 
 /**
- * The parameter types of a module's exported functions, by export name, read
- * from its bytes (an exported function may be one it imports: function
- * indices count the imported ones first). Undefined when its bytes hold an
- * encoding this reader does not know (a later proposal's): the module
- * compiled, so its bytes are valid, and not knowing is only a less precise
- * message.
+ * The parameter types of a module's exports of one kind (functions, tags),
+ * by export name, read from its bytes (an export may be of an import: indices
+ * count the imported ones first). Undefined when its bytes hold an encoding
+ * this reader does not know (a later proposal's): the module compiled, so its
+ * bytes are valid, and not knowing is only a less precise message.
  */
-export function exportedFunctionParams(bytes: Uint8Array): Map<string, ParamType[]> | undefined {
+function exportedParams(bytes: Uint8Array, wanted: typeof FUNCTION | typeof TAG): Map<string, ParamType[]> | undefined {
   try {
     const reader = new Reader(bytes);
     reader.sub(8);
     let types: Array<ParamType[] | undefined> = [];
-    // Each function's type index: the imported functions', then the module's own (the sections come in this order).
-    let imported: number[] = [];
+    // Each function's or tag's type index: the imported ones', then the module's own (the sections come in this order).
+    let imports: Array<{ kind: number; type: number | undefined }> = [];
     let own: number[] = [];
     const exported = new Map<string, ParamType[]>();
     while (!reader.done) {
       const id = reader.byte();
       const section = reader.sub(reader.u32());
       if (id === 1) types = typeSection(section);
-      else if (id === 2) imported = section.vector(() => importedFunctionType(section)).filter((type) => type !== undefined);
-      else if (id === 3) own = section.vector(() => section.u32());
-      else if (id === 7) {
-        const functions = [...imported, ...own];
+      else if (id === 2) imports = section.vector(() => importEntry(section));
+      else if (id === 3 && wanted === FUNCTION) own = section.vector(() => section.u32());
+      else if (id === 13 && wanted === TAG) {
+        own = section.vector(() => {
+          section.byte();
+          return section.u32();
+        });
+      } else if (id === 7) {
+        const indices = [...imports.filter((entry) => entry.kind === wanted).map((entry) => entry.type ?? -1), ...own];
         for (const { name, kind, index } of section.vector(() => ({ name: section.name(), kind: section.byte(), index: section.u32() }))) {
-          const params = kind === 0x00 ? types[functions[index] ?? -1] : undefined;
-          if (kind === 0x00 && params === undefined) return undefined;
-          if (params) exported.set(name, params);
+          if (kind !== wanted) continue;
+          const params = types[indices[index] ?? -1];
+          if (params === undefined) return undefined;
+          exported.set(name, params);
         }
       }
     }
@@ -191,4 +201,14 @@ export function exportedFunctionParams(bytes: Uint8Array): Map<string, ParamType
     if (error instanceof UnknownEncoding) return undefined;
     throw error;
   }
+}
+
+/** The parameter types of a module's exported functions, by export name (see {@link exportedParams}); undefined when unknown. */
+export function exportedFunctionParams(bytes: Uint8Array): Map<string, ParamType[]> | undefined {
+  return exportedParams(bytes, FUNCTION);
+}
+
+/** The payload types of a module's exported tags, by export name (see {@link exportedParams}); undefined when unknown. */
+export function exportedTagParams(bytes: Uint8Array): Map<string, ParamType[]> | undefined {
+  return exportedParams(bytes, TAG);
 }
