@@ -1,8 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorLine } from './error-line.js';
-import { cli, tempDir, type CliRun } from './helpers.js';
+import { cli, tempDir, writeIn, type CliRun } from './helpers.js';
 import { built, constI32, T } from './small-modules.js';
 
 const WASI = 'wasi_snapshot_preview1';
@@ -21,11 +20,7 @@ const exitingCommand = (status: number): Uint8Array =>
 
 describe('wasm-cache run: entry points, start sections, exits and results at the edges (built binary)', () => {
   const dir = tempDir('cli-edges-');
-  const file = (name: string, bytes: Uint8Array): string => {
-    const path = join(dir, name);
-    writeFileSync(path, bytes);
-    return path;
-  };
+  const file = (name: string, bytes: Uint8Array): string => writeIn(dir, name, bytes);
   const env = { WASM_CACHE_DIRECTORY: join(dir, 'cache') };
   const run = (...args: string[]): Promise<CliRun> => cli(['run', ...args], env);
 

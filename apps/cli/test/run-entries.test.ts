@@ -1,8 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorLine } from './error-line.js';
-import { cli, tempDir, type CliRun } from './helpers.js';
+import { cli, tempDir, writeIn, type CliRun } from './helpers.js';
 import { throwingModule, trappingStartModule, unknownWasiImport, wasiModule } from './small-modules.js';
 
 /** What `run` printed on standard output, and its exit code. */
@@ -10,11 +9,7 @@ const outcome = (run: CliRun): { code: number; stdout: string } => ({ code: run.
 
 describe('wasm-cache run: what runs, as in wasmtime (_initialize, then --invoke or _start) (built binary)', () => {
   const dir = tempDir('cli-entries-');
-  const file = (name: string, bytes: Uint8Array): string => {
-    const path = join(dir, name);
-    writeFileSync(path, bytes);
-    return path;
-  };
+  const file = (name: string, bytes: Uint8Array): string => writeIn(dir, name, bytes);
   const command = file('command.wasm', wasiModule('command'));
   const reactor = file('reactor.wasm', wasiModule('reactor'));
   const trappingStart = file('trapping-start.wasm', trappingStartModule());
