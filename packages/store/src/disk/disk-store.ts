@@ -457,11 +457,7 @@ export class DiskStore implements Store {
     for await (const { file, hash, ino } of this.#unkeyedFiles()) {
       try {
         // Only the file found unreadable: a writer may have renamed a good entry (and its sidecar) into place since.
-        const now = await this.#fs.stat(file).catch((error: unknown) => {
-          if (isMissing(error)) return undefined;
-          throw error;
-        });
-        const removed = now?.ino === ino && (await this.#removeEntry(file, this.layout.sidecar(hash)));
+        const removed = (await this.#stillSame(file, ino)) && (await this.#removeEntry(file, this.layout.sidecar(hash)));
         outcomes.push({ file, outcome: removed ? 'removed' : 'gone' });
       } catch (error) {
         const fault = toFault('delete', error);
@@ -754,11 +750,25 @@ export class DiskStore implements Store {
     return stat.size > this.#settings.maxBytes ? `${stat.size} bytes, more than the store's capacity` : undefined;
   }
 
+  /**
+   * Whether `file` is still the file of inode `ino`, as a read opened it;
+   * false when it is gone. stat, not lstat: `ino` is of what the read opened,
+   * through a symbolic link if the entry is one (unlinking the path removes
+   * the link, never what it points to). A new entry renamed in meanwhile is
+   * another inode. @throws another fault than the file missing.
+   */
+  async #stillSame(file: string, ino: number): Promise<boolean> {
+    try {
+      return (await this.#fs.stat(file)).ino === ino;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+
   async #removeIfSame(file: string, ino: number): Promise<void> {
     try {
-      // stat, not lstat: `ino` is of what the read opened, through a symbolic link if the entry is one (unlinking the
-      // path removes the link, never what it points to). A new entry renamed in meanwhile is another inode: kept.
-      if ((await this.#fs.stat(file)).ino === ino) await this.#fs.unlink(file);
+      if (await this.#stillSame(file, ino)) await this.#fs.unlink(file);
     } catch (error) {
       if (!isMissing(error)) this.#faults.report(toFault('remove-corrupt', error));
     }
