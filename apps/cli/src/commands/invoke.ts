@@ -21,6 +21,9 @@ function howToWrite(type: ParamType | undefined): string {
   return type === 'i64' ? 'an integer with an n (123n)' : 'a number';
 }
 
+/** How messages name argument `index` (from 0) of function `name`: `argument 1 of function "div"`. */
+const argumentOf = (name: string, index: number): string => `argument ${index + 1} of function "${name}"`;
+
 /** A parameter's type with its article: "an i32", "a v128", "a reference". */
 function typeInWords(type: ParamType): string {
   if (type === 'ref') return 'a reference';
@@ -35,7 +38,7 @@ function typeInWords(type: ParamType): string {
  * @throws CliError (`EXIT.usage`) naming the argument, its type and how to write it.
  */
 function parseArgument(name: string, index: number, text: string, type: ParamType | undefined): number | bigint {
-  const argument = `argument ${index + 1} of function "${name}"${type === undefined ? '' : ` (${typeInWords(type)})`}`;
+  const argument = `${argumentOf(name, index)}${type === undefined ? '' : ` (${typeInWords(type)})`}`;
   if (text.trim() === '') throw new CliError(`${argument} is empty: write ${howToWrite(type)}`, EXIT.usage);
   if (/^-?\d+n$/.test(text)) return BigInt(text.slice(0, -1));
   const value = Number(text);
@@ -63,7 +66,7 @@ export function invocationArguments(name: string, fn: WasmFunction, texts: strin
   }
   // A v128 first: no text can give one.
   params?.forEach((type, index) => {
-    if (type === 'v128') throw new CliError(`argument ${index + 1} of function "${name}" is a v128, which the command line cannot give`, EXIT.usage);
+    if (type === 'v128') throw new CliError(`${argumentOf(name, index)} is a v128, which the command line cannot give`, EXIT.usage);
   });
   const args = texts.map((text, index) => parseArgument(name, index, text, params?.[index]));
   params?.forEach((type, index) => checkArgument(name, index, type, texts[index] ?? '', args[index]));
@@ -106,7 +109,7 @@ export function callExport(file: string, name: string, fn: WasmFunction, args: A
  * @throws CliError (`EXIT.usage`) naming the function, the argument and how to write it.
  */
 function checkArgument(name: string, index: number, type: ParamType, text: string, value: number | bigint | undefined): void {
-  const argument = `argument ${index + 1} of function "${name}"`;
+  const argument = argumentOf(name, index);
   if (type === 'i64' && typeof value === 'number') {
     throw new CliError(`${argument} is an i64: write it as ${/^-?\d+$/.test(text) ? `${text}n` : 'an integer with an n (123n)'}`, EXIT.usage);
   }

@@ -4,7 +4,7 @@ import { resolveCliConfig, type GlobalOptions } from '../context/cli-config.js';
 import { CliError, EXIT } from '../errors/cli-error.js';
 import { formatMs, out } from '../output/style.js';
 import { engineFor } from './engine-for.js';
-import { asRunFailure, callExport, invocationArguments, isWasmFailure, type WasmFunction } from './invoke.js';
+import { asRunFailure, callExport, invocationArguments, isWasmFailure, type RunInstance, type WasmFunction } from './invoke.js';
 import { WasiExit, wasiHost } from './wasi-host.js';
 import { exportedFunctionParams, exportedTagParams } from './wasm-signatures.js';
 
@@ -73,6 +73,8 @@ export async function runModule(file: string, args: string[], options: RunOption
   let result: unknown;
   let exitCode = 0;
   let running = 'its start function';
+  // The instance's exports and tags, to name an exception's tag: none before the instance exists (its start section).
+  let context: RunInstance | undefined;
   try {
     const instance = (await wasm.instantiate(module, wasi?.imports ?? {}).catch((error: unknown) => {
       // The start section's own failure (a trap, a wasm exception, proc_exit) is the module's run failing; any other is instantiating.
@@ -81,7 +83,7 @@ export async function runModule(file: string, args: string[], options: RunOption
     })) as unknown as { exports: Record<string, unknown> };
     lap('instantiate');
     const { exports } = instance;
-    const context = { exports, tags };
+    context = { exports, tags };
     const invoked = options.invoke ? { name: options.invoke, fn: exports[options.invoke] as WasmFunction } : undefined;
     // Checked before the function runs (a start section has run, at instantiation).
     const invokeArgs = invoked ? invocationArguments(invoked.name, invoked.fn, args, exportedFunctionParams(bytes)?.get(invoked.name)) : [];
@@ -90,30 +92,26 @@ export async function runModule(file: string, args: string[], options: RunOption
       // An entry point takes nothing: JavaScript would call it with undefined for each parameter (0, or a TypeError for an i64).
       if (fn !== undefined && fn.length > 0) throw new CliError(`${file}: its ${entry} takes ${fn.length === 1 ? 'a parameter' : `${fn.length} parameters`}; an entry point takes none`);
     }
-    try {
-      running = '_initialize';
-      // node:wasi's initialize gives the WASI functions the instance's memory and runs its _initialize; its start
-      // does the first for a command.
-      if (wasi && (initialize || invoked)) wasi.initialize(instance);
-      else if (!wasi && initialize) initialize();
-      if (initialize) lap('initialize');
-      running = invoked ? `function ${JSON.stringify(invoked.name)}` : '_start';
-      if (start) {
-        // node:wasi's start refuses a command that exports _initialize too (wasmtime runs both): it is ready already.
-        if (wasi && !initialize) wasi.start(instance);
-        else (exports['_start'] as WasmFunction)();
-        lap('run');
-      } else if (invoked) {
-        result = callExport(file, invoked.name, invoked.fn, invokeArgs, context);
-        lap('run');
-      }
-    } catch (error) {
-      if (!(error instanceof WasiExit)) throw asRunFailure(file, running, error, context);
-      lap(running === '_initialize' ? 'initialize' : 'run');
+    running = '_initialize';
+    // node:wasi's initialize gives the WASI functions the instance's memory and runs its _initialize; its start
+    // does the first for a command.
+    if (wasi && (initialize || invoked)) wasi.initialize(instance);
+    else if (!wasi && initialize) initialize();
+    if (initialize) lap('initialize');
+    running = invoked ? `function ${JSON.stringify(invoked.name)}` : '_start';
+    if (start) {
+      // node:wasi's start refuses a command that exports _initialize too (wasmtime runs both): it is ready already.
+      if (wasi && !initialize) wasi.start(instance);
+      else (exports['_start'] as WasmFunction)();
+      lap('run');
+    } else if (invoked) {
+      result = callExport(file, invoked.name, invoked.fn, invokeArgs, context);
+      lap('run');
     }
   } catch (error) {
-    // Before the instance existed (its start section), its exports, and so an exception's tag, are not known.
-    if (!(error instanceof WasiExit)) throw asRunFailure(file, running, error);
+    if (!(error instanceof WasiExit)) throw asRunFailure(file, running, error, context);
+    // An exit from the start section ends the run before any phase after instantiating.
+    if (context) lap(running === '_initialize' ? 'initialize' : 'run');
   }
   // Once the program called proc_exit, that is its status, even if its code caught the exit and went on.
   const status = wasi?.exitStatus();
