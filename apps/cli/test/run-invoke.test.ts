@@ -20,53 +20,35 @@ describe('wasm-cache run --invoke: arguments, kinds and traps (built binary)', (
     expect(await run(wasm, '--invoke', 'half', '3')).toMatchObject({ code: 0, stdout: '1.5\n' });
   });
 
+  /** `run --invoke` with `args` is a usage error, exit 2 with nothing on standard output, saying `line`. */
+  const refused = async (args: string[], line: string): Promise<void> => {
+    const result = await run(wasm, '--invoke', ...args);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(errorLine(result)).toBe(`error: ${line}`);
+  };
+
   it('too few or too many arguments: a usage error naming the function, how many it takes and how many were given', async () => {
-    const few = await run(wasm, '--invoke', 'div', '1');
-    expect(few.code).toBe(2);
-    expect(errorLine(few)).toBe('error: function "div" takes 2 arguments (i32, i32), 1 given');
-    const many = await run(wasm, '--invoke', 'div', '1', '2', '3');
-    expect(many.code).toBe(2);
-    expect(errorLine(many)).toBe('error: function "div" takes 2 arguments (i32, i32), 3 given');
-    const none = await run(wasm, '--invoke', 'boom', '1');
-    expect(none.code).toBe(2);
-    expect(errorLine(none)).toBe('error: function "boom" takes no arguments, 1 given');
-    const missing = await run(wasm, '--invoke', 'id64');
-    expect(missing.code).toBe(2);
-    expect(errorLine(missing)).toBe('error: function "id64" takes 1 argument (i64), 0 given');
+    await refused(['div', '1'], 'function "div" takes 2 arguments (i32, i32), 1 given');
+    await refused(['div', '1', '2', '3'], 'function "div" takes 2 arguments (i32, i32), 3 given');
+    await refused(['boom', '1'], 'function "boom" takes no arguments, 1 given');
+    await refused(['id64'], 'function "id64" takes 1 argument (i64), 0 given');
   });
 
   it('a number for an i64, or 123n for another type: a usage error naming the function and the argument', async () => {
-    const number = await run(wasm, '--invoke', 'id64', '5');
-    expect(number.code).toBe(2);
-    expect(errorLine(number)).toBe('error: argument 1 of function "id64" is an i64: write it as 5n');
-    const second = await run(wasm, '--invoke', 'add64', '1', '2');
-    expect(second.code).toBe(2);
-    expect(errorLine(second)).toBe('error: argument 2 of function "add64" is an i64: write it as 2n');
-    const fraction = await run(wasm, '--invoke', 'id64', '2.5');
-    expect(errorLine(fraction)).toBe('error: argument 1 of function "id64" is an i64: write it as an integer with an n (123n)');
-    const bigint = await run(wasm, '--invoke', 'half', '3n');
-    expect(bigint.code).toBe(2);
-    expect(errorLine(bigint)).toBe('error: argument 1 of function "half" is an f64, and only i64 arguments are written as 123n: write it as 3');
-    const first = await run(wasm, '--invoke', 'add64', '1n', '2n');
-    expect(first.code).toBe(2);
-    expect(errorLine(first)).toBe('error: argument 1 of function "add64" is an i32, and only i64 arguments are written as 123n: write it as 1');
+    await refused(['id64', '5'], 'argument 1 of function "id64" is an i64: write it as 5n');
+    await refused(['add64', '1', '2'], 'argument 2 of function "add64" is an i64: write it as 2n');
+    await refused(['id64', '2.5'], 'argument 1 of function "id64" is an i64: write it as an integer with an n (123n)');
+    await refused(['half', '3n'], 'argument 1 of function "half" is an f64, and only i64 arguments are written as 123n: write it as 3');
+    await refused(['add64', '1n', '2n'], 'argument 1 of function "add64" is an i32, and only i64 arguments are written as 123n: write it as 1');
   });
 
   it('an empty or blank argument: a usage error naming its position and type (Number would read it as 0)', async () => {
-    const empty = await run(wasm, '--invoke', 'div', '7', '');
-    expect(empty.code).toBe(2);
-    expect(empty.stdout).toBe('');
-    expect(errorLine(empty)).toBe('error: argument 2 of function "div" (an i32) is empty: write a number');
-    const blank = await run(wasm, '--invoke', 'half', ' \t');
-    expect(blank.code).toBe(2);
-    expect(errorLine(blank)).toBe('error: argument 1 of function "half" (an f64) is empty: write a number');
-    const i64 = await run(wasm, '--invoke', 'add64', '1', '');
-    expect(i64.code).toBe(2);
-    expect(errorLine(i64)).toBe('error: argument 2 of function "add64" (an i64) is empty: write an integer with an n (123n)');
+    await refused(['div', '7', ''], 'argument 2 of function "div" (an i32) is empty: write a number');
+    await refused(['half', ' \t'], 'argument 1 of function "half" (an f64) is empty: write a number');
+    await refused(['add64', '1', ''], 'argument 2 of function "add64" (an i64) is empty: write an integer with an n (123n)');
     // What is no number says so in the same words.
-    const text = await run(wasm, '--invoke', 'div', 'seven', '2');
-    expect(text.code).toBe(2);
-    expect(errorLine(text)).toBe('error: argument 1 of function "div" (an i32) is not a number: "seven"; write a number');
+    await refused(['div', 'seven', '2'], 'argument 1 of function "div" (an i32) is not a number: "seven"; write a number');
   });
 
   it('a trap is one line saying the function trapped and why, exit 1', async () => {
