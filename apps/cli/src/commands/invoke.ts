@@ -1,12 +1,12 @@
 import { CliError, EXIT } from '../errors/cli-error.js';
 import { counted } from '../output/plural.js';
 import { describeWasmException, isWasmException } from './wasm-exception.js';
-import type { ParamType } from './wasm-signatures.js';
+import { exportedTagParams, type ParamType } from './wasm-signatures.js';
 
-/** An instance `run` runs: its exports, and its exported tags' payload types (undefined: unknown), to describe an exception. */
+/** An instance `run` runs: its exports, and its module's bytes (its exported tags' payload types are read from them only to describe an exception). */
 export interface RunInstance {
   readonly exports: Readonly<Record<string, unknown>>;
-  readonly tags: ReadonlyMap<string, readonly ParamType[]> | undefined;
+  readonly bytes: Uint8Array;
 }
 
 /** An exported WebAssembly function, as JavaScript calls it. */
@@ -135,6 +135,6 @@ export function isWasmFailure(error: unknown): boolean {
 export function asRunFailure(file: string, what: string, error: unknown, instance?: RunInstance): unknown {
   if (error instanceof RuntimeError) return new CliError(`${file}: ${what} trapped: ${error.message}`, EXIT.failure);
   if (error instanceof RangeError) return new CliError(`${file}: ${what} failed: ${error.name}: ${error.message}`, EXIT.failure);
-  if (isWasmException(error)) return new CliError(`${file}: ${what} threw ${describeWasmException(error, instance?.exports, instance?.tags)}`, EXIT.failure);
+  if (isWasmException(error)) return new CliError(`${file}: ${what} threw ${describeWasmException(error, instance?.exports, instance && exportedTagParams(instance.bytes))}`, EXIT.failure);
   return error;
 }

@@ -6,7 +6,7 @@ import { formatMs, out } from '../output/style.js';
 import { engineFor } from './engine-for.js';
 import { asRunFailure, callExport, invocationArguments, isWasmFailure, type RunInstance, type WasmFunction } from './invoke.js';
 import { WasiExit, wasiHost } from './wasi-host.js';
-import { exportedFunctionParams, exportedTagParams } from './wasm-signatures.js';
+import { exportedFunctionParams } from './wasm-signatures.js';
 
 const wasm = (globalThis as unknown as {
   WebAssembly: WasmNamespace & { Module: { imports(m: WebAssembly.Module): Array<{ module: string }>; exports(m: WebAssembly.Module): Array<{ name: string; kind: string }> } };
@@ -69,11 +69,10 @@ export async function runModule(file: string, args: string[], options: RunOption
   }
   if (!options.invoke && args.length > 0 && !(isWasi && start)) throw argumentsWithoutInvoke(file, functions, args);
   const wasi = isWasi ? await wasiHost([file, ...(options.invoke ? [] : args)]) : undefined;
-  const tags = exportedTagParams(bytes);
   let result: unknown;
   let exitCode = 0;
   let running = 'its start function';
-  // The instance's exports and tags, to name an exception's tag: none before the instance exists (its start section).
+  // The instance's exports and module bytes, to name an exception's tag: none before the instance exists (its start section).
   let context: RunInstance | undefined;
   try {
     const instance = (await wasm.instantiate(module, wasi?.imports ?? {}).catch((error: unknown) => {
@@ -83,7 +82,7 @@ export async function runModule(file: string, args: string[], options: RunOption
     })) as unknown as { exports: Record<string, unknown> };
     lap('instantiate');
     const { exports } = instance;
-    context = { exports, tags };
+    context = { exports, bytes };
     const invoked = options.invoke ? { name: options.invoke, fn: exports[options.invoke] as WasmFunction } : undefined;
     // Checked before the function runs (a start section has run, at instantiation).
     const invokeArgs = invoked ? invocationArguments(invoked.name, invoked.fn, args, exportedFunctionParams(bytes)?.get(invoked.name)) : [];
