@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CacheConfigError, RemoteCacheConfig } from '@cache/config';
-import { MemoryStore } from '@cache/store';
+import { MemoryStore, type PutResult } from '@cache/store';
 import { describe, expect, it } from 'vitest';
 import { Cache, CacheConfig, CONFIG_FILE_ENV, Config, Engine, engineFingerprint, EngineArgumentError, moduleHash, registerSettings, warningChannel, type WasmNamespace } from '../src/index.js';
 import { remoteTierAt } from '../src/remote/register-remote-tier.js';
@@ -223,6 +223,42 @@ describe('the hook’s remote tier (remoteTierAt) while another process’s note
     expect(said.map((warning) => warning.message)).toEqual([
       `@cache/engine/register: a remote cache tier is configured but cannot be used, so the cache is local only: Cannot use the signing key file ${join(work, 'missing.key')}: cannot be read (ENOENT).`,
     ]);
+  });
+});
+
+describe('the hook’s remote tier (remoteTierAt) noting an outage for the other processes', () => {
+  /** A tier whose Redis store answers every put with `result` and every get with a miss, in a cache directory with no note yet. */
+  function tierAnsweringPuts(result: PutResult): { tier: ReturnType<typeof remoteTierAt>; note: RemoteOutageNote } {
+    const remote = RemoteCacheConfig.create('redis://127.0.0.1:9').withSigningKey('k'.repeat(40)).validate();
+    const directory = tempDir('outage-put-cache-');
+    const store = new MemoryStore();
+    store.put = async () => result;
+    const connected = Object.assign(store, { capabilities: { ...store.capabilities, verifiesContent: true } });
+    const importModule = async (): Promise<unknown> => ({ connectRemoteTier: async () => connected });
+    return { tier: remoteTierAt(remote, 'file:///store-redis/index.js', importModule, directory), note: new RemoteOutageNote(directory, remote.settings().url) };
+  }
+
+  it('a write Redis did not answer (timed out, connection lost, refused or not made) is noted, as a failed read is', async () => {
+    for (const faultCode of ['ETIMEDOUT', 'ENOTCONNECTED', 'ECONNRESET', 'ECONNREFUSED', 'LOADING']) {
+      const { tier, note } = tierAnsweringPuts({ stored: false, reason: `Redis ${faultCode}: …`, faultCode });
+      expect(note.recent(), faultCode).toBeUndefined();
+      expect(await tier.put('k', new Uint8Array([1]))).toEqual({ stored: false, reason: `Redis ${faultCode}: …`, faultCode });
+      expect(note.recent(), faultCode).toMatchObject({ pid: process.pid });
+    }
+  });
+
+  it('a write the server answered with a refusal (OOM, NOPERM), a value refused as too large, and a write stored are not noted: its reads may still serve', async () => {
+    const answered: PutResult[] = [
+      { stored: false, reason: 'Redis OOM: command not allowed when used memory > maxmemory', faultCode: 'OOM' },
+      { stored: false, reason: 'Redis NOPERM: this user has no permissions to run the set command', faultCode: 'NOPERM' },
+      { stored: false, reason: 'value of 9 bytes exceeds maxEntryBytes (8)' },
+      { stored: true },
+    ];
+    for (const result of answered) {
+      const { tier, note } = tierAnsweringPuts(result);
+      expect(await tier.put('k', new Uint8Array([1]))).toEqual(result);
+      expect(note.recent(), JSON.stringify(result)).toBeUndefined();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLayout, RedisStore, type RedisStoreOptions } from '../src/index.js';
+import type { PutResult } from '@cache/store';
 import { expectTurnedAway, pseudoRandom, until, warningsDuring } from './helpers.js';
 import { freePort, RedisServer } from './redis-server.js';
 
@@ -125,6 +126,21 @@ describe('RedisStore faults against a real redis-server', () => {
     }
   });
 
+  it('a put a paused server (SIGSTOP) does not answer is not stored for the fault ETIMEDOUT, as its put result says', async () => {
+    const server = await RedisServer.start();
+    try {
+      const redis = store({ url: server.url, keyPrefix: 'pause-put:', commandTimeoutMs: 200 });
+      expect(await redis.ready(5000)).toBe(true);
+      server.pause();
+      const put = await redis.put('k', Buffer.from('while paused'));
+      server.resume();
+      expect(put).toMatchObject({ stored: false, faultCode: 'ETIMEDOUT', reason: expect.stringMatching(/^Redis ETIMEDOUT: /) });
+      expect(redis.stats().errors).toBe(1);
+    } finally {
+      await server.dispose();
+    }
+  });
+
   it('times out against a paused server (SIGSTOP), never hangs, and recovers after SIGCONT', async () => {
     const server = await RedisServer.start();
     try {
@@ -138,7 +154,7 @@ describe('RedisStore faults against a real redis-server', () => {
         const sent = redis.stats().errors;
         for (let i = 0; i < 3; i++) {
           const put = await redis.put('k2', Buffer.from('while paused'));
-          expect(put.stored).toBe(false);
+          expect(put).toMatchObject({ stored: false, faultCode: 'ETIMEDOUT' });
           if (!put.stored) expect(put.reason).toMatch(/ETIMEDOUT/);
         }
         expect(redis.stats().errors - sent).toBe(3);
@@ -159,12 +175,12 @@ describe('RedisStore faults against a real redis-server', () => {
       const redis = store({ url: server.url, keyPrefix: 'oom:', chunkBytes: 256 * 1024 });
       await redis.ready(5000);
       expect((await redis.put('small', Buffer.from('fits'))).stored).toBe(true);
-      let results: Array<{ stored: boolean; reason?: string }> = [];
+      let results: PutResult[] = [];
       const warnings = await warningsDuring(async () => {
         results = await Promise.all([1, 2, 3].map((i) => redis.put(`big-${i}`, pseudoRandom(4 * 1024 * 1024, `oom-${i}`))));
       });
-      expect(results.every((result) => !result.stored)).toBe(true);
-      expect(results[0]?.reason).toMatch(/OOM/);
+      // The server answered, refusing the write: a fault of its own code, not one of a server that is away.
+      for (const result of results) expect(result).toMatchObject({ stored: false, reason: expect.stringMatching(/OOM/), faultCode: 'OOM' });
       expect(warnings.filter((w) => w.code === 'WASM_CACHE_STORE_OOM')).toHaveLength(1);
       expect(await redis.get('big-1')).toBeUndefined();
       expect(Buffer.from((await redis.get('small')) ?? []).toString()).toBe('fits');
@@ -244,7 +260,8 @@ describe('RedisStore entries', () => {
       expect(ttl).toBeLessThanOrEqual(60_000);
     }
     const refused = await redis.put('big', new Uint8Array(100 * 1024 + 1));
-    expect(refused.stored).toBe(false);
+    // Refused, not a fault: no fault code.
+    expect(refused).toEqual({ stored: false, reason: `value of ${100 * 1024 + 1} bytes exceeds maxEntryBytes (${100 * 1024})` });
     expect(await redis.has('big')).toBe(false);
   });
 

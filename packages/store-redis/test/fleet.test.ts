@@ -383,6 +383,51 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     }
   });
 
+  it('under the hook, a write a stopped Redis does not answer is noted as a failed read is: a process whose only call to Redis is saving what it made hot waits for it, the next ones leave it alone', async () => {
+    const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
+    const frozen = await RedisServer.start();
+    try {
+      const file = join(work, 'frozen-write.toml');
+      writeFileSync(
+        file,
+        `[cache]\n\n[wasm-cache.remote]\nurl = "${frozen.url}"\nsigning-key = "${SIGNING_KEY}"\nconnect-timeout = "1s"\ncommand-timeout = "1s"\n`,
+      );
+      const cacheDir = join(work, 'frozen-write-cache');
+      const module = join(work, 'frozen-write.wasm');
+      writeFileSync(module, buildWasmModule({ functions: 140 }));
+      // The disk holds the module's code with only f0 optimized (no remote tier in that run): the next run's
+      // load is a disk hit, and Redis's only call in it is the write of the larger code it makes hot.
+      // It stays past its 1-s snapshot, which it writes itself: one handed to a detached writer at exit might not be
+      // on the disk yet when the next run starts.
+      const seeded = await runProcess<HookReport>(['--import', '@cache/engine/register', hookMember, module, '1500', 'keep-env', 'f0'], { WASM_CACHE_DIRECTORY: cacheDir, NODE_OPTIONS: '' });
+      expect(seeded.report).toMatchObject({ misses: 1, artifactsProduced: 1, redisClientLoaded: false });
+      const env = { WASM_CACHE_CONFIG_FILE: file, WASM_CACHE_DIRECTORY: cacheDir, NODE_OPTIONS: '' };
+      const run = (wasmFile: string): Promise<{ report: HookReport; stderr: string }> => runProcess<HookReport>(['--import', '@cache/engine/register', hookMember, wasmFile, '1500'], env);
+
+      frozen.pause();
+      const first = await run(module);
+      expect(first.report, first.stderr).toMatchObject({ hits: 1, misses: 0 });
+      expect(first.report.artifactsProduced).toBeGreaterThanOrEqual(1); // the larger code, saved (on the disk)
+      // Saved by its 1-s snapshot, or, when V8 optimized later than that, at its exit by the detached writer it
+      // started, which writes to Redis too: whichever met the fault notes it.
+      const notesIn = (): string[] => (existsSync(join(cacheDir, '.remote')) ? readdirSync(join(cacheDir, '.remote')).filter((name) => name.endsWith('.json')) : []);
+      for (const deadline = Date.now() + 15_000; notesIn().length === 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+      const notes = notesIn();
+      expect(notes).toHaveLength(1);
+      const note = JSON.parse(readFileSync(join(cacheDir, '.remote', notes[0]!), 'utf8')) as { at: number; pid: number };
+      // The next process, which misses on the disk and would read Redis, does not load the Redis client, let alone
+      // wait for it; it says why, once.
+      const other = join(work, 'frozen-write-other.wasm');
+      writeFileSync(other, buildWasmModule({ functions: 150 }));
+      const second = await run(other);
+      expect(second.report).toMatchObject({ hits: 0, misses: 1, redisClientLoaded: false });
+      expect(second.stderr.match(/CACHE_ENGINE_REMOTE_SKIPPED/g)).toHaveLength(1);
+      expect(second.stderr).toContain(`pid ${note.pid}`);
+    } finally {
+      await frozen.dispose();
+    }
+  });
+
   it('a RedisStore with keepProcessAlive: false lets an unclosed process end, after its calls are answered', async () => {
     const client = join(import.meta.dirname, 'fixtures', 'unclosed-client.mjs');
     const live = await runProcess<{ connected: boolean; stored: boolean; got: number[] | null }>([client, server.url], {});

@@ -212,6 +212,7 @@ describe('DiskStore eviction', () => {
     const result = await store.put('huge', pseudoRandom(20_000, 'huge'));
     expect(result.stored).toBe(false);
     expect(result.stored === false && result.reason).toMatch(/capacity/);
+    expect(result).not.toHaveProperty('faultCode'); // a refusal of this value, not a fault of the store
     expect(await store.has('huge')).toBe(false);
   });
 

@@ -57,6 +57,7 @@ describe('DiskStore faults', () => {
       for (const outcome of result) {
         expect(outcome.stored).toBe(false);
         expect(outcome.stored === false && outcome.reason).toContain(code);
+        expect(outcome).toMatchObject({ faultCode: code });
       }
       const ours = warnings.filter((w) => (w as { code?: string }).code === `WASM_CACHE_STORE_${code}`);
       expect(ours).toHaveLength(1);
@@ -136,6 +137,7 @@ describe('DiskStore faults', () => {
     expect(await store.get('k')).toBeUndefined();
     const result = await store.put('k2', Buffer.from('v'));
     expect(result.stored === false && result.reason).toMatch(/ENOTDIR/);
+    expect(result).toMatchObject({ stored: false, faultCode: 'ENOTDIR' });
     // Node's message already starts with the code: it is said once ("ENOTDIR: not a directory, ...").
     expect(result.stored === false && result.reason).not.toMatch(/ENOTDIR: ENOTDIR/);
     expect(store.stats().errors).toBeGreaterThanOrEqual(2);

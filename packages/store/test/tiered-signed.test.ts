@@ -183,6 +183,24 @@ describe('TieredStore', () => {
     await store.close();
   });
 
+  it('a put no tier stored carries the fault code of a tier that faulted (one that throws included), and none when every tier only refused the value', async () => {
+    const refusing = new MemoryStore({ maxBytes: 4 });
+    const faulty = new GatedStore();
+    faulty.put = async () => ({ stored: false, reason: 'EIO: i/o error', faultCode: 'EIO' });
+    const throwing = new MemoryStore();
+    throwing.put = async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    };
+    const value = Buffer.from('more than four bytes');
+    const refusedOnly = new TieredStore({ tiers: [refusing, new MemoryStore({ maxBytes: 4 })], backgroundFrom: 2 });
+    expect(await refusedOnly.put('k', value)).toEqual({ stored: false, reason: expect.stringMatching(/^no tier stored the value/) });
+    const withFault = new TieredStore({ tiers: [refusing, faulty], backgroundFrom: 2 });
+    expect(await withFault.put('k', value)).toEqual({ stored: false, reason: expect.stringMatching(/^no tier stored the value \(.*capacity.*; EIO: i\/o error\)$/), faultCode: 'EIO' });
+    const withThrow = new TieredStore({ tiers: [throwing], backgroundFrom: 1 });
+    expect(await withThrow.put('k', value)).toEqual({ stored: false, reason: expect.stringContaining('ECONNREFUSED'), faultCode: 'ECONNREFUSED' });
+    for (const store of [refusedOnly, withFault, withThrow]) await store.close();
+  });
+
   it('applies background writes to one key in order', async () => {
     const remote = new GatedStore();
     let release = (): void => undefined;

@@ -22,12 +22,32 @@ function skipped(outage: RemoteOutage): void {
 }
 
 /**
+ * Fault codes of a write the server did not answer (`faultCode` of a `put`):
+ * it timed out, or the connection was lost, refused or unreachable, or the
+ * server cannot serve yet (loading its data, its primary down, busy in a script).
+ */
+const UNANSWERED: ReadonlySet<string> = new Set([
+  'ETIMEDOUT',
+  'ENOTCONNECTED',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'LOADING',
+  'MASTERDOWN',
+  'BUSY',
+]);
+
+/**
  * The hook's remote tier, opened at its first use: a cache hit from the local
  * disk never loads the Redis client or connects. Its first call loads
  * `@cache/store-redis`, connects (waiting at most the connect timeout) and
  * then serves every call; when that fails, it says so once and holds nothing.
- * The connection never keeps the process running. A read that fails is noted
- * in the cache directory, and the hooked processes that start within
+ * The connection keeps the process running only while a call is in flight. A
+ * read that fails, or a write Redis does not answer, is noted in the cache
+ * directory, and the hooked processes that start within
  * {@link REMOTE_RETRY_AFTER_MS} of it leave the tier alone: during an outage
  * one process in that period waits for a Redis that does not answer, not each.
  */
@@ -126,7 +146,13 @@ class RegisterRemoteTier implements Store {
 
   async put(key: string, value: Uint8Array): Promise<PutResult> {
     const store = await this.#tier();
-    return store ? store.put(key, value) : { stored: false, reason: 'the remote tier is unavailable' };
+    if (!store) return { stored: false, reason: 'the remote tier is unavailable' };
+    const result = await store.put(key, value);
+    // A write Redis did not answer is noted as a failed read is: the process that met it waited (up to the
+    // command timeout, at exit too); the others on the machine leave the tier alone for the period. A write the
+    // server answered with a refusal (OOM, NOPERM for a read-only user) says nothing of its reads: not noted.
+    if (!result.stored && result.faultCode !== undefined && UNANSWERED.has(result.faultCode)) this.#outage?.write();
+    return result;
   }
 
   async delete(key: string): Promise<boolean> {

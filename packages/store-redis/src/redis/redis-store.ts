@@ -263,7 +263,7 @@ export class RedisStore implements Store {
       return { stored: true };
     } catch (error) {
       const fault = this.#fault('put', error);
-      return { stored: false, reason: `Redis ${fault.code}: ${fault.message}` };
+      return { stored: false, reason: `Redis ${fault.code}: ${fault.message}`, faultCode: fault.code };
     } finally {
       release();
       this.#counters.timeSpentMs += clockMs() - started;

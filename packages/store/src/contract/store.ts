@@ -16,8 +16,15 @@ export interface StoreCapabilities {
   readonly verifiesContent?: boolean;
 }
 
-/** The outcome of {@link Store.put}: stored, or not stored and why (never a throw for faults). */
-export type PutResult = { readonly stored: true } | { readonly stored: false; readonly reason: string };
+/**
+ * The outcome of {@link Store.put}: stored, or not stored and why (never a
+ * throw for faults). `faultCode` tells a fault (the disk, the network, the
+ * server) from a refusal of this one value (too large for the store): it is
+ * the fault's stable code (`ENOSPC`, `EACCES`, `ETIMEDOUT`, `ECONNRESET`, a
+ * Redis error such as `OOM`...), and absent for a refusal. A caller can tell
+ * from it whether the store is failing or only turned one value away.
+ */
+export type PutResult = { readonly stored: true } | { readonly stored: false; readonly reason: string; readonly faultCode?: string };
 
 /** Counters of one store instance since it was created. */
 export interface StoreStats {

@@ -343,7 +343,7 @@ export class DiskStore implements Store {
       if (error instanceof StoreError) throw error;
       const fault = toFault('put', error);
       this.#faults.report(fault);
-      return { stored: false, reason: describeFault(fault) };
+      return { stored: false, reason: describeFault(fault), faultCode: fault.code };
     } finally {
       this.#finishOperation(started);
     }

@@ -217,7 +217,9 @@ export class TieredStore implements Store {
     const stored = results.some((result) => result.stored);
     if (!stored) {
       const reasons = results.map((result) => (result.stored ? '' : result.reason)).join('; ');
-      return { stored: false, reason: `no tier stored the value (${reasons})` };
+      // A fault in any tier is the result's fault: the store is failing, not only turning this value away.
+      const faultCode = results.map((result) => (result.stored ? undefined : result.faultCode)).find((code) => code !== undefined);
+      return { stored: false, reason: `no tier stored the value (${reasons})`, ...(faultCode === undefined ? {} : { faultCode }) };
     }
     this.#counters.writes++;
     this.#counters.bytesWritten += value.byteLength;
@@ -410,8 +412,9 @@ export class TieredStore implements Store {
     try {
       return await tier.put(key, value);
     } catch (error) {
-      this.#faults.report(toFault(`put to the ${tier.kind} tier`, error));
-      return { stored: false, reason: error instanceof Error ? error.message : String(error) };
+      const fault = toFault(`put to the ${tier.kind} tier`, error);
+      this.#faults.report(fault);
+      return { stored: false, reason: fault.message, faultCode: fault.code };
     }
   }
 
