@@ -21,9 +21,9 @@ export interface RemoteOutage {
 /**
  * A note in the cache directory, one per remote server, that the remote tier
  * failed a read or left a write unanswered: written by the process that met
- * the fault, read by every
- * hooked process before it loads the Redis client or connects. Notes are
- * advice: one that cannot be read or written changes nothing but the wait.
+ * the fault, read by every hooked process before it loads the Redis client or
+ * connects. Notes are advice: one that cannot be read or written changes
+ * nothing but the wait.
  */
 export class RemoteOutageNote {
   /** The note's file. */
