@@ -1,11 +1,12 @@
 import { CacheConfigError } from '@cache/config';
 import { UnsafeDirectoryError } from '@cache/store';
 import { ConfigFileAccessError, TomlSyntaxError } from '@cache/toml';
-import { Command, CommanderError, Option } from 'commander';
+import { CommanderError, Option, type Command } from 'commander';
 import { cacheClear, cacheGc, cacheList, cachePath, cacheStats, cacheVerify } from './commands/cache/cache-commands.js';
 import { compileModule } from './commands/compile.js';
 import { configMigrate, configNew, configShow, configValidate } from './commands/config/config-commands.js';
 import { runDemo } from './commands/demo.js';
+import { FloatOperandsCommand } from './commands/float-operands-command.js';
 import { inspectArtifact } from './commands/inspect.js';
 import { runModule } from './commands/run.js';
 import type { GlobalOptions } from './context/cli-config.js';
@@ -55,7 +56,8 @@ export function describeFailure(error: unknown): { message: string; exitCode: nu
 
 /** Builds the `wasm-cache` command line. */
 export function buildProgram(): Command {
-  const program = new Command('wasm-cache')
+  // Reads `--invoke f -inf` as an argument, where commander saw an unknown option.
+  const program = new FloatOperandsCommand('wasm-cache')
     .description('A compiled-module cache for WebAssembly on Node.js')
     .option('--config <file>', 'cache configuration file (TOML); default: $WASM_CACHE_CONFIG_FILE, else the per-user file if it exists')
     .option('--dir <path>', 'cache directory, over every other setting')
@@ -76,7 +78,7 @@ export function buildProgram(): Command {
     .description('compile a module through the cache and run it: its _initialize, then the --invoke function or its _start (WASI via node:wasi)')
     .argument('<file.wasm>')
     .argument('[args...]', 'arguments for the invoked function, else for the WASI command')
-    .option('--invoke <function>', 'exported function to call instead of _start, with numeric arguments (123n for i64)')
+    .option('--invoke <function>', 'exported function to call instead of _start, with numeric arguments (123n for i64; inf, nan for f32, f64)')
     .addOption(json)
     .action((file: string, args: string[], options: { invoke?: string; json?: boolean }) => runModule(file, args, { ...globals(), ...options }));
 

@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorLine } from './error-line.js';
-import { cli, tempDir, type CliRun } from './helpers.js';
-import { invokeModule, trappingWasiCommand } from './small-modules.js';
+import { cli, tempDir, writeIn, type CliRun } from './helpers.js';
+import { built, invokeModule, T, trappingWasiCommand } from './small-modules.js';
 
 describe('wasm-cache run --invoke: arguments, kinds and traps (built binary)', () => {
   const dir = tempDir('cli-invoke-');
@@ -20,13 +20,15 @@ describe('wasm-cache run --invoke: arguments, kinds and traps (built binary)', (
     expect(await run(wasm, '--invoke', 'half', '3')).toMatchObject({ code: 0, stdout: '1.5\n' });
   });
 
-  /** `run --invoke` with `args` is a usage error, exit 2 with nothing on standard output, saying `line`. */
-  const refused = async (args: string[], line: string): Promise<void> => {
-    const result = await run(wasm, '--invoke', ...args);
+  /** `run module --invoke` with `args` is a usage error, exit 2 with nothing on standard output, saying `line`. */
+  const refusedIn = async (module: string, args: string[], line: string): Promise<void> => {
+    const result = await run(module, '--invoke', ...args);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(errorLine(result)).toBe(`error: ${line}`);
   };
+  /** {@link refusedIn} the module of {@link invokeModule}. */
+  const refused = (args: string[], line: string): Promise<void> => refusedIn(wasm, args, line);
 
   it('too few or too many arguments: a usage error naming the function, how many it takes and how many were given', async () => {
     await refused(['div', '1'], 'function "div" takes 2 arguments (i32, i32), 1 given');
@@ -49,6 +51,36 @@ describe('wasm-cache run --invoke: arguments, kinds and traps (built binary)', (
     await refused(['add64', '1', ''], 'argument 2 of function "add64" (an i64) is empty: write an integer with an n (123n)');
     // What is no number says so in the same words.
     await refused(['div', 'seven', '2'], 'argument 1 of function "div" (an i32) is not a number: "seven"; write a number');
+  });
+
+  it('inf, infinity and nan (any case, with a sign) for an f64 or f32, as wasmtime reads them; the result printed by name, in --json too', async () => {
+    // id(f64) -> f64 and id32(f32) -> f32: their argument.
+    const floats = writeIn(dir, 'floats.wasm', built({
+      types: [[[T.f64], [T.f64]], [[T.f32], [T.f32]]],
+      funcs: [{ type: 0, code: [0x20, 0] }, { type: 1, code: [0x20, 0] }],
+      exports: [['id', 0x00, 0], ['id32', 0x00, 1]],
+    }));
+    // (-inf and -nan are arguments, not unknown options.)
+    for (const [argument, printed] of [['-inf', '-Infinity'], ['NaN', 'NaN'], ['+Infinity', 'Infinity']] as const) {
+      expect(await run(floats, '--invoke', 'id', argument), argument).toMatchObject({ code: 0, stdout: `${printed}\n` });
+      // JSON has no NaN or Infinity: the result is their name, a string.
+      const json = await run(floats, '--invoke', 'id', argument, '--json');
+      expect(json.code, json.stderr).toBe(0);
+      expect((JSON.parse(json.stdout) as { result: unknown }).result, argument).toBe(printed);
+    }
+    for (const [fn, argument, printed] of [['id', 'INF', 'Infinity'], ['id', '-nan', 'NaN'], ['id32', '-Infinity', '-Infinity'], ['id32', 'nan', 'NaN']] as const) {
+      expect(await run(floats, '--invoke', fn, argument), `${fn} ${argument}`).toMatchObject({ code: 0, stdout: `${printed}\n` });
+    }
+    // Only those spellings.
+    await refusedIn(floats, ['id', 'infinite'], 'argument 1 of function "id" (an f64) is not a number: "infinite"; write a number');
+    // Right after --invoke, -inf is its value, a function's name.
+    await refusedIn(floats, ['-inf'], 'no exported function "-inf"; exported: id, id32');
+  });
+
+  it('inf or nan for an i32 or i64: a usage error saying that only f32 and f64 arguments can be', async () => {
+    await refused(['div', 'inf', '2'], 'argument 1 of function "div" is an i32, and only f32 and f64 arguments can be inf or nan: write a number');
+    await refused(['div', '7', 'NaN'], 'argument 2 of function "div" is an i32, and only f32 and f64 arguments can be inf or nan: write a number');
+    await refused(['id64', '-Infinity'], 'argument 1 of function "id64" is an i64, and only f32 and f64 arguments can be inf or nan: write an integer with an n (123n)');
   });
 
   it('a trap is one line saying the function trapped and why, exit 1', async () => {

@@ -194,7 +194,7 @@ export function unknownWasiImport(): Uint8Array {
 }
 
 /** Value types by name, for {@link built}. */
-export const T = { i32: 0x7f, i64: 0x7e, f64: 0x7c, v128: 0x7b } as const;
+export const T = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
 
 /** What {@link built} makes: types as [params, results]; imported functions; own functions; exports as [name, kind, index]. */
 export interface ModuleSpec {

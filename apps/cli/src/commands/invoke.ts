@@ -1,5 +1,6 @@
 import { CliError, EXIT } from '../errors/cli-error.js';
 import { counted } from '../output/plural.js';
+import { namedFloat } from './float-names.js';
 import { describeWasmException, isWasmException } from './wasm-exception.js';
 import { exportedTagParams, type ParamType } from './wasm-signatures.js';
 
@@ -32,8 +33,9 @@ function typeInWords(type: ParamType): string {
 
 /**
  * Reads argument `index` of function `name` (its parameter's type, when
- * known): a number, or a BigInt for i64 (`123n`). An empty or blank one is
- * refused (`Number` would read it as 0), as is one that is no number.
+ * known): a number, or a BigInt for i64 (`123n`), or for an f32 or f64 also
+ * `inf`, `infinity` or `nan` (see {@link namedFloat}). An empty or blank one
+ * is refused (`Number` would read it as 0), as is one that is no number.
  *
  * @throws CliError (`EXIT.usage`) naming the argument, its type and how to write it.
  */
@@ -41,16 +43,38 @@ function parseArgument(name: string, index: number, text: string, type: ParamTyp
   const argument = `${argumentOf(name, index)}${type === undefined ? '' : ` (${typeInWords(type)})`}`;
   if (text.trim() === '') throw new CliError(`${argument} is empty: write ${howToWrite(type)}`, EXIT.usage);
   if (/^-?\d+n$/.test(text)) return BigInt(text.slice(0, -1));
+  const named = namedFloat(text);
+  if (named !== undefined) return nonFiniteArgument(name, index, text, type, named);
+  // Any other text Number reads as non-finite ("1e400") stays refused: wasmtime's spellings only.
   const value = Number(text);
   if (!Number.isFinite(value)) throw new CliError(`${argument} is not a number: ${JSON.stringify(text)}; write ${howToWrite(type)}`, EXIT.usage);
   return value;
+}
+
+/**
+ * Argument `index` of function `name` written as `inf`, `infinity` or `nan`
+ * (`value` is what it names): taken by an f32 or f64 parameter, as wasmtime
+ * takes it. An integer parameter would get it converted (V8 makes NaN and
+ * Infinity an i32 0, and refuses them for an i64), and a parameter whose type
+ * could not be read may be one, so both are refused.
+ *
+ * @throws CliError (`EXIT.usage`) for a parameter not known to be an f32 or f64.
+ */
+function nonFiniteArgument(name: string, index: number, text: string, type: ParamType | undefined, value: number): number {
+  if (type === 'f32' || type === 'f64') return value;
+  const argument = argumentOf(name, index);
+  if (type === undefined) {
+    throw new CliError(`${argument} is ${JSON.stringify(text)}, which only an f32 or f64 takes, and the function's parameter types could not be read from the module: write ${howToWrite(type)}`, EXIT.usage);
+  }
+  throw new CliError(`${argument} is ${typeInWords(type)}, and only f32 and f64 arguments can be inf or nan: write ${howToWrite(type)}`, EXIT.usage);
 }
 
 const argumentCount = (count: number): string => (count === 0 ? 'no arguments' : counted(count, 'argument'));
 
 /**
  * The command line's arguments for the exported function `name` (`fn`):
- * numbers, and BigInts (`123n`) for i64. `params` are its parameter types
+ * numbers, BigInts (`123n`) for i64, and Infinity, -Infinity and NaN
+ * (`inf`, `-inf`, `nan`) for f32 and f64. `params` are its parameter types
  * when they could be read from the module's bytes. Checked before any of the
  * module's code runs.
  *
