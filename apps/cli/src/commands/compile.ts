@@ -3,6 +3,7 @@ import { resolveCliConfig, type GlobalOptions } from '../context/cli-config.js';
 import { CliError, EXIT } from '../errors/cli-error.js';
 import { startProgress } from '../output/progress.js';
 import { formatBytes, formatMs, out } from '../output/style.js';
+import { compileFailure } from './compile-failure.js';
 import { engineFor } from './engine-for.js';
 
 /**
@@ -10,6 +11,9 @@ import { engineFor } from './engine-for.js';
  * (like `wasmtime compile`); without it, makes sure the cache holds the
  * module's optimized code, waiting for it to be produced. Both make full
  * artifacts (every function optimized): nothing runs here to make code hot.
+ *
+ * @throws CliError (exit 1) when the module cannot be compiled (see
+ * {@link compileFailure}).
  */
 export async function compileModule(file: string, options: GlobalOptions & { output?: string; json?: boolean }): Promise<void> {
   const bytes = await readFile(file).catch((error: Error) => {
@@ -34,8 +38,8 @@ export async function compileModule(file: string, options: GlobalOptions & { out
     }
     const already = await engine.isCached(bytes);
     if (!already) {
-      await engine.compile(bytes).catch((error: Error) => {
-        throw new CliError(`${file} is not a valid WebAssembly module: ${error.message}`);
+      await engine.compile(bytes).catch((error: unknown) => {
+        throw compileFailure(file, error);
       });
       await engine.idle();
     }

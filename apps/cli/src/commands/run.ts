@@ -3,6 +3,7 @@ import { compileChannel, type CompileOutcome, type WasmNamespace } from '@cache/
 import { resolveCliConfig, type GlobalOptions } from '../context/cli-config.js';
 import { CliError, EXIT } from '../errors/cli-error.js';
 import { formatMs, out } from '../output/style.js';
+import { compileFailure } from './compile-failure.js';
 import { engineFor } from './engine-for.js';
 import { asRunFailure, callExport, invocationArguments, isWasmFailure, type RunInstance, type WasmFunction } from './invoke.js';
 import { WasiExit, wasiHost } from './wasi-host.js';
@@ -29,7 +30,8 @@ export interface RunOptions extends GlobalOptions {
  * @throws CliError: `EXIT.usage` for a function it does not export or
  * arguments it cannot take (see {@link invocationArguments}; any, without
  * `--invoke`, for a module that is not a WASI command), `EXIT.failure` when
- * it traps or throws an uncaught WebAssembly exception (see {@link asRunFailure}).
+ * it cannot be compiled (see {@link compileFailure}), or traps or throws an
+ * uncaught WebAssembly exception (see {@link asRunFailure}).
  */
 export async function runModule(file: string, args: string[], options: RunOptions): Promise<void> {
   const phases: Record<string, number> = {};
@@ -54,7 +56,7 @@ export async function runModule(file: string, args: string[], options: RunOption
   try {
     module = await engine.compile(bytes);
   } catch (error) {
-    throw new CliError(`${file} is not a valid WebAssembly module: ${error instanceof Error ? error.message : String(error)}`);
+    throw compileFailure(file, error);
   } finally {
     compileChannel.unsubscribe(onCompile);
   }
