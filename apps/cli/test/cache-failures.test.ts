@@ -187,6 +187,45 @@ describe('wasm-cache cache * on a directory it cannot read or change (built bina
     expect((await cli(['cache', 'stats', '--dir', directory], {}, user)).code).toBe(0);
   });
 
+  /** Directories the store refuses (see the test above): world-writable, empty or holding a cache; as root, one owned by root too (the commands run as nobody). */
+  async function unsafeDirectories(name: string): Promise<Array<{ directory: string; why: string }>> {
+    const empty = join(root, `${name}-empty-world-writable`);
+    mkdirSync(empty);
+    chmodSync(empty, 0o777);
+    created.push(empty);
+    const filled = await filledCache(`${name}-world-writable`);
+    chmodSync(filled, 0o777);
+    const open = 'it is world-writable without the sticky bit (mode 777), so anyone could plant entries; run chmod o-w on it';
+    const refused = [{ directory: empty, why: open }, { directory: filled, why: open }];
+    if (user) {
+      const foreign = await filledCache(`${name}-foreign`);
+      chownTree(foreign, 0, 0);
+      chmodTree(foreign, 0o755);
+      refused.push({ directory: foreign, why: `it is owned by uid 0, not by this process's uid ${user.uid}` });
+    }
+    return refused;
+  }
+
+  it('compile on a directory refused as unsafe: one line naming it and why, exit 5, before compiling (not "not cached", exit 1)', async () => {
+    for (const { directory, why } of await unsafeDirectories('compile')) {
+      const run = await cli(['compile', wasm, '--dir', directory], {}, user);
+      expect(run.code, run.stderr).toBe(5);
+      expect(run.stdout).toBe('');
+      expect(oneErrorLine(run)).toBe(`error: Refusing cache directory ${directory}: ${why} (ERR_CACHE_STORE_UNSAFE_DIRECTORY)`);
+    }
+  });
+
+  it('run on a directory refused as unsafe still runs the module, with a warning naming the directory, and exits with its own code', async () => {
+    for (const { directory } of await unsafeDirectories('run')) {
+      const run = await cli(['run', wasm, '--invoke', 'run', '1', '--dir', directory], {}, user);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^-?\d+\n$/);
+      expect(run.stderr).toContain(`Refusing cache directory ${directory}`);
+      expect(run.stderr).toContain('compiled (cache off)');
+      expect(run.stderr).not.toContain('error:');
+    }
+  });
+
   it('a directory refused as unsafe (world-writable; owned by another user): one line with the message and code, exit 5, no stack', async () => {
     const open = await filledCache('world-writable');
     chmodSync(open, 0o777);

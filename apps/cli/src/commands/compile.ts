@@ -5,6 +5,7 @@ import { startProgress } from '../output/progress.js';
 import { formatBytes, formatMs, out } from '../output/style.js';
 import { compileFailure } from './compile-failure.js';
 import { engineFor } from './engine-for.js';
+import { refuseUnsafeDirectory } from './refuse-unsafe-directory.js';
 
 /**
  * `compile <file.wasm> [-o out]`: with `-o`, writes a portable artifact
@@ -13,7 +14,8 @@ import { engineFor } from './engine-for.js';
  * artifacts (every function optimized): nothing runs here to make code hot.
  *
  * @throws CliError (exit 1) when the module cannot be compiled (see
- * {@link compileFailure}).
+ * {@link compileFailure}); `UnsafeDirectoryError` (exit 5) for a cache
+ * directory the store refuses, without `-o` (see {@link refuseUnsafeDirectory}).
  */
 export async function compileModule(file: string, options: GlobalOptions & { output?: string; json?: boolean }): Promise<void> {
   const bytes = await readFile(file).catch((error: Error) => {
@@ -36,6 +38,8 @@ export async function compileModule(file: string, options: GlobalOptions & { out
       console.log(options.json ? JSON.stringify(report) : `Wrote ${options.output} (${formatBytes(artifact.byteLength)}) in ${formatMs(report.ms)}`);
       return;
     }
+    // Filling the cache is the work: a directory the store refuses is exit 5, before anything is compiled.
+    await refuseUnsafeDirectory(engine);
     const already = await engine.isCached(bytes);
     if (!already) {
       await engine.compile(bytes).catch((error: unknown) => {
