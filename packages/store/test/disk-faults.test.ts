@@ -3,7 +3,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHANNELS, DiskStore, UnsafeDirectoryError, type FaultMessage } from '../src/index.js';
+import { assertSafeStoreDirectories, CHANNELS, DiskStore, InvalidNamespaceError, UnsafeDirectoryError, type FaultMessage } from '../src/index.js';
 import { captureWarnings, configFor, faultyFs, pseudoRandom, tempDirectory } from './helpers.js';
 
 function tryExec(command: string, args: string[]): boolean {
@@ -226,5 +226,31 @@ describe('DiskStore directory safety', () => {
     await expect(DiskStore.open(configFor(dir.path), { expectedUid: 4242 })).rejects.toMatchObject({ reason: 'foreign-owner' });
     const unchecked = await DiskStore.open(configFor(root), { expectedUid: null });
     await unchecked.close();
+  });
+
+  it('assertSafeStoreDirectories refuses what opening a store would, creating and saying nothing; missing folders, a file in the way and a safe folder pass', async () => {
+    const root = path.join(dir.path, 'cache');
+    // Nothing there yet: passes, and creates nothing.
+    await expect(assertSafeStoreDirectories(root, 'ns')).resolves.toBeUndefined();
+    expect(existsSync(root)).toBe(false);
+    mkdirSync(path.join(root, 'ns'), { recursive: true });
+    await expect(assertSafeStoreDirectories(root, 'ns')).resolves.toBeUndefined();
+    const { warnings } = await captureWarnings(async () => {
+      chmodSync(path.join(root, 'ns'), 0o777);
+      await expect(assertSafeStoreDirectories(root, 'ns')).rejects.toMatchObject({ reason: 'world-writable', path: path.join(root, 'ns') });
+      await expect(assertSafeStoreDirectories(root, 'other')).resolves.toBeUndefined(); // another namespace's folder is not looked at
+      chmodSync(root, 0o777);
+      await expect(assertSafeStoreDirectories(root, 'other')).rejects.toMatchObject({ code: 'ERR_CACHE_STORE_UNSAFE_DIRECTORY', reason: 'world-writable', path: root });
+      chmodSync(root, 0o1777); // sticky, as /tmp
+      await expect(assertSafeStoreDirectories(root, 'other')).resolves.toBeUndefined();
+      chmodSync(root, 0o700);
+      chmodSync(path.join(root, 'ns'), 0o700);
+      await expect(assertSafeStoreDirectories(root, 'ns', 4242)).rejects.toMatchObject({ reason: 'foreign-owner', path: root });
+      await expect(assertSafeStoreDirectories(root, 'ns', undefined)).resolves.toBeUndefined();
+      writeFileSync(path.join(root, 'file-ns'), 'a file where the namespace folder goes');
+      await expect(assertSafeStoreDirectories(root, 'file-ns')).resolves.toBeUndefined(); // opening the store says it
+    });
+    expect(warnings).toEqual([]);
+    await expect(assertSafeStoreDirectories(root, '../escape')).rejects.toBeInstanceOf(InvalidNamespaceError);
   });
 });
