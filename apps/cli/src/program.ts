@@ -6,7 +6,7 @@ import { cacheClear, cacheGc, cacheList, cachePath, cacheStats, cacheVerify } fr
 import { compileModule } from './commands/compile.js';
 import { configMigrate, configNew, configShow, configValidate } from './commands/config/config-commands.js';
 import { runDemo } from './commands/demo.js';
-import { FloatOperandsCommand } from './commands/float-operands-command.js';
+import { NegativeOperandsCommand } from './commands/negative-operands-command.js';
 import { inspectArtifact } from './commands/inspect.js';
 import { runModule } from './commands/run.js';
 import type { GlobalOptions } from './context/cli-config.js';
@@ -39,7 +39,7 @@ export function describeFailure(error: unknown): { message: string; exitCode: nu
 /** Builds the `wasm-cache` command line. */
 export function buildProgram(): Command {
   // Reads `--invoke f -inf` as an argument, where commander saw an unknown option.
-  const program = new FloatOperandsCommand('wasm-cache')
+  const program = new NegativeOperandsCommand('wasm-cache')
     .description('A compiled-module cache for WebAssembly on Node.js')
     .option('--config <file>', 'cache configuration file (TOML); default: $WASM_CACHE_CONFIG_FILE, else the per-user file if it exists')
     .option('--dir <path>', 'cache directory, over every other setting')

@@ -17,6 +17,8 @@ describe('wasm-cache run --invoke: arguments, kinds and traps (built binary)', (
   it('calls the function with numbers, and BigInts (123n) for i64', async () => {
     expect(await run(wasm, '--invoke', 'div', '7', '2')).toMatchObject({ code: 0, stdout: '3\n' });
     expect(await run(wasm, '--invoke', 'add64', '1', '2n')).toMatchObject({ code: 0, stdout: '3n\n' });
+    // A negative i64 is an argument, not an unknown option (commander knows negative numbers by their digits alone).
+    expect(await run(wasm, '--invoke', 'add64', '-1', '-2n')).toMatchObject({ code: 0, stdout: '-3n\n' });
     expect(await run(wasm, '--invoke', 'half', '3')).toMatchObject({ code: 0, stdout: '1.5\n' });
   });
 
@@ -43,6 +45,17 @@ describe('wasm-cache run --invoke: arguments, kinds and traps (built binary)', (
     await refused(['id64', '2.5'], 'argument 1 of function "id64" is an i64: write it as an integer with an n (123n)');
     await refused(['half', '3n'], 'argument 1 of function "half" is an f64, and only i64 arguments are written as 123n: write it as 3');
     await refused(['add64', '1n', '2n'], 'argument 1 of function "add64" is an i32, and only i64 arguments are written as 123n: write it as 1');
+  });
+
+  it('an integer argument that is a fraction or out of its type\'s range: a usage error, as in wasmtime (JavaScript would pass 7 for 7.9, 0 for 2^32)', async () => {
+    await refused(['div', '7.9', '2'], 'argument 1 of function "div" is an i32: 7.9 is not an integer');
+    await refused(['div', '7', '4294967296'], 'argument 2 of function "div" is an i32: 4294967296 is out of its range (-2147483648 to 2147483647)');
+    await refused(['div', '-2147483649', '1'], 'argument 1 of function "div" is an i32: -2147483649 is out of its range (-2147483648 to 2147483647)');
+    await refused(['id64', '9223372036854775808n'], 'argument 1 of function "id64" is an i64: 9223372036854775808n is out of its range (-9223372036854775808n to 9223372036854775807n)');
+    // The ends of each range are taken.
+    expect(await run(wasm, '--invoke', 'div', '-2147483648', '1')).toMatchObject({ code: 0, stdout: '-2147483648\n' });
+    expect(await run(wasm, '--invoke', 'div', '0x7fffffff', '1')).toMatchObject({ code: 0, stdout: '2147483647\n' });
+    expect(await run(wasm, '--invoke', 'id64', '-9223372036854775808n')).toMatchObject({ code: 0, stdout: '-9223372036854775808n\n' });
   });
 
   it('an empty or blank argument: a usage error naming its position and type (Number would read it as 0)', async () => {

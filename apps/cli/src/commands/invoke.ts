@@ -140,7 +140,20 @@ function checkArgument(name: string, index: number, type: ParamType, text: strin
   if (type !== 'i64' && type !== 'ref' && typeof value === 'bigint') {
     throw new CliError(`${argument} is an ${type}, and only i64 arguments are written as 123n: write it as ${value}`, EXIT.usage);
   }
+  // JavaScript would pass 7.9 to an i32 as 7, 2^32 as 0 and 2^64n to an i64 as 0n; wasmtime refuses them, and so does this.
+  if (type === 'i32' && typeof value === 'number' && !(Number.isInteger(value) && value >= I32_MIN && value <= I32_MAX)) {
+    const why = Number.isInteger(value) ? `${text} is out of its range (${I32_MIN} to ${I32_MAX})` : `${text} is not an integer`;
+    throw new CliError(`${argument} is an i32: ${why}`, EXIT.usage);
+  }
+  if (type === 'i64' && typeof value === 'bigint' && (value < I64_MIN || value > I64_MAX)) {
+    throw new CliError(`${argument} is an i64: ${text} is out of its range (${I64_MIN}n to ${I64_MAX}n)`, EXIT.usage);
+  }
 }
+
+const I32_MIN = -(2 ** 31);
+const I32_MAX = 2 ** 31 - 1;
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
 
 /** Whether `error` is wasm code's own failure: a trap, the stack exhausted, or an uncaught WebAssembly exception (see {@link asRunFailure}). */
 export function isWasmFailure(error: unknown): boolean {
