@@ -13,10 +13,7 @@ const HOOK_BUNDLED = ['@cache/config', '@cache/store', '@cache/toml'];
 const SIDE_ENTRY = { dts: false, tsconfig: 'tsconfig.build.json', target: 'node20', platform: 'node', sourcemap: true, clean: false } as const;
 
 export default [
-  // signal-exit is bundled (like smol-toml in @cache/toml): two module files fewer to resolve and load
-  // at the first WebAssembly call under the hook, about 0.9 ms. It keeps its shared state on `process`,
-  // so copies of it in one process cooperate.
-  definePackageConfig({ entry: { index: 'src/index.ts', producer: 'src/producer/producer-main.ts' }, noExternal: ['signal-exit'] }),
+  definePackageConfig({ entry: { index: 'src/index.ts', producer: 'src/producer/producer-main.ts' } }),
   // The --import hook awaits its preload (top-level await), so it is ESM only. It names the main
   // entry (kept external) for its types, and to load the cache when it runs from sources; built, it
   // loads the script below.
@@ -46,7 +43,7 @@ export default [
     format: ['cjs'],
     shims: true,
     treeshake: true,
-    noExternal: [...HOOK_BUNDLED, 'signal-exit'],
+    noExternal: HOOK_BUNDLED,
     external: ['@cache/v8', '@cache/store-redis', 'lru-cache', '@mongodb-js/zstd'],
     esbuildPlugins: [bundledPackageUrls(HOOK_BUNDLED)],
   }),

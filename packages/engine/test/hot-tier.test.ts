@@ -36,6 +36,35 @@ describe("the 'hot' tier (the default): the code V8 optimized in a process, save
     );
   });
 
+  it('listens for SIGTERM and exit only while a module is tracked (until close, or its last timer), and never for SIGINT, SIGHUP or any other signal', async () => {
+    const counts = (): Record<string, number> => Object.fromEntries(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'exit'].map((event) => [event, process.listenerCount(event)]));
+    const before = counts();
+    const bytes = wasmFile(tempDir('hot-listeners-wasm-'), 40).bytes;
+    const engine = new Engine(Config.default().cacheConfig(CacheConfig.default().withDirectory(tempDir('hot-listeners-'))));
+    await engine.compile(bytes);
+    expect(engine.cache.hot.size).toBe(1);
+    const tracking = counts();
+    expect(tracking).toMatchObject({ SIGTERM: before.SIGTERM! + 1, SIGINT: before.SIGINT, SIGHUP: before.SIGHUP, SIGQUIT: before.SIGQUIT });
+    await engine.close();
+    // (The disk store keeps one exit listener of its own for the whole process, for every store: not counted here.)
+    expect(counts()).toEqual({ ...before, exit: tracking.exit! - 1 });
+
+    // A module whose last snapshot timer fired is no longer tracked: nothing is left listening.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const timed = new Engine(Config.default().cacheConfig(CacheConfig.default().withDirectory(tempDir('hot-listeners-timers-'))));
+      await timed.compile(bytes);
+      expect(timed.cache.hot.size).toBe(1);
+      expect(process.listenerCount('SIGTERM')).toBe(before.SIGTERM! + 1);
+      await vi.advanceTimersByTimeAsync(61_000);
+      expect(timed.cache.hot.size).toBe(0);
+      expect(process.listenerCount('SIGTERM')).toBe(before.SIGTERM);
+      await timed.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('saves what tiered up, writes again only when it grew, and loads it', async () => {
     const store = new MemoryStore();
     const cache = new Cache(CacheConfig.default().withDirectory(tempDir('hot-mem-')), { store });
@@ -254,18 +283,27 @@ describe("the 'hot' tier (the default): the code V8 optimized in a process, save
       }
     });
 
-    /** Starts engine-child.mjs, waits for its report, sends SIGTERM, and resolves how it ended. */
-    function killedChild(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
+    /** Starts engine-child.mjs, waits for its report, sends `signal`, and resolves how it ended (and how many ms after the signal). */
+    function killedChild(args: string[], signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; msAfterSignal: number }> {
       return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'engine-child.mjs'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
         let stdout = '';
+        let sent = 0;
         child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
           const before = stdout;
           stdout += chunk;
-          if (!before.includes('}\n') && stdout.includes('}\n')) child.kill('SIGTERM');
+          if (!before.includes('}\n') && stdout.includes('}\n')) {
+            sent = performance.now();
+            child.kill(signal);
+          }
         });
+        // A process the signal did not end within 20 s is killed, so the test fails instead of hanging.
+        const limit = setTimeout(() => child.kill('SIGKILL'), 20_000);
         child.on('error', reject);
-        child.on('close', (code, signal) => resolve({ code, signal, stdout }));
+        child.on('close', (code, ended) => {
+          clearTimeout(limit);
+          resolve({ code, signal: ended, stdout, msAfterSignal: performance.now() - sent });
+        });
       });
     }
 
@@ -288,6 +326,25 @@ describe("the 'hot' tier (the default): the code V8 optimized in a process, save
       expect(ended.code).toBe(7);
       expect(ended.stdout).toContain('handled');
       expect(await until(() => entryFiles(cacheDir).length === 1, 30_000)).toBe(true);
+    });
+
+    it("a process whose SIGTERM handler is a `once` listener, registered before anything was compiled, is left to finish its graceful shutdown, and its exit saves", async () => {
+      const cacheDir = join(work, 'cache-once-handler');
+      const ended = await killedChild([cacheDir, wasm.path, '--tier', 'hot', '--work', '20', '--no-close', '--await-signal', 'once-handler']);
+      expect(ended.signal).toBeNull();
+      expect(ended.code).toBe(7);
+      expect(ended.stdout).toContain('handled');
+      expect(await until(() => entryFiles(cacheDir).length === 1, 30_000)).toBe(true);
+    });
+
+    it('a process busy in wasm, with a module tracked for its hot code, is still ended by SIGINT (Ctrl-C) at once, as without the cache', async () => {
+      const cacheDir = join(work, 'cache-busy-sigint');
+      const ended = await killedChild([cacheDir, wasm.path, '--tier', 'hot', '--work', '20', '--no-close', '--await-signal', 'busy'], 'SIGINT');
+      expect(ended.signal).toBe('SIGINT');
+      expect(ended.code).toBeNull();
+      expect(JSON.parse(ended.stdout.trim()).outcomes).toEqual(['miss']);
+      // Whether it saved (it has no chance to) is not the point: the signal ended it, not the 20-s limit.
+      expect(ended.msAfterSignal).toBeLessThan(10_000);
     });
 
     it('a module nothing tiered up for stores nothing and starts no background process', async () => {

@@ -1,9 +1,9 @@
 import { clockMs } from '@cache/store';
 import { readSerializedHeader, serialize, SERIALIZED_HEADER_SIZE } from '@cache/v8';
-import { onExit } from 'signal-exit';
 import { encodeArtifact } from '../artifact/artifact-format.js';
 import type { ArtifactStorage } from '../cache/cache.js';
 import { warningsNow } from '../diagnostics/warn-once.js';
+import { onExitOrTerminate } from './exit-hook.js';
 import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
 import type { StatsRecorder } from '../stats/engine-stats.js';
 
@@ -63,12 +63,11 @@ export interface HotSnapshotSink {
  * compilation. Snapshots are taken on timers and once more at exit
  * (synchronously, handed to a detached writer), and stored only when they grew.
  *
- * "Exit" includes a fatal signal (SIGTERM, SIGINT, SIGHUP...) the process has no
- * handler of its own for: a service process its parent stops with `kill()`
- * (esbuild's) never reaches Node's `exit` event. `signal-exit` runs the
- * snapshot and then re-raises the signal, so the process still ends as the
- * signal would have ended it; a process that handles the signal itself is
- * left to do so.
+ * "Exit" includes SIGTERM when the process has no handler of its own for it:
+ * a service process its parent stops with `kill()` (esbuild's) never reaches
+ * Node's `exit` event. The snapshot is taken and the signal raised again, so
+ * the process still ends by it (see {@link onExitOrTerminate}, which also says
+ * why no other signal is listened for).
  */
 export class HotSnapshots {
   readonly #sink: HotSnapshotSink;
@@ -101,7 +100,7 @@ export class HotSnapshots {
       entry.timers.push(timer);
     });
     this.#targets.set(target.key, entry);
-    this.#removeExitHook ??= onExit(() => {
+    this.#removeExitHook ??= onExitOrTerminate(() => {
       this.#removeExitHook = undefined;
       warningsNow(() => this.#snapshotAllAtExit());
     });
@@ -132,6 +131,11 @@ export class HotSnapshots {
     if (!entry) return;
     for (const timer of entry.timers) clearTimeout(timer);
     this.#targets.delete(key);
+    // Nothing left to save at exit: the process's exit and SIGTERM are its own again.
+    if (this.#targets.size === 0) {
+      this.#removeExitHook?.();
+      this.#removeExitHook = undefined;
+    }
   }
 
   /** The artifact to store, when the module's optimized code has grown enough since the last one. */
