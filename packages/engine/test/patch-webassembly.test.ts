@@ -199,3 +199,32 @@ describe('WebAssembly routed through an engine by patchWebAssembly', () => {
     }
   });
 });
+
+describe('patchWebAssembly where WebAssembly cannot be routed', () => {
+  it('patches nothing and throws nothing where there is no WebAssembly (node --jitless)', () => {
+    const global = globalThis as { WebAssembly?: unknown };
+    const descriptor = Object.getOwnPropertyDescriptor(global, 'WebAssembly');
+    delete global.WebAssembly;
+    try {
+      const restore = patchWebAssembly({ compile: (bytes) => real.compile(bytes) });
+      expect(global.WebAssembly).toBeUndefined();
+      restore();
+      expect(global.WebAssembly).toBeUndefined();
+    } finally {
+      if (descriptor) Object.defineProperty(global, 'WebAssembly', descriptor);
+    }
+  });
+
+  it('patches nothing and throws nothing on a frozen namespace, or one whose functions cannot be replaced', () => {
+    const frozen = Object.freeze({ ...real });
+    const readOnly = { ...real };
+    Object.defineProperty(readOnly, 'instantiateStreaming', { value: real.instantiateStreaming, writable: false });
+    for (const wasm of [frozen, readOnly]) {
+      const before = { ...wasm };
+      const restore = patchWebAssembly({ compile: (bytes) => real.compile(bytes) }, wasm);
+      expect({ ...wasm }).toEqual(before);
+      restore();
+      expect({ ...wasm }).toEqual(before);
+    }
+  });
+});

@@ -297,3 +297,46 @@ describe('node --import @cache/engine/register', () => {
     }
   });
 });
+
+describe('node --import @cache/engine/register where WebAssembly is absent or frozen', () => {
+  const work = tempDir('engine-register-no-wasm-');
+  const child = join(import.meta.dirname, 'fixtures', 'register-no-wasm-child.mjs');
+  const freezing = join(import.meta.dirname, 'fixtures', 'freeze-webassembly.cjs');
+  /** register-no-wasm-child.mjs with these Node flags, plain or under the hook; how it ended and what it wrote. */
+  const node = (flags: string[], hooked: boolean, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const args = [...flags, ...(hooked ? ['--import', '@cache/engine/register'] : []), child];
+      execFile(
+        process.execPath,
+        args,
+        { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', env: { ...process.env, WASM_CACHE_DIRECTORY: join(work, 'cache'), ...env } },
+        (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
+      );
+    });
+
+  it.for(['--jitless', '--no-expose-wasm'])('with %s (no WebAssembly at all) the application runs as without the hook, and nothing is said', async (flag, { skip }) => {
+    const plain = await node([flag], false);
+    // V8 13 (Node 24) dropped --no-expose-wasm: Node refuses it as a bad option, hooked or not.
+    skip(plain.code === 9 && plain.stderr.includes('bad option'), `this Node has no ${flag}`);
+    expect(JSON.parse(plain.stdout)).toEqual({ wasm: 'undefined', compiled: null, native: null });
+    // An invalid configuration, and modules to preload, are nothing to say either where no module can compile.
+    const environments: Array<Record<string, string>> = [{}, { WASM_CACHE_CAPACITY: 'lots' }, { WASM_CACHE_PRELOAD: wasmFile(work, 10).path }];
+    for (const env of environments) {
+      const hooked = await node([flag], true, env);
+      expect(hooked.code, hooked.stderr).toBe(0);
+      expect(hooked.stdout).toBe(plain.stdout);
+      expect(hooked.stderr).toBe(plain.stderr);
+    }
+  });
+
+  it.each([[['--frozen-intrinsics']], [['--require', freezing]]])('with %j (WebAssembly frozen) the application runs as without the hook, its functions V8\'s own, and why nothing is cached is said once', async (flags) => {
+    const plain = await node(flags, false);
+    expect(JSON.parse(plain.stdout)).toEqual({ wasm: 'object', compiled: 'module with 0 exports', native: true });
+    const hooked = await node(flags, true);
+    expect(hooked.code, hooked.stderr).toBe(0);
+    expect(hooked.stdout).toBe(plain.stdout);
+    expect(hooked.stderr.match(/CACHE_ENGINE_WASM_FROZEN/g), hooked.stderr).toHaveLength(1);
+    expect(hooked.stderr).toContain('WebAssembly is frozen');
+  });
+});
+

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { asUint8Array, copyOfBytes, type WasmNamespace } from '../src/wasm/wasm-api.js';
@@ -71,5 +73,18 @@ describe('copyOfBytes', () => {
     expect(copy).toEqual(add32);
     expect(copyOfBytes(new Uint8Array(0))).toBeUndefined();
     expect(copyOfBytes(new DataView(add32.slice().buffer))).toBeUndefined();
+  });
+});
+
+describe('originalWasm where there is no WebAssembly (node --jitless)', () => {
+  it("does not stop @cache/engine from loading; a compile rejects with the missing global's own error", () => {
+    const script = [
+      "const { CacheConfig, Config, Engine } = await import('@cache/engine');",
+      'const engine = new Engine(Config.default().cacheConfig(CacheConfig.disabled()));',
+      'const outcome = await engine.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(() => "compiled", (error) => `${error.constructor.name}: ${error.message}`);',
+      'process.stdout.write(JSON.stringify({ wasm: typeof WebAssembly, outcome }));',
+    ].join('\n');
+    const stdout = execFileSync(process.execPath, ['--jitless', '--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(JSON.parse(stdout)).toEqual({ wasm: 'undefined', outcome: 'ReferenceError: WebAssembly is not defined' });
   });
 });

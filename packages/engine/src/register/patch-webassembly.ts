@@ -1,4 +1,5 @@
 import type { Engine } from '../engine/engine.js';
+import { warnOnce, type EngineWarningCode } from '../diagnostics/warn-once.js';
 import { copyOfBytes, originalWasm, type WasmBytes, type WasmCompileOptions, type WasmNamespace } from '../wasm/wasm-api.js';
 
 interface ResponseLike {
@@ -89,6 +90,26 @@ function isImportsArgument(imports: unknown): boolean {
   return imports === undefined || (imports !== null && (typeof imports === 'object' || typeof imports === 'function'));
 }
 
+/**
+ * The warning for a namespace that cannot be routed through the cache. Its
+ * code is not in `EngineWarningCode` yet (that list is outside the files this
+ * change could touch); it is documented with the others in the README.
+ */
+const WASM_FROZEN = 'CACHE_ENGINE_WASM_FROZEN' as string as EngineWarningCode;
+
+/**
+ * Whether assigning `target[key]` replaces it: false for a frozen namespace
+ * (`--frozen-intrinsics`, `Object.freeze(WebAssembly)`), a read-only or
+ * setter-less property, or a missing one on a non-extensible object. Checked
+ * for every function before any is replaced: a namespace half routed would
+ * be worse than one left alone, and a failed assignment throws in strict mode.
+ */
+function replaceable(target: object, key: string): boolean {
+  const descriptor = Object.getOwnPropertyDescriptor(target, key);
+  if (descriptor === undefined) return Object.isExtensible(target);
+  return 'value' in descriptor ? descriptor.writable === true : descriptor.set !== undefined;
+}
+
 /** `wrapper`, named and sized as the function it stands in for (`WebAssembly.compile.name` is `'compile'`, its length 1). */
 function standingFor<Wrapper extends object>(name: string, replaced: { readonly length: number } | undefined, wrapper: Wrapper): Wrapper {
   Object.defineProperty(wrapper, 'name', { value: name });
@@ -109,11 +130,26 @@ function standingFor<Wrapper extends object>(name: string, replaced: { readonly 
  * (`compile(bytes, { url })`), so stack frames name the module by it as V8's
  * own streaming functions do; when the engine's `routesStreaming` says no
  * (the native addon cannot be used), streaming calls go to V8 untouched. The functions keep their names and lengths.
+ * Where there is no WebAssembly (`node --jitless`) nothing is done; where
+ * its functions cannot be replaced (a frozen namespace) nothing is done
+ * either, and that is said once (warning `CACHE_ENGINE_WASM_FROZEN`).
  * Returns a function that puts the originals back.
  */
-export function patchWebAssembly(engine: RoutingEngine, target: WasmNamespace = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly): () => void {
-  const saved = { ...target };
+export function patchWebAssembly(engine: RoutingEngine, target: WasmNamespace | undefined = (globalThis as { WebAssembly?: WasmNamespace }).WebAssembly): () => void {
+  // No WebAssembly at all (node --jitless, --no-expose-wasm): nothing can compile, so nothing to cache
+  // or to say; an application that never uses wasm runs there and must not be told about it each time.
+  if (target === undefined) return () => undefined;
   const { compile, instantiate, compileStreaming, instantiateStreaming } = originalWasm;
+  const replaced = ['compile', 'instantiate', ...(compileStreaming ? ['compileStreaming'] : []), ...(instantiateStreaming ? ['instantiateStreaming'] : [])];
+  if (!replaced.every((key) => replaceable(target, key))) {
+    // Caching was asked for (the hook is loaded) and cannot happen: said, and WebAssembly left exactly as it is.
+    warnOnce(
+      WASM_FROZEN,
+      '@cache/engine/register: WebAssembly is frozen (--frozen-intrinsics, Object.freeze) or its functions cannot be replaced, so they cannot be routed through the cache: WebAssembly works as without the hook, uncached',
+    );
+    return () => undefined;
+  }
+  const saved = { ...target };
   const instantiated = (module: WebAssembly.Module, imports: object | undefined) => instantiate(module, imports).then((instance) => ({ module, instance }));
   // Compile options (JS string builtins) change what is compiled and the cache does not key on them:
   // a call given any goes to V8 unchanged, uncached.

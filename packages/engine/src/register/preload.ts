@@ -27,9 +27,13 @@ export function preloadFiles(env: Readonly<Record<string, string | undefined>> =
  * Starts reading the files `WASM_CACHE_PRELOAD` lists, all at once and off
  * the main thread, so that the reads overlap whatever runs before
  * {@link preloadModules} needs them (the hook starts them before it loads the
- * cache). A failed read is reported by `preloadModules`.
+ * cache). A failed read is reported by `preloadModules`. None where the
+ * runtime has no WebAssembly.
  */
 export function readPreloadFiles(env: Readonly<Record<string, string | undefined>> = process.env): PreloadSource[] {
+  // Without WebAssembly (node --jitless) no module can be compiled, nor used: nothing to preload, nothing
+  // to say (as the hook says nothing of a runtime without WebAssembly), and no cache to load for it.
+  if ((globalThis as { WebAssembly?: unknown }).WebAssembly === undefined) return [];
   return preloadFiles(env).map((file) => {
     const bytes = readBytes(file);
     bytes.catch(() => undefined); // reported when awaited; not an unhandled rejection meanwhile

@@ -27,10 +27,22 @@ export interface WasmNamespace {
   instantiateStreaming?: (source: unknown, imports?: object, options?: WasmCompileOptions) => Promise<unknown>;
 }
 
-function current(): WasmNamespace {
-  const wasm = (globalThis as { WebAssembly?: WasmNamespace }).WebAssembly;
-  if (!wasm) throw new Error('This runtime has no WebAssembly');
-  return wasm;
+/**
+ * What `WebAssembly`'s functions come to in a runtime without it
+ * (`node --jitless`, `--no-expose-wasm`): each throws the error a call of
+ * the missing global would (`ReferenceError: WebAssembly is not defined`), so
+ * that importing this package still works there and a compile rejects as
+ * `WebAssembly.compile` itself would have failed.
+ */
+function missingWasm(): WasmNamespace {
+  const missing = (): never => {
+    throw new ReferenceError('WebAssembly is not defined');
+  };
+  // Constructors too: `new originalWasm.Module(bytes)` throws the same error, `instanceof` is false.
+  const MissingClass = function WebAssembly(): never {
+    return missing();
+  } as unknown as WasmNamespace['Module'] & WasmNamespace['Instance'] & WasmNamespace['CompileError'];
+  return { Module: MissingClass, Instance: MissingClass, CompileError: MissingClass, compile: missing, instantiate: missing, validate: missing };
 }
 
 /**
@@ -46,10 +58,12 @@ const ORIGINALS_KEY = Symbol.for('@cache/engine: WebAssembly before the hook');
  * `WebAssembly`'s own functions as they were before `@cache/engine/register`
  * routed the globals through the cache (captured by the first copy of this
  * module to be evaluated). The engine always compiles with these, so it never
- * calls itself.
+ * calls itself. In a runtime without WebAssembly, functions that throw what
+ * the missing global would (see `missingWasm`).
  */
 export const originalWasm: Readonly<WasmNamespace> = ((globalThis as { [ORIGINALS_KEY]?: Readonly<WasmNamespace> })[ORIGINALS_KEY] ??= (() => {
-  const wasm = current();
+  const wasm = (globalThis as { WebAssembly?: WasmNamespace }).WebAssembly;
+  if (!wasm) return Object.freeze(missingWasm());
   return Object.freeze({
     Module: wasm.Module,
     Instance: wasm.Instance,
