@@ -189,6 +189,107 @@ describe('WebAssembly routed through an engine by patchWebAssembly', () => {
     expect(engine.calls).toBe(0);
   });
 
+  it('never throws in a streaming call, and reads a source no more than V8 and Node do: a then getter, a Proxy, a revoked one', async () => {
+    const engine = countingEngine();
+    const wasm = patched(engine);
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const reads: string[] = [];
+    const counted = (label: string): object =>
+      new Proxy(wasmResponse(add32), {
+        get: (target, key, receiver) => (reads.push(`${label} ${String(key)}`), Reflect.get(target, key, receiver)),
+        getPrototypeOf: (target) => (reads.push(`${label} getPrototypeOf`), Reflect.getPrototypeOf(target)),
+      });
+    const sources: [string, (label: string) => unknown][] = [
+      [
+        'a then getter that throws',
+        () => ({
+          get then(): never {
+            throw new Error('then getter');
+          },
+        }),
+      ],
+      [
+        'an arrayBuffer getter that throws',
+        () => ({
+          headers: {},
+          get arrayBuffer(): never {
+            throw new Error('arrayBuffer getter');
+          },
+        }),
+      ],
+      ['a revoked Proxy', () => revoked],
+      [
+        'a then getter counting its reads',
+        (label) => ({
+          get then(): undefined {
+            reads.push(`${label} then`);
+            return undefined;
+          },
+        }),
+      ],
+      ['a Proxy of a Response counting its traps', counted],
+    ];
+    for (const [name, source] of sources) {
+      for (const call of ['compileStreaming', 'instantiateStreaming'] as const) {
+        reads.length = 0;
+        const plain = await outcome(() => real[call]?.(source('plain')), (value) => (value instanceof Object ? 'compiled' : value));
+        const plainReads = reads.map((read) => read.replace('plain ', ''));
+        reads.length = 0;
+        expect(await outcome(() => wasm[call]?.(source('patched')), (value) => (value instanceof Object ? 'compiled' : value)), `${call} of ${name}`).toBe(plain);
+        expect(reads.map((read) => read.replace('patched ', '')), `${call} of ${name}: reads`).toEqual(plainReads);
+      }
+    }
+    expect(engine.calls).toBe(0);
+  });
+
+  it("takes only Node's own Response, whatever the global Response is by then (a fetch polyfill), and reads its body as Node does", async () => {
+    const engine = countingEngine();
+    const wasm = patched(engine);
+    const global = globalThis as { Response?: unknown };
+    const nodeResponse = global.Response as typeof Response;
+    class PolyResponse {
+      readonly headers = new Headers({ 'content-type': 'application/wasm' });
+      readonly ok = true;
+      readonly bodyUsed = false;
+      readonly url = '';
+      readonly body = null;
+      arrayBuffer = async (): Promise<ArrayBuffer> => add32.slice().buffer;
+    }
+    /** A Response whose arrayBuffer() Node never calls (it reads the body), nor must the hook. */
+    const overriding = (): Response =>
+      Object.defineProperty(new nodeResponse(add32, { headers: { 'content-type': 'application/wasm' } }), 'arrayBuffer', {
+        value: () => {
+          throw new Error('Node does not call arrayBuffer()');
+        },
+      });
+    global.Response = PolyResponse;
+    try {
+      for (const call of ['compileStreaming', 'instantiateStreaming'] as const) {
+        const plain = await outcome(() => real[call]?.(new PolyResponse()));
+        expect(plain).toMatch(/^rejected TypeError \[ERR_INVALID_ARG_TYPE\]: The "source" argument must be an instance of Response/);
+        expect(await outcome(() => wasm[call]?.(new PolyResponse()))).toBe(plain);
+      }
+      expect(engine.calls).toBe(0);
+      expect(add(await wasm.compileStreaming!(overriding()))).toBe(5);
+      const inPieces = new nodeResponse(
+        new ReadableStream<unknown>({
+          start(controller): void {
+            controller.enqueue(add32.slice(0, 9).buffer);
+            controller.enqueue(new DataView(add32.slice(9, 20).buffer));
+            controller.enqueue(new Int8Array(add32.slice(20)));
+            controller.close();
+          },
+        }) as ReadableStream<Uint8Array>,
+        { headers: { 'content-type': 'application/wasm' } },
+      );
+      expect(add(await wasm.compileStreaming!(inPieces))).toBe(5);
+      expect(engine.calls).toBe(2);
+    } finally {
+      global.Response = nodeResponse;
+    }
+  });
+
   it('keeps the functions\' names and lengths, and they are no constructors', () => {
     const wasm = patched(countingEngine());
     for (const name of ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming'] as const) {

@@ -261,6 +261,25 @@ describe('node --import @cache/engine/register', () => {
     expect((await under({ WASM_CACHE_DIRECTORY: join(work, 'c'), WASM_CACHE_CLEANUP_INTERVAL: '10 minutes' })).outcomes).toEqual(plain.outcomes);
   });
 
+  it("every streaming call gives what plain Node gives: Node's own Response class only, its body read as Node reads it, its errors, its reads of the source, never a throw in the call", async () => {
+    const child = join(import.meta.dirname, 'fixtures', 'streaming-fidelity-child.mjs');
+    interface StreamingReport {
+      outcomes: Record<string, string>;
+      hits: number | null;
+    }
+    const plain = JSON.parse(await runPlain(child, [])) as StreamingReport;
+    const under = async (env: Record<string, string>): Promise<StreamingReport> => JSON.parse((await runUnderHook(child, [], env)).stdout) as StreamingReport;
+    const cached = { WASM_CACHE_DIRECTORY: join(work, 'cache-streaming'), WASM_CACHE_ARTIFACT_TIER: 'full' };
+    await runUnderHook(child, ['--fill'], cached);
+    const hits = await under(cached);
+    expect(hits.hits).toBeGreaterThanOrEqual(10);
+    expect(hits.outcomes).toEqual(plain.outcomes);
+    expect((await under({ WASM_CACHE_DIRECTORY: join(work, 'cache-streaming-miss') })).outcomes).toEqual(plain.outcomes);
+    expect((await under({ WASM_CACHE_ENABLED: 'false' })).outcomes).toEqual(plain.outcomes);
+    // Without the addon the hook leaves streaming to V8 altogether.
+    expect((await under({ WASM_CACHE_DIRECTORY: join(work, 'cache-streaming-no-addon'), CACHE_V8_ADDON_PATH: join(work, 'no-such-addon.node') })).outcomes).toEqual(plain.outcomes);
+  });
+
   it('loaded with --require or require(), fails saying to use --import (not that the path is not exported)', async () => {
     const node = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
       new Promise((resolve) => {

@@ -1,57 +1,7 @@
 import type { Engine } from '../engine/engine.js';
 import { warnOnce, type EngineWarningCode } from '../diagnostics/warn-once.js';
+import { captureNodeFetch, heldSource, readStreamingSource, streamingSourceKind, type StreamingRead } from './streaming-source.js';
 import { copyOfBytes, originalWasm, type WasmBytes, type WasmCompileOptions, type WasmNamespace } from '../wasm/wasm-api.js';
-
-interface ResponseLike {
-  arrayBuffer(): Promise<ArrayBuffer>;
-  readonly headers: { get(name: string): string | null };
-  readonly ok: boolean;
-  readonly bodyUsed: boolean;
-  readonly url: string;
-}
-
-/**
- * True for a fetch `Response`. Checked by shape before `instanceof`: the first
- * read of `globalThis.Response` makes Node load its whole fetch implementation
- * (undici, 15-25 ms on Node 20), and every cache hit passes `@cache/v8`'s own
- * request object through `compileStreaming`. Only something shaped like a
- * Response pays for that read (and a real one has already paid for it).
- */
-function isResponse(value: unknown): value is ResponseLike {
-  if (value === null || typeof value !== 'object') return false;
-  if (typeof (value as { arrayBuffer?: unknown }).arrayBuffer !== 'function' || !('headers' in value)) return false;
-  const ResponseClass = (globalThis as { Response?: new () => unknown }).Response;
-  return ResponseClass !== undefined && value instanceof ResponseClass;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
-}
-
-/**
- * Whether Node would read this Response's body for V8 at all: the checks of
- * its own streaming callback (`lib/internal/wasm_web_api.js`), which takes a
- * Content-Type of exactly `application/wasm` (no parameters, no other case), a
- * status in 200-299 and a body not yet read. Any other Response is handed to
- * V8's function, which rejects it with Node's own error.
- */
-function isCompilable(response: ResponseLike): boolean {
-  return response.headers.get('Content-Type') === 'application/wasm' && response.ok && response.bodyUsed === false;
-}
-
-/**
- * The bytes of a streaming source when it is a Response Node would compile
- * (or a promise of one), read into a buffer of our own, and the URL Node would
- * name the module by (the Response's, when it has one); no bytes for
- * anything else, which is then left to V8 (so errors and other callers, such
- * as `@cache/v8`'s own loader, behave exactly as without the cache).
- */
-async function wasmResponseBytes(source: unknown): Promise<{ bytes?: Uint8Array; options?: { url?: string }; resolved: unknown }> {
-  const resolved = isThenable(source) ? await source : source;
-  if (!isResponse(resolved) || !isCompilable(resolved)) return { resolved };
-  const bytes = new Uint8Array(await resolved.arrayBuffer());
-  return { bytes, options: resolved.url ? { url: resolved.url } : {}, resolved };
-}
 
 /** What {@link patchWebAssembly} routes through: an engine, or anything with an engine's `compile`. */
 export interface RoutingEngine extends Pick<Engine, 'compile'> {
@@ -59,30 +9,18 @@ export interface RoutingEngine extends Pick<Engine, 'compile'> {
   routesStreaming?(): boolean | Promise<boolean>;
 }
 
-/**
- * A streaming source as it is passed on once the engine has said whether it
- * takes it: a promise (or thenable) is handled at once, as V8's own function
- * handles it in the call. That answer can take turns of the event loop (the
- * hook loads the cache first); a source rejected meanwhile must not count as
- * unhandled, which ends the process, when the caller handles the call's
- * rejection. It is passed on all the same, so the caller still gets it.
- */
-function heldSource(source: unknown): unknown {
-  if (!isThenable(source)) return source;
-  const held = Promise.resolve(source);
-  held.catch(() => undefined);
-  return held;
-}
-
-/** Whether the engine takes streaming sources (without `routesStreaming`, it does). */
+/** Whether the engine takes streaming sources (without `routesStreaming`, it does); an engine that cannot say does not. */
 async function takesStreaming(engine: RoutingEngine): Promise<boolean> {
-  return engine.routesStreaming === undefined ? true : engine.routesStreaming();
+  try {
+    return engine.routesStreaming === undefined ? true : await engine.routesStreaming();
+  } catch {
+    return false;
+  }
 }
 
-/** A Response of these bytes, for V8's streaming functions to compile again (after a failed compile, for their error). */
-function wasmResponse(bytes: Uint8Array): unknown {
-  const ResponseClass = (globalThis as unknown as { Response: new (body: Uint8Array, init: { headers: Record<string, string> }) => unknown }).Response;
-  return new ResponseClass(bytes, { headers: { 'content-type': 'application/wasm' } });
+/** A streaming source read for the engine (see `readStreamingSource`), or for V8 when the engine does not take streaming sources. */
+async function readForEngine(engine: RoutingEngine, held: unknown, kind: 'response' | 'thenable'): Promise<StreamingRead> {
+  return (await takesStreaming(engine)) ? readStreamingSource(held, kind) : { forV8: held };
 }
 
 /** Whether V8 takes this as an imports argument (undefined or an object); it rejects anything else before compiling. */
@@ -150,6 +88,7 @@ export function patchWebAssembly(engine: RoutingEngine, target: WasmNamespace | 
     return () => undefined;
   }
   const saved = { ...target };
+  captureNodeFetch();
   const instantiated = (module: WebAssembly.Module, imports: object | undefined) => instantiate(module, imports).then((instance) => ({ module, instance }));
   // Compile options (JS string builtins) change what is compiled and the cache does not key on them:
   // a call given any goes to V8 unchanged, uncached.
@@ -169,33 +108,30 @@ export function patchWebAssembly(engine: RoutingEngine, target: WasmNamespace | 
     );
   });
   // Sources that are not a Response (or a promise) go to V8 synchronously, in the same call: V8 binds
-  // the streaming callback at call time, and @cache/v8's loader relies on that.
+  // the streaming callback at call time, and @cache/v8's loader relies on that. So does a source that
+  // cannot be told apart without running the application's code (a `then` getter, a Proxy). Nothing
+  // here throws: V8's functions reject, and so do these.
   if (compileStreaming) {
     target.compileStreaming = standingFor('compileStreaming', saved.compileStreaming, (source: unknown, options?: WasmCompileOptions) => {
-      if (options !== undefined || (!isResponse(source) && !isThenable(source))) return compileStreaming(source, options);
-      const held = heldSource(source);
-      return takesStreaming(engine).then((takes) =>
-        !takes
-          ? compileStreaming(held)
-          : wasmResponseBytes(held).then(({ bytes, options: named, resolved }) =>
-              bytes ? engine.compile(bytes, named).catch(() => compileStreaming(wasmResponse(bytes))) : compileStreaming(resolved),
-            ),
+      const kind = options === undefined ? streamingSourceKind(source) : 'other';
+      if (kind === 'other') return compileStreaming(source, options);
+      return readForEngine(engine, heldSource(source, kind), kind).then((read) =>
+        'forV8' in read ? compileStreaming(read.forV8) : engine.compile(read.bytes, read.url === undefined ? {} : { url: read.url }).catch(() => compileStreaming(read.replay())),
       );
     });
   }
   if (instantiateStreaming) {
     target.instantiateStreaming = standingFor('instantiateStreaming', saved.instantiateStreaming, (source: unknown, imports?: object, options?: WasmCompileOptions) => {
-      if (options !== undefined || !isImportsArgument(imports) || (!isResponse(source) && !isThenable(source))) return instantiateStreaming(source, imports, options);
-      const held = heldSource(source);
-      return takesStreaming(engine).then(async (takes) => {
-        if (!takes) return instantiateStreaming(held, imports);
-        const { bytes, options: named, resolved } = await wasmResponseBytes(held);
-        if (!bytes) return instantiateStreaming(resolved, imports);
-        return engine.compile(bytes, named).then(
-          (module) => instantiated(module, imports),
-          () => instantiateStreaming(wasmResponse(bytes), imports),
-        );
-      });
+      const kind = options === undefined && isImportsArgument(imports) ? streamingSourceKind(source) : 'other';
+      if (kind === 'other') return instantiateStreaming(source, imports, options);
+      return readForEngine(engine, heldSource(source, kind), kind).then((read) =>
+        'forV8' in read
+          ? instantiateStreaming(read.forV8, imports)
+          : engine.compile(read.bytes, read.url === undefined ? {} : { url: read.url }).then(
+              (module) => instantiated(module, imports),
+              () => instantiateStreaming(read.replay(), imports),
+            ),
+      );
     });
   }
   return () => {
