@@ -44,6 +44,12 @@ function warningsIn(stderr: string, code: string): string[] {
     .map((line) => line.slice(line.indexOf(`[${code}]`)));
 }
 
+/** Writes a cache file at `file` whose remote tier is `url`, signed, with connect and command timeouts of 1 s (a stopped Redis is met quickly); returns `file`. */
+function quickTimeoutsConfig(file: string, url: string): string {
+  writeFileSync(file, `[cache]\n\n[wasm-cache.remote]\nurl = "${url}"\nsigning-key = "${SIGNING_KEY}"\nconnect-timeout = "1s"\ncommand-timeout = "1s"\n`);
+  return file;
+}
+
 interface HookReport {
   result: number;
   hits: number;
@@ -340,11 +346,7 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
     const frozen = await RedisServer.start();
     try {
-      const file = join(work, 'frozen.toml');
-      writeFileSync(
-        file,
-        `[cache]\n\n[wasm-cache.remote]\nurl = "${frozen.url}"\nsigning-key = "${SIGNING_KEY}"\nconnect-timeout = "1s"\ncommand-timeout = "1s"\n`,
-      );
+      const file = quickTimeoutsConfig(join(work, 'frozen.toml'), frozen.url);
       const cacheDir = join(work, 'frozen-cache');
       const env = { WASM_CACHE_CONFIG_FILE: file, WASM_CACHE_DIRECTORY: cacheDir, NODE_OPTIONS: '' };
       // Three modules: each process misses on the shared disk, so each would go to Redis.
@@ -387,11 +389,7 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     const hookMember = join(import.meta.dirname, 'fixtures', 'hook-member.mjs');
     const frozen = await RedisServer.start();
     try {
-      const file = join(work, 'frozen-write.toml');
-      writeFileSync(
-        file,
-        `[cache]\n\n[wasm-cache.remote]\nurl = "${frozen.url}"\nsigning-key = "${SIGNING_KEY}"\nconnect-timeout = "1s"\ncommand-timeout = "1s"\n`,
-      );
+      const file = quickTimeoutsConfig(join(work, 'frozen-write.toml'), frozen.url);
       const cacheDir = join(work, 'frozen-write-cache');
       const module = join(work, 'frozen-write.wasm');
       writeFileSync(module, buildWasmModule({ functions: 140 }));
