@@ -15,7 +15,8 @@ export type EngineWarningCode =
   | 'CACHE_ENGINE_LOAD_FAILED'
   | 'CACHE_ENGINE_PRELOAD_FAILED'
   | 'CACHE_ENGINE_REMOTE_UNAVAILABLE'
-  | 'CACHE_ENGINE_REMOTE_SKIPPED';
+  | 'CACHE_ENGINE_REMOTE_SKIPPED'
+  | 'CACHE_ENGINE_WASM_FROZEN';
 
 /** Published on `cache:engine:warning` for every warning, including repeats that are not printed again. */
 export const warningChannel = channel('cache:engine:warning');

@@ -1,5 +1,5 @@
 import type { Engine } from '../engine/engine.js';
-import { warnOnce, type EngineWarningCode } from '../diagnostics/warn-once.js';
+import { warnOnce } from '../diagnostics/warn-once.js';
 import { captureNodeFetch, heldSource, readStreamingSource, streamingSourceKind, type StreamingRead } from './streaming-source.js';
 import { copyOfBytes, originalWasm, type WasmBytes, type WasmCompileOptions, type WasmNamespace } from '../wasm/wasm-api.js';
 
@@ -28,12 +28,6 @@ function isImportsArgument(imports: unknown): boolean {
   return imports === undefined || (imports !== null && (typeof imports === 'object' || typeof imports === 'function'));
 }
 
-/**
- * The warning for a namespace that cannot be routed through the cache. Its
- * code is not in `EngineWarningCode` yet (that list is outside the files this
- * change could touch); it is documented with the others in the README.
- */
-const WASM_FROZEN = 'CACHE_ENGINE_WASM_FROZEN' as string as EngineWarningCode;
 
 /**
  * Whether assigning `target[key]` replaces it: false for a frozen namespace
@@ -82,7 +76,7 @@ export function patchWebAssembly(engine: RoutingEngine, target: WasmNamespace | 
   if (!replaced.every((key) => replaceable(target, key))) {
     // Caching was asked for (the hook is loaded) and cannot happen: said, and WebAssembly left exactly as it is.
     warnOnce(
-      WASM_FROZEN,
+      'CACHE_ENGINE_WASM_FROZEN',
       '@cache/engine/register: WebAssembly is frozen (--frozen-intrinsics, Object.freeze) or its functions cannot be replaced, so they cannot be routed through the cache: WebAssembly works as without the hook, uncached',
     );
     return () => undefined;
