@@ -28,7 +28,6 @@ function isImportsArgument(imports: unknown): boolean {
   return imports === undefined || (imports !== null && (typeof imports === 'object' || typeof imports === 'function'));
 }
 
-
 /**
  * Whether assigning `target[key]` replaces it: false for a frozen namespace
  * (`--frozen-intrinsics`, `Object.freeze(WebAssembly)`), a read-only or
