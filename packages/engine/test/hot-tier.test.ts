@@ -319,18 +319,12 @@ describe("the 'hot' tier (the default): the code V8 optimized in a process, save
       expect(second.serializedAfterLoad).toBeGreaterThan(0);
     });
 
-    it("a process with its own SIGTERM handler is left to it: it is not killed, and its exit still saves", async () => {
-      const cacheDir = join(work, 'cache-own-handler');
-      const ended = await killedChild([cacheDir, wasm.path, '--tier', 'hot', '--work', '20', '--no-close', '--await-signal', 'own-handler']);
-      expect(ended.signal).toBeNull();
-      expect(ended.code).toBe(7);
-      expect(ended.stdout).toContain('handled');
-      expect(await until(() => entryFiles(cacheDir).length === 1, 30_000)).toBe(true);
-    });
-
-    it("a process whose SIGTERM handler is a `once` listener, registered before anything was compiled, is left to finish its graceful shutdown, and its exit saves", async () => {
-      const cacheDir = join(work, 'cache-once-handler');
-      const ended = await killedChild([cacheDir, wasm.path, '--tier', 'hot', '--work', '20', '--no-close', '--await-signal', 'once-handler']);
+    it.each([
+      ['own-handler', 'a SIGTERM listener'],
+      ['once-handler', 'a `once` SIGTERM listener, registered before anything was compiled (it removes itself before it runs),'],
+    ])('a process with its own handler (%s: %s) is left to finish its graceful shutdown: it is not killed, and its exit still saves', async (mode) => {
+      const cacheDir = join(work, `cache-${mode}`);
+      const ended = await killedChild([cacheDir, wasm.path, '--tier', 'hot', '--work', '20', '--no-close', '--await-signal', mode]);
       expect(ended.signal).toBeNull();
       expect(ended.code).toBe(7);
       expect(ended.stdout).toContain('handled');
