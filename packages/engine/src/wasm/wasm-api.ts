@@ -134,34 +134,28 @@ const dataViewBuffer = dataViewGetter<ArrayBufferLike>('buffer');
 const dataViewByteOffset = dataViewGetter<number>('byteOffset');
 const dataViewByteLength = dataViewGetter<number>('byteLength');
 
-/**
- * A copy of the bytes of a chunk of a streamed body, taken as Node's
- * streaming callback takes a chunk (its `push`, in C++): an ArrayBuffer, or
- * any ArrayBufferView (a typed array or a DataView, of any realm, over any
- * buffer, a SharedArrayBuffer too), a detached one being no bytes. Undefined
- * for anything else (a string, a SharedArrayBuffer itself), which Node
- * refuses. Reads only internal slots, never a property of the chunk's (nor
- * a typed array's species: the copy is made by the constructor).
- */
-export function copyOfChunk(chunk: unknown): Uint8Array | undefined {
-  if (isView(chunk)) {
-    if (typedArrayTag.call(chunk) !== undefined) {
-      const byteLength = typedArrayByteLength.call(chunk);
-      return byteLength === 0 ? new Uint8Array(0) : new Uint8Array(new Uint8Array(typedArrayBuffer.call(chunk), typedArrayByteOffset.call(chunk), byteLength));
-    }
-    let byteLength: number;
-    try {
-      byteLength = dataViewByteLength.call(chunk);
-    } catch {
-      return new Uint8Array(0); // a DataView of a detached buffer: V8 gives Node no bytes for it
-    }
-    return byteLength === 0 ? new Uint8Array(0) : new Uint8Array(new Uint8Array(dataViewBuffer.call(chunk), dataViewByteOffset.call(chunk), byteLength));
-  }
+/** The bytes a DataView (of any realm) views, not copied; none for one whose buffer was detached, as V8 gives Node none. */
+function dataViewBytes(view: unknown): Uint8Array {
   let byteLength: number;
   try {
-    byteLength = arrayBufferByteLength.call(chunk);
+    byteLength = dataViewByteLength.call(view);
   } catch {
-    return undefined;
+    return new Uint8Array(0); // its buffer detached
   }
-  return byteLength === 0 ? new Uint8Array(0) : new Uint8Array(new Uint8Array(chunk as ArrayBuffer));
+  return byteLength === 0 ? new Uint8Array(0) : new Uint8Array(dataViewBuffer.call(view), dataViewByteOffset.call(view), byteLength);
+}
+
+/**
+ * A copy of the bytes of a chunk of a streamed body, taken as Node's
+ * streaming callback takes a chunk (its `push`, in C++): what
+ * {@link asUint8Array} takes (an ArrayBuffer or a typed array, of any realm,
+ * over any buffer, a SharedArrayBuffer too), and a DataView as well, a
+ * detached one being no bytes. Undefined for anything else (a string, a
+ * SharedArrayBuffer itself), which Node refuses. Reads only internal slots,
+ * never a property of the chunk's (nor a typed array's species: the copy is
+ * made by the constructor).
+ */
+export function copyOfChunk(chunk: unknown): Uint8Array | undefined {
+  const view = isView(chunk) && typedArrayTag.call(chunk) === undefined ? dataViewBytes(chunk) : asUint8Array(chunk);
+  return view === undefined ? undefined : new Uint8Array(view);
 }
