@@ -239,7 +239,7 @@ describe('the hook’s remote tier (remoteTierAt) noting an outage for the other
   }
 
   it('a write Redis did not answer (timed out, connection lost, refused or not made) is noted, as a failed read is', async () => {
-    for (const faultCode of ['ETIMEDOUT', 'ENOTCONNECTED', 'ECONNRESET', 'ECONNREFUSED', 'LOADING']) {
+    for (const faultCode of ['ETIMEDOUT', 'ENOTCONNECTED', 'ECONNRESET', 'ECONNREFUSED', 'ENOTFOUND', 'LOADING']) {
       const { tier, note } = tierAnsweringPuts({ stored: false, reason: `Redis ${faultCode}: …`, faultCode });
       expect(note.recent(), faultCode).toBeUndefined();
       expect(await tier.put('k', new Uint8Array([1]))).toEqual({ stored: false, reason: `Redis ${faultCode}: …`, faultCode });

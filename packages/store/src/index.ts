@@ -41,7 +41,7 @@ export {
   type MissMessage,
   type WriteMessage,
 } from './diagnostics/channels.js';
-export { errorCode, FaultReporter, toFault, type FaultRecord } from './faults/fault-reporter.js';
+export { errorCode, FaultReporter, toFault, UNREACHABLE_FAULT_CODES, type FaultRecord } from './faults/fault-reporter.js';
 export { publish as publishStoreEvent } from './diagnostics/channels.js';
 export { readDirectoryStats, type DirectoryStats, type NamespaceStats } from './stats/directory-stats.js';
 export { clockMs } from './stats/clock.js';

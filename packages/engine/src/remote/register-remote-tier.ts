@@ -1,5 +1,5 @@
 import { readSigningKeyFile, readTlsCaFile, signingKeyFileMessage, tlsCaFileMessage, type RemoteCacheConfig } from '@cache/config';
-import { snapshot, zeroCounters, type PutResult, type Store, type StoreCapabilities, type StoreStats } from '@cache/store';
+import { snapshot, UNREACHABLE_FAULT_CODES, zeroCounters, type PutResult, type Store, type StoreCapabilities, type StoreStats } from '@cache/store';
 import { warnOnce } from '../diagnostics/warn-once.js';
 import type { EngineOptions } from '../engine/engine.js';
 import { REMOTE_RETRY_AFTER_MS, RemoteOutageNote, type RemoteOutage } from './remote-outage.js';
@@ -23,22 +23,10 @@ function skipped(outage: RemoteOutage): void {
 
 /**
  * Fault codes of a write the server did not answer (`faultCode` of a `put`):
- * it timed out, or the connection was lost, refused or unreachable, or the
- * server cannot serve yet (loading its data, its primary down, busy in a script).
+ * it could not be reached or did not answer (the store's own list), or it
+ * cannot serve yet (loading its data, its primary down, busy in a script).
  */
-const UNANSWERED: ReadonlySet<string> = new Set([
-  'ETIMEDOUT',
-  'ENOTCONNECTED',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'LOADING',
-  'MASTERDOWN',
-  'BUSY',
-]);
+const UNANSWERED: ReadonlySet<string> = new Set([...UNREACHABLE_FAULT_CODES, 'LOADING', 'MASTERDOWN', 'BUSY']);
 
 /**
  * The hook's remote tier, opened at its first use: a cache hit from the local

@@ -9,6 +9,7 @@ import {
   publishStoreEvent as publish,
   snapshot,
   StoreClosedError,
+  UNREACHABLE_FAULT_CODES,
   validateKey,
   validateValue,
   zeroCounters,
@@ -22,15 +23,6 @@ import { chunkCount, decodeManifest, encodeManifest, MANIFEST_FORMAT, type Manif
 import { RedisLayout } from '../layout/redis-keys.js';
 import { classifyFault } from './classify-fault.js';
 import { redactUrl, resolveRedisOptions, type RedisStoreOptions, type ResolvedRedisStoreOptions } from './redis-options.js';
-
-/**
- * The network failing, not the server answering, or a call turned away
- * because of it: during an outage these are the outage, said once under the
- * code that began it (see `#report`). A wrong password, a refused
- * certificate or a protocol error keeps a warning of its own, even after an
- * outage was said.
- */
-const TRANSPORT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ENOTCONNECTED']);
 
 /** Bytes fetched or written per pipeline round trip. */
 const BATCH_BYTES = 16 * 1024 * 1024;
@@ -543,7 +535,10 @@ export class RedisStore implements Store {
    * (a timeout after a refused connection) is said too.
    */
   #report(fault: ReturnType<typeof classifyFault>, ofConnection: boolean): void {
-    const transport = TRANSPORT_CODES.has(fault.code);
+    // The network failing, not the server answering, or a call turned away because of it: during an outage these
+    // are the outage, said once under the code that began it. A wrong password, a refused certificate or a
+    // protocol error keeps a warning of its own, even after an outage was said.
+    const transport = UNREACHABLE_FAULT_CODES.has(fault.code);
     const group = transport && this.#outage !== undefined ? this.#outage : fault.code;
     if (transport || ofConnection) this.#outage ??= group;
     this.#faults.report(fault, group);

@@ -29,6 +29,27 @@ export function toFault(operation: string, error: unknown): FaultRecord {
   return { operation, code: errorCode(error), message, ...(typeof path === 'string' ? { path } : {}) };
 }
 
+/**
+ * Fault codes of a remote store's server that could not be reached or did
+ * not answer: the network failing (refused, reset, unreachable, a name that
+ * does not resolve), a call timing out, or a call turned away because the
+ * connection is down. A server that answered (a refusal, an error reply) has
+ * other codes. Shared by the Redis store (which says such faults as one
+ * outage) and the engine's hook (which notes them for the other processes).
+ */
+export const UNREACHABLE_FAULT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ENOTCONNECTED',
+]);
+
 /** A fault in a few words, its code first and once (Node's messages already begin with it: "EACCES: permission denied, ..."). */
 export function describeFault(fault: FaultRecord): string {
   return fault.message.startsWith(`${fault.code}:`) ? fault.message : `${fault.code}: ${fault.message}`;
