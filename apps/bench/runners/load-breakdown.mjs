@@ -21,7 +21,9 @@ t.push(performance.now());
 const stored = await storage.store.get(storage.key(lookup, tier));
 if (!stored) throw new Error('not cached');
 t.push(performance.now());
-const fields = decodeArtifact(stored);
+// As the engine does: the CRC-32 the cache's disk store verified for these bytes stands in for a second pass.
+const contentCrc32 = storage.verifiedCrc32?.(stored);
+const fields = decodeArtifact(stored, contentCrc32 === undefined ? {} : { contentCrc32 });
 checkArtifactBelongs(fields, hash, fp.fingerprint);
 t.push(performance.now());
 const { acceptedByV8 } = await deserialize(fields.payload, wire);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import vm from 'node:vm';
-import { MemoryStore } from '@cache/store';
+import { crc32 } from 'node:zlib';
+import { DiskStore, MemoryStore } from '@cache/store';
+import { nativeDigests } from '@cache/v8';
 import { buildWasmModule } from '@cache/wasm-fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -18,6 +20,8 @@ import {
   type WasmNamespace,
   warningChannel,
 } from '../src/index.js';
+import { ARTIFACT_HEADER_SIZE } from '../src/artifact/artifact-format.js';
+import { crc32Combine } from '../src/artifact/checksum.js';
 import { tempDir } from './helpers.js';
 
 const wasm = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
@@ -266,5 +270,81 @@ describe('precompile and deserialize', () => {
     expect(result.ok).toBe(true);
     expect(await engine.precompileCompatibilityHash()).toBe(result.ok ? result.fingerprint.id : '');
     expect(await engine.precompileCompatibilityHash()).toMatch(/^[0-9a-f]{24}$/);
+  });
+});
+
+describe("an artifact's CRC-32 checked against the store's", () => {
+  const engine = new Engine(Config.default().cacheConfig(CacheConfig.disabled()));
+
+  it('crc32Combine gives the CRC-32 of two byte runs joined, as zlib computes it', () => {
+    const data = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 2654435761) >>> 23);
+    for (const at of [0, 1, 7, 72, 4096, 65_537, data.length - 1, data.length]) {
+      const [a, b] = [data.subarray(0, at), data.subarray(at)];
+      expect(crc32Combine(crc32(a), crc32(b), b.length)).toBe(crc32(data));
+    }
+    const zeros = new Uint8Array(3 << 20);
+    expect(crc32Combine(crc32(data), crc32(zeros), zeros.length)).toBe(crc32(Buffer.concat([data, zeros])));
+  });
+
+  it('decodeArtifact checks the payload against a given CRC-32 of the whole artifact instead of reading it again, with the same verdict', async () => {
+    const artifact = await engine.precompile(bytes);
+    expect(decodeArtifact(artifact, { contentCrc32: crc32(artifact) }).payload.byteLength).toBe(artifact.byteLength - ARTIFACT_HEADER_SIZE);
+    // A CRC-32 that is not this artifact's is a mismatch, though the payload is intact: the given one is what is checked.
+    expect(() => decodeArtifact(artifact, { contentCrc32: crc32(artifact) ^ 1 })).toThrow(expect.objectContaining({ defect: 'checksum-mismatch' }));
+    // Code damaged before a store saw it (the store's CRC-32 covers the damaged bytes) is still refused.
+    for (const offset of [ARTIFACT_HEADER_SIZE + 20, artifact.length >> 1, artifact.length - 1]) {
+      const damaged = artifact.slice();
+      damaged[offset] = (damaged[offset] ?? 0) ^ 0x04;
+      expect(() => decodeArtifact(damaged, { contentCrc32: crc32(damaged) })).toThrow(expect.objectContaining({ defect: 'checksum-mismatch' }));
+    }
+  });
+
+  /** The lengths of every CRC-32 computed while `run` runs (the store's and the engine's share the addon's). */
+  async function crc32LengthsDuring(run: () => Promise<void>): Promise<number[]> {
+    const digests = nativeDigests();
+    if (!digests) throw new Error('the addon is not loaded');
+    const original = digests.crc32;
+    const lengths: number[] = [];
+    digests.crc32 = (data) => (lengths.push(data.byteLength), original(data));
+    try {
+      await run();
+    } finally {
+      digests.crc32 = original;
+    }
+    return lengths;
+  }
+
+  it("a hit from the cache's own disk store reads the artifact's bytes for a CRC-32 once, not twice; from a store given to it, twice", async () => {
+    const directory = tempDir('engine-crc-');
+    const config = Config.default().cacheConfig(CacheConfig.default().withDirectory(directory)).withArtifactTier('full');
+    const filler = new Engine(config);
+    await filler.compile(bytes);
+    await filler.idle();
+    await filler.close();
+    const reader = new Engine(config);
+    let module: WebAssembly.Module | undefined;
+    const own = await crc32LengthsDuring(async () => {
+      module = await reader.compile(bytes);
+    });
+    expect(reader.stats()).toMatchObject({ hits: 1, corruptArtifacts: 0 });
+    expect(run(module as WebAssembly.Module)).toBe(expected);
+    const artifactBytes = reader.stats().bytesLoaded;
+    expect(artifactBytes).toBeGreaterThan(ARTIFACT_HEADER_SIZE);
+    await reader.close();
+    expect(own.filter((length) => length >= artifactBytes - ARTIFACT_HEADER_SIZE)).toHaveLength(1);
+
+    const fingerprint = await engineFingerprint();
+    if (!fingerprint.ok) throw new Error(fingerprint.reason);
+    const store = await DiskStore.open(CacheConfig.default().withDirectory(directory), { namespace: fingerprint.fingerprint.id });
+    const given = new Engine(Config.default().withArtifactTier('full'), { cache: new Cache(CacheConfig.default().withDirectory(directory), { store }) });
+    const artifact = (await reader.precompile(bytes)) as Uint8Array;
+    const key = `${fingerprint.fingerprint.id}.${moduleHash(bytes)}.full`;
+    expect((await store.put(key, artifact)).stored).toBe(true);
+    const twice = await crc32LengthsDuring(async () => {
+      module = await given.compile(bytes);
+    });
+    expect(given.stats()).toMatchObject({ hits: 1 });
+    await store.close();
+    expect(twice.filter((length) => length >= artifact.byteLength - ARTIFACT_HEADER_SIZE)).toHaveLength(2);
   });
 });

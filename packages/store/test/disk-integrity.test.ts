@@ -3,7 +3,8 @@ import diagnostics from 'node:diagnostics_channel';
 import { closeSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHANNELS, CODEC_ZSTD, DiskStore, hashKey, parseHeader, readDirectoryStats, nodeFs, type CorruptMessage, type FaultMessage } from '../src/index.js';
+import { crc32 } from 'node:zlib';
+import { CHANNELS, CODEC_ZSTD, DiskStore, hashKey, MemoryStore, parseHeader, readDirectoryStats, nodeFs, TieredStore, type CorruptMessage, type FaultMessage } from '../src/index.js';
 import { configFor, endedProcessPid, faultyFs, listFiles, pseudoRandom, tempDirectory } from './helpers.js';
 
 /** Damages a file in place: the byte at `offset` (from the end when negative) XORed with `mask`. */
@@ -177,6 +178,30 @@ describe('DiskStore integrity, statistics and background work', () => {
     await store.flush();
     expect(store.stats()).toMatchObject({ hits: 1 });
     expect(existsSync(store.layout.sidecar(hashKey('i')))).toBe(true);
+  });
+
+  it('verifiedContentCrc32 gives the CRC-32 a get or inspect verified for the very value it returned, also through a TieredStore', async () => {
+    const store = await open(configFor(dir.path), { compression: false });
+    const other = await open(configFor(dir.path), { compression: false });
+    const value = pseudoRandom(5000, 'c');
+    await store.put('c', value);
+    const got = (await store.get('c')) ?? value;
+    expect(Buffer.from(got).equals(value)).toBe(true);
+    expect(store.verifiedContentCrc32(got)).toBe(crc32(value));
+    expect(store.verifiedContentCrc32((await store.inspect('c')) ?? value)).toBe(crc32(value));
+    // Not for a copy, another view of the bytes, bytes it did not return, or another store's read.
+    expect(store.verifiedContentCrc32(new Uint8Array(got))).toBeUndefined();
+    expect(store.verifiedContentCrc32(got.subarray(1))).toBeUndefined();
+    expect(store.verifiedContentCrc32(value)).toBeUndefined();
+    expect(other.verifiedContentCrc32(got)).toBeUndefined();
+    const front = new MemoryStore({ maxBytes: 1 << 20 });
+    const tiered = new TieredStore({ tiers: [front, store], label: 'memory → disk' });
+    expect(store.verifiedContentCrc32((await tiered.get('c')) ?? value)).toBe(crc32(value));
+    await tiered.flush();
+    // The memory tier's copy was not read from the file.
+    const fromMemory = await tiered.get('c');
+    expect(fromMemory && Buffer.from(fromMemory).equals(value)).toBe(true);
+    expect(store.verifiedContentCrc32(fromMemory ?? value)).toBeUndefined();
   });
 
   it('unreadableEntries finds the entry files no key reaches; removeUnreadableEntries removes them with their sidecars', async () => {

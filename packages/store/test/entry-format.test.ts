@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { crc32 } from 'node:zlib';
 import { checksum, CHECKSUM_CRC32, CHECKSUM_SHA256, CODEC_NONE, CODEC_ZSTD, decodeEntry, DEFAULT_CHECKSUM, encodeEntry, HEADER_LENGTH, loadZstd, parseHeader } from '../src/index.js';
 import { pseudoRandom } from './helpers.js';
 
@@ -95,6 +96,17 @@ describe('checksum kinds', () => {
     expect((await decodeEntry(entry, 'k', undefined)).ok).toBe(true);
     entry[HEADER_LENGTH + 1 + 10] = (entry[HEADER_LENGTH + 1 + 10] ?? 0) ^ 0x80;
     expect(await decodeEntry(entry, 'k', undefined)).toMatchObject({ ok: false, corrupt: true });
+  });
+
+  it('a decoded CRC-32 entry gives the CRC-32 it verified (contentCrc32); a SHA-256 one gives none', async () => {
+    for (const compress of [false, true]) {
+      const decoded = await decodeEntry(join((await encodeEntry('k', value, compress ? zstd : undefined, 3)).parts), 'k', zstd);
+      expect(decoded.ok && decoded.contentCrc32).toBe(crc32(value));
+    }
+    const known = { checksum: checksum(value, CHECKSUM_SHA256) as Buffer, checksumKind: CHECKSUM_SHA256 };
+    const sha = await decodeEntry(join((await encodeEntry('k', value, undefined, 0, known)).parts), 'k', undefined);
+    expect(sha.ok).toBe(true);
+    expect(sha.ok && 'contentCrc32' in sha).toBe(false);
   });
 
   it('an unknown checksum kind is damage, not a crash', async () => {

@@ -35,7 +35,7 @@ export function engineMarkdown(engine: EngineBenchResult, targets: TargetCheck[]
     lines.push(`| ${m.name} | ${m.tier} | ${steps.map((s) => formatMs(m.breakdown[s]?.median ?? Number.NaN)).join(' | ')} | ${formatMs(m.floorRead.median)} | ${formatMs(m.floorDeserialize.median)} |`);
   }
   lines.push('');
-  lines.push('fingerprint: the engine fingerprint (remembered in the cache folder by `v8.cachedDataVersionTag()`; else V8 tiers up a probe module); moduleHash: the lookup id (`lookupId`) and the module hash (`moduleHash`: SHA-256, of its 4 MiB pieces on every thread above 4 MiB); storeRead: the store’s `get` of the artifact (the engine runs it while it hashes the module, so on a load the two overlap); verify: `decodeArtifact` (checksum) + `checkArtifactBelongs`; v8: `deserialize`.');
+  lines.push('fingerprint: the engine fingerprint (remembered in the cache folder by `v8.cachedDataVersionTag()`; else V8 tiers up a probe module); moduleHash: the lookup id (`lookupId`) and the module hash (`moduleHash`: SHA-256, of its 4 MiB pieces on every thread above 4 MiB); storeRead: the store’s `get` of the artifact (the engine runs it while it hashes the module, so on a load the two overlap); verify: `decodeArtifact` (the artifact’s checksum, checked against the CRC-32 the store’s read computed, as the engine does) + `checkArtifactBelongs`; v8: `deserialize`.');
   lines.push('');
   lines.push('### Workloads, with and without the cache');
   lines.push('');

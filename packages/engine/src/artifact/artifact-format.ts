@@ -2,7 +2,7 @@ import type { ArtifactTier } from '@cache/config';
 import { readSerializedHeader, SERIALIZED_HEADER_SIZE } from '@cache/v8';
 import { ArtifactIncompatibleError, ArtifactInvalidError } from '../errors/engine-errors.js';
 import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
-import { checksum32, preferredChecksum } from './checksum.js';
+import { checksum32, ChecksumKind, crc32Combine, preferredChecksum } from './checksum.js';
 
 /** `WMCA`: WebAssembly module cache artifact. */
 const MAGIC = 0x41434d57;
@@ -65,6 +65,24 @@ export function encodeArtifact(fields: Omit<ArtifactFields, 'payload'> & { paylo
   return artifact;
 }
 
+/**
+ * Whether an artifact's payload has the checksum its header records
+ * (undefined for a kind this runtime cannot compute). Given the CRC-32 of the
+ * whole artifact as read (`contentCrc32`), a CRC-32 is checked without
+ * reading the payload: `crc32(header‖payload)` equals
+ * `crc32Combine(crc32(header), expected, payload length)` exactly when
+ * `crc32(payload)` equals `expected`.
+ */
+function payloadMatchesChecksum(artifact: Uint8Array, kind: number, expected: number, contentCrc32: number | undefined): boolean | undefined {
+  const payloadLength = artifact.byteLength - ARTIFACT_HEADER_SIZE;
+  if (kind === ChecksumKind.Crc32 && contentCrc32 !== undefined) {
+    const headerCrc = checksum32(kind, artifact.subarray(0, ARTIFACT_HEADER_SIZE));
+    if (headerCrc !== undefined) return crc32Combine(headerCrc, expected, payloadLength) === contentCrc32 >>> 0;
+  }
+  const actual = checksum32(kind, artifact.subarray(ARTIFACT_HEADER_SIZE));
+  return actual === undefined ? undefined : actual === expected;
+}
+
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
@@ -80,6 +98,15 @@ export interface DecodeOptions {
    * @default true
    */
   verifyChecksum?: boolean;
+  /**
+   * The CRC-32 of the whole artifact (header and payload) as a store
+   * computed it over exactly these bytes while reading and verifying them
+   * (`DiskStore.verifiedContentCrc32`). A CRC-32 payload checksum is then
+   * checked against it by CRC-32's combination rule instead of by reading
+   * the payload again: the same check, one pass over the bytes fewer. Only
+   * for bytes no code has changed since that read.
+   */
+  contentCrc32?: number;
 }
 
 /**
@@ -108,10 +135,9 @@ export function decodeArtifact(artifact: Uint8Array, options: DecodeOptions = {}
   }
   const payload = artifact.subarray(ARTIFACT_HEADER_SIZE);
   if (options.verifyChecksum !== false) {
-    const expected = view.getUint32(64, true);
-    const actual = checksum32(view.getUint8(7), payload);
-    if (actual === undefined) throw new ArtifactInvalidError('unsupported-version', `unknown checksum kind ${view.getUint8(7)}`);
-    if (actual !== expected) throw new ArtifactInvalidError('checksum-mismatch', 'the payload does not match its checksum');
+    const matches = payloadMatchesChecksum(artifact, view.getUint8(7), view.getUint32(64, true), options.contentCrc32);
+    if (matches === undefined) throw new ArtifactInvalidError('unsupported-version', `unknown checksum kind ${view.getUint8(7)}`);
+    if (!matches) throw new ArtifactInvalidError('checksum-mismatch', 'the payload does not match its checksum');
   }
   try {
     readSerializedHeader(payload);

@@ -60,3 +60,41 @@ export function checksum32(kind: number, data: Uint8Array): number | undefined {
   if (kind === ChecksumKind.Sha256Prefix) return sha256(data).readUInt32LE(0);
   return undefined;
 }
+
+/** CRC-32's polynomial, reflected (zlib's). */
+const CRC32_POLYNOMIAL = 0xedb88320;
+
+/** `a(x)·b(x) mod p(x)` over GF(2), CRC-32's reflected bit order (zlib's `multmodp`). */
+function multiplyModP(a: number, b: number): number {
+  let product = 0;
+  for (let bit = 0x80000000; bit !== 0; bit >>>= 1) {
+    if ((a & bit) !== 0) product ^= b;
+    b = (b & 1) !== 0 ? (b >>> 1) ^ CRC32_POLYNOMIAL : b >>> 1;
+  }
+  return product >>> 0;
+}
+
+/** `x^(2^k) mod p(x)` for k = 0..63, squared from `x^1` (zlib's `x2n_table`, which repeats after 32). */
+const X_TO_2_TO_K = ((): number[] => {
+  const table = [0x40000000];
+  for (let k = 1; k < 64; k++) table.push(multiplyModP(table[k - 1] as number, table[k - 1] as number));
+  return table;
+})();
+
+/**
+ * The CRC-32 of `A‖B` from the CRC-32s of `A` and `B` and `B`'s length
+ * (zlib's `crc32_combine`), without reading either: `crc32(A‖B)` equals
+ * `crc32(A)` shifted by `lengthB` zero bytes, XOR `crc32(B)`. For a fixed
+ * `crc32(A)` and length, each `crc32(B)` gives a different result, so
+ * `crc32Combine(crc32(A), c, n(B)) === crc32(A‖B)` holds exactly when
+ * `c === crc32(B)`.
+ */
+export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  let shift = 0x80000000; // x^0
+  // lengthB zero bytes are x^(8·lengthB): multiply by x^(2^k) for each bit k of 8·lengthB.
+  let bits = lengthB;
+  for (let k = 3; bits > 0; k++, bits = Math.floor(bits / 2)) {
+    if (bits % 2 === 1) shift = multiplyModP(X_TO_2_TO_K[k] as number, shift);
+  }
+  return (multiplyModP(shift, crcA) ^ crcB) >>> 0;
+}

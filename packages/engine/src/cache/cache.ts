@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { CacheConfig, type RemoteCacheConfig } from '@cache/config';
-import { createStore, provideDigests, TieredStore, type Store } from '@cache/store';
+import { createStore, DiskStore, provideDigests, TieredStore, type Store } from '@cache/store';
 import { nativeDigests } from '@cache/v8';
 import { warnOnce } from '../diagnostics/warn-once.js';
 import { EngineArgumentError } from '../errors/engine-errors.js';
@@ -68,6 +68,13 @@ export interface ArtifactStorage {
    * damaged artifact as a miss, and this is how the engine still counts it.
    */
   takeStoreDamage(): number;
+  /**
+   * The CRC-32 the cache's own disk store computed over a value it just
+   * returned, while checking it (`DiskStore.verifiedContentCrc32`); absent
+   * for a store given to the cache, whose values may have passed through
+   * code of its own after any such check.
+   */
+  readonly verifiedCrc32?: (value: Uint8Array) => number | undefined;
 }
 
 /**
@@ -236,6 +243,7 @@ export class Cache {
       const locks = join(this.config.directory, '.producers');
       return {
         store,
+        ...(own instanceof DiskStore ? { verifiedCrc32: (value: Uint8Array) => own.verifiedContentCrc32(value) } : {}),
         key: (moduleHash, tier) => `${moduleHash}.${tier}`,
         takeStoreDamage: storeDamageCounter(store),
         lockPath: (key) => (backend === 'disk' ? join(locks, `${fingerprint.id}.${key}.lock`) : undefined),

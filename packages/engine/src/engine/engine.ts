@@ -470,7 +470,10 @@ export class Engine {
       // The artifact's own checksum, made when V8 serialized the code, is checked even where the store
       // checks one of its own (verifiesContent): that one covers the bytes as they were put, and code
       // damaged before the put (a writer's bug, memory, another tool storing artifacts) would pass it.
-      return decodeArtifact(stored);
+      // Where the cache's own disk store has just computed the CRC-32 of these very bytes, the check
+      // uses it instead of reading them again (same answer: see decodeArtifact's contentCrc32).
+      const contentCrc32 = storage.verifiedCrc32?.(stored);
+      return decodeArtifact(stored, contentCrc32 === undefined ? {} : { contentCrc32 });
     } catch (error) {
       await this.#discard(error, storage, key);
       return undefined;

@@ -131,6 +131,8 @@ export class DiskStore implements Store {
   readonly #queueSize: number;
   readonly #flushInterval: number;
   readonly #inflight = new Set<Promise<unknown>>();
+  /** The CRC-32 each value `get` or `inspect` returned was verified with (entries checksummed with CRC-32). */
+  readonly #verifiedCrc32s = new WeakMap<Uint8Array, number>();
   /** Entries and bytes found by the last scan (undefined until one is known). */
   #base: { entries: number; bytes: number } | undefined;
   /** This process's changes since the scan behind `#base` was requested. */
@@ -258,6 +260,21 @@ export class DiskStore implements Store {
     return this.#read(key, false);
   }
 
+  /**
+   * The CRC-32 (zlib's) of exactly these bytes, computed by this store while
+   * its `get` or `inspect` that returned them checked them against the
+   * checksum stored with them; undefined for any other value (another
+   * store's, a copy) and for an entry checksummed with SHA-256 (written where
+   * the runtime had no CRC-32). A caller holding a CRC-32 of part of the
+   * value, such as an artifact's checksum of its payload, can check it
+   * against this one by CRC-32's combination rule (zlib's `crc32_combine`)
+   * instead of reading the bytes again. It describes the bytes as they were
+   * read: ask before any code that could change them has run.
+   */
+  verifiedContentCrc32(value: Uint8Array): number | undefined {
+    return this.#verifiedCrc32s.get(value);
+  }
+
   /** `get` (`use`), or `inspect`. */
   async #read(key: string, use: boolean): Promise<Uint8Array | undefined> {
     this.#check(key);
@@ -289,6 +306,7 @@ export class DiskStore implements Store {
       }
       const decoded: Awaited<ReturnType<typeof decodeEntry>> = data ? await decodeEntry(data, key, this.#codec) : { ok: false, corrupt: true, reason: refused ?? 'unread' };
       await closing;
+      if (decoded.ok && decoded.contentCrc32 !== undefined) this.#verifiedCrc32s.set(decoded.value, decoded.contentCrc32);
       if (decoded.ok && !use) return decoded.value;
       if (decoded.ok) {
         this.#counters.hits++;

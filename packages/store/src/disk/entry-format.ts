@@ -140,15 +140,21 @@ export function parseHeader(data: Uint8Array): EntryHeader | string {
 
 /** The outcome of decoding a whole entry file. */
 export type DecodeResult =
-  | { readonly ok: true; readonly value: Uint8Array; readonly header: EntryHeader }
+  | {
+      readonly ok: true;
+      readonly value: Uint8Array;
+      readonly header: EntryHeader;
+      /** The CRC-32 of `value`, computed and found equal to the recorded one, when the entry is checksummed with CRC-32. */
+      readonly contentCrc32?: number;
+    }
   | { readonly ok: false; readonly corrupt: true; readonly reason: string }
   | { readonly ok: false; readonly corrupt: false; readonly reason: string };
 
 /**
  * Decodes and verifies a whole entry file read for `key`: magic, version,
  * lengths, the key itself (a swapped file is caught), decompression and the
- * SHA-256 of the content. `corrupt: false` means it could not be checked here
- * (a codec this process lacks), not that it is damaged.
+ * checksum of the content. `corrupt: false` means it could not be checked
+ * here (a codec this process lacks), not that it is damaged.
  */
 export async function decodeEntry(data: Uint8Array, key: string | undefined, codec: Codec | undefined): Promise<DecodeResult> {
   const header = parseHeader(data);
@@ -181,7 +187,7 @@ export async function decodeEntry(data: Uint8Array, key: string | undefined, cod
   const actual = checksum(value, header.checksumKind);
   if (actual === undefined) return { ok: false, corrupt: true, reason: `unknown checksum kind ${header.checksumKind}` };
   if (!actual.equals(header.checksum)) return { ok: false, corrupt: true, reason: 'checksum mismatch' };
-  return { ok: true, value, header };
+  return header.checksumKind === CHECKSUM_CRC32 ? { ok: true, value, header, contentCrc32: actual.readUInt32LE(0) } : { ok: true, value, header };
 }
 
 /** Reads the key out of an entry's first bytes, or undefined when they are not a valid header. */
