@@ -348,3 +348,81 @@ describe("an artifact's CRC-32 checked against the store's", () => {
     expect(twice.filter((length) => length >= artifact.byteLength - ARTIFACT_HEADER_SIZE)).toHaveLength(2);
   });
 });
+
+describe('the cache failing or closing under a compile', () => {
+  /** The warning codes published while `run` runs. */
+  async function warningsDuring(run: () => Promise<void>): Promise<string[]> {
+    const warned: string[] = [];
+    const onWarning = (message: unknown): void => void warned.push((message as { code: string }).code);
+    warningChannel.subscribe(onWarning);
+    try {
+      await run();
+    } finally {
+      warningChannel.unsubscribe(onWarning);
+    }
+    return warned;
+  }
+
+  const addsUp = (engine: Engine): void => {
+    const s = engine.stats();
+    expect(s.compiles).toBe(s.hits + s.misses + s.uncached + s.joined + s.invalid);
+  };
+
+  it.each(['full', 'hot'] as const)('close() at any point of a compile that removes an unusable artifact (%s tier): the compile still gets its module, and nothing is called a failure', async (tier) => {
+    const directory = tempDir('engine-close-race-');
+    const config = Config.default().cacheConfig(CacheConfig.default().withDirectory(directory)).withArtifactTier(tier);
+    const maker = new Engine(config);
+    const fingerprint = await maker.precompileCompatibilityHash();
+    // Another module's intact artifact under this module's key: found, refused (module-mismatch), removed.
+    const foreign = await maker.precompile(other);
+    await maker.close();
+    const side = await DiskStore.open(CacheConfig.default().withDirectory(directory), { namespace: fingerprint });
+    const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    try {
+      for (let delay = 0; delay < 10; delay++) {
+        expect((await side.put(`${moduleHash(bytes)}.${tier}`, foreign)).stored).toBe(true);
+        const engine = new Engine(config);
+        let module: WebAssembly.Module | undefined;
+        const warned = await warningsDuring(async () => {
+          const compiling = engine.compile(bytes);
+          for (let i = 0; i < delay; i++) await tick();
+          const closing = engine.close();
+          module = await compiling;
+          await closing;
+        });
+        expect(run(module as WebAssembly.Module)).toBe(expected);
+        addsUp(engine);
+        expect(engine.stats()).toMatchObject({ compiles: 1, misses: 1, producerFailures: 0 });
+        expect(warned.filter((code) => code !== 'CACHE_ENGINE_ARTIFACT_DAMAGED')).toEqual([]);
+      }
+    } finally {
+      await side.close();
+    }
+  });
+
+  it('a store whose delete or has throws: compile still gets its module, isCached answers false and says so once', async () => {
+    const fingerprint = await new Engine(Config.default().cacheConfig(CacheConfig.disabled())).precompileCompatibilityHash();
+    const store = new MemoryStore({ maxBytes: 64 * 1024 * 1024 });
+    const cache = new Cache(CacheConfig.default().withDirectory(tempDir('engine-throwing-store-')), { store });
+    const engine = new Engine(Config.default().withArtifactTier('full'), { cache });
+    await store.put(`${fingerprint}.${moduleHash(bytes)}.full`, new Uint8Array(500).fill(7));
+    store.delete = async () => {
+      throw new Error('delete failed');
+    };
+    store.has = async () => {
+      throw new Error('has failed');
+    };
+    let cached: boolean | undefined;
+    const warned = await warningsDuring(async () => {
+      expect(run(await engine.compile(bytes))).toBe(expected);
+      cached = await engine.isCached(other);
+    });
+    expect(cached).toBe(false);
+    expect(engine.stats()).toMatchObject({ compiles: 1, misses: 1, corruptArtifacts: 1 });
+    addsUp(engine);
+    expect(warned).toContain('CACHE_ENGINE_STORE_FAILED');
+    await engine.idle();
+    await cache.close();
+    store.close();
+  });
+});

@@ -1,8 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { entryFiles, runChild, tempDir, until, wasmFile } from './helpers.js';
+
+const precompileChild = join(import.meta.dirname, 'fixtures', 'precompile-child.mjs');
+
+/** Runs precompile-child.mjs: its JSON report and its stderr. */
+function precompileProcess(args: string[]): { report: { compatibilityHash?: string; result?: number; error?: { code?: string } }; stderr: string } {
+  const child = spawnSync(process.execPath, [precompileChild, ...args], { encoding: 'utf8' });
+  expect(child.status).toBe(0);
+  return { report: JSON.parse(child.stdout) as { compatibilityHash?: string; result?: number; error?: { code?: string } }, stderr: child.stderr };
+}
 
 /** The remembered V8 header file of a cache directory (one per Node build and V8 tag). */
 function memoFile(cacheDir: string): string {
@@ -92,6 +101,58 @@ describe('a wrong remembered V8 header (the fingerprint memo) is found, removed 
     expect(await until(() => !existsSync(file), 30_000)).toBe(true);
     const hit = await runChild(process.execPath, [cacheDir, wasm.path]);
     expect(hit.outcomes).toEqual(['hit']);
+  });
+});
+
+describe('a wrong remembered V8 header, in a process that only precompiles or deserializes', () => {
+  const work = tempDir('engine-memo-portable-');
+  const wasm = wasmFile(work, 160);
+  const made = join(work, 'made.artifact');
+  let good = '';
+  let goodHash = '';
+
+  /** A cache folder holding only a damaged copy of the good memo. */
+  function misledFolder(name: string): { dir: string; file: string } {
+    const dir = join(work, name);
+    mkdirSync(join(dir, '.fingerprints'), { recursive: true });
+    const source = memoFile(join(work, 'maker'));
+    const file = join(dir, '.fingerprints', source.split('/').pop() as string);
+    copyFileSync(source, file);
+    damageMemo(file);
+    return { dir, file };
+  }
+
+  it.each(['deserialize', 'precompile'] as const)('%s finds it, says so once, learns the header again and succeeds; the compatibility hash is the right one', (action) => {
+    if (!good) {
+      const maker = precompileProcess([join(work, 'maker'), wasm.path, made, 'make']);
+      goodHash = maker.report.compatibilityHash ?? '';
+      expect(goodHash).toMatch(/^[0-9a-f]{24}$/);
+      good = readFileSync(memoFile(join(work, 'maker')), 'utf8').trim();
+    }
+    const { dir, file } = misledFolder(action);
+    const artifact = action === 'deserialize' ? made : join(work, `${action}.artifact`);
+    const misled = precompileProcess([dir, wasm.path, artifact, action]);
+    expect(misled.report.error).toBeUndefined();
+    expect(misled.report.compatibilityHash).toBe(goodHash);
+    expect(misled.stderr.match(/CACHE_ENGINE_FINGERPRINT_WRONG/g) ?? []).toHaveLength(1);
+    expect(readFileSync(file, 'utf8').trim()).toBe(good);
+    const plain = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasm.path)), {}).exports as { run(n: number): number };
+    if (action === 'deserialize') expect(misled.report.result).toBe(plain.run(7));
+    // What precompile made loads in a process with the right header.
+    else expect(precompileProcess([join(work, 'maker'), wasm.path, artifact, 'deserialize']).report.error).toBeUndefined();
+  });
+
+  it('an artifact of another engine is still refused as such (one probe of V8, the memory kept)', () => {
+    const { dir, file } = misledFolder('foreign');
+    writeFileSync(file, good);
+    const foreign = readFileSync(made);
+    // Another engine's fingerprint id in the artifact's header (offset 8, 12 bytes).
+    foreign.fill(0xab, 8, 20);
+    writeFileSync(join(work, 'foreign.artifact'), foreign);
+    const refused = precompileProcess([dir, wasm.path, join(work, 'foreign.artifact'), 'deserialize']);
+    expect(refused.report.error?.code).toBe('ERR_CACHE_ARTIFACT_INCOMPATIBLE');
+    expect(refused.stderr).not.toContain('CACHE_ENGINE_FINGERPRINT_WRONG');
+    expect(readFileSync(file, 'utf8').trim()).toBe(good);
   });
 });
 

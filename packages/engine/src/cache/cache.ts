@@ -295,15 +295,18 @@ export class Cache {
   }
 
   /**
-   * Closes the stores this cache opened, after background work that needs
-   * this process: productions whose artifact comes back here are awaited;
-   * detached producers (disk store) are awaited only until they have started,
-   * and finish on their own. Engines using a closed cache compile without it.
+   * Closes the stores this cache opened, after the work that needs them:
+   * compiles already reading or writing through the cache finish with it;
+   * productions whose artifact comes back here are awaited; detached
+   * producers (disk store) are awaited only until they have started, and
+   * finish on their own. Engines using a closed cache compile without it,
+   * and a compile caught by the close midway still gets its module.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     const keepAlive = setInterval(() => undefined, 1 << 30);
     try {
+      await Promise.allSettled([...this.inflight.values()]);
       // What the modules made hot so far is saved now, while the store is open.
       await this.hot.stop(true);
       await Promise.allSettled([...this.producing].map(([key, finished]) => this.handedOff.get(key) ?? finished));

@@ -13,7 +13,7 @@ import {
   NativeUnavailableError,
   ProducerError,
 } from '../errors/engine-errors.js';
-import { engineFingerprint, type EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
+import { engineFingerprint, wrongRememberedHeader, type EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
 import { takeProducerFailureNote, tryAcquireProducerLock, type ProducerLock } from '../producer/producer-lock.js';
 import { startProducer } from '../producer/producer-client.js';
 import { refusalStillHolding } from '../producer/refusal-note.js';
@@ -206,6 +206,19 @@ export class Engine {
     if (!wire) throw new EngineArgumentError('Engine.precompile: expected module bytes');
     const fingerprint = await this.#fingerprint(true);
     const hash = moduleHash(wire);
+    try {
+      return await this.#precompileFor(wire, hash, fingerprint);
+    } catch (error) {
+      // The producer's V8 header is not the one remembered in the cache folder: that memory was wrong.
+      // It is forgotten (said once), learned again from V8, and the artifact made for the right one.
+      if (!(error instanceof ProducerError) || error.producerHeader === undefined || fingerprint.rememberedIn === undefined) throw error;
+      reportWrongFingerprint(fingerprint, error.producerHeader);
+      return this.#precompileFor(wire, hash, await this.#fingerprint(true));
+    }
+  }
+
+  /** Has a producer make the portable artifact of a module for a fingerprint. */
+  async #precompileFor(wire: Uint8Array, hash: string, fingerprint: EngineFingerprint): Promise<Uint8Array> {
     const { result } = startProducer(
       { type: 'job', wireBytes: wire, moduleHash: hash, fingerprintId: fingerprint.id, expectedHeader: fingerprint.header.hex, delivery: { kind: 'parent' } },
       this.config.cache.optimizingCompressionTaskTimeout,
@@ -235,7 +248,17 @@ export class Engine {
     if (!wire || !(artifact instanceof Uint8Array)) throw new EngineArgumentError('Engine.deserialize: expected (artifact: Uint8Array, bytes: module bytes)');
     const fingerprint = await this.#fingerprint(true);
     const fields = decodeArtifact(artifact);
-    checkArtifactBelongs(fields, moduleHash(wire), fingerprint);
+    const hash = moduleHash(wire);
+    try {
+      checkArtifactBelongs(fields, hash, fingerprint);
+    } catch (error) {
+      // Refused as another engine's under a header remembered in the cache folder: V8 is asked for its
+      // header, and when that memory was wrong it is forgotten (said once), learned again, and checked again.
+      const actual = error instanceof ArtifactIncompatibleError ? await wrongRememberedHeader(fingerprint) : undefined;
+      if (actual === undefined) throw error;
+      reportWrongFingerprint(fingerprint, actual);
+      checkArtifactBelongs(fields, hash, await this.#fingerprint(true));
+    }
     const { module, acceptedByV8 } = await loadSerialized(fields.payload, wire);
     if (!acceptedByV8) throw new ArtifactIncompatibleError('(rejected by V8)', fingerprint.id);
     return module;
@@ -264,8 +287,13 @@ export class Engine {
     if (!context) return false;
     const lookup = lookupId(wire);
     const hash = isExactLookup(lookup) ? lookup : moduleHash(wire);
-    for (const tier of this.#loadableTiers()) {
-      if (await this.#holds(context.storage, lookup, hash, tier)) return true;
+    try {
+      for (const tier of this.#loadableTiers()) {
+        if (await this.#holds(context.storage, lookup, hash, tier)) return true;
+      }
+    } catch (error) {
+      // As for a compile: a store that fails holds nothing usable (said once); a closed one, nothing.
+      if (this.cache.enabled) warnOnce('CACHE_ENGINE_STORE_FAILED', `Reading the WebAssembly cache failed (${error instanceof Error ? error.message : String(error)}).`);
     }
     return false;
   }
@@ -374,7 +402,7 @@ export class Engine {
         'CACHE_ENGINE_ARTIFACT_DAMAGED',
         `V8 refused a cached WebAssembly artifact that passed every check (${from}: made for another V8 or other V8 flags than its fingerprint says); it was removed and the module compiled instead.`,
       );
-      await storage.store.delete(from);
+      await this.#remove(storage, from);
       this.#fill(module, wire, hash, key, context, loadMs);
       this.#record.add('misses');
       this.#publish('miss', hash, loadMs);
@@ -442,7 +470,8 @@ export class Engine {
       }
       return { stored: undefined, from };
     } catch (error) {
-      warnOnce('CACHE_ENGINE_STORE_FAILED', `Reading the WebAssembly cache failed; compiling instead (${error instanceof Error ? error.message : String(error)}).`);
+      // A store closed with its cache while this compile ran is no failure.
+      if (this.cache.enabled) warnOnce('CACHE_ENGINE_STORE_FAILED', `Reading the WebAssembly cache failed; compiling instead (${error instanceof Error ? error.message : String(error)}).`);
       return { stored: undefined, from };
     }
   }
@@ -460,7 +489,7 @@ export class Engine {
 
   /** Hot tier: saves the code V8 optimizes for this module in this process, as it grows. */
   #trackHot(module: WebAssembly.Module, hash: string, key: string, context: { fingerprint: EngineFingerprint; storage: ArtifactStorage }, compileMs: number, storedBytes: number): void {
-    if (this.config.artifactTier !== 'hot') return;
+    if (this.config.artifactTier !== 'hot' || !this.cache.enabled) return;
     this.cache.hot.track({ module, moduleHash: hash, key, fingerprint: context.fingerprint, storage: context.storage, compileMs, record: this.#record, storedBytes });
   }
 
@@ -503,14 +532,28 @@ export class Engine {
     if (error instanceof ArtifactIncompatibleError) this.#record.add('incompatibleArtifacts');
     else if (error instanceof ArtifactInvalidError) this.#record.add('corruptArtifacts');
     else throw error;
-    await storage.store.delete(key);
+    await this.#remove(storage, key);
     warnOnce('CACHE_ENGINE_ARTIFACT_DAMAGED', `A cached WebAssembly artifact was unusable and was removed; compiling instead (${error.message}).`);
+  }
+
+  /**
+   * Removes an unusable artifact from the store. A store that cannot (closed
+   * meanwhile, failing) keeps it: the compile goes on, and the next read
+   * finds it unusable again.
+   */
+  async #remove(storage: ArtifactStorage, key: string): Promise<void> {
+    try {
+      await storage.store.delete(key);
+    } catch {
+      // Said by the store when it is a fault; a closed cache is past caring.
+    }
   }
 
   /** Starts background production of the optimized artifact for a module, once per key across processes. */
   #produce(wire: Uint8Array, hash: string, key: string, fingerprint: EngineFingerprint, storage: ArtifactStorage): void {
     const producing = this.cache.producing;
-    if (producing.has(key)) return;
+    // A cache closed while this compile ran stores nothing more.
+    if (producing.has(key) || !this.cache.enabled) return;
     const lockPath = storage.lockPath(key);
     const timeoutMs = this.cache.config.optimizingCompressionTaskTimeout;
     let lock: ProducerLock | undefined;
@@ -535,7 +578,7 @@ export class Engine {
     });
     const work = (async () => {
       // Another process may have stored the artifact and released its lock between our miss and our lock.
-      if (lock && (await storage.store.has(key))) {
+      if (lock && (await storage.store.has(key).catch(() => false))) {
         lock.release();
         return;
       }
@@ -579,6 +622,8 @@ export class Engine {
       .catch((error: unknown) => {
         // Heard here: the note the producer left for a next process is not needed.
         if (lockPath) takeProducerFailureNote(lockPath);
+        // The cache was closed under it (its store with it): nothing failed that anyone still waits for.
+        if (!this.cache.enabled) return;
         // With a header learned in this process, a producer that differs has other flags: only a remembered one is suspect.
         if (error instanceof ProducerError && error.producerHeader !== undefined && fingerprint.rememberedIn !== undefined) {
           this.#record.add('producerFailures');

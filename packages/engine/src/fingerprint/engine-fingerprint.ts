@@ -108,6 +108,19 @@ async function compute(memoDirectory: string | undefined): Promise<FingerprintRe
 }
 
 /**
+ * For a fingerprint whose V8 header was remembered from an earlier process:
+ * V8's header as a probe compile gives it now, when it is not the remembered
+ * one (which is then wrong); undefined when they agree, for a header learned
+ * from V8 in this process, or when V8 gives none. Costs a probe (5-10 ms):
+ * for when an artifact is refused as another engine's.
+ */
+export async function wrongRememberedHeader(fingerprint: EngineFingerprint): Promise<string | undefined> {
+  if (fingerprint.rememberedIn === undefined) return undefined;
+  const header = await currentFingerprint({ timeoutMs: 2000 });
+  return header && header.hex !== fingerprint.header.hex ? header.hex : undefined;
+}
+
+/**
  * Called when code V8 serialized in this process carries another header than
  * the fingerprint: the remembered header was wrong (a damaged file, or one a
  * differently built Node left under the same tag), so every artifact went to
