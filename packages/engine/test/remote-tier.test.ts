@@ -58,6 +58,24 @@ describe('a remote tier under the cache’s own disk store (CacheOptions.remoteT
     expect(await remote.has(key)).toBe(true);
   });
 
+  it('full tier: the artifact the producer makes reaches the remote tier too, and a machine with an empty disk loads it', async () => {
+    const remote = new MemoryStore();
+    const { bytes } = wasmFile(tempDir('remote-tier-full-wasm-'), 125);
+    const config = (dir: string): Config => Config.default().cacheConfig(CacheConfig.default().withDirectory(dir)).withArtifactTier('full');
+    const making = new Engine(config(tempDir('remote-tier-full-a-')), { remoteTier: remote });
+    const run = runOf(await making.compile(bytes));
+    await making.close(); // waits for the production and the write to the remote
+    expect(making.stats()).toMatchObject({ misses: 1, artifactsProduced: 1, producerFailures: 0 });
+    const fp = await engineFingerprint();
+    if (!fp.ok) throw new Error(fp.reason);
+    expect(await remote.has(`${fp.fingerprint.id}.${moduleHash(bytes)}.full`)).toBe(true);
+
+    const loading = new Engine(config(tempDir('remote-tier-full-b-')), { remoteTier: remote });
+    expect(runOf(await loading.compile(bytes))(7)).toBe(run(7));
+    expect(loading.stats()).toMatchObject({ hits: 1, misses: 0 });
+    await loading.close();
+  });
+
   it('is refused with a store given whole or the memory backend, where it has no disk store to go under, and by an engine given a cache', () => {
     const config = CacheConfig.default().withDirectory(tempDir('remote-tier-bad-'));
     expect(() => new Cache(config, { store: new MemoryStore(), remoteTier: new MemoryStore() })).toThrow(EngineArgumentError);

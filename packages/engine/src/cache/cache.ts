@@ -32,10 +32,12 @@ export interface CacheOptions {
    * there is written back to disk, and every artifact stored is written to it
    * too, in the background. Its keys carry the engine fingerprint, as in a
    * store given whole (`store`), so both ways of configuring share entries.
-   * An artifact saved as a process exits (the hot tier's last snapshot) or
-   * made by a detached producer goes to the disk only (the hook's own remote
-   * tier excepted): call `close()` to flush to this tier too. The cache does
-   * not close it. Not with `store` or the memory backend.
+   * A full-tier artifact comes back from its producer to this process, which
+   * writes it to both tiers (`close()` waits for productions and flushes the
+   * writes). An artifact saved as the process exits (the hot tier's last
+   * snapshot) goes to the disk only (the hook's own remote tier excepted):
+   * call `close()` before exit to have it here too. The cache does not close
+   * it. Not with `store` or the memory backend.
    */
   remoteTier?: Store;
   /**
@@ -238,6 +240,10 @@ export class Cache {
       const remote = this.#options.remoteTier;
       const remoteModule = this.#remoteTierWriter?.module;
       const store = remote ? new TieredStore({ tiers: [own, new RemoteView(remote, fingerprint.id)], label: `${this.config.directory} → remote` }) : own;
+      // A detached producer writes the disk store itself, and the remote tier only when it can open that
+      // too (the hook's). A remote tier given in code is an object of this process: its artifact comes
+      // back here, and goes through both tiers.
+      const detached = backend === 'disk' && (remote === undefined || remoteModule !== undefined);
       this.#opened.add(store);
       const settings = this.config.toJSON() as unknown as Record<string, unknown>;
       const locks = join(this.config.directory, '.producers');
@@ -248,7 +254,7 @@ export class Cache {
         takeStoreDamage: storeDamageCounter(store),
         lockPath: (key) => (backend === 'disk' ? join(locks, `${fingerprint.id}.${key}.lock`) : undefined),
         delivery: (key, lockPath) =>
-          backend === 'disk'
+          detached
             ? { kind: 'store', settings, compression, namespace: fingerprint.id, key, ...(lockPath ? { lockPath } : {}), ...(remoteModule ? { remoteModule } : {}) }
             : { kind: 'parent' },
       };
