@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CacheConfig } from '@cache/config';
-import { CODEC_NONE, type Codec } from '../compression/codec.js';
+import { CODEC_NONE, CODEC_ZSTD, type Codec } from '../compression/codec.js';
 import { loadZstd } from '../compression/zstd.js';
 import { validateKey } from '../contract/keys.js';
 import { validatePeekLength, validateValue } from '../contract/values.js';
@@ -12,7 +12,7 @@ import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-count
 import { InlineRunner, LazyRunner, WorkerRunner, workerScript, type BackgroundRunner } from './background.js';
 import { assertSafeDirectory } from './directory-safety.js';
 import { flushOnExit, writeJsonSync } from './exit-flush.js';
-import { decodeEntry, encodeEntry, HEADER_LENGTH, keyFromPrefix, parseHeader } from './entry-format.js';
+import { decodeEntry, encodeEntry, HEADER_LENGTH, headerCodec, keyFromPrefix, parseHeader } from './entry-format.js';
 import { isMissing, readExactly, removeIfExists, writeAtomically } from './fs-helpers.js';
 import { makeDirectory } from './make-directory.js';
 import { nodeFs, READ_FLAGS, type FsFileHandle, type FsLayer } from './fs-layer.js';
@@ -34,6 +34,12 @@ export interface DiskStoreOptions {
    * Compress entries with zstd (baseline level on write, optimized level for
    * entries used often). When no zstd implementation loads, entries are
    * stored uncompressed and a warning says so once.
+   *
+   * This is the write setting only: a store with compression off still reads
+   * the compressed entries other stores wrote to the directory, loading zstd
+   * when a read first meets one (reading uncompressed entries never loads
+   * it). Only when zstd cannot be loaded at all are such entries misses
+   * (said once; the entry is kept for the processes that can read it).
    * @default true
    */
   compression?: boolean;
@@ -98,7 +104,9 @@ export interface UnreadableEntryRemoval {
  * header carrying the key, lengths and a checksum of its content (CRC-32, or
  * SHA-256 on Node before 20.15), verified on
  * every read; written to an exclusive temp file and renamed into place;
- * zstd-compressed; evicted least recently used first by the configured soft
+ * zstd-compressed (unless `compression` is off; entries written compressed
+ * are read whatever this store's setting, zstd being loaded when a read
+ * first meets one); evicted least recently used first by the configured soft
  * limits, which bound the whole directory (every namespace together); safe
  * for many processes sharing one directory.
  *
@@ -117,7 +125,13 @@ export class DiskStore implements Store {
   readonly #clock: () => number;
   /** True with an injected clock: file dates then come from it, not from the file system. */
   readonly #stampDates: boolean;
+  /** The codec entries are written with: zstd, when compression is on and it loaded. */
   readonly #codec: Codec | undefined;
+  /**
+   * Without `#codec`: zstd as loaded for reading, the first time a read met a
+   * compressed entry (with the reason when it could not be); undefined until then.
+   */
+  #zstdForRead: { readonly codec: Codec | undefined; readonly error: string | undefined } | undefined;
   readonly #baselineLevel: number;
   readonly #settings: MaintenanceSettings;
   readonly #runner: BackgroundRunner;
@@ -240,7 +254,10 @@ export class DiskStore implements Store {
     return this.#runner.mode;
   }
 
-  /** Whether entries are written compressed (zstd loaded and compression on). */
+  /**
+   * Whether entries are written compressed (zstd loaded and compression on).
+   * Compressed entries are read either way (see `compression`).
+   */
   get compressed(): boolean {
     return this.#codec !== undefined;
   }
@@ -304,7 +321,9 @@ export class DiskStore implements Store {
         // The file closes on the thread pool while the entry is checked here.
         closing = handle.close().catch(() => undefined);
       }
-      const decoded: Awaited<ReturnType<typeof decodeEntry>> = data ? await decodeEntry(data, key, this.#codec) : { ok: false, corrupt: true, reason: refused ?? 'unread' };
+      const decoded: Awaited<ReturnType<typeof decodeEntry>> = data
+        ? await decodeEntry(data, key, this.#codecToRead(headerCodec(data)))
+        : { ok: false, corrupt: true, reason: refused ?? 'unread' };
       await closing;
       if (decoded.ok && decoded.contentCrc32 !== undefined) this.#verifiedCrc32s.set(decoded.value, decoded.contentCrc32);
       if (decoded.ok && !use) return decoded.value;
@@ -316,7 +335,8 @@ export class DiskStore implements Store {
         return decoded.value;
       }
       if (!decoded.corrupt) {
-        this.#faults.warnOnce('ZSTD_MISSING_FOR_READ', `${decoded.reason}; such entries are misses in this process`);
+        const why = this.#zstdForRead?.error === undefined ? '' : ` (zstd could not be loaded: ${this.#zstdForRead.error})`;
+        this.#faults.warnOnce('ZSTD_MISSING_FOR_READ', `${decoded.reason}${why}; such entries are misses in this process`);
         return this.#miss(use, key, 'codec');
       }
       this.#counters.corruptEntries++;
@@ -421,7 +441,7 @@ export class DiskStore implements Store {
       if (head.byteLength < wanted || !keyBytes.equals(head.subarray(HEADER_LENGTH, HEADER_LENGTH + header.keyLength))) return undefined;
       if (header.codec !== CODEC_NONE) {
         // Compressed: its first bytes are only known by decompressing it, checked as a read checks it.
-        const decoded = await decodeEntry(await readExactly(handle, size), key, this.#codec);
+        const decoded = await decodeEntry(await readExactly(handle, size), key, this.#codecToRead(header.codec));
         // A copy: a view would keep the whole decompressed value alive for a few bytes.
         return decoded.ok ? new Uint8Array(decoded.value.subarray(0, length)) : undefined;
       }
@@ -586,6 +606,19 @@ export class DiskStore implements Store {
   get #instanceId(): string {
     this.#instanceIdValue ??= nextInstanceId();
     return this.#instanceIdValue;
+  }
+
+  /**
+   * The codec to decode an entry whose header names codec `id` with: this
+   * store's own when it writes compressed; else, for a zstd entry (written
+   * by a store with compression on), zstd loaded the first time a read meets
+   * one and kept; undefined when zstd cannot be loaded (a miss). Entries
+   * stored uncompressed never load it.
+   */
+  #codecToRead(id: number | undefined): Codec | undefined {
+    if (this.#codec !== undefined || id !== CODEC_ZSTD) return this.#codec;
+    this.#zstdForRead ??= loadZstd();
+    return this.#zstdForRead.codec;
   }
 
   #check(key: string): void {

@@ -118,6 +118,14 @@ export async function encodeEntry(
   };
 }
 
+/**
+ * The codec byte of an entry's header (offset 5), read without parsing or
+ * checking the rest; undefined when `data` is shorter than a header.
+ */
+export function headerCodec(data: Uint8Array): number | undefined {
+  return data.byteLength >= HEADER_LENGTH ? data[5] : undefined;
+}
+
 /** Parses the fixed header, or returns why it is not one. */
 export function parseHeader(data: Uint8Array): EntryHeader | string {
   if (data.byteLength < HEADER_LENGTH) return 'truncated header';
