@@ -14,6 +14,7 @@ import {
   Config,
   decodeArtifact,
   encodeArtifact,
+  EngineArgumentError,
   Engine,
   engineFingerprint,
   moduleHash,
@@ -424,5 +425,40 @@ describe('the cache failing or closing under a compile', () => {
     await engine.idle();
     await cache.close();
     store.close();
+  });
+});
+
+describe('Engine arguments beyond the bytes', () => {
+  /** Imports wasm:js-string's length and exports it as `len`: instantiable without imports only with JS string builtins. */
+  const stringLength = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x06, 0x01, 0x60, 0x01, 0x6f, 0x01, 0x7f,
+    0x02, 0x19, 0x01, 0x0e, ...Buffer.from('wasm:js-string'), 0x06, ...Buffer.from('length'), 0x00, 0x00,
+    0x07, 0x07, 0x01, 0x03, ...Buffer.from('len'), 0x00, 0x00,
+  ]);
+  const outcome = (module: WebAssembly.Module): unknown => {
+    try {
+      return (new wasm.Instance(module, {}).exports as unknown as { len(s: string): number }).len('abcd');
+    } catch (error) {
+      return (error as Error).constructor.name;
+    }
+  };
+
+  it('passes V8 compile options (JS string builtins) to V8 and does not cache that compile, as the hook does', async () => {
+    const engine = new Engine(Config.default().cacheConfig(CacheConfig.default().withDirectory(tempDir('engine-builtins-'))));
+    const options = { builtins: ['js-string'] };
+    const expectedOutcome = outcome(await wasm.compile(stringLength, options));
+    expect(outcome(await engine.compile(stringLength, options))).toEqual(expectedOutcome);
+    expect(engine.stats()).toMatchObject({ compiles: 1, uncached: 1, misses: 0, hits: 0 });
+    await engine.close();
+  });
+
+  it('refuses a cache that is not a Cache, and a Cache of something that is not a CacheConfig, with EngineArgumentError', () => {
+    for (const cache of [{}, 5, null]) {
+      expect(() => new Engine(Config.default(), { cache: cache as unknown as Cache })).toThrow(EngineArgumentError);
+    }
+    expect(() => new Engine(Config.default(), { cache: {} as Cache })).toThrow(/options\.cache must be a Cache.*got an object \(Object\)/);
+    expect(() => new Cache({} as CacheConfig)).toThrow(EngineArgumentError);
+    expect(() => new Cache({} as CacheConfig)).toThrow(/new Cache: expected a CacheConfig/);
   });
 });

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { WasmNamespace } from '../src/index.js';
 import { entryFiles, runChild, tempDir, until, wasmFile } from './helpers.js';
 
 const precompileChild = join(import.meta.dirname, 'fixtures', 'precompile-child.mjs');
@@ -136,7 +137,8 @@ describe('a wrong remembered V8 header, in a process that only precompiles or de
     expect(misled.report.compatibilityHash).toBe(goodHash);
     expect(misled.stderr.match(/CACHE_ENGINE_FINGERPRINT_WRONG/g) ?? []).toHaveLength(1);
     expect(readFileSync(file, 'utf8').trim()).toBe(good);
-    const plain = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasm.path)), {}).exports as { run(n: number): number };
+    const wasmApi = (globalThis as unknown as { WebAssembly: WasmNamespace }).WebAssembly;
+    const plain = new wasmApi.Instance(new wasmApi.Module(readFileSync(wasm.path)), {}).exports as unknown as { run(n: number): number };
     if (action === 'deserialize') expect(misled.report.result).toBe(plain.run(7));
     // What precompile made loads in a process with the right header.
     else expect(precompileProcess([join(work, 'maker'), wasm.path, artifact, 'deserialize']).report.error).toBeUndefined();

@@ -3,7 +3,7 @@ import { CacheConfig, type RemoteCacheConfig } from '@cache/config';
 import { createStore, DiskStore, provideDigests, TieredStore, type Store } from '@cache/store';
 import { nativeDigests } from '@cache/v8';
 import { warnOnce } from '../diagnostics/warn-once.js';
-import { EngineArgumentError } from '../errors/engine-errors.js';
+import { describeArgument, EngineArgumentError } from '../errors/engine-errors.js';
 import { forgetFingerprint, type EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
 import { HotSnapshots, type HotTarget } from '../hot/hot-snapshots.js';
 import { startProducer } from '../producer/producer-client.js';
@@ -177,9 +177,15 @@ export class Cache {
 
   /**
    * @throws CacheConfigError when the configuration is invalid.
-   * @throws EngineArgumentError for `remoteTier` with `store` or the memory backend.
+   * @throws EngineArgumentError when `config` is not a `CacheConfig`, or for `remoteTier` with `store` or the memory backend.
    */
   constructor(config: CacheConfig = CacheConfig.default(), options: CacheOptions = {}) {
+    if (!(config instanceof CacheConfig)) {
+      throw new EngineArgumentError(
+        `new Cache: expected a CacheConfig (CacheConfig.default().withDirectory(...)) from @cache/engine or @cache/config, got ${describeArgument(config)}. ` +
+          'A CacheConfig from another copy of @cache/config (a CommonJS require beside an ES import, or two installed versions) is not accepted either.',
+      );
+    }
     this.config = config.validate();
     if (options.remoteTier && (options.store || options.backend === 'memory')) {
       throw new EngineArgumentError('Cache: remoteTier goes under the cache\'s own disk store; with `store` or the memory backend, build the tiered store yourself');

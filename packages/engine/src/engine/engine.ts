@@ -9,6 +9,7 @@ import { compileChannel, warnOnce } from '../diagnostics/warn-once.js';
 import {
   ArtifactIncompatibleError,
   ArtifactInvalidError,
+  describeArgument,
   EngineArgumentError,
   NativeUnavailableError,
   ProducerError,
@@ -24,7 +25,10 @@ import { asUint8Array, originalWasm, type WasmBytes } from '../wasm/wasm-api.js'
 export interface EngineOptions {
   /**
    * A running cache to share with other engines. By default the engine
-   * builds its own from `config.cache`.
+   * builds its own from `config.cache`. With one, the cache's configuration
+   * decides where and whether artifacts are stored (and whether compressed):
+   * the engine's `config.cache` and `artifactCompression` are then not used,
+   * only its artifact tier.
    */
   cache?: Cache;
   /**
@@ -48,15 +52,24 @@ export interface EngineCompileOptions {
    * URL it had when this process first compiled the same bytes.
    */
   url?: string;
+  /**
+   * V8's compile options for JS string builtins (`builtins: ['js-string']`,
+   * `importedStringConstants`), as `WebAssembly.compile` takes them: a
+   * compile given either goes to V8 with them, uncached (they change what is
+   * compiled, and the cache does not key on them), as the `--import` hook
+   * does with calls that pass options.
+   */
+  builtins?: readonly string[];
+  /** See {@link EngineCompileOptions.builtins}. */
+  importedStringConstants?: string;
 }
 
 /** The engine configuration a constructor argument stands for; anything else is a programmer error, said plainly. */
 function engineConfig(config: unknown): Config {
   if (config instanceof Config) return config;
   if (config instanceof CacheConfig) return Config.default().cacheConfig(config);
-  const got = config === null ? 'null' : typeof config === 'object' ? `an object (${Object.getPrototypeOf(config)?.constructor?.name ?? 'no prototype'})` : typeof config;
   throw new EngineArgumentError(
-    `new Engine: expected a Config (Config.default().cacheConfig(...)) or a CacheConfig from @cache/engine or @cache/config, got ${got}. ` +
+    `new Engine: expected a Config (Config.default().cacheConfig(...)) or a CacheConfig from @cache/engine or @cache/config, got ${describeArgument(config)}. ` +
       'A Config from another copy of @cache/config (a CommonJS require beside an ES import, or two installed versions) is not accepted either.',
   );
 }
@@ -105,11 +118,16 @@ export class Engine {
    *   `Config.default().cacheConfig(config)`.
    * @throws CacheConfigError when the configuration is invalid.
    * @throws EngineArgumentError when `config` is neither a `Config` nor a
-   *   `CacheConfig`, or for `remoteTier` with `cache`.
+   *   `CacheConfig`, when `cache` is not a `Cache`, or for `remoteTier` with `cache`.
    */
   constructor(config: Config | CacheConfig = Config.default(), options: EngineOptions = {}) {
     this.config = engineConfig(config).validate();
     this.#ownsCache = options.cache === undefined;
+    if (options.cache !== undefined && !(options.cache instanceof Cache)) {
+      throw new EngineArgumentError(
+        `new Engine: options.cache must be a Cache (new Cache(cacheConfig)) from this copy of @cache/engine, got ${describeArgument(options.cache)}`,
+      );
+    }
     const remoteTier = options.remoteTier;
     if (remoteTier && options.cache) throw new EngineArgumentError('Engine: remoteTier is for the cache the engine builds; give it to the Cache you pass instead (CacheOptions.remoteTier)');
     const remoteTierWriter = options.remoteTierWriter;
@@ -139,6 +157,12 @@ export class Engine {
     if (!view) throw new TypeError('Engine.compile: expected an ArrayBuffer or a typed array of WebAssembly module bytes');
     const url = options?.url === '' ? undefined : options?.url;
     if (url !== undefined && typeof url !== 'string') throw new EngineArgumentError(`Engine.compile: options.url must be a string, got ${typeof url}`);
+    if (options?.builtins !== undefined || options?.importedStringConstants !== undefined) {
+      // V8's own compile options: what they make is not what the cache keys on.
+      this.#record.add('compiles');
+      const { builtins, importedStringConstants } = options;
+      return this.#compileUncached(view, undefined, { ...(builtins === undefined ? {} : { builtins }), ...(importedStringConstants === undefined ? {} : { importedStringConstants }) });
+    }
     // Memory another thread can write at any moment is copied first, whatever the caller promises:
     // bytes checked against an artifact must be the bytes V8 gets with it.
     // (By its tag, not instanceof: a SharedArrayBuffer from another realm, a vm context, is shared too.)
@@ -346,9 +370,9 @@ export class Engine {
     return storage ? { fingerprint, storage } : undefined;
   }
 
-  async #compileUncached(wire: Uint8Array, url: string | undefined): Promise<WebAssembly.Module> {
+  async #compileUncached(wire: Uint8Array, url: string | undefined, v8Options?: object): Promise<WebAssembly.Module> {
     const started = clockMs();
-    const module = await this.#compileNormally(wire, url);
+    const module = await this.#compileNormally(wire, url, v8Options);
     this.#record.add('uncached');
     this.#publish('uncached', undefined, clockMs() - started);
     return module;
@@ -359,8 +383,9 @@ export class Engine {
    * be named by); bytes that are not a valid module are counted as such, and
    * the rejection passed on.
    */
-  async #compileNormally(wire: Uint8Array, url: string | undefined): Promise<WebAssembly.Module> {
+  async #compileNormally(wire: Uint8Array, url: string | undefined, v8Options?: object): Promise<WebAssembly.Module> {
     try {
+      if (v8Options !== undefined) return await originalWasm.compile(wire, v8Options);
       // (No bytes: V8's own compile, for its own error.)
       if (url !== undefined && wire.byteLength > 0 && addonStatus().available) return (await loadSerialized(NO_CODE, wire, { url })).module;
       return await originalWasm.compile(wire);

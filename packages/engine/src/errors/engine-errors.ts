@@ -82,3 +82,10 @@ export class EngineArgumentError extends EngineError {
     super('ERR_CACHE_INVALID_ARGUMENT', message);
   }
 }
+
+/** What a wrong argument is, for an error message: `null`, its type, or an object's class. */
+export function describeArgument(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return `an object (${(Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'no prototype'})`;
+}
