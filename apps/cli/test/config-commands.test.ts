@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, tempDir } from './helpers.js';
@@ -132,6 +132,61 @@ describe('wasm-cache config (built binary)', () => {
     const shown = JSON.parse(run.stdout) as { file: string | null; settings: { cleanupInterval: { value: number; origin: string } } };
     expect(shown.file).toBe(file);
     expect(shown.settings.cleanupInterval).toEqual({ value: 300_000, origin: `${file}:2:1` });
+  });
+
+  it('an empty --config is a configuration error (exit 3), as an empty --dir is, instead of reading no file at all', async () => {
+    const file = join(dir, 'named-by-variable.toml');
+    writeFileSync(file, '[cache]\ncleanup-interval = "5m"\n');
+    const read = await cli(['config', 'show', '--json'], { WASM_CACHE_CONFIG_FILE: file });
+    expect(read.code, read.stderr).toBe(0);
+    expect((JSON.parse(read.stdout) as { file: string | null }).file).toBe(file);
+    for (const args of [['config', 'show', '--config', ''], ['--config', '', 'cache', 'path']]) {
+      const run = await cli(args, { WASM_CACHE_CONFIG_FILE: file });
+      expect(run.code, args.join(' ')).toBe(3);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(
+        'error: Invalid cache configuration (1 problem) (ERR_CACHE_CONFIG_INVALID):\n' +
+          '  - configuration file = "" (flag --config): must not be empty: name a TOML file, or leave --config out to read $WASM_CACHE_CONFIG_FILE or the per-user file\n',
+      );
+    }
+  });
+
+  it('with a relative HOME there is no per-user file: one below the current folder is not read, and config new does not write one there', async () => {
+    const cwd = tempDir('cli-relative-home-');
+    const planted = join(cwd, 'relhome', '.config', 'wasm-cache', 'config.toml');
+    mkdirSync(join(planted, '..'), { recursive: true });
+    writeFileSync(planted, `[cache]\ndirectory = ${JSON.stringify(join(cwd, 'planted-cache'))}\ncleanup-interval = "5m"\n`);
+    const relativeHome = { HOME: 'relhome', XDG_CONFIG_HOME: '', XDG_CACHE_HOME: '' };
+    // The default directory from that HOME is refused, and the planted file does not rescue it.
+    const refused = await cli(['config', 'show'], relativeHome, undefined, cwd);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('directory = "relhome/.cache/wasm-cache" (default): the default cache directory is not an absolute path');
+    // With a directory from the environment, the settings are the defaults: no file was read.
+    const show = await cli(['config', 'show', '--json'], { ...relativeHome, WASM_CACHE_DIRECTORY: join(cwd, 'cache') }, undefined, cwd);
+    expect(show.code, show.stderr).toBe(0);
+    const shown = JSON.parse(show.stdout) as { file: string | null; settings: { cleanupInterval: { value: number; origin: string } } };
+    expect(shown.file).toBeNull();
+    expect(shown.settings.cleanupInterval).toEqual({ value: 3_600_000, origin: 'default' });
+
+    const elsewhere = tempDir('cli-relative-home-new-');
+    const created = await cli(['config', 'new'], relativeHome, undefined, elsewhere);
+    expect(created.code).toBe(3);
+    expect(created.stdout).toBe('');
+    expect(created.stderr).toContain(
+      'configuration file = "relhome/.config/wasm-cache/config.toml" (default): the default configuration file is not an absolute path: the home folder it is built from is relative (HOME); set that to an absolute path, or name the file: config new <path>',
+    );
+    expect(existsSync(join(elsewhere, 'relhome'))).toBe(false);
+  });
+
+  it('a baseline level alone, above the default optimized level, is reported at the line that set it, by its key', async () => {
+    const file = join(dir, 'baseline-only.toml');
+    writeFileSync(file, '[cache]\n\n\nbaseline-compression-level = 21\n');
+    const run = await cli(['config', 'validate', file]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(
+      `  - baseline-compression-level = 21 (${file}:4:1): is above the default optimized compression level (20); set optimized-compression-level too, to 21 or more\n`,
+    );
+    expect(run.stderr).not.toContain('optimizedCompressionLevel');
   });
 
   it('the engine\'s own variables (WASM_CACHE_PRELOAD, PRODUCER, ARTIFACT_TIER) are not unknown settings', async () => {

@@ -45,6 +45,7 @@ describe("wasm-cache exit codes and errors' stable codes (the README's table; bu
       [[], 2],
       [['run', wasm, '--invoke', 'boom'], 3, { WASM_CACHE_ARTIFACT_TIER: 'warm' }],
       [['--dir', '', 'cache', 'path'], 3],
+      [['--config', '', 'cache', 'path'], 3],
       [['run', join(dir, 'absent.wasm')], 4],
       [['inspect', dir], 4],
       [['compile', wasm, '-o', join(dir, 'no-such-folder', 'out.cwasm')], 4],

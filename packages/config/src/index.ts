@@ -11,7 +11,7 @@ export { UnitParseError, type UnitKind } from './errors/unit-error.js';
 export { DEFAULT_ENV_PREFIX, NON_SETTING_ENV_VARIABLES, readEnvOverlay, type EnvOverlayOptions } from './overlays/env-overlay.js';
 export { readObjectOverlay, type CacheSettingsObject } from './overlays/object-overlay.js';
 export type { Overlay } from './overlays/overlay.js';
-export { APP_FOLDER, defaultCacheDirectory, defaultConfigFilePath, type PlatformContext } from './paths/default-paths.js';
+export { absoluteDefaultConfigFilePath, APP_FOLDER, defaultCacheDirectory, defaultConfigFilePath, type PlatformContext } from './paths/default-paths.js';
 export {
   formatSettingValue,
   settingForFileKey,

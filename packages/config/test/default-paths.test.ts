@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CacheConfig, defaultCacheDirectory, defaultConfigFilePath } from '../src/index.js';
+import { absoluteDefaultConfigFilePath, CacheConfig, defaultCacheDirectory, defaultConfigFilePath } from '../src/index.js';
 
 describe('default locations per OS', () => {
   it('Linux uses XDG_CACHE_HOME / XDG_CONFIG_HOME when absolute, else ~/.cache and ~/.config', () => {
@@ -36,6 +36,19 @@ describe('default locations per OS', () => {
     const { HOME: _home, ...withoutHome } = process.env;
     const noHome = run({ ...withoutHome, XDG_CACHE_HOME: '' });
     expect(noHome.mine).toBe(noHome.os); // from the user database, through node:os
+  });
+
+  it('has no default configuration file when its path would not be absolute (a relative HOME), as the default directory is refused then', () => {
+    expect(defaultConfigFilePath({ platform: 'linux', env: {}, home: 'relhome' })).toBe('relhome/.config/wasm-cache/config.toml');
+    expect(absoluteDefaultConfigFilePath({ platform: 'linux', env: {}, home: 'relhome' })).toBeUndefined();
+    // A relative XDG_CONFIG_HOME is passed over for the home folder; an absolute one is used whatever the home folder is.
+    expect(absoluteDefaultConfigFilePath({ platform: 'linux', env: { XDG_CONFIG_HOME: 'relconfig' }, home: 'relhome' })).toBeUndefined();
+    expect(absoluteDefaultConfigFilePath({ platform: 'linux', env: { XDG_CONFIG_HOME: 'relconfig' }, home: '/home/u' })).toBe('/home/u/.config/wasm-cache/config.toml');
+    expect(absoluteDefaultConfigFilePath({ platform: 'linux', env: { XDG_CONFIG_HOME: '/xdg/config' }, home: 'relhome' })).toBe('/xdg/config/wasm-cache/config.toml');
+    expect(absoluteDefaultConfigFilePath({ platform: 'darwin', env: {}, home: 'relhome' })).toBeUndefined();
+    expect(absoluteDefaultConfigFilePath({ platform: 'darwin', env: {}, home: '/Users/u' })).toBe('/Users/u/Library/Application Support/wasm-cache/config.toml');
+    expect(absoluteDefaultConfigFilePath({ platform: 'win32', env: { APPDATA: 'Roaming' }, home: 'relprofile' })).toBeUndefined();
+    expect(absoluteDefaultConfigFilePath({ platform: 'win32', env: { APPDATA: 'D:\\Roaming' }, home: 'relprofile' })).toBe('D:\\Roaming\\wasm-cache\\config\\config.toml');
   });
 
   it('refuses a default directory that is not absolute, naming where it comes from (HOME), as Wasmtime checks the default', () => {

@@ -74,11 +74,22 @@ describe('the schemas, built on first use', () => {
     const value = (name: SettingName) => fc.constantFrom<SettingInput>(...(name === 'directory' ? paths : [...numbers, ...texts]));
     const settings = fc.record(Object.fromEntries(SETTING_NAMES.map((name) => [name, value(name)])) as Record<SettingName, fc.Arbitrary<SettingInput>>, { requiredKeys: [] });
 
-    // What validating every setting with the whole schema gives (the implementation before the partial schemas).
+    // What validating every setting with the whole schema gives (the implementation before the partial schemas),
+    // with the levels out of order reported at the baseline when the optimized level was not given.
     function whole(values: Partial<Record<SettingName, SettingInput>>) {
       const input = Object.fromEntries(SETTING_NAMES.map((name) => [name, values[name] ?? SETTINGS[name].defaultValue]));
       const result = cacheSettingsSchema.safeParse(input);
-      if (!result.success) return { problems: result.error.issues.map((issue) => [issue.path[0], issue.message]) };
+      const onlyBaseline = (issue: { path: PropertyKey[]; message: string }) =>
+        issue.path[0] === 'optimizedCompressionLevel' && issue.message.startsWith('must be at least the baseline') && values.optimizedCompressionLevel === undefined;
+      if (!result.success) {
+        return {
+          problems: result.error.issues.map((issue) =>
+            onlyBaseline(issue)
+              ? ['baselineCompressionLevel', `is above the default optimized compression level (20); set optimizedCompressionLevel too, to ${Number(input['baselineCompressionLevel'])} or more`]
+              : [issue.path[0], issue.message],
+          ),
+        };
+      }
       return { settings: { ...result.data, directory: result.data.directory ?? defaultCacheDirectory() } };
     }
 

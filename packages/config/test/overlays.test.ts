@@ -83,7 +83,8 @@ describe('CacheConfig.fromEnv', () => {
   it('lists every WASM_CACHE_* variable the engine README documents, except the settings themselves', () => {
     const readme = readFileSync(join(import.meta.dirname, '..', '..', 'engine', 'README.md'), 'utf8');
     const settings = new Set(['WASM_CACHE_ENABLED', 'WASM_CACHE_CAPACITY', ...SETTING_NAMES.map((name) => `WASM_CACHE_${SETTINGS[name].envSuffix}`)]);
-    const documented = new Set(readme.match(/WASM_CACHE_[A-Z_]*[A-Z]/g) ?? []);
+    // WASM_CACHE_STORE_<CODE> (ENOSPC, EACCES, ...) are the codes of @cache/store's warnings, not variables.
+    const documented = new Set((readme.match(/WASM_CACHE_[A-Z_]*[A-Z]/g) ?? []).filter((name) => !name.startsWith('WASM_CACHE_STORE_')));
     expect(documented.size).toBeGreaterThan(3);
     for (const variable of documented) if (!settings.has(variable)) expect(NON_SETTING_ENV_VARIABLES, variable).toContain(variable);
   });

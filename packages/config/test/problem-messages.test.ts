@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CacheConfig, CacheConfigError, type SettingOrigin } from '../src/index.js';
+import { CacheConfig, CacheConfigError, formatProblem, type ConfigProblem, type SettingOrigin } from '../src/index.js';
 
 const FILE: SettingOrigin = { kind: 'file', file: 'x.toml', line: 2, column: 1 };
 
@@ -72,5 +72,106 @@ describe('CacheConfigError.problems serialize as JSON', () => {
     expect(Object.hasOwn(error.problems[3] ?? {}, 'value')).toBe(false);
     expect(error.message).toContain('baseline-compression-level = 99 (c.toml:2:1): an integer from 0 to 21');
     expect(error.message).toContain('file-count-soft-limit = 18446744073709551616 (c.toml:2:1)');
+  });
+});
+
+/** The one error a function throws. */
+function errorOf(run: () => unknown): CacheConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof CacheConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a CacheConfigError');
+}
+
+describe('the compression levels out of order are reported at a level the user wrote, with its origin', () => {
+  const AT_LINE_4: SettingOrigin = { kind: 'file', file: '/etc/wasm-cache.toml', line: 4, column: 1 };
+
+  it('only the baseline given, above the default optimized level: the problem is the baseline, as written, where it was written', () => {
+    const file = CacheConfig.default().withSetting('baselineCompressionLevel', 21, AT_LINE_4).problems();
+    expect(file).toEqual([
+      {
+        setting: 'baseline-compression-level',
+        value: 21,
+        rule: 'is above the default optimized compression level (20); set optimized-compression-level too, to 21 or more',
+        origin: AT_LINE_4,
+      },
+    ]);
+    expect(formatProblem(file[0] as ConfigProblem)).toBe(
+      'baseline-compression-level = 21 (/etc/wasm-cache.toml:4:1): is above the default optimized compression level (20); set optimized-compression-level too, to 21 or more',
+    );
+
+    const env = errorOf(() => CacheConfig.fromEnv({ WASM_CACHE_BASELINE_COMPRESSION_LEVEL: '21' }));
+    expect(env.problems).toEqual([
+      {
+        setting: 'WASM_CACHE_BASELINE_COMPRESSION_LEVEL',
+        value: '21',
+        rule: 'is above the default optimized compression level (20); set WASM_CACHE_OPTIMIZED_COMPRESSION_LEVEL too, to 21 or more',
+        origin: { kind: 'env', variable: 'WASM_CACHE_BASELINE_COMPRESSION_LEVEL' },
+      },
+    ]);
+    expect(errorOf(() => CacheConfig.fromEnv({ MYAPP_BASELINE_COMPRESSION_LEVEL: ' 21 ' }, 'MYAPP_')).problems[0]?.rule).toBe(
+      'is above the default optimized compression level (20); set MYAPP_OPTIMIZED_COMPRESSION_LEVEL too, to 21 or more',
+    );
+
+    const kebab = errorOf(() => CacheConfig.default().merge({ 'baseline-compression-level': 21 }, 'app.json'));
+    expect(kebab.problems).toEqual([
+      {
+        setting: 'baseline-compression-level',
+        value: 21,
+        rule: 'is above the default optimized compression level (20); set optimized-compression-level too, to 21 or more',
+        origin: { kind: 'object', label: 'app.json.baseline-compression-level' },
+      },
+    ]);
+    expect(errorOf(() => CacheConfig.default().merge({ baselineCompressionLevel: 21 }, 'app.json')).problems[0]).toMatchObject({
+      setting: 'baselineCompressionLevel',
+      rule: 'is above the default optimized compression level (20); set optimizedCompressionLevel too, to 21 or more',
+    });
+
+    expect(CacheConfig.default().withBaselineCompressionLevel(21).problems()).toEqual([
+      {
+        setting: 'baselineCompressionLevel',
+        value: 21,
+        rule: 'is above the default optimized compression level (20); set optimizedCompressionLevel too, to 21 or more',
+        origin: { kind: 'code' },
+      },
+    ]);
+    // At or below the default optimized level, nothing to say.
+    expect(CacheConfig.default().withSetting('baselineCompressionLevel', 20, AT_LINE_4).problems()).toEqual([]);
+  });
+
+  it('both given: the optimized level, as written, where it was written', () => {
+    const optimizedAt: SettingOrigin = { kind: 'file', file: '/etc/wasm-cache.toml', line: 5, column: 1 };
+    const file = CacheConfig.default().withSetting('baselineCompressionLevel', 21, AT_LINE_4).withSetting('optimizedCompressionLevel', 20, optimizedAt).problems();
+    expect(file).toEqual([{ setting: 'optimized-compression-level', value: 20, rule: 'must be at least the baseline compression level (21)', origin: optimizedAt }]);
+    const env = errorOf(() => CacheConfig.fromEnv({ WASM_CACHE_BASELINE_COMPRESSION_LEVEL: '10', WASM_CACHE_OPTIMIZED_COMPRESSION_LEVEL: '5' }));
+    expect(env.problems.map((problem) => [problem.setting, problem.rule])).toEqual([
+      ['WASM_CACHE_OPTIMIZED_COMPRESSION_LEVEL', 'must be at least the baseline compression level (10)'],
+    ]);
+    // The optimized level alone, below the default baseline: that level.
+    expect(CacheConfig.default().withSetting('optimizedCompressionLevel', 2, optimizedAt).problems()).toEqual([
+      { setting: 'optimized-compression-level', value: 2, rule: 'must be at least the baseline compression level (3)', origin: optimizedAt },
+    ]);
+  });
+});
+
+describe("merge() names a setting by the key the application's object used (ConfigProblem.setting: as the user wrote it)", () => {
+  it('kebab-case, camelCase and capacity each as written', () => {
+    const kebab = errorOf(() => CacheConfig.default().merge({ 'cleanup-interval': '10' }, 'app.json'));
+    expect(kebab.problems.map((problem) => problem.setting)).toEqual(['cleanup-interval']);
+    expect(kebab.message).toContain('cleanup-interval = "10" (app.json.cleanup-interval): a unit is required');
+    expect(errorOf(() => CacheConfig.default().merge({ cleanupInterval: '10' }, 'app.json')).problems[0]?.setting).toBe('cleanupInterval');
+    expect(errorOf(() => CacheConfig.default().merge({ capacity: 'huge' }, 'app.json')).problems[0]?.setting).toBe('capacity');
+    expect(errorOf(() => CacheConfig.default().merge({ 'files-total-size-soft-limit': 0 }, 'app.json')).problems[0]?.setting).toBe('files-total-size-soft-limit');
+  });
+
+  it('a value set again in code is named as in code; the key is forgotten with the value', () => {
+    const merged = CacheConfig.default().merge({ 'cleanup-interval': '5m' }, 'app.json');
+    expect(merged.withCleanupInterval('10').problems()[0]?.setting).toBe('cleanupInterval');
+    expect(merged.withoutSetting('cleanupInterval').withCleanupInterval('10').problems()[0]?.setting).toBe('cleanupInterval');
+    // Kept through changes to other settings and to enabled.
+    expect(merged.withEnabled(false).withCapacity('1Gi').cleanupInterval).toBe(300_000);
   });
 });

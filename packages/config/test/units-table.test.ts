@@ -102,6 +102,20 @@ describe('durations (cleanup-interval, …)', () => {
   it('says a unit is required when there is none', () => {
     expect(() => parseDuration('10')).toThrow(/unit is required/);
   });
+  it('refuses a duration above 2^53-1 milliseconds for that limit, not as a u64 overflow (Wasmtime keeps u64 seconds and takes it)', () => {
+    expect(() => parseDuration('20000000000000000s')).toThrow(
+      new UnitParseError(
+        'duration',
+        '20000000000000000s',
+        'the value is larger than 9007199254740991 milliseconds (2^53-1), the longest duration this cache can represent exactly; at most 9007199254740s',
+      ),
+    );
+    expect(() => parseDuration('20000000000000000s')).not.toThrow(/64-bit/);
+    expect(parseDuration('9007199254740s')).toBe(9_007_199_254_740_000);
+    expect(() => parseDuration('9007199254741s')).toThrow(/2\^53-1/);
+    // The number itself is still read as Wasmtime reads it, a u64.
+    expect(() => parseDuration('18446744073709551616s')).toThrow(/the number is larger than 18446744073709551615/);
+  });
 });
 
 describe('percents (…-limit-percent-if-deleting)', () => {

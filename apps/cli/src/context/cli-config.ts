@@ -1,11 +1,21 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CacheConfig, DEFAULT_ENV_PREFIX, RemoteCacheConfig, defaultConfigFilePath, describeOrigin, SETTING_NAMES, type SettingName, type SettingOrigin } from '@cache/config';
+import {
+  absoluteDefaultConfigFilePath,
+  CacheConfig,
+  CacheConfigError,
+  DEFAULT_ENV_PREFIX,
+  RemoteCacheConfig,
+  describeOrigin,
+  SETTING_NAMES,
+  type SettingName,
+  type SettingOrigin,
+} from '@cache/config';
 import { loadCacheFileSync } from '@cache/toml';
 
 /** Options every command takes. */
 export interface GlobalOptions {
-  /** A TOML file (`--config`). */
+  /** A TOML file (`--config`); empty is refused (see {@link resolveCliConfig}). */
   config?: string;
   /** The cache directory (`--dir`), over every other source; a relative one is below the current folder (see {@link flagDirectory}). */
   dir?: string;
@@ -23,16 +33,30 @@ export interface CliConfig {
 /**
  * The configuration a command uses, each source over the one before:
  * defaults, the TOML file (`--config`, else `WASM_CACHE_CONFIG_FILE`, else the
- * default file when it exists), `WASM_CACHE_*` variables, then flags.
+ * default file when it exists and its path is absolute), `WASM_CACHE_*`
+ * variables, then flags.
  *
- * @throws CacheConfigError, TomlSyntaxError or ConfigFileAccessError.
+ * @throws CacheConfigError (an empty `--config` too), TomlSyntaxError or ConfigFileAccessError.
  */
 export function resolveCliConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CliConfig {
+  // An empty flag names no file: refused, as an empty --dir is, rather than read as no flag at all (which
+  // would silently pass over WASM_CACHE_CONFIG_FILE and the default file).
+  if (options.config === '') {
+    throw new CacheConfigError([
+      {
+        setting: 'configuration file',
+        value: '',
+        rule: `must not be empty: name a TOML file, or leave --config out to read $${DEFAULT_ENV_PREFIX}CONFIG_FILE or the per-user file`,
+        origin: { kind: 'object', label: 'flag --config' },
+      },
+    ]);
+  }
   // An empty variable counts as unset, as everywhere else (the environment overlay, the engine's hook).
   const fromEnv = env[`${DEFAULT_ENV_PREFIX}CONFIG_FILE`];
   const named = options.config ?? (fromEnv === '' ? undefined : fromEnv);
-  const defaultFile = defaultConfigFilePath();
-  const file = named ?? (existsSync(defaultFile) ? defaultFile : undefined);
+  // None with a relative HOME: not a file below whatever the current folder is.
+  const defaultFile = absoluteDefaultConfigFilePath();
+  const file = named ?? (defaultFile !== undefined && existsSync(defaultFile) ? defaultFile : undefined);
   const loaded = file ? loadCacheFileSync(file, { env }) : undefined;
   const base = loaded?.cache ?? CacheConfig.default();
   const remote = loaded?.remote ?? (env['WASM_CACHE_REMOTE_URL'] ? RemoteCacheConfig.fromEnv(env).validate() : undefined);

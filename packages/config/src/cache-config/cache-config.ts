@@ -5,7 +5,18 @@ import { SETTING_NAMES, SETTINGS, type SettingName } from '../settings/definitio
 import { readEnvOverlay, DEFAULT_ENV_PREFIX, type EnvOverlayOptions } from '../overlays/env-overlay.js';
 import { readObjectOverlay, type CacheSettingsObject } from '../overlays/object-overlay.js';
 import type { Overlay } from '../overlays/overlay.js';
-import { formOf, issueMessage, partialSettingsSchema, settingsToCheck, usableDirectory, type CacheSettingsInput, type ResolvedCacheSettings, type SettingInput } from '../settings/schema.js';
+import {
+  formOf,
+  isLevelOrderIssue,
+  issueMessage,
+  partialSettingsSchema,
+  settingsToCheck,
+  usableDirectory,
+  type CacheSettingsInput,
+  type ResolvedCacheSettings,
+  type SettingInput,
+} from '../settings/schema.js';
+import { describeNonCacheConfig } from './foreign-instance.js';
 
 const CODE: SettingOrigin = { kind: 'code' };
 const DEFAULT: SettingOrigin = { kind: 'default' };
@@ -13,10 +24,37 @@ const DEFAULT: SettingOrigin = { kind: 'default' };
 /** The outcome of checking a configuration, without throwing. */
 type Validation = { ok: true; settings: ResolvedCacheSettings } | { ok: false; problems: ConfigProblem[] };
 
-/** The name a problem uses for a setting: the form the user wrote it in. */
-export function displayName(name: SettingName, origin: SettingOrigin | undefined): string {
+/** The keys each setting an application's own object gave was written under, when not its camelCase name. */
+type WrittenKeys = Readonly<Partial<Record<SettingName, string>>>;
+
+/**
+ * The name a problem uses for a setting: the form the user wrote it in. The
+ * key in a file (kebab-case), the variable in the environment, the key an
+ * application's own object used (`written`: `cleanup-interval`, `capacity`),
+ * else the camelCase name, as in code.
+ *
+ * @param written the key an object (`CacheConfig.merge`) gave the value under, when known.
+ */
+export function displayName(name: SettingName, origin: SettingOrigin | undefined, written?: string): string {
   if (origin?.kind === 'file') return SETTINGS[name].fileKey;
   if (origin?.kind === 'env') return origin.variable;
+  if (origin?.kind === 'object' && written !== undefined) return written;
+  return name;
+}
+
+/**
+ * The name of setting `name` in the form another one, `like`, was written in
+ * (its origin, and the key an object used), for a message that asks for both:
+ * `optimized-compression-level` beside a file's `baseline-compression-level`,
+ * `WASM_CACHE_OPTIMIZED_COMPRESSION_LEVEL` beside its variable.
+ */
+function nameLike(name: SettingName, like: SettingName, origin: SettingOrigin | undefined, written: string | undefined): string {
+  if (origin?.kind === 'file') return SETTINGS[name].fileKey;
+  if (origin?.kind === 'env') {
+    const suffix = SETTINGS[like].envSuffix;
+    return origin.variable.endsWith(suffix) ? `${origin.variable.slice(0, -suffix.length)}${SETTINGS[name].envSuffix}` : SETTINGS[name].envSuffix;
+  }
+  if (origin?.kind === 'object' && written === SETTINGS[like].fileKey) return SETTINGS[name].fileKey;
   return name;
 }
 
@@ -39,6 +77,8 @@ export class CacheConfig {
   readonly #enabled: boolean;
   readonly #values: Readonly<CacheSettingsInput>;
   readonly #origins: Readonly<Partial<Record<SettingName, SettingOrigin>>>;
+  /** The keys an application's own object wrote settings under (`merge`), for problems to name them as written. */
+  readonly #keys: WrittenKeys;
   #validation: Validation | undefined;
 
   /** @internal Use {@link CacheConfig.default} or {@link CacheConfig.disabled}. */
@@ -46,10 +86,12 @@ export class CacheConfig {
     enabled: boolean,
     values: Readonly<CacheSettingsInput>,
     origins: Readonly<Partial<Record<SettingName, SettingOrigin>>>,
+    keys: WrittenKeys = {},
   ) {
     this.#enabled = enabled;
     this.#values = Object.freeze({ ...values });
     this.#origins = Object.freeze({ ...origins });
+    this.#keys = Object.freeze({ ...keys });
   }
 
   /** An enabled cache with every one of Wasmtime's defaults and the OS's default directory. */
@@ -67,14 +109,20 @@ export class CacheConfig {
    * `WASM_CACHE_CAPACITY`, `WASM_CACHE_ENABLED`, ... see `readEnvOverlay`) laid
    * over `base` (default: {@link CacheConfig.default}), validated.
    *
-   * @throws CacheConfigError naming every bad variable and value.
+   * @throws CacheConfigError naming every bad variable and value; TypeError when `base` is not a CacheConfig of
+   * this copy of the package (one from another copy, a CommonJS `require` beside an ES `import`, is said to be that).
    */
   static fromEnv(
     env: Readonly<Record<string, string | undefined>> = process.env,
     prefix: string = DEFAULT_ENV_PREFIX,
     options: EnvOverlayOptions & { base?: CacheConfig } = {},
   ): CacheConfig {
-    return (options.base ?? CacheConfig.default()).#applyOverlay(readEnvOverlay(env, prefix, options));
+    const base = options.base ?? CacheConfig.default();
+    // A brand check: another copy's CacheConfig has private fields this copy cannot read.
+    if (typeof base !== 'object' || base === null || !(#values in base)) {
+      throw new TypeError(`CacheConfig.fromEnv expects options.base to be a CacheConfig, got ${describeNonCacheConfig(base)}`);
+    }
+    return base.#applyOverlay(readEnvOverlay(env, prefix, options));
   }
 
   /**
@@ -97,7 +145,7 @@ export class CacheConfig {
     if (typeof enabled !== 'boolean') {
       throw new CacheConfigError([{ setting: 'enabled', value: enabled, rule: 'must be true or false (a boolean)', origin: CODE }]);
     }
-    return new CacheConfig(enabled, this.#values, this.#origins);
+    return new CacheConfig(enabled, this.#values, this.#origins, this.#keys);
   }
 
   /**
@@ -106,19 +154,18 @@ export class CacheConfig {
    * errors and `config show` can point at the source.
    */
   withSetting(name: SettingName, value: SettingInput, origin: SettingOrigin = CODE): CacheConfig {
-    if (!Object.hasOwn(SETTINGS, name)) {
-      throw new CacheConfigError([{ setting: String(name), value, rule: `unknown setting; known settings: ${SETTING_NAMES.join(', ')}`, origin }]);
-    }
-    return new CacheConfig(this.#enabled, { ...this.#values, [name]: value }, { ...this.#origins, [name]: origin });
+    return this.#withSetting(name, value, origin, undefined);
   }
 
   /** A copy with a setting returned to its default. */
   withoutSetting(name: SettingName): CacheConfig {
     const values = { ...this.#values };
     const origins = { ...this.#origins };
+    const keys = { ...this.#keys };
     delete values[name];
     delete origins[name];
-    return new CacheConfig(this.#enabled, values, origins);
+    delete keys[name];
+    return new CacheConfig(this.#enabled, values, origins, keys);
   }
 
   /** Absolute path of the cache directory. Default: the OS's per-user cache folder (see `defaultCacheDirectory`). */
@@ -296,9 +343,14 @@ export class CacheConfig {
   /**
    * True when both configurations are valid and resolve to the same settings
    * (and are both enabled or both disabled); false otherwise, an invalid one
-   * included (never throws: use {@link CacheConfig.problems} to know why).
+   * included, and so is a CacheConfig from another copy of this package (a
+   * CommonJS `require` beside an ES `import`) or anything that is not a
+   * CacheConfig (never throws: use {@link CacheConfig.problems} to know why).
    */
   equals(other: CacheConfig): boolean {
+    // A brand check: a CacheConfig from another copy of this package (a CommonJS require beside an ES import)
+    // has its own class, whose private fields this one cannot read; it is not equal, as anything else is not.
+    if (typeof other !== 'object' || other === null || !(#values in other)) return false;
     if (this.enabled !== other.enabled) return false;
     const mine = this.#validate();
     const theirs = other.#validate();
@@ -311,10 +363,21 @@ export class CacheConfig {
     return { enabled: this.#enabled, ...this.settings() };
   }
 
+  /** {@link CacheConfig.withSetting}, recording the key an application's object wrote the value under, if any. */
+  #withSetting(name: SettingName, value: SettingInput, origin: SettingOrigin, key: string | undefined): CacheConfig {
+    if (!Object.hasOwn(SETTINGS, name)) {
+      throw new CacheConfigError([{ setting: String(name), value, rule: `unknown setting; known settings: ${SETTING_NAMES.join(', ')}`, origin }]);
+    }
+    const keys = { ...this.#keys };
+    if (key === undefined || key === name) delete keys[name];
+    else keys[name] = key;
+    return new CacheConfig(this.#enabled, { ...this.#values, [name]: value }, { ...this.#origins, [name]: origin }, keys);
+  }
+
   #applyOverlay(overlay: Overlay): CacheConfig {
     let config: CacheConfig = this;
     if (overlay.enabled) config = config.withEnabled(overlay.enabled.value);
-    for (const { name, value, origin } of overlay.settings) config = config.withSetting(name, value, origin);
+    for (const { name, value, origin, key } of overlay.settings) config = config.#withSetting(name, value, origin, key);
     const problems = [...overlay.problems, ...config.problems()];
     if (problems.length > 0) throw new CacheConfigError(problems);
     return config;
@@ -357,10 +420,13 @@ export class CacheConfig {
     } else {
       const issues = result.success ? [] : result.error.issues;
       const problems = issues.map((issue): ConfigProblem => {
+        // The levels out of order, when only the baseline was given: the problem is the baseline the user wrote,
+        // not an optimized level they never did (which has no origin to point at).
+        if (isLevelOrderIssue(issue) && !Object.hasOwn(this.#values, 'optimizedCompressionLevel')) return this.#baselineAboveDefault();
         const name = issue.path[0] as SettingName;
         const origin = this.#origins[name];
         return {
-          setting: displayName(name, origin),
+          setting: displayName(name, origin, this.#keys[name]),
           value: Object.hasOwn(this.#values, name) ? this.#values[name] : SETTINGS[name].defaultValue,
           rule: issueMessage(issue, formOf(origin)),
           ...(origin ? { origin } : {}),
@@ -370,5 +436,21 @@ export class CacheConfig {
       this.#validation = { ok: false, problems };
     }
     return this.#validation;
+  }
+
+  /** The problem of a baseline level given above the optimized level's default, reported where the baseline was given. */
+  #baselineAboveDefault(): ConfigProblem {
+    const name: SettingName = 'baselineCompressionLevel';
+    const origin = this.#origins[name];
+    const optimized = nameLike('optimizedCompressionLevel', name, origin, this.#keys[name]);
+    // A valid level (the rule is checked only then): a whole number, or its digits in a variable.
+    const value = this.#values[name];
+    const baseline = typeof value === 'string' ? Number(value.trim()) : value;
+    return {
+      setting: displayName(name, origin, this.#keys[name]),
+      value: this.#values[name],
+      rule: `is above the default optimized compression level (${String(SETTINGS.optimizedCompressionLevel.defaultValue)}); set ${optimized} too, to ${String(baseline)} or more`,
+      ...(origin ? { origin } : {}),
+    };
   }
 }

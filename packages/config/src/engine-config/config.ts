@@ -1,4 +1,5 @@
 import { CacheConfig } from '../cache-config/cache-config.js';
+import { describeNonCacheConfig } from '../cache-config/foreign-instance.js';
 import { CacheConfigError, type SettingOrigin } from '../errors/config-error.js';
 
 /**
@@ -45,10 +46,15 @@ export class Config {
     return new Config({ cache: CacheConfig.default(), artifactCompression: false, artifactTier: 'hot' });
   }
 
-  /** A copy that uses this cache configuration (`CacheConfig.disabled()` turns caching off). */
+  /**
+   * A copy that uses this cache configuration (`CacheConfig.disabled()` turns caching off).
+   *
+   * @throws TypeError when `cache` is not a CacheConfig of this copy of the package; one from another copy (a
+   * CommonJS `require` beside an ES `import`, or two installed versions) is said to be that.
+   */
   cacheConfig(cache: CacheConfig): Config {
     if (!(cache instanceof CacheConfig)) {
-      throw new TypeError('Config.cacheConfig expects a CacheConfig (from CacheConfig.default(), disabled(), fromEnv() or a TOML file)');
+      throw new TypeError(`Config.cacheConfig expects a CacheConfig (from CacheConfig.default(), disabled(), fromEnv() or a TOML file), got ${describeNonCacheConfig(cache)}`);
     }
     return new Config({ ...this.#options, cache });
   }

@@ -8,7 +8,7 @@ export type SettingOrigin =
 
 /** One thing wrong with one setting. */
 export interface ConfigProblem {
-  /** The setting's name as the user wrote it (camelCase in code, kebab-case in a file, the variable for env). */
+  /** The setting's name as the user wrote it (camelCase in code, kebab-case in a file, the variable for env, the key of an object given to `merge`). */
   readonly setting: string;
   /**
    * The offending value, as given; absent when what is wrong is that nothing

@@ -52,7 +52,7 @@ export function readObjectOverlay(object: unknown, label: string): Overlay {
       continue;
     }
     seen.set(name, key);
-    overlay.settings.push({ name, value, origin: { kind: 'object', label: `${label}.${key}` } });
+    overlay.settings.push({ name, value, origin: { kind: 'object', label: `${label}.${key}` }, key });
   }
   return overlay;
 }

@@ -6,8 +6,11 @@ import type { SettingInput } from '../settings/schema.js';
 export interface Overlay {
   /** Whether the source turns the cache on or off, when it says. */
   enabled?: { value: boolean; origin: SettingOrigin };
-  /** The settings the source gives. */
-  settings: Array<{ name: SettingName; value: SettingInput; origin: SettingOrigin }>;
+  /**
+   * The settings the source gives; `key` is the name an object wrote one
+   * under (`cleanup-interval`, `capacity`), for problems to name it as written.
+   */
+  settings: Array<{ name: SettingName; value: SettingInput; origin: SettingOrigin; key?: string }>;
   /** What could not even be read as a setting (unknown keys, wrong types). */
   problems: ConfigProblem[];
 }

@@ -87,6 +87,9 @@ export function defaultCacheDirectorySource(context: PlatformContext = {}): stri
  * - Linux and other Unix: `$XDG_CONFIG_HOME/wasm-cache/config.toml`, else `~/.config/wasm-cache/config.toml`
  * - macOS: `~/Library/Application Support/wasm-cache/config.toml`
  * - Windows: `%APPDATA%\wasm-cache\config\config.toml`
+ *
+ * Relative when the home folder is (a relative `HOME`): to look for the file,
+ * use {@link absoluteDefaultConfigFilePath}, which then gives none.
  */
 export function defaultConfigFilePath(context: PlatformContext = {}): string {
   const { platform, env, home } = resolved(context);
@@ -101,4 +104,18 @@ export function defaultConfigFilePath(context: PlatformContext = {}): string {
     default:
       return posix.join(xdg(env, 'XDG_CONFIG_HOME') ?? posix.join(home, '.config'), APP_FOLDER, 'config.toml');
   }
+}
+
+/**
+ * The default configuration file ({@link defaultConfigFilePath}) when its path
+ * is absolute; undefined when it is not (a relative `HOME`, or `USERPROFILE`
+ * on Windows; a relative `XDG_CONFIG_HOME` or `APPDATA` is already passed
+ * over): there is then no default file, rather than one below whatever the
+ * current folder is, as the default cache directory built from the same home
+ * folder is refused rather than used (see `CacheConfig`).
+ */
+export function absoluteDefaultConfigFilePath(context: PlatformContext = {}): string | undefined {
+  const file = defaultConfigFilePath(context);
+  const platform = context.platform ?? process.platform;
+  return (platform === 'win32' ? win32 : posix).isAbsolute(file) ? file : undefined;
 }

@@ -211,10 +211,20 @@ const FIELDS = {
 /** The two compression levels, which the cross-setting rule relates. */
 const LEVELS: readonly SettingName[] = ['baselineCompressionLevel', 'optimizedCompressionLevel'];
 
+/**
+ * @internal Whether an issue is the one of the rule across settings (see
+ * `levelOrder`), which the schema reports at the optimized level: a
+ * configuration that gave only the baseline reports it there instead.
+ */
+export function isLevelOrderIssue(issue: object): boolean {
+  return (issue as { readonly params?: { readonly levelOrder?: unknown } }).params?.levelOrder === true;
+}
+
 /** The rule across settings: the optimized level is at least the baseline. */
 function levelOrder() {
   return z.refine<{ baselineCompressionLevel: number; optimizedCompressionLevel: number }>((settings) => settings.optimizedCompressionLevel >= settings.baselineCompressionLevel, {
     path: ['optimizedCompressionLevel'],
+    params: { levelOrder: true },
     error: (issue) => {
       const input = issue.input as { baselineCompressionLevel?: unknown } | undefined;
       return `must be at least the baseline compression level (${String(input?.baselineCompressionLevel)})`;

@@ -58,9 +58,24 @@ export function splitNumberAndUnit(kind: UnitKind, input: string, maxNumber: big
   return { value, unit };
 }
 
-/** Multiplies and checks the result against Wasmtime's u64 range and the exact-number range. */
+/** The largest duration this cache represents exactly, in whole seconds (what a file or a variable can write). */
+const MAX_EXACT_SECONDS = MAX_EXACT / 1000n;
+
+/**
+ * Multiplies and checks the result against Wasmtime's u64 range and the
+ * exact-number range. A duration's result is in milliseconds, which Wasmtime
+ * never computes (it keeps u64 seconds): one too large for this cache is said
+ * to be above the 2^53-1 milliseconds limit, whatever a u64 would hold.
+ */
 export function scale(kind: UnitKind, input: string, value: bigint, factor: bigint): number {
   const result = value * factor;
+  if (kind === 'duration' && result > MAX_EXACT) {
+    throw new UnitParseError(
+      kind,
+      input,
+      `the value is larger than ${Number.MAX_SAFE_INTEGER} milliseconds (2^53-1), the longest duration this cache can represent exactly; at most ${MAX_EXACT_SECONDS}s`,
+    );
+  }
   if (result > U64_MAX) {
     throw new UnitParseError(kind, input, 'the value overflows a 64-bit unsigned integer');
   }

@@ -1,4 +1,15 @@
-import { describeOrigin, formatSettingValue, REMOTE_SETTING_NAMES, REMOTE_SETTINGS, type RemoteCacheConfig, SETTING_NAMES, SETTINGS } from '@cache/config';
+import {
+  absoluteDefaultConfigFilePath,
+  CacheConfigError,
+  defaultConfigFilePath,
+  describeOrigin,
+  formatSettingValue,
+  REMOTE_SETTING_NAMES,
+  REMOTE_SETTINGS,
+  type RemoteCacheConfig,
+  SETTING_NAMES,
+  SETTINGS,
+} from '@cache/config';
 import { ARTIFACT_TIER_ENV, Config, withArtifactTierFromEnv } from '@cache/engine';
 import { createDefaultConfigFile, loadCacheConfig, readConfigText, tomlToBuilderCode } from '@cache/toml';
 import { originsOf, resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
@@ -6,8 +17,28 @@ import { out, table } from '../../output/style.js';
 
 /** `config new [path]`: writes a default file; never overwrites. */
 export async function configNew(path: string | undefined): Promise<void> {
-  const file = await createDefaultConfigFile(path);
+  const file = await createDefaultConfigFile(path ?? defaultFileToCreate());
   console.log(`Created ${file}`);
+}
+
+/**
+ * The per-user file `config new` writes when given no path. Refused when it is
+ * not absolute (a relative HOME), as the other commands then read no default
+ * file: one written below the current folder would never be read.
+ *
+ * @throws CacheConfigError naming the path.
+ */
+function defaultFileToCreate(): string {
+  const file = absoluteDefaultConfigFilePath();
+  if (file !== undefined) return file;
+  throw new CacheConfigError([
+    {
+      setting: 'configuration file',
+      value: defaultConfigFilePath(),
+      rule: `the default configuration file is not an absolute path: the home folder it is built from is relative (${process.platform === 'win32' ? 'USERPROFILE' : 'HOME'}); set that to an absolute path, or name the file: config new <path>`,
+      origin: { kind: 'default' },
+    },
+  ]);
 }
 
 /** `config show`: the effective settings and where each came from. */
