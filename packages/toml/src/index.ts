@@ -18,5 +18,6 @@ export {
 export { OWN_TABLE, readRemoteSection, REMOTE_TABLE } from './remote/remote-section.js';
 export { createDefaultConfigFile, defaultConfigFileText } from './write/default-file.js';
 export { remoteTable, type RemoteTableOptions } from './write/remote-table.js';
-export { saveCacheConfig, stringifyCacheConfig, writeConfigFile, type SaveConfigOptions, type SaveOptions, type StringifyOptions } from './write/stringify-config.js';
+export { writeConfigFile, type SaveOptions, type WriteConfigFileOptions } from './write/config-file.js';
+export { saveCacheConfig, stringifyCacheConfig, type SaveConfigOptions, type StringifyOptions } from './write/stringify-config.js';
 export { defaultConfigFilePath } from '@cache/config';

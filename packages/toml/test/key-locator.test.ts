@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CacheConfigError } from '@cache/config';
-import { locateKeys, parseCacheConfig } from '../src/index.js';
+import { locateKeys, MAX_CONFIG_FILE_BYTES, parseCacheConfig } from '../src/index.js';
 
 /** Where parsing a file with one bad `cleanup-interval` says the problem is. */
 function reportedAt(text: string): string {
@@ -69,4 +69,64 @@ describe('locateKeys', () => {
       expect(() => locateKeys(text).find(['a'])).not.toThrow();
     }
   });
+
+  it('locates a dotted key of tens of thousands of parts in linear time: such a file is refused with the usual error', () => {
+    // 40,000 parts (80 KB), and as many as fit the 1 MiB limit (a fatal out-of-memory when each ancestor's path was joined whole).
+    const parts = Math.floor((MAX_CONFIG_FILE_BYTES - 64) / 2);
+    for (const count of [40_000, parts]) {
+      const text = `a${'.a'.repeat(count)} = 1\n[cache]\n`;
+      expect(text.length).toBeLessThanOrEqual(MAX_CONFIG_FILE_BYTES);
+      const error = refusal(text);
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]).toMatchObject({ setting: 'a', rule: expect.stringMatching(/^unknown key at the top level/), origin: { file: 'x.toml', line: 1, column: 1 } });
+      expect(error.message).toMatch(/^ {2}- a = .* \(x\.toml:1:1\): unknown key at the top level/m);
+      const positions = locateKeys(text);
+      const deepest = Array.from({ length: count + 1 }, () => 'a');
+      expect(positions.find(deepest)).toEqual({ line: 1, column: 1 });
+      expect(positions.find([...deepest, 'b'])).toEqual({ line: 1, column: 1 });
+    }
+    // Below [cache] and below [wasm-cache] too.
+    for (const [text, setting] of [
+      [`[cache]\na${'.a'.repeat(40_000)} = 1\n`, 'a'],
+      [`[wasm-cache]\na${'.a'.repeat(40_000)} = 1\n[cache]\n`, 'wasm-cache.a'],
+    ] as const) {
+      expect(refusal(text).problems[0]).toMatchObject({ setting, origin: { line: 2, column: 1 } });
+    }
+  });
+
+  it('shows the table such a dotted key makes 16 levels deep, so that the message and JSON can write it', () => {
+    const error = refusal(`a${'.a'.repeat(20_000)} = 1\n[cache]\n`);
+    expect(error.message).toContain(`  - a = ${'{"a":'.repeat(16)}"…"${'}'.repeat(16)} (x.toml:1:1): unknown key at the top level`);
+    expect(() => JSON.stringify(error.problems)).not.toThrow();
+  });
+
+  it('counts columns of many keys on one long line, carried on along the line', () => {
+    // 20,000 keys on one 240 KB line: counting each key's column from the line's start was 2.4e9 steps (about 20 s).
+    const keys = Array.from({ length: 20_000 }, (_, k) => `k${k} = 1`);
+    const text = `x = { ${keys.join(', ')} }\n[cache]\ncleanup-interval = "bogus"\n`;
+    const positions = locateKeys(text);
+    expect(positions.find(['x', 'k0'])).toEqual({ line: 1, column: 7 });
+    expect(positions.find(['x', 'k19999'])).toEqual({ line: 1, column: text.indexOf('k19999 ') + 1 });
+    expect(positions.find(['cache', 'cleanup-interval'])).toEqual({ line: 3, column: 1 });
+    // Columns in code points, carried on along the line: a surrogate pair is one.
+    expect(locateKeys('x = { a = "😀", b = { c = 1, "😀" = 2 } }').find(['x', 'b', '😀'])).toEqual({ line: 1, column: 29 });
+  });
+
+  it('never overflows the stack on arrays or inline tables nested without end', () => {
+    for (const text of ['a = ' + '['.repeat(200_000), 'a = ' + '{b='.repeat(200_000), 'a = ' + '[\n'.repeat(100_000) + ']'.repeat(100_000)]) {
+      expect(() => locateKeys(text).find(['a'])).not.toThrow();
+      expect(locateKeys(text).find(['a'])).toEqual({ line: 1, column: 1 });
+    }
+  });
 });
+
+/** The CacheConfigError parsing `text` gives. */
+function refusal(text: string): CacheConfigError {
+  try {
+    parseCacheConfig(text, { file: 'x.toml' });
+  } catch (error) {
+    if (error instanceof CacheConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a CacheConfigError');
+}

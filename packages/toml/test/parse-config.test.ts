@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CacheConfig as BaseCacheConfig, CacheConfigError } from '@cache/config';
@@ -8,6 +8,7 @@ import {
   ConfigFileAccessError,
   loadCacheConfig,
   loadCacheConfigSync,
+  loadDefaultCacheConfig,
   parseCacheConfig,
   TomlSyntaxError,
   type ConfigFileWarning,
@@ -111,6 +112,25 @@ describe('parseCacheConfig', () => {
     // Integers in any TOML notation are still integers.
     expect(parseCacheConfig('[cache]\nbaseline-compression-level = 0x5\noptimized-compression-level = 1_0\n').baselineCompressionLevel).toBe(5);
     expect(parseCacheConfig('[cache]\nbaseline-compression-level = +3\n').baselineCompressionLevel).toBe(3);
+  });
+
+  it('keeps the problems of a table value JSON-serializable (its integers as numbers)', () => {
+    const error = configError(() => parseCacheConfig('foo = { b = 1, c = [2, { d = 3 }] }\n[cache]\n', { file: 'f.toml' }));
+    expect(error.message).toContain('foo = {"b":1,"c":[2,{"d":3}]} (f.toml:1:1): unknown key at the top level');
+    expect(JSON.parse(JSON.stringify(error.problems))).toEqual([expect.objectContaining({ setting: 'foo', value: { b: 1, c: [2, { d: 3 }] } })]);
+  });
+
+  it('shows a float level, and any number in [cache], as the file wrote it (3.0, not 3)', () => {
+    for (const literal of ['3.0', '1e1', '-0.0', '+inf', 'nan', '2.50']) {
+      const error = configError(() => parseCacheConfig(`[cache]\nbaseline-compression-level = ${literal} # tuned\n`, { file: 'f.toml' }));
+      expect(error.message).toContain(`baseline-compression-level = ${literal} (f.toml:2:1): must be a TOML integer from 0 to 21, not a float`);
+      // The problem keeps the number, for programs and loggers.
+      expect(typeof error.problems[0]?.value).toBe('number');
+    }
+    const inline = configError(() => parseCacheConfig('cache = { optimized-compression-level = 20.0, cleanup-interval = 0x3c }\nnope = 1_000\n', { file: 'f.toml' }));
+    expect(inline.message).toContain('optimized-compression-level = 20.0 (f.toml:1:11): must be a TOML integer from 0 to 21, not a float');
+    expect(inline.message).toContain('cleanup-interval = 0x3c (f.toml:1:47): must be a TOML string');
+    expect(inline.message).toContain('nope = 1_000 (f.toml:2:1): unknown key at the top level');
   });
 
   it('reports a level beyond 2^53 as the setting\'s value problem, exactly as written, not as a TOML syntax error', () => {
@@ -230,6 +250,24 @@ describe('errors as JSON', () => {
 
 describe('loading files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'toml-'));
+  it('reads no default file below the current folder when the home folder is relative (a relative HOME)', () => {
+    const cwd = process.cwd();
+    const planted = join(dir, 'relhome', '.config', 'wasm-cache');
+    mkdirSync(planted, { recursive: true });
+    writeFileSync(join(planted, 'config.toml'), '[cache]\ndirectory = "/tmp/planted"\n');
+    process.chdir(dir);
+    try {
+      const context = { platform: 'linux' as const, env: {}, home: 'relhome' };
+      const loaded = loadDefaultCacheConfig({ context });
+      expect(loaded.file).toBeUndefined();
+      expect(loaded.config.equals(CacheConfig.default())).toBe(true);
+      // An absolute home folder still has its file read.
+      expect(loadDefaultCacheConfig({ context: { ...context, home: join(dir, 'relhome') } }).file).toBe(join(planted, 'config.toml'));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('loads from disk, sync and async, naming the file in errors', async () => {
     const file = join(dir, 'config.toml');
     writeFileSync(file, FULL);

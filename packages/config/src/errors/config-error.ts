@@ -18,6 +18,12 @@ export interface ConfigProblem {
    * (a structured logger) works.
    */
   readonly value?: unknown;
+  /**
+   * The value as the user wrote it, when that differs from how `value`
+   * prints: a TOML float `3.0` or hex `0x10`, whose `value` is the number 3
+   * or 16. Messages show this text instead.
+   */
+  readonly shown?: string;
   /** The rule it broke, in words. */
   readonly rule: string;
   /** Where the value came from, when known. */
@@ -70,7 +76,7 @@ export function formatProblem(problem: ConfigProblem): string {
   const origin = problem.origin;
   const redundant = !origin || origin.kind === 'code' || (origin.kind === 'env' && origin.variable === problem.setting);
   const where = redundant ? '' : ` (${describeOrigin(origin)})`;
-  const value = Object.hasOwn(problem, 'value') ? ` = ${describeValue(problem.value)}` : '';
+  const value = problem.shown !== undefined ? ` = ${problem.shown}` : Object.hasOwn(problem, 'value') ? ` = ${describeValue(problem.value)}` : '';
   return `${problem.setting}${value}${where}: ${problem.rule}`;
 }
 

@@ -1,3 +1,5 @@
+import { PathTrie, type PathNode } from './path-trie.js';
+
 /** A 1-based position in a text. */
 export interface TextPosition {
   line: number;
@@ -23,6 +25,21 @@ const ESCAPES: Readonly<Record<string, string>> = { b: '\b', t: '\t', n: '\n', f
 const HEX_ESCAPE_LENGTH: Readonly<Record<string, number>> = { x: 2, u: 4, U: 8 };
 
 /**
+ * Arrays and inline tables nested deeper than this are not followed, so that
+ * no text makes the scanner's recursion overflow the stack (smol-toml refuses
+ * documents nested deeper than this too).
+ */
+const MAX_NESTING = 1_000;
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/**
  * A lexical scanner of TOML text: it follows strings of all four kinds (with
  * escapes), comments, arrays and inline tables, so that nothing inside a
  * string or comment is mistaken for a key or a delimiter. It records where
@@ -30,15 +47,23 @@ const HEX_ESCAPE_LENGTH: Readonly<Record<string, number>> = { x: 2, u: 4, U: 8 }
  * or throw; positions found in it are best effort.
  */
 class Scanner {
-  readonly positions = new Map<string, TextPosition>();
+  /** The paths written. */
+  readonly paths = new PathTrie();
+  /** The text of each key's bare value (a number, boolean or date), as first written. */
+  readonly literals = new Map<PathNode, string>();
   #i = 0;
   #line = 1;
   #lineStart = 0;
+  /** The column count is carried on along a line: up to `#countedTo` the line has `#counted` code points. */
+  #countedTo = 0;
+  #counted = 0;
+  /** Arrays and inline tables open at the cursor. */
+  #nesting = 0;
 
   constructor(private readonly text: string) {}
 
   scan(): void {
-    let table: string[] = [];
+    let table = this.paths.root;
     while (this.#i < this.text.length) {
       this.#skipBlanks();
       const char = this.text[this.#i];
@@ -53,8 +78,9 @@ class Scanner {
         this.#skipBlanks();
         const header = this.#readKey();
         if (header) {
-          table = header;
-          this.#record(table, table.length, position);
+          table = this.paths.root;
+          for (const part of header) table = this.paths.child(table, part);
+          this.paths.record(table, position);
         }
         this.#skipToNextLine();
         continue;
@@ -65,32 +91,47 @@ class Scanner {
   }
 
   /**
-   * A `key = value` at the cursor, under `prefix` (a table's path): the key is
-   * recorded and the value scanned. False when it is not one (no key, or no
+   * A `key = value` at the cursor, under `table` (a table's node): the key,
+   * and each table its dotted parts create, is recorded where not yet
+   * recorded, and the value scanned. False when it is not one (no key, or no
    * `=` after it), with the cursor after what was read.
    */
-  #scanKeyValue(prefix: readonly string[], position: TextPosition): boolean {
+  #scanKeyValue(table: PathNode, position: TextPosition): boolean {
     const key = this.#readKey();
     this.#skipBlanks();
     if (!key || this.text[this.#i] !== '=') return false;
     this.#advance(1);
-    const path = [...prefix, ...key];
-    this.#record(path, prefix.length + 1, position);
+    let node = table;
+    for (const part of key) {
+      node = this.paths.child(node, part);
+      this.paths.record(node, position);
+    }
     this.#skipBlanks();
-    this.#scanValue(path);
+    const start = this.#i;
+    const bare = !'"\'{['.includes(this.text[start] ?? '"');
+    this.#scanValue(node);
+    if (bare && !this.literals.has(node)) this.literals.set(node, this.text.slice(start, this.#i).trimEnd());
     return true;
   }
 
-  /** Records `path` and each of its ancestors from `from` parts on (the tables a dotted key creates), where not yet recorded. */
-  #record(path: readonly string[], from: number, position: TextPosition): void {
-    for (let n = Math.max(1, from); n <= path.length; n += 1) {
-      const key = path.slice(0, n).join('\u0000');
-      if (!this.positions.has(key)) this.positions.set(key, position);
-    }
-  }
-
+  /**
+   * The cursor's line and column (in code points, as `Array.from` counts
+   * them: a surrogate pair is one, a lone surrogate one). The count goes on
+   * from the last one taken on the same line, so that many keys on one long
+   * line (an inline table) cost the line's length once, not once per key.
+   */
   #position(): TextPosition {
-    return { line: this.#line, column: Array.from(this.text.slice(this.#lineStart, this.#i)).length + 1 };
+    if (this.#countedTo < this.#lineStart) {
+      this.#countedTo = this.#lineStart;
+      this.#counted = 0;
+    }
+    for (let j = this.#countedTo; j < this.#i; j += 1) {
+      // The low half of a surrogate pair is counted with its high half.
+      const pairEnd = j > this.#lineStart && isLowSurrogate(this.text.charCodeAt(j)) && isHighSurrogate(this.text.charCodeAt(j - 1));
+      if (!pairEnd) this.#counted += 1;
+    }
+    this.#countedTo = Math.max(this.#countedTo, this.#i);
+    return { line: this.#line, column: this.#counted + 1 };
   }
 
   #advance(count: number): void {
@@ -201,15 +242,21 @@ class Scanner {
     }
   }
 
-  /** Skips one value, recording the keys of inline tables (under `path`). */
-  #scanValue(path: readonly string[]): void {
+  /** Skips one value, recording the keys of inline tables (under `node`, the key's). */
+  #scanValue(node: PathNode): void {
     const char = this.text[this.#i];
     if (this.text.startsWith('"""', this.#i)) this.#skipMultilineString('"""');
     else if (this.text.startsWith("'''", this.#i)) this.#skipMultilineString("'''");
     else if (char === '"' || char === "'") this.#readSingleLineString(char);
-    else if (char === '{') this.#scanInlineTable(path);
-    else if (char === '[') this.#scanArray(path);
-    else {
+    else if ((char === '{' || char === '[') && this.#nesting >= MAX_NESTING) {
+      // Deeper than any parser takes: give up on this value rather than recurse without end.
+      this.#skipComment();
+    } else if (char === '{' || char === '[') {
+      this.#nesting += 1;
+      if (char === '{') this.#scanInlineTable(node);
+      else this.#scanArray(node);
+      this.#nesting -= 1;
+    } else {
       // A number, boolean or date: up to what ends a value.
       while (this.#i < this.text.length && !',]}#\r\n'.includes(this.text[this.#i] as string)) this.#i += 1;
     }
@@ -234,10 +281,10 @@ class Scanner {
     }
   }
 
-  #scanInlineTable(path: readonly string[]): void {
+  #scanInlineTable(node: PathNode): void {
     this.#advance(1);
     while (this.#atNextItem('}')) {
-      if (!this.#scanKeyValue(path, this.#position())) {
+      if (!this.#scanKeyValue(node, this.#position())) {
         // Not TOML: give up on this table rather than guess.
         this.#skipComment();
         return;
@@ -245,11 +292,11 @@ class Scanner {
     }
   }
 
-  #scanArray(path: readonly string[]): void {
+  #scanArray(node: PathNode): void {
     this.#advance(1);
     while (this.#atNextItem(']')) {
       const before = this.#i;
-      this.#scanValue(path);
+      this.#scanValue(node);
       // Not TOML (a stray `}`): give up on this array rather than loop.
       if (this.#i === before) {
         this.#skipComment();
@@ -265,19 +312,35 @@ class Scanner {
  * this scans the text lexically (strings of every kind, escapes, comments,
  * arrays and inline tables) and records where each table header and key is
  * first written, keys inside inline tables included. A dotted key
- * (`a.b = 1`) also stands for the tables it creates (`a`).
+ * (`a.b = 1`) also stands for the tables it creates (`a`). Time and memory
+ * are linear in the text's length, however many parts a dotted key has and
+ * however many keys share a line.
  */
 export function locateKeys(text: string): KeyPositions {
+  const { find } = locateKeysAndLiterals(text);
+  return { find };
+}
+
+/** {@link KeyPositions} with the text of the values written. */
+export interface KeyPositionsAndLiterals extends KeyPositions {
+  /**
+   * The text of the bare value (a number, boolean or date) written for
+   * `path` (`3.0`, `1e1`, `inf`), as written; undefined for a string, array
+   * or table, or a path not written.
+   */
+  literal(path: readonly string[]): string | undefined;
+}
+
+/** {@link locateKeys}, with the text of each key's bare value: for messages that show a value as the file wrote it. */
+export function locateKeysAndLiterals(text: string): KeyPositionsAndLiterals {
   const scanner = new Scanner(text);
   scanner.scan();
-  const positions = scanner.positions;
+  const { paths, literals } = scanner;
   return {
-    find(path) {
-      for (let n = path.length; n > 0; n -= 1) {
-        const found = positions.get(path.slice(0, n).join('\u0000'));
-        if (found) return found;
-      }
-      return undefined;
+    find: (path) => paths.find(path),
+    literal(path) {
+      const node = paths.nodeOf(path);
+      return node === undefined ? undefined : literals.get(node);
     },
   };
 }

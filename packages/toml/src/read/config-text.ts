@@ -36,12 +36,18 @@ function kindOf(stats: import('node:fs').Stats): string {
  * could be read forever).
  */
 function refusal(stats: import('node:fs').Stats): Error | undefined {
-  if (!stats.isFile()) {
-    const kind = kindOf(stats);
-    return Object.assign(new Error(`it is ${kind}${kind.startsWith('not') ? '' : ', not a regular file'}`), stats.isDirectory() ? { code: 'EISDIR' } : {});
-  }
-  if (stats.size > MAX_CONFIG_FILE_BYTES) return tooLarge(`${stats.size} bytes`);
-  return undefined;
+  return notRegularFile(stats) ?? (stats.size > MAX_CONFIG_FILE_BYTES ? tooLarge(`${stats.size} bytes`) : undefined);
+}
+
+/**
+ * Why a file that is not a regular one is neither read nor replaced (`it is
+ * a FIFO, not a regular file`; code EISDIR for a directory), or undefined
+ * for a regular file.
+ */
+export function notRegularFile(stats: import('node:fs').Stats): Error | undefined {
+  if (stats.isFile()) return undefined;
+  const kind = kindOf(stats);
+  return Object.assign(new Error(`it is ${kind}${kind.startsWith('not') ? '' : ', not a regular file'}`), stats.isDirectory() ? { code: 'EISDIR' } : {});
 }
 
 function tooLarge(size: string): Error {

@@ -9,10 +9,11 @@ import {
   type ConfigProblem,
   type SettingOrigin,
 } from '@cache/config';
-import { locateKeys } from '../locate/key-locator.js';
+import { locateKeysAndLiterals } from '../locate/key-locator.js';
 import { OWN_TABLE, readRemoteSection, REMOTE_TABLE } from '../remote/remote-section.js';
 import { readConfigText, readConfigTextSync } from './config-text.js';
 import { parseTomlDocument } from './parse-document.js';
+import { shownValue } from './shown-value.js';
 
 /** A warning the loader raises (only the deprecated `enabled` key, for now). */
 export interface ConfigFileWarning {
@@ -104,13 +105,18 @@ export function parseCacheFile(text: string, options: ParseOptions = {}): CacheF
   const file = options.file ?? '<string>';
   const document = parseTomlDocument(text, file);
 
-  const positions = locateKeys(text);
+  const positions = locateKeysAndLiterals(text);
   const originOf = (path: readonly PropertyKey[]): SettingOrigin => {
     const position = positions.find(path.map(String));
     return position ? { kind: 'file', file, line: position.line, column: position.column } : { kind: 'file', file };
   };
 
   const problems: ConfigProblem[] = [];
+  /** A problem whose value is a number, shown as the file wrote it (`3.0`, `0x10`, not `3` and `16`). */
+  const asWritten = (problem: ConfigProblem, path: readonly PropertyKey[]): ConfigProblem => {
+    const literal = typeof problem.value === 'number' || typeof problem.value === 'bigint' ? positions.literal(path.map(String)) : undefined;
+    return literal !== undefined && literal !== '' ? { ...problem, shown: literal } : problem;
+  };
   const badPaths = new Set<string>();
   let remote: RemoteCacheConfig | undefined;
   if (Object.hasOwn(document, OWN_TABLE)) {
@@ -125,7 +131,8 @@ export function parseCacheFile(text: string, options: ParseOptions = {}): CacheF
   const { [OWN_TABLE]: _own, ...wasmtimeDocument } = document;
   const section = numericSection(wasmtimeDocument['cache'], (key, value) => {
     badPaths.add(`cache.${key}`);
-    problems.push({ setting: key, value, rule: 'must be a TOML integer from 0 to 21, not a float', origin: originOf(['cache', key]) });
+    const path = ['cache', key];
+    problems.push(asWritten({ setting: key, value, rule: 'must be a TOML integer from 0 to 21, not a float', origin: originOf(path) }, path));
   });
   const shape = cacheFileSchema.safeParse(section === undefined ? wasmtimeDocument : { ...wasmtimeDocument, cache: section });
   if (!shape.success) {
@@ -135,18 +142,19 @@ export function parseCacheFile(text: string, options: ParseOptions = {}): CacheF
           const path = [...issue.path, key];
           badPaths.add(path.map(String).join('.'));
           const where = issue.path.length === 0 ? `at the top level (only the [cache] and [${OWN_TABLE}.remote] tables are allowed)` : `in [${describePath(issue.path)}]`;
-          problems.push({ setting: describePath(path), value: readPath(document, path), rule: `unknown key ${where}`, origin: originOf(path) });
+          problems.push(asWritten({ setting: describePath(path), value: readPath(document, path), rule: `unknown key ${where}`, origin: originOf(path) }, path));
         }
       } else if (issue.path.length === 0 || (issue.path.length === 1 && issue.path[0] === 'cache' && issue.code === 'invalid_type' && document['cache'] === undefined)) {
         problems.push({ setting: 'cache', rule: 'the [cache] table is missing; Wasmtime requires it, even empty', origin: { kind: 'file', file } });
       } else {
         badPaths.add(issue.path.map(String).join('.'));
-        problems.push({
+        const problem: ConfigProblem = {
           setting: describePath(issue.path),
           value: readPath(document, issue.path),
           rule: issue.path.length === 1 ? 'must be a table ([cache])' : issue.message,
           origin: originOf(issue.path),
-        });
+        };
+        problems.push(asWritten(problem, issue.path));
       }
     }
   }
@@ -171,8 +179,13 @@ export function parseCacheFile(text: string, options: ParseOptions = {}): CacheF
     }
   }
 
-  problems.push(...config.problems());
-  if (problems.length > 0) throw new CacheConfigError(problems.sort(byPosition), `Invalid cache configuration in ${file}`);
+  // The [cache] settings' problems: those of this file are named by their key there.
+  problems.push(...config.problems().map((problem) => (problem.origin?.kind === 'file' && problem.origin.file === file ? asWritten(problem, ['cache', problem.setting]) : problem)));
+  if (problems.length > 0) {
+    // Tables and arrays as plain objects of bounded depth.
+    const shown = problems.map((problem) => (typeof problem.value === 'object' && problem.value !== null ? { ...problem, value: shownValue(problem.value) } : problem));
+    throw new CacheConfigError(shown.sort(byPosition), `Invalid cache configuration in ${file}`);
+  }
   return { cache: config, remote };
 }
 

@@ -1,5 +1,5 @@
 import { defaultConfigFilePath, formatSettingValue, SETTING_NAMES, SETTINGS } from '@cache/config';
-import { writeConfigFile } from './stringify-config.js';
+import { writeConfigFile } from './config-file.js';
 
 /**
  * The text `wasm-cache config new` writes: a `[cache]` table with every

@@ -1,4 +1,4 @@
-import { formatDuration, formatSize, isWholeSeconds, REDACTED, REMOTE_SETTING_NAMES, REMOTE_SETTINGS, type ConfigProblem, type RemoteCacheConfig } from '@cache/config';
+import { formatDuration, formatSize, isWholeSeconds, REDACTED, remoteSettingForFileKey, REMOTE_SETTING_NAMES, REMOTE_SETTINGS, type ConfigProblem, type RemoteCacheConfig } from '@cache/config';
 
 /** Options of writing a `[wasm-cache.remote]` table. */
 export interface RemoteTableOptions {
@@ -17,6 +17,21 @@ function urlHasPassword(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether a `[wasm-cache.remote]` table (as written, or as read from a file)
+ * holds a secret: a password, a signing key, a URL with a password. A file
+ * that has one is written readable by its owner only.
+ */
+export function holdsSecret(table: unknown): boolean {
+  if (table === null || typeof table !== 'object' || Array.isArray(table)) return false;
+  return Object.entries(table).some(([fileKey, value]) => {
+    const name = remoteSettingForFileKey(fileKey);
+    if (name === undefined) return false;
+    const kind = REMOTE_SETTINGS[name].kind;
+    return kind === 'secret' || (kind === 'url' && typeof value === 'string' && urlHasPassword(value));
+  });
 }
 
 /**

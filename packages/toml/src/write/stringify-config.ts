@@ -1,15 +1,11 @@
-// `fs.promises` is read where it is used: loading node:fs/promises costs a process 1-2 ms.
-import { dirname } from 'node:path';
-import { CacheConfig, CacheConfigError, formatSettingValue, isWholeSeconds, SETTING_NAMES, SETTINGS, type ConfigProblem, type RemoteCacheConfig } from '@cache/config';
+import { CacheConfigError, formatSettingValue, isWholeSeconds, SETTING_NAMES, SETTINGS, type CacheConfig, type ConfigProblem, type RemoteCacheConfig } from '@cache/config';
 import { stringify } from 'smol-toml';
-import { ConfigFileAccessError, ConfigFileExistsError, systemCodeOf } from '../errors/toml-errors.js';
+import { ConfigFileAccessError } from '../errors/toml-errors.js';
 import { readConfigText } from '../read/config-text.js';
 import { parseTomlDocument } from '../read/parse-document.js';
 import { OWN_TABLE, REMOTE_TABLE } from '../remote/remote-section.js';
-import { remoteTable, type RemoteTableOptions } from './remote-table.js';
-import { nodeBuiltin } from '../node/node-builtin.js';
-
-const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
+import { writeConfigFile, type SaveOptions } from './config-file.js';
+import { holdsSecret, remoteTable, type RemoteTableOptions } from './remote-table.js';
 
 const HEADER = `# WebAssembly module cache configuration, in Wasmtime's cache file format.
 # Settings left out take their defaults.
@@ -41,7 +37,6 @@ export interface StringifyOptions extends RemoteTableOptions {
 export function stringifyCacheConfig(config: CacheConfig, options: StringifyOptions = {}): string {
   const settings = config.settings();
   const explicit = config.explicitSettings();
-  const defaults = CacheConfig.default();
   const section: Record<string, string | number | boolean> = {};
   const problems: ConfigProblem[] = [];
   if (!config.enabled) section['enabled'] = false;
@@ -51,7 +46,9 @@ export function stringifyCacheConfig(config: CacheConfig, options: StringifyOpti
       if (explicit.directory !== undefined) section[SETTINGS.directory.fileKey] = value;
       continue;
     }
-    if (value === defaults.settings()[name]) continue;
+    // The declared default, not CacheConfig.default()'s settings: those validate the default directory, which a
+    // relative HOME makes invalid, and this configuration may not use it (its own directory, or disabled).
+    if (value === SETTINGS[name].defaultValue) continue;
     if (SETTINGS[name].kind === 'duration' && typeof value === 'number' && !isWholeSeconds(value)) {
       problems.push({ setting: name, value, rule: 'cannot be written to the file: durations there are whole seconds', origin: config.origin(name) });
       continue;
@@ -66,57 +63,32 @@ export function stringifyCacheConfig(config: CacheConfig, options: StringifyOpti
   return `${HEADER}${disabledNote}\n${stringify(document)}\n`;
 }
 
-/** Options for writing a configuration file. */
-export interface SaveOptions {
-  /** Replace an existing file. @default false */
-  overwrite?: boolean;
-}
-
 /** Options of {@link saveCacheConfig}. */
 export interface SaveConfigOptions extends SaveOptions, StringifyOptions {}
-
-/**
- * Writes text to a configuration file, creating its folder. Without
- * `overwrite`, an existing file is never touched (the check and the create are
- * one atomic exclusive open).
- *
- * @throws ConfigFileExistsError or ConfigFileAccessError.
- */
-export async function writeConfigFile(file: string, text: string, options: SaveOptions = {}): Promise<void> {
-  const folder = dirname(file);
-  try {
-    await fs.promises.mkdir(folder, { recursive: true });
-  } catch (error) {
-    // EEXIST from creating the folder: something on its path exists and is not a folder (a file). That is no
-    // configuration file already there, and is said as what it is.
-    const code = systemCodeOf(error);
-    if (code !== 'EEXIST') throw new ConfigFileAccessError(file, 'write', code, { cause: error });
-    throw new ConfigFileAccessError(file, 'write', 'ENOTDIR', { cause: new Error(`its folder ${folder} cannot be created: a file is in the way on its path`) });
-  }
-  try {
-    await fs.promises.writeFile(file, text, { flag: options.overwrite ? 'w' : 'wx', mode: 0o644 });
-  } catch (error) {
-    if (systemCodeOf(error) === 'EEXIST') throw new ConfigFileExistsError(file);
-    throw new ConfigFileAccessError(file, 'write', systemCodeOf(error), { cause: error });
-  }
-}
 
 /**
  * Saves a configuration as a TOML file (see {@link stringifyCacheConfig}).
  * Replacing a file (`overwrite`) keeps its `[wasm-cache]` table (the shared
  * remote tier) unless `options.remote` gives a new one: saving the `[cache]`
- * settings never drops the remote tier's.
+ * settings never drops the remote tier's. Replacing is atomic and keeps the
+ * file's permissions (see {@link SaveOptions.overwrite}); a file that holds a
+ * secret (written with `writeSecrets`, or in the `[wasm-cache.remote]` table
+ * kept) is made readable by its owner only (0600).
  *
  * @throws CacheConfigError, ConfigFileExistsError, ConfigFileAccessError, or
  * TomlSyntaxError when the file to replace is not TOML (it is left as it is).
  */
 export async function saveCacheConfig(config: CacheConfig, file: string, options: SaveConfigOptions = {}): Promise<void> {
   let text = stringifyCacheConfig(config, options);
+  let secret = options.remote !== undefined && options.writeSecrets === true && holdsSecret(remoteTable(options.remote, options).table);
   if (options.overwrite && options.remote === undefined) {
     const kept = await existingOwnTable(file);
-    if (kept !== undefined) text = `${text}\n${stringify({ [OWN_TABLE]: kept })}\n`;
+    if (kept !== undefined) {
+      text = `${text}\n${stringify({ [OWN_TABLE]: kept })}\n`;
+      secret = holdsSecret(kept[REMOTE_TABLE]);
+    }
   }
-  await writeConfigFile(file, text, options);
+  await writeConfigFile(file, text, { overwrite: options.overwrite === true, secret });
 }
 
 /** The `[wasm-cache]` table of the file about to be replaced, if it exists and has one. */
