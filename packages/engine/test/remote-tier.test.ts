@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CacheConfigError, RemoteCacheConfig } from '@cache/config';
-import { MemoryStore, type PutResult } from '@cache/store';
+import { MemoryStore, SignedStore, type PutResult } from '@cache/store';
 import { describe, expect, it } from 'vitest';
 import { Cache, CacheConfig, CONFIG_FILE_ENV, Config, Engine, engineFingerprint, EngineArgumentError, moduleHash, registerSettings, warningChannel, type WasmNamespace } from '../src/index.js';
 import { remoteTierAt } from '../src/remote/register-remote-tier.js';
@@ -74,6 +74,35 @@ describe('a remote tier under the cache’s own disk store (CacheOptions.remoteT
     expect(runOf(await loading.compile(bytes))(7)).toBe(run(7));
     expect(loading.stats()).toMatchObject({ hits: 1, misses: 0 });
     await loading.close();
+  });
+
+  it('full tier, after the signing key is rotated: a machine with the new key produces and replaces the entry its reads refuse', async () => {
+    const shared = new MemoryStore();
+    const signed = (key: string): SignedStore => new SignedStore(shared, { signingKey: key.repeat(40) });
+    const { bytes } = wasmFile(tempDir('remote-tier-rotate-wasm-'), 126);
+    const config = (dir: string): Config => Config.default().cacheConfig(CacheConfig.default().withDirectory(dir)).withArtifactTier('full');
+    const old = new Engine(config(tempDir('remote-tier-rotate-a-')), { remoteTier: signed('o') });
+    await old.compile(bytes);
+    await old.close();
+    expect(old.stats()).toMatchObject({ artifactsProduced: 1 });
+
+    const warned: string[] = [];
+    const onWarning = (message: unknown): void => void warned.push((message as { message: string }).message);
+    warningChannel.subscribe(onWarning);
+    try {
+      const rotated = new Engine(config(tempDir('remote-tier-rotate-b-')), { remoteTier: signed('n') });
+      await rotated.compile(bytes);
+      await rotated.close();
+      // Refused (signed with the old key), then made again and stored over it.
+      expect(rotated.stats()).toMatchObject({ misses: 1, corruptArtifacts: 1, artifactsProduced: 1, producerFailures: 0 });
+    } finally {
+      warningChannel.unsubscribe(onWarning);
+    }
+    expect(warned.some((message) => /signature made with another key/.test(message) && !/removed/.test(message))).toBe(true);
+    const next = new Engine(config(tempDir('remote-tier-rotate-c-')), { remoteTier: signed('n') });
+    await next.compile(bytes);
+    expect(next.stats()).toMatchObject({ hits: 1, misses: 0 });
+    await next.close();
   });
 
   it('is refused with a store given whole or the memory backend, where it has no disk store to go under, and by an engine given a cache', () => {

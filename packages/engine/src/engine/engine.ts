@@ -545,12 +545,19 @@ export class Engine {
     }
   }
 
-  /** Damaged artifacts the store found and removed itself (its own checksum): counted and reported as the engine's own finds are. */
+  /**
+   * Artifacts the store refused itself (its own checksum, which a disk store
+   * removes; a signature that does not match, which a signed store leaves):
+   * counted and reported as the engine's own finds are.
+   */
   #countStoreDamage(storage: ArtifactStorage): void {
     const found = storage.takeStoreDamage();
     if (found === 0) return;
     this.#record.add('corruptArtifacts', found);
-    warnOnce('CACHE_ENGINE_ARTIFACT_DAMAGED', 'A cached WebAssembly artifact was damaged (the store found its checksum wrong) and was removed; compiling instead.');
+    warnOnce(
+      'CACHE_ENGINE_ARTIFACT_DAMAGED',
+      "A cached WebAssembly artifact was refused by the store's own check (a checksum that does not match, or a signature made with another key) and not used; compiling instead.",
+    );
   }
 
   async #discard(error: unknown, storage: ArtifactStorage, key: string): Promise<void> {
@@ -571,6 +578,23 @@ export class Engine {
       await storage.store.delete(key);
     } catch {
       // Said by the store when it is a fault; a closed cache is past caring.
+    }
+  }
+
+  /**
+   * Whether another process stored a usable artifact under a key since this
+   * one missed it (between its miss and its producer lock). Read, not asked
+   * (`has`): a store can hold an entry its reads refuse, such as one signed
+   * with a key since rotated away, and that one must be replaced, not taken
+   * for done. Its refusal was counted by the miss, so not again here.
+   */
+  async #storedMeanwhile(storage: ArtifactStorage, key: string): Promise<boolean> {
+    try {
+      return (await storage.store.get(key)) !== undefined;
+    } catch {
+      return false;
+    } finally {
+      storage.takeStoreDamage();
     }
   }
 
@@ -603,7 +627,7 @@ export class Engine {
     });
     const work = (async () => {
       // Another process may have stored the artifact and released its lock between our miss and our lock.
-      if (lock && (await storage.store.has(key).catch(() => false))) {
+      if (lock && (await this.#storedMeanwhile(storage, key))) {
         lock.release();
         return;
       }
