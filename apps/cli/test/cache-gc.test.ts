@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CacheConfig } from '@cache/config';
@@ -108,6 +109,25 @@ describe('wasm-cache cache gc (built binary)', () => {
       expect(human.run.stdout).toMatch(/^Evicted 0 entries \(0 B\)/);
     }
     expect(existsSync(missing)).toBe(false);
+  });
+
+  it('cleans a namespace without entries yet: a writer killed during its first put, a process that only read', async () => {
+    const directory = join(root, 'no-entries');
+    const layout = new Layout(directory, 'node-24-ghi');
+    mkdirSync(layout.tmp, { recursive: true, mode: 0o700 });
+    mkdirSync(layout.statsDirectory, { mode: 0o700 });
+    const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }));
+    const temp = join(layout.tmp, `${hashKey('big')}.entry.${dead}.0badf00d.tmp`);
+    writeFileSync(temp, Buffer.alloc(64 * 1024));
+    const finished = join(layout.statsDirectory, `stats-${dead}.1-abc.json`);
+    writeFileSync(finished, JSON.stringify({ misses: 3 }));
+    const { run, cleanups } = await gc(directory, ['--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(cleanups).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ namespaces: ['node-24-ghi'], ran: true, evicted: 0, entries: 0, staleTempsRemoved: 1 });
+    expect(existsSync(temp)).toBe(false);
+    expect(existsSync(finished)).toBe(false);
+    expect(JSON.parse(readFileSync(layout.totalFile, 'utf8'))).toMatchObject({ misses: 3 });
   });
 
   it('another process cleaning the directory: says that it did not clean, exit 0', async () => {

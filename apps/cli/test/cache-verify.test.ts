@@ -113,4 +113,36 @@ describe('wasm-cache cache verify (built binary)', () => {
     await again.close();
     expect((await cli(['cache', 'clear'], env)).stdout).toBe(`Removed 1 entry from ${cacheDir}.\n`);
   });
+  it('an intact entry larger than the capacity of the store it opens is reported as not read, not as damaged, and kept', async () => {
+    const cacheDir = join(tempDir('cli-verify-large-'), 'cache');
+    const namespace = 'd'.repeat(24);
+    // Written by a store of a larger capacity sharing the directory.
+    const writer = await DiskStore.open(CacheConfig.default().withDirectory(cacheDir).withCapacity('100Mi'), { namespace, compression: false });
+    for (const key of ['big-1', 'big-2']) expect((await writer.put(key, new Uint8Array(2_000_000).fill(3))).stored).toBe(true);
+    expect((await writer.put('small', new Uint8Array(1000).fill(4))).stored).toBe(true);
+    await writer.close();
+    const env = { WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_FILES_TOTAL_SIZE_SOFT_LIMIT: '1Mi' };
+    const reason = "larger than this store's capacity (1048576 bytes): not read";
+
+    const run = await cli(['cache', 'verify', '--json'], env);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { checked: number; damaged: unknown[]; notRead: Array<{ namespace: string; key: string; reason: string }> };
+    expect(report.checked).toBe(3);
+    expect(report.damaged).toEqual([]);
+    expect(report.notRead.sort((a, b) => (a.key < b.key ? -1 : 1))).toEqual([
+      { namespace, key: 'big-1', reason },
+      { namespace, key: 'big-2', reason },
+    ]);
+    const layout = new Layout(cacheDir, namespace);
+    for (const key of ['big-1', 'big-2', 'small']) expect(existsSync(layout.entry(hashKey(key)))).toBe(true);
+    expect((await readDirectoryStats(cacheDir)).total.corruptEntries).toBe(0);
+
+    const human = await cli(['cache', 'verify'], env);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('Checked 3 entries: 2 not read');
+    expect(human.stdout).toContain(`  big-1: ${reason}`);
+    expect(human.stdout).not.toContain('checksum mismatch');
+    // With the capacity they were written under, they are read, and intact.
+    expect((await cli(['cache', 'verify'], { WASM_CACHE_DIRECTORY: cacheDir })).stdout).toContain('Checked 3 entries: all intact');
+  });
 });

@@ -79,6 +79,26 @@ describe('DiskStore eviction', () => {
     expect(store.stats().evictions).toBe(1);
   });
 
+  it('keeps an entry just within the capacity after its first use: its usage sidecar does not get it evicted', async () => {
+    const clock = manualClock();
+    const capacity = 100_000;
+    const store = await open(clock, { bytes: capacity, percent: 70 }, { background: 'inline' });
+    // Entry file = 64-byte header + key + value: exactly 10 bytes under the capacity.
+    const value = pseudoRandom(capacity - 64 - 'big'.length - 10, 'big');
+    expect(await store.put('big', value)).toEqual({ stored: true });
+    expect(statSync(entryFile(store, 'big')).size).toBe(capacity - 10);
+    await store.flush();
+    clock.advance(1000);
+    expect(Buffer.from((await store.get('big')) ?? []).equals(value)).toBe(true);
+    await store.flush(); // the use reaches its sidecar: entry and sidecar together are now above the capacity
+    expect(existsSync(store.layout.sidecar(hashKey('big')))).toBe(true);
+    clock.advance(1000);
+    const report = await store.runCleanup({ force: true });
+    expect(report.evicted).toBe(0);
+    expect(existsSync(entryFile(store, 'big'))).toBe(true);
+    expect(Buffer.from((await store.get('big')) ?? []).equals(value)).toBe(true);
+  });
+
   it('counts a replaced entry once and a deleted one with its bytes in stats()', async () => {
     const clock = manualClock();
     const store = await open(clock, {});

@@ -42,6 +42,21 @@ describe('planEviction', () => {
     expect(huge.victims.map((v) => v.hash)).toEqual(['older', 'huge']);
   });
 
+  it("keeps the most recent entry by the entry's own size, which put measured: its usage sidecar does not push it out", () => {
+    // 990 bytes of entry, accepted by put against a capacity of 1000, plus the 28-byte sidecar its first use wrote.
+    const list = [
+      { hash: 'older', bytes: 10, entryBytes: 10, lastUsed: now - 2000 },
+      { hash: 'newest', bytes: 990 + 28, entryBytes: 990, lastUsed: now - 1000 },
+    ];
+    const plan = planEviction(list, limits, now, drift);
+    expect(plan.overLimit).toBe(true);
+    expect(plan.victims.map((v) => v.hash)).toEqual(['older']);
+    expect(plan.bytesAfter).toBe(1018);
+    // Alone, the same: kept. Without entryBytes, bytes is the entry's size, as before.
+    expect(planEviction([list[1] as EvictionCandidate], limits, now, drift).victims).toEqual([]);
+    expect(planEviction([{ hash: 'newest', bytes: 1018, lastUsed: now }], limits, now, drift).victims.map((v) => v.hash)).toEqual(['newest']);
+  });
+
   it('counts files from the near future as recent and from the far future as oldest', () => {
     expect(effectiveRecency(now + drift, now, drift)).toBe(now);
     expect(effectiveRecency(now + drift + 1, now, drift)).toBe(Number.NEGATIVE_INFINITY);

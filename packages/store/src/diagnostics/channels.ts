@@ -25,8 +25,13 @@ export interface ChannelMessageBase {
 }
 /** Published on `cache:store:hit`. */
 export interface HitMessage extends ChannelMessageBase { readonly key: string; readonly bytes: number }
-/** Published on `cache:store:miss`. */
-export interface MissMessage extends ChannelMessageBase { readonly key: string; readonly reason: 'absent' | 'corrupt' | 'fault' | 'codec' }
+/**
+ * Published on `cache:store:miss`. `reason`: `absent`; `corrupt` (damaged,
+ * removed); `fault` (an I/O error); `codec` (compressed, and no codec to
+ * read it in this process; kept); `too-large` (larger than this store's
+ * capacity, written by a store of a larger one: not read, kept).
+ */
+export interface MissMessage extends ChannelMessageBase { readonly key: string; readonly reason: 'absent' | 'corrupt' | 'fault' | 'codec' | 'too-large' }
 /** Published on `cache:store:write`. */
 export interface WriteMessage extends ChannelMessageBase { readonly key: string; readonly bytes: number; readonly storedBytes: number }
 /** Published on `cache:store:corrupt`. */

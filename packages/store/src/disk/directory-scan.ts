@@ -34,13 +34,26 @@ async function isRealDirectory(fs: FsLayer, file: string): Promise<boolean> {
   }
 }
 
+/** Whether `file` is a directory (not a link) or does not exist; false for anything else in its place, or when it cannot be looked at. */
+async function isDirectoryOrMissing(fs: FsLayer, file: string): Promise<boolean> {
+  try {
+    return (await fs.lstat(file)).isDirectory();
+  } catch (error) {
+    return isMissing(error);
+  }
+}
+
 /**
  * The namespaces of the cache directory that cleanup looks after: `own`
  * (the calling store's, always), and every other directory (not a link)
- * whose name is a valid namespace and that holds the `v1/entries` layout,
- * including ones no process opens any more. Dot-folders (the store's
- * `.store`, the engine's `.fingerprints` and `.producers`) never qualify,
- * nor does anything else: what is not ours is never touched.
+ * whose name is a valid namespace and that holds the `v1/` folder (not a
+ * link), including ones no process opens any more. A namespace without
+ * `v1/entries` counts, with no entries (one with anything other than a
+ * folder in its place does not): a writer killed during its first
+ * put leaves only a temp file, and a process that only read leaves only its
+ * statistics, and both are the cleanup's to remove or fold. Dot-folders (the
+ * store's `.store`, the engine's `.fingerprints` and `.producers`) never
+ * qualify, nor does anything else: what is not ours is never touched.
  */
 export async function namespaceLayouts(fs: FsLayer, own: Layout, faults: FaultRecord[]): Promise<Layout[]> {
   let names: string[];
@@ -53,14 +66,16 @@ export async function namespaceLayouts(fs: FsLayer, own: Layout, faults: FaultRe
   const others: Layout[] = [];
   await inChunks(names.filter((name) => name !== own.namespace && isNamespace(name)).sort(), async (name) => {
     const layout = new Layout(own.directory, name);
-    if ((await isRealDirectory(fs, layout.namespaceDirectory)) && (await isRealDirectory(fs, layout.entries))) others.push(layout);
+    if ((await isRealDirectory(fs, layout.namespaceDirectory)) && (await isRealDirectory(fs, layout.root)) && (await isDirectoryOrMissing(fs, layout.entries))) {
+      others.push(layout);
+    }
   });
   return [own, ...others.sort((a, b) => (a.namespace < b.namespace ? -1 : 1))];
 }
 
 /**
- * Lists one namespace's entries (size of entry plus sidecar, recency = the
- * later of their dates) and orphan sidecars. Files whose names do not match
+ * Lists one namespace's entries (size of entry plus sidecar, and of the
+ * entry alone; recency = the later of their dates) and orphan sidecars. Files whose names do not match
  * the store's patterns, or that sit in the wrong shard, are left out (and so
  * never deleted).
  *
@@ -103,7 +118,7 @@ export async function scanNamespace(fs: FsLayer, layout: Layout, faults: FaultRe
     });
     for (const [hash, entry] of entries) {
       const sidecar = sidecars.get(hash);
-      candidates.push({ hash, layout, bytes: entry.bytes + (sidecar?.bytes ?? 0), lastUsed: Math.max(entry.mtime, sidecar?.mtime ?? 0) });
+      candidates.push({ hash, layout, bytes: entry.bytes + (sidecar?.bytes ?? 0), entryBytes: entry.bytes, lastUsed: Math.max(entry.mtime, sidecar?.mtime ?? 0) });
     }
     for (const hash of sidecars.keys()) if (!entries.has(hash)) orphans.push(hash);
   }

@@ -5,19 +5,20 @@ import { loadZstd } from '../compression/zstd.js';
 import { validateKey } from '../contract/keys.js';
 import { validatePeekLength, validateValue } from '../contract/values.js';
 import type { PutResult, Store, StoreCapabilities, StoreStats } from '../contract/store.js';
-import { publish } from '../diagnostics/channels.js';
+import { publish, type MissMessage } from '../diagnostics/channels.js';
 import { StoreClosedError, StoreError } from '../errors/store-error.js';
 import { describeFault, FaultReporter, toFault, type FaultRecord } from '../faults/fault-reporter.js';
 import { snapshot, zeroCounters, type StatsCounters } from '../stats/stats-counter.js';
 import { InlineRunner, LazyRunner, WorkerRunner, workerScript, type BackgroundRunner } from './background.js';
 import { assertSafeDirectory } from './directory-safety.js';
-import { flushOnExit, writeJsonSync } from './exit-flush.js';
+import { flushOnExit, onceBeforeExit, recordUsesSync, writeJsonSync } from './exit-flush.js';
 import { decodeEntry, encodeEntry, HEADER_LENGTH, headerCodec, keyFromPrefix, parseHeader } from './entry-format.js';
 import { isMissing, readExactly, removeIfExists, writeAtomically } from './fs-helpers.js';
 import { makeDirectory } from './make-directory.js';
 import { nodeFs, READ_FLAGS, type FsFileHandle, type FsLayer } from './fs-layer.js';
 import { ENTRY_PATTERN, hashKey, Layout, SHARD_PATTERN } from './layout.js';
 import type { CleanupReport, MaintenanceSettings, UsesReport } from './maintenance.js';
+import { appendToTally, readCleanupRecord, readTally, TALLY_UNIT, tallyUnits, type CleanupRecord, type Usage } from './write-tally.js';
 import { clockMs } from '../stats/clock.js';
 
 /** Options of {@link DiskStore.open}; limits and levels come from the CacheConfig. */
@@ -69,6 +70,20 @@ export interface DiskStoreOptions {
 
 /** The shortest period of the timer that runs cleanups in a long-lived process, whatever `cleanupInterval` is. */
 const CLEANUP_TIMER_MIN_MS = 1000;
+
+/**
+ * How long a cleanup a put asked for waits before it is asked again, when
+ * the directory is still past a limit after it (by the last record and the
+ * write tally): it found the lock taken (another process was cleaning, and
+ * may have scanned before this process's writes), or it ran while other
+ * processes wrote (whose own cleanups found the lock taken). One wait per
+ * try, ms; after the last, the next put past a limit, of any process, asks
+ * again. The longest a process can be held at its exit by this is their sum.
+ */
+const CLEANUP_RETRY_DELAYS = [0, 25, 50, 100, 200, 400];
+
+/** How an entry file is judged before it is read (see `DiskStore.#readability`). */
+type Readability = 'read' | 'not-a-file' | 'too-large';
 
 interface PendingUse {
   uses: number;
@@ -151,13 +166,27 @@ export class DiskStore implements Store {
   #base: { entries: number; bytes: number } | undefined;
   /** This process's changes since the scan behind `#base` was requested. */
   readonly #delta = { entries: 0, bytes: 0 };
+  /**
+   * The last cleanup's record (`.store/last-cleanup.json`: the directory's
+   * usage then, and the write tally every process adds to since), read by
+   * the first put (a process that only reads never reads it) and again once
+   * the tally it names is replaced; undefined until then.
+   */
+  #record: Promise<CleanupRecord> | undefined;
+  /** What this store added to the write tally `token`: entries, units, and the exact bytes they stand for. */
+  #tallied: { token: string; entries: number; units: number; bytes: number } | undefined;
+  /** Unregisters the cleanup asked for as the process ends, when a put found no record of any (done by `close()`). */
+  #cancelFirstCleanup: (() => void) | undefined;
+  /** Cleanups asked again in a row because the directory was still over a limit after one (see {@link CLEANUP_RETRY_DELAYS}). */
+  #cleanupRetries = 0;
   #flushTimer: NodeJS.Timeout | undefined;
   readonly #intervalTimer: NodeJS.Timeout;
   #lastCleanupCheck = Number.NEGATIVE_INFINITY;
   /** A periodic cleanup check is due and waits for the next flush. */
   #cleanupDue = false;
   #cleanupRunning: Promise<void> | undefined;
-  #cleanupAgain: { force: boolean } | undefined;
+  /** A cleanup to run once the running one ends; `repeat`: the directory was still over a limit after it (run even while closing). */
+  #cleanupAgain: { force: boolean; repeat?: boolean } | undefined;
   #statsVersion = 0;
   #statsWritten = 0;
   #closed = false;
@@ -195,8 +224,10 @@ export class DiskStore implements Store {
       lockStaleAge: options.lockStaleAge ?? 600_000,
     };
     this.#runner = this.#startRunner(options);
-    // A process that exits without closing (a tool's child stopped by its parent) still leaves its counters.
+    // A process that exits without closing (a tool's child stopped by its parent, any process under the engine's
+    // `--import` hook) still leaves the uses it made (the recency and counts cleanup and recompression go by) and its counters.
     this.#cancelExitFlush = flushOnExit(() => {
+      this.#recordPendingUsesSync();
       if (this.#statsWritten === this.#statsVersion || this.#statsVersion === 0) return;
       const target = this.layout.instanceStats(this.#instanceId);
       writeJsonSync(target, this.layout.temp(path.basename(target)), { ...this.#counters, at: this.#clock(), pid: process.pid });
@@ -309,21 +340,27 @@ export class DiskStore implements Store {
       }
       let data: Buffer | undefined;
       let ino: number;
-      let refused: string | undefined;
+      let readability: Readability;
       let closing: Promise<void>;
       try {
         const stat = await handle.stat();
         ino = stat.ino;
         // Checked before a byte is read.
-        refused = this.#unreadable(stat);
-        if (refused === undefined) data = await readExactly(handle, stat.size);
+        readability = this.#readability(stat);
+        if (readability === 'read') data = await readExactly(handle, stat.size);
       } finally {
         // The file closes on the thread pool while the entry is checked here.
         closing = handle.close().catch(() => undefined);
       }
+      if (readability === 'too-large') {
+        // Not damage: a store of a larger capacity sharing the directory wrote it, and reads it. A cleanup evicts it
+        // if the directory really is past its limit.
+        await closing;
+        return this.#miss(use, key, 'too-large');
+      }
       const decoded: Awaited<ReturnType<typeof decodeEntry>> = data
         ? await decodeEntry(data, key, this.#codecToRead(headerCodec(data)))
-        : { ok: false, corrupt: true, reason: refused ?? 'unread' };
+        : { ok: false, corrupt: true, reason: 'not a regular file' };
       await closing;
       if (decoded.ok && decoded.contentCrc32 !== undefined) this.#verifiedCrc32s.set(decoded.value, decoded.contentCrc32);
       if (decoded.ok && !use) return decoded.value;
@@ -358,6 +395,8 @@ export class DiskStore implements Store {
     const started = clockMs();
     try {
       const hash = hashKey(key);
+      // Read while the entry is written: the limit check after the write needs the directory's last record.
+      const record = this.#learnRecord();
       const encoded = await encodeEntry(key, value, this.#codec, this.#baselineLevel);
       if (encoded.totalLength > this.#settings.maxBytes) {
         return { stored: false, reason: `entry of ${encoded.totalLength} bytes exceeds the ${this.#settings.maxBytes}-byte capacity` };
@@ -372,10 +411,11 @@ export class DiskStore implements Store {
       this.#counters.writes++;
       this.#counters.bytesWritten += value.byteLength;
       publish.write(() => ({ store: this.kind, location: this.layout.root, key, bytes: value.byteLength, storedBytes: encoded.totalLength }));
-      if (replaced === undefined) this.#delta.entries++;
-      this.#delta.bytes += encoded.totalLength - (replaced ?? 0);
-      const approx = this.#approximateUsage();
-      if (approx.bytes > this.#settings.maxBytes || approx.entries > this.#settings.maxEntries) void this.#requestCleanup(true);
+      const added = { entries: replaced === undefined ? 1 : 0, bytes: encoded.totalLength - (replaced ?? 0) };
+      this.#delta.entries += added.entries;
+      this.#delta.bytes += added.bytes;
+      // Not awaited: the cleanup runs in the background (a process exiting waits for it: the worker is held while it works).
+      if (this.#overLimit(await this.#usageAfterPut(await record, added))) void this.#requestCleanup(true);
       return { stored: true };
     } catch (error) {
       if (error instanceof StoreError) throw error;
@@ -431,7 +471,7 @@ export class DiskStore implements Store {
       handle = await this.#fs.open(this.layout.entry(hashKey(key)), READ_FLAGS);
       // The header, the key and the bytes asked for (no more than the file holds).
       const stat = await handle.stat();
-      if (this.#unreadable(stat) !== undefined) return undefined;
+      if (this.#readability(stat) !== 'read') return undefined;
       const size = stat.size;
       const wanted = Math.min(size, HEADER_LENGTH + keyBytes.byteLength + length);
       const head = await readExactly(handle, wanted);
@@ -569,11 +609,12 @@ export class DiskStore implements Store {
   async close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#cancelExitFlush();
+      this.#cancelFirstCleanup?.(); // close() runs the due cleanup itself
       clearInterval(this.#intervalTimer);
       if (this.#flushTimer) clearTimeout(this.#flushTimer);
       this.#flushTimer = undefined;
       this.#flushUses();
-      this.#flushStats(true);
+      this.#flushStats(true, true); // the last write, marked closed: a cleanup may fold it while this process runs
       this.#runDueCleanup();
       this.#closed = true; // after the due cleanup is requested (a closed store requests none); nothing above awaits
       while (this.#inflight.size > 0 || this.#cleanupRunning) {
@@ -627,7 +668,7 @@ export class DiskStore implements Store {
   }
 
   /** A miss; counted and published only for a `get` (a use). */
-  #miss(use: boolean, key: string, reason: 'absent' | 'corrupt' | 'fault' | 'codec'): undefined {
+  #miss(use: boolean, key: string, reason: MissMessage['reason']): undefined {
     if (!use) return undefined;
     this.#counters.misses++;
     publish.miss(() => ({ store: this.kind, location: this.layout.root, key, reason }));
@@ -683,6 +724,18 @@ export class DiskStore implements Store {
     void this.#requestCleanup(false);
   }
 
+  /**
+   * At exit: the uses not yet sent to the background, written to their
+   * sidecars synchronously (bounded: see `recordUsesSync`), since the timer
+   * that would have sent them never fires in a process that ends first.
+   */
+  #recordPendingUsesSync(): void {
+    if (this.#pendingUses.size === 0) return;
+    const uses = [...this.#pendingUses].map(([hash, use]) => ({ hash, uses: use.uses, lastUsed: use.lastUsed }));
+    this.#pendingUses.clear();
+    recordUsesSync(this.layout, uses);
+  }
+
   #flushUses(): void {
     if (this.#pendingUses.size === 0) return;
     const uses = [...this.#pendingUses].map(([hash, use]) => ({ hash, uses: use.uses, lastUsed: use.lastUsed }));
@@ -693,12 +746,13 @@ export class DiskStore implements Store {
     }));
   }
 
-  #flushStats(always: boolean): void {
+  #flushStats(always: boolean, closing = false): void {
+    if (this.#closed) return; // close() wrote the last: once folded into total.json, another would count it twice
     if (!always && this.#statsWritten === this.#statsVersion) return;
     if (this.#statsVersion === 0 && this.#counters.evictions === 0) return; // never used: leave no file behind
     this.#statsWritten = this.#statsVersion;
     this.#track(
-      this.#runner.writeStats({ instanceId: this.#instanceId, counters: { ...this.#counters }, now: this.#clock() }).then((report) => {
+      this.#runner.writeStats({ instanceId: this.#instanceId, counters: { ...this.#counters }, now: this.#clock(), closed: closing }).then((report) => {
         for (const fault of report.faults) this.#faults.report(fault);
       }),
     );
@@ -710,23 +764,37 @@ export class DiskStore implements Store {
     void tracked.finally(() => this.#inflight.delete(tracked));
   }
 
-  #requestCleanup(force: boolean): Promise<void> {
-    if (this.#closed) return Promise.resolve();
+  #requestCleanup(force: boolean, repeat = false): Promise<void> {
+    if (this.#closed && !repeat) return Promise.resolve();
     if (this.#cleanupRunning) {
-      this.#cleanupAgain = { force: force || (this.#cleanupAgain?.force ?? false) };
+      this.#cleanupAgain = { ...this.#cleanupAgain, force: force || (this.#cleanupAgain?.force ?? false) };
       return this.#cleanupRunning;
     }
     const running = (async () => {
       try {
         const marker = { ...this.#delta };
-        this.#applyCleanup(await this.#runner.cleanup({ now: this.#clock(), force }), marker);
+        const report = await this.#runner.cleanup({ now: this.#clock(), force });
+        this.#applyCleanup(report, marker);
+        // A cleanup a put asked for that found the lock taken (the other cleaner may have scanned before this
+        // process's writes), or that ran while others wrote (their cleanups found the lock taken): if the writes
+        // tallied since still take the directory past a limit, ask again, a few times, after a short wait, even while
+        // this store closes (close() waits for it; a process that ends without closing waits too): no other process
+        // may be left to.
+        const retry = force && (report.ran || report.reason === 'locked') ? CLEANUP_RETRY_DELAYS[this.#cleanupRetries] : undefined;
+        if (retry !== undefined && (await this.#stillOverLimit(report.ran))) {
+          this.#cleanupRetries++;
+          if (retry > 0) await new Promise((resolve) => setTimeout(resolve, retry));
+          this.#cleanupAgain = { force: true, repeat: true };
+        } else {
+          this.#cleanupRetries = 0;
+        }
       } catch (error) {
         this.#faults.report(toFault('cleanup', error));
       } finally {
         this.#cleanupRunning = undefined;
         const again = this.#cleanupAgain;
         this.#cleanupAgain = undefined;
-        if (again && !this.#closed) void this.#requestCleanup(again.force);
+        if (again && (!this.#closed || again.repeat === true)) void this.#requestCleanup(again.force, again.repeat === true);
       }
     })();
     this.#cleanupRunning = running;
@@ -747,6 +815,10 @@ export class DiskStore implements Store {
   }
 
   #applyCleanup(report: CleanupReport, marker: { entries: number; bytes: number }): void {
+    // The next put reads the record again: one that ran started a new write tally, and one that did not may have
+    // found a record this store did not know (another process's cleanup).
+    this.#record = undefined;
+    this.#cancelFirstCleanup?.(); // one was asked for: none is needed as the process ends
     if (report.entries !== undefined && report.bytes !== undefined) {
       if (report.ran) {
         this.#base = { entries: report.entries, bytes: report.bytes };
@@ -762,6 +834,89 @@ export class DiskStore implements Store {
       publish.evict(() => ({ store: this.kind, location: this.layout.root, entries: report.evicted, bytes: report.evictedBytes, trigger: report.reason }));
     }
     for (const fault of report.faults) this.#faults.report(fault);
+  }
+
+  #overLimit(usage: Usage): boolean {
+    return usage.bytes > this.#settings.maxBytes || usage.entries > this.#settings.maxEntries;
+  }
+
+  /**
+   * The last cleanup's record, read once (by the first put, and again when
+   * the tally it names was replaced); a directory that has none (no cleanup
+   * ever ran: its usage is unknown, and no write tally counts) gets a
+   * cleanup, due by the interval rule anyway, at the latest as the process
+   * ends. Never rejects.
+   */
+  #learnRecord(): Promise<CleanupRecord> {
+    this.#record ??= readCleanupRecord(this.#fs, this.layout).then(
+      (record) => {
+        if (record.usage && !this.#base) this.#base = { ...record.usage };
+        // The periodic check that would clean it runs with a timer, or at close(), which a process writing once and
+        // exiting may never reach: it then cleans as its event loop empties (waiting for that cleanup).
+        if (record.at === undefined && this.#cancelFirstCleanup === undefined && !this.#closed) {
+          this.#cancelFirstCleanup = onceBeforeExit(() => void this.#requestCleanup(false));
+        }
+        return record;
+      },
+      (): CleanupRecord => ({}),
+    );
+    return this.#record;
+  }
+
+  /**
+   * The size of the whole directory just after a put added `added`, for the
+   * write-time limit check: the last cleanup's record plus the write tally,
+   * to which the put adds its own (so writes of every process since the last
+   * scan count, even of processes that wrote once and exited; this store's
+   * own count exactly, the others' as the tally rounds them); without a
+   * tally (none made yet, or it cannot be written), the record plus this
+   * process's own writes since.
+   */
+  async #usageAfterPut(record: CleanupRecord, added: Usage): Promise<Usage> {
+    try {
+      let current = record;
+      for (let attempt = 0; attempt < 2 && current.tally !== undefined && current.usage; attempt++) {
+        const token = current.tally;
+        const adding = { entries: Math.max(0, added.entries), units: tallyUnits(added.bytes) };
+        const tally = await appendToTally(this.#fs, this.layout, token, adding);
+        if (tally) {
+          if (this.#tallied?.token !== token) this.#tallied = { token, entries: 0, units: 0, bytes: 0 };
+          const own = this.#tallied;
+          own.entries += adding.entries;
+          own.units += adding.units;
+          own.bytes += Math.max(0, added.bytes);
+          const others = Math.max(0, tally.units - own.units) * TALLY_UNIT;
+          return { entries: current.usage.entries + tally.entries, bytes: current.usage.bytes + others + own.bytes };
+        }
+        // Gone: a cleanup replaced it since, and the record now names its new one (unless another put read it already).
+        const known = this.#record;
+        if (known === undefined || (await known) === current) this.#record = undefined;
+        const fresh = await this.#learnRecord();
+        if (fresh.tally === token) {
+          // Named but missing: go by this process's writes until a cleanup of its own makes a new one.
+          this.#record = Promise.resolve({ ...(fresh.at === undefined ? {} : { at: fresh.at }), ...(fresh.usage ? { usage: fresh.usage } : {}) });
+          break;
+        }
+        current = fresh;
+      }
+    } catch {
+      // The tally cannot be written (a full file system, say): go by this process's own writes.
+    }
+    return this.#approximateUsage();
+  }
+
+  /**
+   * Whether the last cleanup's record plus the writes tallied since take the
+   * directory past a limit; false when unknown. After a cleanup this store
+   * `ran`, only because of the writes made since it started: one that could
+   * not get the directory itself within the limits (entries it could not
+   * remove) would not do better at once.
+   */
+  async #stillOverLimit(ran: boolean): Promise<boolean> {
+    const record = await readCleanupRecord(this.#fs, this.layout).catch((): CleanupRecord => ({}));
+    if (record.tally === undefined || !record.usage || (ran && this.#overLimit(record.usage))) return false;
+    const tally = await readTally(this.#fs, this.layout, record.tally);
+    return tally !== undefined && this.#overLimit({ entries: record.usage.entries + tally.entries, bytes: record.usage.bytes + tally.bytes });
   }
 
   /** The size of a file, for the size estimate; undefined when it does not exist (or cannot be looked at). */
@@ -791,14 +946,15 @@ export class DiskStore implements Store {
   }
 
   /**
-   * Why an opened entry file is not read, or undefined: only a regular file
-   * no larger than the store's capacity is (`put` refuses a larger entry);
-   * something else (a FIFO, a device) could be read for ever, and a larger
-   * file is not read into memory.
+   * Whether an opened entry file is read: only a regular file no larger than
+   * the store's capacity is. Something else (a FIFO, a device) could be read
+   * for ever: `not-a-file`, damage. A larger regular file is not read into
+   * memory (`put` refuses such an entry), yet is no damage: a store of a
+   * larger capacity sharing the directory writes and reads such entries.
    */
-  #unreadable(stat: { isFile(): boolean; size: number }): string | undefined {
-    if (!stat.isFile()) return 'not a regular file';
-    return stat.size > this.#settings.maxBytes ? `${stat.size} bytes, more than the store's capacity` : undefined;
+  #readability(stat: { isFile(): boolean; size: number }): Readability {
+    if (!stat.isFile()) return 'not-a-file';
+    return stat.size > this.#settings.maxBytes ? 'too-large' : 'read';
   }
 
   /**

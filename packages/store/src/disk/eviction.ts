@@ -4,6 +4,12 @@ export interface EvictionCandidate {
   readonly hash: string;
   /** Bytes on disk (entry plus sidecar). */
   readonly bytes: number;
+  /**
+   * Bytes of the entry file alone, without its sidecar: what `put` compares
+   * to the capacity, and so what decides whether the most recently used
+   * entry is kept. `bytes` when not given.
+   */
+  readonly entryBytes?: number;
   /** Last use or write, ms since the epoch, as read from the file system. */
   readonly lastUsed: number;
 }
@@ -52,8 +58,12 @@ export function effectiveRecency(lastUsed: number, now: number, allowedDrift: nu
  * The most recently used entry is never a victim when it alone is within
  * both soft limits (`maxBytes` and `maxEntries`): an entry larger than the
  * percent target but within the capacity was accepted by `put`, so the
- * cleanup that put triggers must not delete it. The older entries go first,
- * and the plan may then stop above the targets (but within the limits).
+ * cleanup that put triggers must not delete it. Its size there is the
+ * entry's own (`entryBytes`), as `put` measured it: the usage sidecar its
+ * first use adds (a few dozen bytes) must not turn an entry just within the
+ * capacity into one evicted after that use. The older entries go first,
+ * and the plan may then stop above the targets (and, by that sidecar, the
+ * capacity).
  */
 export function planEviction<T extends EvictionCandidate>(candidates: readonly T[], limits: EvictionLimits, now: number, allowedDrift: number): EvictionPlan<T> {
   let bytes = 0;
@@ -67,7 +77,7 @@ export function planEviction<T extends EvictionCandidate>(candidates: readonly T
     .map((candidate) => ({ candidate, recency: effectiveRecency(candidate.lastUsed, now, allowedDrift) }))
     .sort((a, b) => a.recency - b.recency || (a.candidate.hash < b.candidate.hash ? -1 : 1));
   const newest = ordered[ordered.length - 1]?.candidate;
-  const keepNewest = newest !== undefined && newest.bytes <= limits.maxBytes && limits.maxEntries >= 1;
+  const keepNewest = newest !== undefined && (newest.entryBytes ?? newest.bytes) <= limits.maxBytes && limits.maxEntries >= 1;
   const victims: T[] = [];
   let remainingBytes = bytes;
   let remainingEntries = entries;

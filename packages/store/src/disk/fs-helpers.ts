@@ -117,6 +117,15 @@ export async function writeAtomically(
   }
 }
 
+/**
+ * ENOSPC or EDQUOT: no room for more bytes on the file system (or in the
+ * user's quota). Unlinking still works then, and a cleanup must still run.
+ */
+export function isOutOfSpace(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /** Whether a process with this pid exists on this machine (EPERM means it does). */
 export function isProcessAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;

@@ -25,6 +25,12 @@ export const TEMP_PATTERN = /^([0-9a-f]{64}(?:\.entry|\.stats)|stats-[0-9a-z.-]+
 export const RECOMPRESS_PATTERN = /^([0-9a-f]{64})\.recompress$/;
 /** A per-process statistics file: `stats-<pid>.<instance>.json`. */
 export const INSTANCE_STATS_PATTERN = /^stats-(\d+)\.([0-9a-z-]+)\.json$/;
+/**
+ * A per-process statistics file claimed by a cleanup that folds it into
+ * `total.json`: `fold-<claimer pid>.<claimed at, ms>.<cleanup token>.<the stats file's name>`.
+ * Renaming to it is the claim: only one cleanup can make it.
+ */
+export const CLAIMED_STATS_PATTERN = /^fold-(\d+)\.(\d+)\.([0-9a-f]{1,32})\.(stats-\d+\.[0-9a-z-]+\.json)$/;
 
 /** Whether `name` is a valid namespace (so possibly a namespace directory of the store). */
 export function isNamespace(name: unknown): name is string {
@@ -72,18 +78,21 @@ function nextTempSuffix(): string {
  *   .store/                              files about every namespace together
  *     cleanup.lock                       held while one process cleans the whole directory
  *     last-cleanup.json                  when the last cleanup ran (any process, any namespace), and
- *                                        the entries and bytes of all namespaces it found
- *     tmp/                               temp files of the two above
+ *                                        the entries and bytes of all namespaces it found, and its write tally
+ *     written-<16 hex>.entries|.bytes    the write tally: what every put added since that cleanup (write-tally.ts)
+ *     tmp/                               temp files of the lock and the record
  *   <namespace>/v1/                      one per namespace (starts with a letter or digit)
  *     entries/<hh>/<sha256(key)>.entry   entry: header + key + payload
  *     entries/<hh>/<sha256(key)>.stats   usage sidecar: {"uses":n}, mtime = last use
  *     tmp/                               temp files, renamed into entries/
- *     stats/                             per-process counters, total.json, usage.json (this namespace's)
+ *     stats/                             per-process counters (and those a cleanup claimed to fold), total.json,
+ *                                        usage.json (this namespace's)
  * ```
  *
  * The capacity and the file-count limit apply to the whole directory: one
  * cleanup at a time (`.store/cleanup.lock`) scans every namespace directory
- * that has the `v1/entries` layout, including ones no process opens any more.
+ * that has the `v1/` folder (a missing `entries/` is no entries), including
+ * ones no process opens any more.
  */
 export class Layout {
   /** `<directory>/<namespace>/v1`. */
@@ -150,5 +159,10 @@ export class Layout {
 
   instanceStats(instanceId: string): string {
     return path.join(this.statsDirectory, `stats-${process.pid}.${instanceId}.json`);
+  }
+
+  /** The name (in the stats folder) a cleanup of this process, `token`, renames the statistics file `name` to when it claims it at `at` (ms). */
+  claimedStatsName(name: string, token: string, at: number): string {
+    return `fold-${process.pid}.${Math.max(0, Math.floor(at))}.${token}.${name}`;
   }
 }

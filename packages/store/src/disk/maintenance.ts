@@ -6,11 +6,12 @@ import { addCounters, zeroCounters, type StatsCounters } from '../stats/stats-co
 import { decodeEntry, encodeEntry, keyFromPrefix, parseHeader } from './entry-format.js';
 import { inChunks, namespaceLayouts, scanNamespace, type NamespaceScan, type ScannedEntry } from './directory-scan.js';
 import { planEviction, type EvictionLimits } from './eviction.js';
-import { isMissing, isProcessAlive, readExactly, readIfExists, removeIfExists, writeAll, writeAtomically } from './fs-helpers.js';
+import { isMissing, isOutOfSpace, isProcessAlive, readExactly, readIfExists, removeIfExists, writeAll, writeAtomically } from './fs-helpers.js';
 import { READ_FLAGS, type FsFileHandle, type FsLayer } from './fs-layer.js';
 import { makeDirectory } from './make-directory.js';
-import { INSTANCE_STATS_PATTERN, Layout, RECOMPRESS_PATTERN, TEMP_PATTERN } from './layout.js';
+import { CLAIMED_STATS_PATTERN, INSTANCE_STATS_PATTERN, Layout, RECOMPRESS_PATTERN, TEMP_PATTERN } from './layout.js';
 import { nodeCrypto } from '../node/node-builtin.js';
+import { removeOtherTallies, startTally } from './write-tally.js';
 
 /** Everything background work needs; plain data, so it can be sent to a worker. */
 export interface MaintenanceSettings extends EvictionLimits {
@@ -81,6 +82,11 @@ export interface StatsRequest {
   readonly instanceId: string;
   readonly counters: StatsCounters;
   readonly now: number;
+  /**
+   * The instance's last write (its `close()`): the file is marked closed, and
+   * a cleanup may fold it into `total.json` while the process still runs.
+   */
+  readonly closed?: boolean;
 }
 
 /** What persisting counters did. */
@@ -97,6 +103,27 @@ interface LockBody {
   pid: number;
   at: number;
   token: string;
+}
+
+/** The cleanup lock as one cleanup holds it. */
+interface HeldLock {
+  /** This cleanup's token: in the lock's body, and in the names of the statistics files it claims. */
+  readonly token: string;
+  /**
+   * Set when the lock was taken as an empty file (no room on the file system
+   * for its body): the lock file it created, known by its inode and date,
+   * since it holds no token to be recognized by.
+   */
+  readonly empty?: { readonly ino: number; readonly mtimeMs: number };
+}
+
+/** The most statistics files one cleanup folds in one namespace (the names it lists in `total.json` stay well under the 1 MiB read limit). */
+const MAX_FOLD = 1000;
+
+/** The claims `total.json` lists as folded into it (see {@link Maintenance}'s statistics folding). */
+function foldedList(record: Record<string, unknown> | undefined): string[] {
+  const value = record?.['folded'];
+  return Array.isArray(value) ? value.filter((name): name is string => typeof name === 'string') : [];
 }
 
 function parseJson(data: Buffer | undefined): Record<string, unknown> | undefined {
@@ -143,24 +170,37 @@ export class Maintenance {
    * never.
    *
    * The soft limits apply to all namespaces together: entries of every
-   * namespace directory (this store's, and any other with the `v1/entries`
-   * layout, whether a process still opens it or not) are ordered by recency
-   * and the least recently used go first, from any namespace. Stale temp
-   * files, orphan sidecars and the counters of finished processes are
-   * cleaned in every namespace too; each namespace's `stats/usage.json` and
-   * the directory's `.store/last-cleanup.json` record what remains.
+   * namespace directory (this store's, and any other with the `v1/` folder,
+   * whether a process still opens it or not; a missing `entries/` is no
+   * entries) are ordered by recency and the least recently used go first,
+   * from any namespace. Stale temp files, orphan sidecars and the counters
+   * of finished store instances (of ended processes, or closed) are cleaned
+   * in every namespace too; each namespace's `stats/usage.json` and the
+   * directory's `.store/last-cleanup.json` record what remains.
+   *
+   * On a full file system (ENOSPC, EDQUOT) it still runs, since that is when
+   * eviction must free space: the lock is taken as an empty file (judged by
+   * its date), the record dated before the scan is skipped, and nothing else
+   * is written until the evictions are done.
    */
   async cleanup(request: CleanupRequest): Promise<CleanupReport> {
     const faults: FaultRecord[] = [];
     const base = { evicted: 0, evictedBytes: 0, staleTempsRemoved: 0, faults };
-    let token: string | undefined;
+    let held: HeldLock | undefined;
     try {
-      token = await this.#acquireLock(request.now);
+      held = await this.#acquireLock(request.now);
       const last = await this.#lastCleanup();
-      if (!token) return { ...base, ran: false, reason: 'locked', ...last.usage };
+      if (!held) return { ...base, ran: false, reason: 'locked', ...last.usage };
       if (!request.force && !this.#intervalElapsed(last.at, request.now)) return { ...base, ran: false, reason: 'interval', ...last.usage };
       // Dated now, before the scan, so no other process starts one meanwhile; the usage found comes at the end.
-      await this.#writeJson(this.#layout.lastCleanup, this.#layout.storeTemp('last-cleanup.json'), { at: request.now, pid: process.pid, ...last.usage }, request.now);
+      // Best effort: on a full file system there is no room for it until the evictions below free some, and the
+      // record written at the end reports whatever keeps it from being written.
+      // It names a new write tally (write-tally.ts), and counts what the old one did; writers move to the new one.
+      const recorded = await startTally(this.#fs, this.#layout);
+      await this.#writeJson(this.#layout.lastCleanup, this.#layout.storeTemp('last-cleanup.json'), { at: request.now, pid: process.pid, ...recorded }, request.now).then(
+        () => removeOtherTallies(this.#fs, this.#layout, recorded.tally, faults),
+        () => undefined,
+      );
       let staleTempsRemoved = await this.#removeStaleTemps(this.#layout.storeTmp, request.now, faults);
       const namespaces = await namespaceLayouts(this.#fs, this.#layout, faults);
       const candidates: ScannedEntry[] = [];
@@ -211,17 +251,17 @@ export class Maintenance {
         await this.#writeJson(layout.usageFile, layout.temp('usage.json'), { ...usage, at: request.now }, request.now).catch((error: unknown) =>
           faults.push(toFault('cleanup', error)),
         );
-        await this.#foldDeadStats(layout, request.now, faults);
+        await this.#foldFinishedStats(layout, held.token, request.now, faults);
       }
-      await this.#writeJson(this.#layout.lastCleanup, this.#layout.storeTemp('last-cleanup.json'), { at: request.now, pid: process.pid, entries, bytes }, request.now).catch(
-        (error: unknown) => faults.push(toFault('cleanup', error)),
-      );
+      await this.#writeJson(this.#layout.lastCleanup, this.#layout.storeTemp('last-cleanup.json'), { at: request.now, pid: process.pid, entries, bytes, tally: recorded.tally }, request.now)
+        .then(() => removeOtherTallies(this.#fs, this.#layout, recorded.tally, faults))
+        .catch((error: unknown) => faults.push(toFault('cleanup', error)));
       return { ran: true, reason: plan.overLimit ? 'evicted' : 'under-limits', entries, bytes, evicted, evictedBytes, staleTempsRemoved, faults };
     } catch (error) {
       faults.push(toFault('cleanup', error));
       return { ...base, ran: false, reason: 'fault' };
     } finally {
-      if (token) await this.#releaseLock(token).catch((error: unknown) => faults.push(toFault('cleanup', error)));
+      if (held) await this.#releaseLock(held).catch((error: unknown) => faults.push(toFault('cleanup', error)));
     }
   }
 
@@ -261,11 +301,15 @@ export class Maintenance {
     return { recompressed, corrupt, faults };
   }
 
-  /** Persists one store instance's counters as `stats/stats-<pid>.<instance>.json`. */
+  /**
+   * Persists one store instance's counters as `stats/stats-<pid>.<instance>.json`,
+   * marked `"closed": true` by the instance's last write (see {@link StatsRequest.closed}).
+   */
   async writeStats(request: StatsRequest): Promise<StatsReport> {
     try {
       const target = this.#layout.instanceStats(request.instanceId);
-      await this.#writeJson(target, this.#layout.temp(path.basename(target)), { ...request.counters, at: request.now, pid: process.pid }, request.now);
+      const body = { ...request.counters, at: request.now, pid: process.pid, ...(request.closed === true ? { closed: true } : {}) };
+      await this.#writeJson(target, this.#layout.temp(path.basename(target)), body, request.now);
       return { faults: [] };
     } catch (error) {
       return { faults: [toFault('write-stats', error)] };
@@ -300,8 +344,14 @@ export class Maintenance {
    * it exists), so no process ever sees an empty lock, even if the owner is
    * killed while taking it. Where hard links are not supported, falls back
    * to an exclusive create.
+   *
+   * Where there is no room for the body (ENOSPC, EDQUOT: a full file system,
+   * exactly when a cleanup must run to free space), the lock is created empty
+   * instead, dated `now`: an empty lock is judged by its date (abandoned once
+   * older than `lockStaleAge`), as one whose owner was killed while writing
+   * it always was, and released by its inode and date.
    */
-  async #acquireLock(now: number): Promise<string | undefined> {
+  async #acquireLock(now: number): Promise<HeldLock | undefined> {
     const token = nodeCrypto().randomBytes(8).toString('hex');
     const body = Buffer.from(JSON.stringify({ pid: process.pid, at: now, token } satisfies LockBody));
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -322,7 +372,7 @@ export class Maintenance {
         await closing.close();
         try {
           await this.#fs.link(temp, this.#layout.cleanupLock);
-          return token;
+          return { token };
         } catch (error) {
           const code = (error as { code?: unknown }).code;
           if (code === 'EEXIST') {
@@ -337,6 +387,10 @@ export class Maintenance {
           if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
           return await this.#acquireLockExclusive(now, body, token);
         }
+      } catch (error) {
+        if (!isOutOfSpace(error)) throw error;
+        // No room for the body, or even for the temp file's folder or name: the lock goes without a body.
+        return await this.#acquireEmptyLock(now, token);
       } finally {
         await handle?.close().catch(() => undefined);
         await removeIfExists(this.#fs, temp).catch(() => undefined);
@@ -345,18 +399,57 @@ export class Maintenance {
     return undefined;
   }
 
-  async #acquireLockExclusive(now: number, body: Buffer, token: string): Promise<string | undefined> {
+  async #acquireLockExclusive(now: number, body: Buffer, token: string): Promise<HeldLock | undefined> {
     let handle: FsFileHandle | undefined;
     try {
       handle = await this.#fs.open(this.#layout.cleanupLock, 'wx', 0o644);
-      await writeAll(handle, [body]);
-      return token;
+      try {
+        await writeAll(handle, [body]);
+      } catch (error) {
+        if (!isOutOfSpace(error)) throw error;
+        // Created, but no room for its body: held as an empty lock (judged by its date, so dated now).
+        return await this.#holdEmptyLock(handle, now, token);
+      }
+      return { token };
     } catch (error) {
       if ((error as { code?: unknown }).code === 'EEXIST') return undefined;
       throw error;
     } finally {
       await handle?.close().catch(() => undefined);
     }
+  }
+
+  /** Creates the lock exclusively and empty (no room for a body); a stale one is taken over, as by {@link Maintenance.#acquireLock}. */
+  async #acquireEmptyLock(now: number, token: string): Promise<HeldLock | undefined> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let handle: FsFileHandle;
+      try {
+        handle = await this.#fs.open(this.#layout.cleanupLock, 'wx', 0o644);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code === 'EEXIST') {
+          if (!(await this.#lockIsStale(now))) return undefined;
+          await removeIfExists(this.#fs, this.#layout.cleanupLock);
+          continue;
+        }
+        if (code !== 'ENOENT') throw error;
+        await makeDirectory(this.#fs, this.#layout.storeDirectory);
+        continue;
+      }
+      try {
+        return await this.#holdEmptyLock(handle, now, token);
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+    }
+    return undefined;
+  }
+
+  /** Dates the lock file this cleanup just created without a body `now` (its staleness is judged by that date), and notes which file it is. */
+  async #holdEmptyLock(handle: FsFileHandle, now: number, token: string): Promise<HeldLock> {
+    await handle.utimes(now / 1000, now / 1000);
+    const stat = await handle.stat();
+    return { token, empty: { ino: stat.ino, mtimeMs: stat.mtimeMs } };
   }
 
   async #lockIsStale(now: number): Promise<boolean> {
@@ -376,9 +469,21 @@ export class Maintenance {
     return now - at > this.#settings.lockStaleAge;
   }
 
-  async #releaseLock(token: string): Promise<void> {
+  /** Removes the lock if it is still the one this cleanup took (not one another process took over meanwhile). */
+  async #releaseLock(held: HeldLock): Promise<void> {
+    if (held.empty) {
+      let stat;
+      try {
+        stat = await this.#fs.lstat(this.#layout.cleanupLock);
+      } catch (error) {
+        if (isMissing(error)) return;
+        throw error;
+      }
+      if (stat.ino === held.empty.ino && stat.mtimeMs === held.empty.mtimeMs) await removeIfExists(this.#fs, this.#layout.cleanupLock);
+      return;
+    }
     const lock = parseJson(await readIfExists(this.#fs, this.#layout.cleanupLock));
-    if (lock?.['token'] === token) await removeIfExists(this.#fs, this.#layout.cleanupLock);
+    if (lock?.['token'] === held.token) await removeIfExists(this.#fs, this.#layout.cleanupLock);
   }
 
   /** Removes temp files of dead processes (or older than `staleTempAge`) and abandoned recompressions from one `tmp` folder. */
@@ -414,8 +519,37 @@ export class Maintenance {
     return removed;
   }
 
-  /** Folds the counters of finished processes in one namespace into its `total.json`. */
-  async #foldDeadStats(layout: Layout, now: number, faults: FaultRecord[]): Promise<void> {
+  /**
+   * Folds the counters of finished store instances of one namespace into its
+   * `total.json`: the statistics files of processes that have ended, and
+   * those a `close()` marked closed (in a process that still runs: one that
+   * opens and closes stores over and over leaves one file each). Each file's
+   * counters are added at most once, even when a cleanup is killed or fails
+   * midway, or two run at once:
+   *
+   * 1. Claim: each finished file is renamed to a claimed name
+   *    (`fold-<pid>.<at>.<token>.<name>`, {@link Layout.claimedStatsName}).
+   *    A rename succeeds once, so two cleanups never both claim one file.
+   * 2. Add: `total.json` is rewritten with the counters of each claim it does
+   *    not list yet, and lists them in its `folded` field. A claim's counters
+   *    are in the total exactly when the total lists it or its file is gone:
+   *    a claim is added only while the total does not list it and its file
+   *    can still be read, and a name leaves the list only once its file is
+   *    gone (claimed names are never reused). After the write, the total is
+   *    read back: if another cleanup replaced it meanwhile without our
+   *    claims, they are added again (up to three tries).
+   * 3. Remove: the claimed files the total lists are unlinked.
+   *
+   * A cleanup killed after 1 leaves claims the total does not list: their
+   * counters are added by a later cleanup once the claim is abandoned (its
+   * process has ended, or it is older than `lockStaleAge`, as a lock would
+   * be). Killed after 2, it leaves claims the total lists: a later cleanup
+   * only removes them. Meanwhile `readDirectoryStats` counts the claims the
+   * total does not list, so the counters never vanish from the statistics.
+   * Two cleanups replacing `total.json` at the same moment can still lose
+   * one's additions (a lost update), never count a file twice.
+   */
+  async #foldFinishedStats(layout: Layout, token: string, now: number, faults: FaultRecord[]): Promise<void> {
     try {
       let names: string[];
       try {
@@ -424,18 +558,84 @@ export class Maintenance {
         if (isMissing(error)) return;
         throw error;
       }
-      const dead = names.filter((name) => {
+      const file = (name: string): string => path.join(layout.statsDirectory, name);
+      // Claims left by a cleanup that was killed or failed, then the files this cleanup claims now.
+      const claims = names.filter((name) => this.#claimAbandoned(CLAIMED_STATS_PATTERN.exec(name), now)).slice(0, MAX_FOLD);
+      const finished: string[] = [];
+      await inChunks(names, async (name) => {
         const match = INSTANCE_STATS_PATTERN.exec(name);
-        return match !== null && Number(match[1]) !== process.pid && !isProcessAlive(Number(match[1]));
+        if (match && (await this.#instanceFinished(file(name), Number(match[1])))) finished.push(name);
       });
-      if (dead.length === 0) return;
-      const total = addCounters(zeroCounters(), parseJson(await readIfExists(this.#fs, layout.totalFile)) ?? {});
-      for (const name of dead) addCounters(total, parseJson(await readIfExists(this.#fs, path.join(layout.statsDirectory, name))) ?? {});
-      await this.#writeJson(layout.totalFile, layout.temp('total.json'), { ...total, at: now }, now);
-      for (const name of dead) await removeIfExists(this.#fs, path.join(layout.statsDirectory, name));
+      for (const name of finished.sort().slice(0, Math.max(0, MAX_FOLD - claims.length))) {
+        const claim = layout.claimedStatsName(name, token, now);
+        try {
+          await this.#fs.rename(file(name), file(claim));
+          claims.push(claim);
+        } catch (error) {
+          if (!isMissing(error)) throw error; // gone: another cleanup claimed it first
+        }
+      }
+      if (claims.length === 0) return;
+      let listed = new Set<string>();
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const record = parseJson(await readIfExists(this.#fs, layout.totalFile));
+        listed = new Set(foldedList(record));
+        const total = addCounters(zeroCounters(), record ?? {});
+        const added: string[] = [];
+        for (const claim of claims) {
+          if (listed.has(claim)) continue; // already in the total: its cleanup stopped before removing it
+          const counters = await this.#readClaim(file(claim));
+          if (counters === 'gone') continue; // another cleanup folded and removed it
+          addCounters(total, counters ?? {});
+          added.push(claim);
+        }
+        if (added.length === 0) break;
+        // The listed claims still there stay listed until they are removed; those gone are never added again.
+        const present = new Set(await this.#fs.readdir(layout.statsDirectory));
+        const folded = [...[...listed].filter((name) => present.has(name)), ...added];
+        await this.#writeJson(layout.totalFile, layout.temp('total.json'), { ...total, at: now, folded }, now);
+        listed = new Set(foldedList(parseJson(await readIfExists(this.#fs, layout.totalFile))));
+        if (added.every((claim) => listed.has(claim))) break;
+      }
+      // Only what the total lists: a claim it does not list keeps its counters for a later fold.
+      for (const claim of claims) if (listed.has(claim)) await removeIfExists(this.#fs, file(claim));
     } catch (error) {
       faults.push(toFault('cleanup', error));
     }
+  }
+
+  /**
+   * The counters in a claimed statistics file: undefined when it holds none
+   * (unparseable, or not a small regular file: folded as zeros and removed),
+   * `'gone'` when it no longer exists.
+   */
+  async #readClaim(file: string): Promise<Record<string, unknown> | undefined | 'gone'> {
+    const data = await readIfExists(this.#fs, file);
+    if (data !== undefined) return parseJson(data);
+    try {
+      await this.#fs.lstat(file);
+      return undefined;
+    } catch (error) {
+      if (isMissing(error)) return 'gone';
+      throw error;
+    }
+  }
+
+  /** Whether a statistics file's store instance is finished: its process has ended, or it was closed (its last write says so). */
+  async #instanceFinished(file: string, pid: number): Promise<boolean> {
+    if (pid !== process.pid && !isProcessAlive(pid)) return true;
+    // A file that cannot be read is a running instance's as far as is known: left for a later cleanup.
+    return parseJson(await readIfExists(this.#fs, file).catch(() => undefined))?.['closed'] === true;
+  }
+
+  /** Whether a claimed statistics file's cleanup is over without having removed it: its process has ended, or the claim is older than `lockStaleAge`. */
+  #claimAbandoned(match: RegExpExecArray | null, now: number): boolean {
+    if (!match) return false;
+    const pid = Number(match[1]);
+    const at = Number(match[2]);
+    if (pid !== process.pid && !isProcessAlive(pid)) return true;
+    if (at > now + this.#settings.allowedDrift) return true;
+    return now - at > this.#settings.lockStaleAge;
   }
 
   async #readSidecar(hash: string): Promise<Sidecar> {
@@ -487,7 +687,7 @@ export class Maintenance {
       let identity: { ino: number; mtimeMs: number };
       try {
         const stat = await source.stat();
-        // Not an entry to rewrite (a FIFO, a device, larger than any stored): the next read finds and removes it.
+        // Not an entry to rewrite (a FIFO, a device: the next read finds and removes it; larger than this store's capacity).
         if (!stat.isFile() || stat.size > this.#settings.maxBytes) return 'not-needed';
         identity = { ino: stat.ino, mtimeMs: stat.mtimeMs };
         data = await readExactly(source, stat.size);

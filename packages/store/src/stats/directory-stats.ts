@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { readIfExists } from '../disk/fs-helpers.js';
 import { nodeFs } from '../disk/fs-layer.js';
-import { FORMAT_DIRECTORY, INSTANCE_STATS_PATTERN } from '../disk/layout.js';
+import { CLAIMED_STATS_PATTERN, FORMAT_DIRECTORY, INSTANCE_STATS_PATTERN } from '../disk/layout.js';
 import { addCounters, zeroCounters, type StatsCounters } from './stats-counter.js';
 import { nodeBuiltin } from '../node/node-builtin.js';
 
@@ -22,7 +22,7 @@ export interface NamespaceStats {
   readonly bytes?: number;
   /** When the last cleanup scan ran (ms since the epoch), if one ran. */
   readonly scannedAt?: number;
-  /** Processes whose counters are still separate files (usually the running ones). */
+  /** Store instances whose counters are still separate files (usually the running ones; a cleanup folds the others into the total). */
   readonly processes: number;
 }
 
@@ -76,13 +76,16 @@ export async function readDirectoryStats(directory: string): Promise<DirectorySt
     }
     const counters = zeroCounters();
     let processes = 0;
+    const folds = await readJson(path.join(statsDirectory, 'total.json'));
+    if (folds) addCounters(counters, folds);
+    // The files a cleanup claimed to fold in: their counters are in the total once it lists them.
+    const folded = new Set(Array.isArray(folds?.['folded']) ? (folds['folded'] as unknown[]) : []);
     for (const file of files) {
-      const isInstance = INSTANCE_STATS_PATTERN.test(file);
-      if (!isInstance && file !== 'total.json') continue;
+      if (!INSTANCE_STATS_PATTERN.test(file) && !(CLAIMED_STATS_PATTERN.test(file) && !folded.has(file))) continue;
       const record = await readJson(path.join(statsDirectory, file));
       if (!record) continue;
       addCounters(counters, record);
-      if (isInstance) processes++;
+      processes++;
     }
     const usage = await readJson(path.join(statsDirectory, 'usage.json'));
     const entries = finite(usage, 'entries');

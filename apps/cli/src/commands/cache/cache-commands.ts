@@ -92,6 +92,13 @@ interface Damaged {
   removed: boolean;
 }
 
+/** An intact entry `verify` did not read: larger than this store's capacity (a store of a larger one wrote it). */
+interface NotRead {
+  namespace: string;
+  key: string;
+  reason: string;
+}
+
 /**
  * What became of a damaged entry's removal, said only as it happened:
  * `fault`, the store's fault removing it; else `removed` (this command or
@@ -114,6 +121,10 @@ function removalOutcome(what: string, removed: boolean, fault: { readonly code: 
  * not damaged: it is reported and kept. One of this layout that this version
  * cannot read (an unknown tier or checksum kind) is damaged. A damaged entry
  * that could not be removed is reported as such, and the command then fails.
+ * An entry larger than the capacity of the store verify opens (written by a
+ * store of a larger capacity sharing the directory) is not read, nor
+ * removed: it is reported as not read (`notRead`, in the JSON only when
+ * there is one), and is no failure.
  *
  * @throws CliError (exit 1) after the report when an entry could not be removed; before any for another fault.
  */
@@ -123,6 +134,7 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
   let checked = 0;
   const damaged: Damaged[] = [];
   const otherVersion: Array<{ namespace: string; key: string; reason: string }> = [];
+  const notRead: NotRead[] = [];
   let work: RemovalWork<void>;
   try {
     work = await forEachNamespaceRemoving(config, async (store, namespace, removalFault) => {
@@ -139,6 +151,14 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
         if (store.stats().corruptEntries > corruptBefore) {
           // The store removes a damaged entry it reads, and publishes a fault when it cannot.
           damaged.push({ namespace, key, ...removalOutcome('checksum mismatch', true, removalFault(file), 'removed by the store') });
+          continue;
+        }
+        if (value === undefined) {
+          // The store reads no entry larger than its capacity (nor counts it damaged): say so rather than pass it.
+          const info = await stat(file).catch(() => undefined);
+          if (info?.isFile() && info.size > config.capacity) {
+            notRead.push({ namespace, key, reason: `larger than this store's capacity (${config.capacity} bytes): not read` });
+          }
           continue;
         }
         if (value && ARTIFACT_KEY.test(key)) {
@@ -164,10 +184,15 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
     progress.stop();
   }
   const stuck = damaged.filter((d) => !d.removed).length;
-  print(options.json, { checked, damaged, otherVersion }, () =>
+  const findings = [
+    ...(damaged.length === 0 ? [] : [out.yellow(`${damaged.length} damaged, ${stuck === 0 ? 'removed' : `${stuck} could not be removed`}`)]),
+    ...(notRead.length === 0 ? [] : [out.yellow(`${notRead.length} not read`)]),
+  ];
+  print(options.json, { checked, damaged, otherVersion, ...(notRead.length === 0 ? {} : { notRead }) }, () =>
     [
-      `Checked ${counted(checked, 'entry', 'entries')}: ${damaged.length === 0 ? out.green('all intact') : out.yellow(`${damaged.length} damaged, ${stuck === 0 ? 'removed' : `${stuck} could not be removed`}`)}`,
+      `Checked ${counted(checked, 'entry', 'entries')}: ${findings.length === 0 ? out.green('all intact') : findings.join('; ')}`,
       ...damaged.map((d) => `  ${d.key ?? d.file ?? ''}: ${d.reason}`),
+      ...notRead.map((d) => `  ${d.key}: ${d.reason}`),
       ...(otherVersion.length === 0 ? [] : [`${otherVersion.length} made by another version of @cache/engine, kept:`, ...otherVersion.map((d) => `  ${d.key}: ${d.reason}`)]),
     ].join('\n'),
   );
