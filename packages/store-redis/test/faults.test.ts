@@ -1,6 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
+import { RemoteCacheConfig } from '@cache/config';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisLayout, RedisStore, type RedisStoreOptions } from '../src/index.js';
+import { connectRemoteTier, InvalidRedisOptionError, RedisLayout, RedisStore, resolveRedisOptions, type RedisStoreOptions } from '../src/index.js';
 import type { PutResult } from '@cache/store';
 import { expectTurnedAway, pseudoRandom, until, warningsDuring } from './helpers.js';
 import { freePort, RedisServer } from './redis-server.js';
@@ -123,6 +124,43 @@ describe('RedisStore faults against a real redis-server', () => {
       expect(Buffer.from((await redis.get('c')) ?? []).equals(value)).toBe(true);
     } finally {
       await server.dispose();
+    }
+  });
+
+  it('a server paused (SIGSTOP) before the store connects: the first call waits at most the connect timeout, the cause is said once as a server that accepted the connection and did not answer, and the store recovers, in its database, when it answers', async () => {
+    for (const keepProcessAlive of [false, true]) {
+      const server = await RedisServer.start();
+      try {
+        server.pause();
+        const connectTimeoutMs = 300;
+        const redis = store({ url: `${server.url}/2`, keyPrefix: 'frozen-start:', connectTimeoutMs, commandTimeoutMs: 5000, keepProcessAlive });
+        let firstCallMs = 0;
+        const warnings = await warningsDuring(async () => {
+          const started = performance.now();
+          expect(await redis.get('k')).toBeUndefined();
+          firstCallMs = performance.now() - started;
+          // Later calls are turned away at once, said as the same outage.
+          await expectTurnedAway(redis, 2);
+          // Several more attempts meet the frozen server (each given up at its deadline), still said once.
+          await new Promise((resolve) => setTimeout(resolve, 4 * connectTimeoutMs));
+        });
+        // The connect timeout, not a command timeout (5 s) nor a second more: the bound leaves room for a loaded machine.
+        expect(firstCallMs).toBeLessThan(connectTimeoutMs + 700);
+        expect(warnings.map((w) => w.code)).toEqual(['WASM_CACHE_STORE_ETIMEDOUT']);
+        expect(warnings[0]?.message).toContain(`Redis at ${server.url}/2 accepted the connection but did not answer within ${connectTimeoutMs} ms`);
+        expect(redis.connected).toBe(false);
+
+        server.resume();
+        await putEventually(redis, 'k', Buffer.from('after thaw'));
+        expect(redis.connected).toBe(true);
+        expect(Buffer.from((await redis.get('k')) ?? []).toString()).toBe('after thaw');
+        const zero = store({ url: server.url });
+        expect(await zero.ready(5000)).toBe(true);
+        expect(await zero.client.dbsize()).toBe(0); // in database 2 only
+      } finally {
+        for (const made of open.splice(0)) await made.close(); // before the server goes: the next round hears nothing of these
+        await server.dispose();
+      }
     }
   });
 
@@ -352,6 +390,53 @@ describe('RedisStore entries', () => {
     } finally {
       await server.dispose();
     }
+  });
+
+  it('through connectRemoteTier, max-entry-size is the largest artifact stored, signed or not: the signature is not counted, and a refusal names the caller\'s size', async () => {
+    const base = RemoteCacheConfig.create(server.url).withMaxEntrySize(1000);
+    for (const [label, remote] of [
+      ['signed', base.withSigningKey('max-entry-size-signing-key-0123456789abcdef')],
+      ['unsigned', base.withAllowUnsigned(true)],
+    ] as const) {
+      const tier = await connectRemoteTier(remote.withKeyPrefix(`max-entry-${label}:`), { keepProcessAlive: false });
+      try {
+        const exact = pseudoRandom(1000, label);
+        expect(await tier.put('exact', exact), label).toEqual({ stored: true });
+        expect(Buffer.from((await tier.get('exact')) ?? []).equals(exact), label).toBe(true);
+        // Refused, not a fault: no fault code, and the size is the caller's.
+        expect(await tier.put('over', new Uint8Array(1001)), label).toEqual({ stored: false, reason: 'value of 1001 bytes exceeds maxEntryBytes (1000)' });
+        expect(await tier.has('over'), label).toBe(false);
+      } finally {
+        await tier.close();
+      }
+    }
+  });
+
+  it('refuses a URL whose user name or password holds a "%" that is not an escape, showing the URL without its password', async () => {
+    const cases = [
+      ['redis://app:50%off@127.0.0.1:6390', 'password', 'redis://app:***@127.0.0.1:6390'],
+      ['redis://app:50%@127.0.0.1:6390/1', 'password', 'redis://app:***@127.0.0.1:6390/1'],
+      ['redis://ap%zp:secret@127.0.0.1:6390', 'user name', 'redis://ap%zp:***@127.0.0.1:6390'],
+    ] as const;
+    for (const [url, part, shown] of cases) {
+      let thrown: unknown;
+      try {
+        new RedisStore({ url });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, url).toBeInstanceOf(InvalidRedisOptionError);
+      expect(thrown, url).toMatchObject({ code: 'ERR_CACHE_REDIS_INVALID_OPTION', option: 'url' });
+      expect((thrown as Error).message, url).toBe(
+        `Invalid Redis store option url: the ${part} must be percent-encoded (a "%" that does not begin an escape such as %41 is written %25), got ${shown}`,
+      );
+      expect((thrown as Error).message).not.toMatch(/50%|secret/);
+    }
+    // The configuration accepts such a URL; opening the tier refuses it the same way, before anything connects.
+    const remote = RemoteCacheConfig.create('redis://app:50%off@127.0.0.1:6390').withSigningKey('percent-signing-key-0123456789abcdef0123');
+    await expect(connectRemoteTier(remote, { keepProcessAlive: false })).rejects.toThrow(InvalidRedisOptionError);
+    // Percent-encoded, it is the password.
+    expect(resolveRedisOptions({ url: 'redis://app:50%25off@127.0.0.1:6390' }).password).toBe('50%off');
   });
 
   it('refuses a URL whose path is not a database number', () => {

@@ -58,11 +58,11 @@ interface HookReport {
   redisClientLoaded: boolean;
 }
 
-/** Runs a fixture in a fresh process (from this package's folder, as an application would) and resolves its report and how long it took; a process that does not end within 20 s fails. */
-function runProcess<T>(args: string[], env: Record<string, string>): Promise<{ report: T; ms: number; stderr: string }> {
+/** Runs a fixture in a fresh process (from this package's folder, as an application would) and resolves its report and how long it took; a process that does not end within `timeoutMs` (20 s) fails. */
+function runProcess<T>(args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<{ report: T; ms: number; stderr: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { cwd: packageRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+    execFile(process.execPath, args, { cwd: packageRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`${args.join(' ')} failed or did not end (${error.signal ?? error.code}): ${stderr}`));
       resolve({ report: JSON.parse(stdout) as T, ms: performance.now() - started, stderr });
     });
@@ -432,6 +432,37 @@ describe('a fleet sharing compiled artifacts through Redis', () => {
     expect(live.report).toEqual({ connected: true, stored: true, got: [1, 2, 3] });
     const down = await runProcess<{ connected: boolean; stored: boolean; got: number[] | null }>([client, `redis://127.0.0.1:${await freePort()}`], {});
     expect(down.report).toEqual({ connected: false, stored: false, got: null });
+  });
+
+  it('a RedisStore with keepProcessAlive: false whose Redis accepts connections but never answers (SIGSTOP) lets an unclosed process end once its read misses, and says why once, naming the server', async () => {
+    const client = join(import.meta.dirname, 'fixtures', 'frozen-client.mjs');
+    const frozen = await RedisServer.start(['--requirepass', 'frozen-password']);
+    try {
+      frozen.pause();
+      // [URL, connect timeout, command timeout]: the defaults' command timeout; then a password and a database, with a
+      // command timeout shorter than the connect timeout, so the handshake's AUTH times out first.
+      const cases = [
+        [frozen.url, 1000, 5000],
+        [`redis://:frozen-password@127.0.0.1:${frozen.port}/2`, 3000, 500],
+      ] as const;
+      for (const [url, connectTimeoutMs, commandTimeoutMs] of cases) {
+        // It must end by itself well before its handshake's timers would have let it (each command timeout, then
+        // ioredis's 2 s wait to close): within the connect and command timeouts together, or it is killed and fails.
+        const run = await runProcess<{ connected: boolean; got: unknown; errors: number }>(
+          [client, url, String(connectTimeoutMs), String(commandTimeoutMs)],
+          {},
+          connectTimeoutMs + commandTimeoutMs,
+        );
+        expect(run.report, url).toMatchObject({ connected: false, got: 'undefined' });
+        // The cause is said, once: a server that accepted the connection and did not answer, named (its password never).
+        expect(run.stderr.match(/\[WASM_CACHE_STORE_\w+\]/g), run.stderr).toEqual(['[WASM_CACHE_STORE_ETIMEDOUT]']);
+        const [said] = warningsIn(run.stderr, 'WASM_CACHE_STORE_ETIMEDOUT');
+        expect(said).toContain(`Redis at ${url.replace('frozen-password', '***')} accepted the connection but did not answer within ${Math.min(connectTimeoutMs, commandTimeoutMs)} ms`);
+        expect(run.stderr).not.toContain('frozen-password');
+      }
+    } finally {
+      await frozen.dispose();
+    }
   });
 
   it('refuses an unsigned remote tier unless it is allowed explicitly', async () => {

@@ -15,6 +15,7 @@ export interface RedisTlsOptions {
 export interface RedisStoreOptions {
   /**
    * `redis://[user:password@]host[:port][/db]` or `rediss://...` for TLS;
+   * the user name and password percent-encoded (a `%` in them is `%25`);
    * `db` is a database number (0 when absent). A database the server refuses
    * to select is a fault: the store misses and stores nothing, never uses
    * another database.
@@ -34,11 +35,18 @@ export interface RedisStoreOptions {
   ttlMs?: number;
   /** Whether a hit extends the entry's time to live. @default true */
   refreshTtlOnHit?: boolean;
-  /** Largest value stored; a larger `put` reports `{ stored: false }`. @default 320 MiB */
+  /** Largest value stored, in the bytes given to `put` (behind a `SignedStore`, the signed envelope's); a larger `put` reports `{ stored: false }`. @default 320 MiB */
   maxEntryBytes?: number;
   /** Bytes per Redis value (Redis allows 512 MB; small chunks keep each command short). From 64 KiB to 256 MiB. @default 4 MiB */
   chunkBytes?: number;
-  /** How long connecting may take. @default 2000 */
+  /**
+   * How long connecting may take: the connection, its TLS handshake, and the
+   * server answering a PING (and the SELECT of the URL's database) on it. A
+   * server that has not answered by then (frozen, overloaded) is given up,
+   * said as `ETIMEDOUT`, and tried again with backoff; a call made while the
+   * first connection is being made waits at most what is left of this.
+   * @default 2000
+   */
   connectTimeoutMs?: number;
   /** How long one command may take before it counts as a fault (a slow or paused server). @default 5000 */
   commandTimeoutMs?: number;
@@ -49,8 +57,10 @@ export interface RedisStoreOptions {
   /**
    * Whether the open connection, and the wait between reconnection attempts
    * while Redis is down, keep the process running. With `false` only a call in
-   * flight does: a process that never calls `close()` (one under
-   * `node --import @cache/engine/register`) still ends when its work is done.
+   * flight does (and `close()` while it waits for `QUIT`); connecting does not,
+   * to a server that does not answer either: a process that never calls
+   * `close()` (one under `node --import @cache/engine/register`) still ends
+   * when its work is done.
    * @default true
    */
   keepProcessAlive?: boolean;
@@ -89,6 +99,22 @@ export function redactUrl(url: string | URL): string {
   return parsed.toString();
 }
 
+/**
+ * A user name or password of the URL, percent-decoded.
+ *
+ * @throws InvalidRedisOptionError when it holds a `%` that is not an escape (`%` and two hex digits).
+ */
+function userInfo(part: 'user name' | 'password', text: string, url: URL): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new InvalidRedisOptionError(
+      'url',
+      `the ${part} must be percent-encoded (a "%" that does not begin an escape such as %41 is written %25), got ${redactUrl(url)}`,
+    );
+  }
+}
+
 function integer(name: string, value: number, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) throw new InvalidRedisOptionError(name, `expected a whole number from ${min} to ${max}, got ${value}`);
   return value;
@@ -97,7 +123,8 @@ function integer(name: string, value: number, min: number, max: number): number 
 /**
  * Checks options and applies defaults.
  *
- * @throws InvalidRedisOptionError naming the option (the URL redacted).
+ * @throws InvalidRedisOptionError naming the option (the URL redacted), such as
+ *   a URL whose user name or password holds a `%` that is not an escape.
  */
 export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
   let url: URL;
@@ -115,8 +142,8 @@ export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisSt
   return {
     url,
     database,
-    username: options.username ?? (url.username ? decodeURIComponent(url.username) : undefined),
-    password: options.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
+    username: options.username ?? (url.username ? userInfo('user name', url.username, url) : undefined),
+    password: options.password ?? (url.password ? userInfo('password', url.password, url) : undefined),
     keyPrefix: options.keyPrefix ?? 'wasm-cache:',
     ttlMs: integer('ttlMs', options.ttlMs ?? 7 * 24 * 3600 * 1000, 0, Number.MAX_SAFE_INTEGER),
     refreshTtlOnHit: options.refreshTtlOnHit ?? true,

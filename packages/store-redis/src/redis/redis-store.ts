@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type Command, type RedisOptions } from 'ioredis';
 import {
   checksum,
   clockMs,
@@ -26,6 +26,38 @@ import { redactUrl, resolveRedisOptions, type RedisStoreOptions, type ResolvedRe
 
 /** Bytes fetched or written per pipeline round trip. */
 const BATCH_BYTES = 16 * 1024 * 1024;
+
+/** The name each connection gives itself (CLIENT SETNAME), as `CLIENT LIST` shows it. */
+const CONNECTION_NAME = 'wasm-cache';
+
+/**
+ * With `keepProcessAlive: false`, how long ioredis waits for the server to
+ * close a connection it ends itself (after a fatal error) before destroying
+ * it. Its default, 2 s, on a timer of its own, would hold the process when the
+ * server does not answer.
+ */
+const QUICK_DISCONNECT_MS = 100;
+
+/** The socket of a client's connection, once it has one. */
+type ClientStream = Redis['stream'] | undefined;
+
+/**
+ * A command timeout, as ioredis's own (`Command timed out`), on a timer that
+ * does not hold the process: a call in flight does, through the socket, until
+ * the timer fires.
+ */
+function unreferencedTimeout(command: Command): (ms: number) => void {
+  let timer: NodeJS.Timeout | undefined;
+  return (ms) => {
+    if (timer !== undefined) return;
+    timer = setTimeout(() => {
+      if (!command.isResolved) command.reject(new Error('Command timed out'));
+    }, ms);
+    timer.unref();
+    const clear = (): void => clearTimeout(timer);
+    command.promise.then(clear, clear);
+  };
+}
 
 type PipelineResult = [Error | null, unknown][] | null;
 
@@ -59,7 +91,10 @@ function checksumHex(data: Uint8Array, kind: number): string | undefined {
  * background with backoff, so the store recovers when Redis returns. After a
  * command timeout (a slow or frozen server) calls fail at once too, until a
  * background PING is answered, so a hung Redis costs one timeout, not one
- * per call.
+ * per call. A connection is ready once the server answered a PING (and the
+ * SELECT of the URL's database) on it, within `connectTimeoutMs`: one that
+ * accepts connections and does not answer is given up then, said once as
+ * `ETIMEDOUT`, and tried again with backoff.
  *
  * Put it behind a `SignedStore` when other machines can write to the same
  * Redis (see `createTieredCacheStore`).
@@ -90,12 +125,16 @@ export class RedisStore implements Store {
   #closed = false;
   /** Calls in flight, which hold the process when `keepProcessAlive` is false. */
   #calls = 0;
-  /** Whether the connection uses the URL's database: always for database 0, else once SELECT succeeded on it. */
-  #selected: boolean;
+  /** Whether the store's handshake on this connection was answered: the server answered a PING and selected the URL's database. */
+  #ready = false;
   /** Why the URL's database could not be selected on this connection, until a new connection selects it. */
   #selectFailure: string | undefined;
-  /** Callers of `ready()` waiting for the database to be selected (true) or refused (false). */
-  readonly #selectionWaiters = new Set<(selected: boolean) => void>();
+  /** The connection attempt in progress, from ioredis's 'connecting' until the store's handshake on it settles or it is given up. */
+  #attempt: { readonly id: number; readonly deadline: NodeJS.Timeout } | undefined;
+  /** Connection attempts begun so far (the id of the latest). */
+  #attempts = 0;
+  /** Callers of `ready()` and the first attempt's waiters, told whether the attempt in progress made the store usable. */
+  readonly #attemptWaiters = new Set<(ready: boolean) => void>();
   /** The client's first connection attempt, until it has settled (see `#connection`). */
   #firstAttempt: Promise<void> | undefined;
 
@@ -107,57 +146,69 @@ export class RedisStore implements Store {
     this.location = redactUrl(url);
     this.#layout = new RedisLayout(resolved.keyPrefix);
     this.#faults = new FaultReporter(this.kind, this.location, this.#counters);
-    this.#selected = resolved.database === 0;
     const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
     // SNI carries host names only (RFC 6066): Node warns (DEP0123) when given an IP address.
     const servername = resolved.tls?.servername ?? (isIP(host) === 0 ? host : undefined);
     const clientOptions: RedisOptions = {
       host,
       port: url.port ? Number(url.port) : 6379,
-      // Not ioredis's \`db\`: when the server refuses its SELECT, ioredis says so as an error event and goes
+      // Not ioredis's `db`: when the server refuses its SELECT, ioredis says so as an error event and goes
       // on in database 0. The store selects the database itself on each connection and is not ready until
-      // the server accepted it (see #selectDatabase).
+      // the server accepted it (see #handshake).
       db: 0,
       ...(resolved.username === undefined ? {} : { username: resolved.username }),
       ...(password === undefined ? {} : { password }),
       ...(resolved.tls === undefined ? {} : { tls: { ...resolved.tls, ...(servername === undefined ? {} : { servername }) } }),
       lazyConnect: true,
       enableOfflineQueue: false,
-      enableReadyCheck: true,
+      // The store checks each connection itself (#handshake: a PING, and the SELECT of the URL's database) within the
+      // connect timeout. ioredis's ready check (INFO), client info (CLIENT SETINFO) and connection name (CLIENT SETNAME)
+      // would each wait for the command timeout first, on a server that accepts connections and does not answer.
+      enableReadyCheck: false,
+      disableClientInfo: true,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
       connectTimeout: resolved.connectTimeoutMs,
       commandTimeout: resolved.commandTimeoutMs,
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), resolved.reconnectMaxDelayMs),
-      connectionName: 'wasm-cache',
+      ...(resolved.keepProcessAlive ? {} : { disconnectTimeout: QUICK_DISCONNECT_MS }),
     };
     this.client = new Redis(clientOptions);
+    this.#adjustCommands();
     // ioredis emits connection errors as events; without a listener Node would crash on them.
     this.client.on('error', (error: unknown) => {
       // After close() nothing is said: ioredis still emits errors of the socket being torn down (a write
       // ECONNRESET, a protocol error from a server that is not Redis), which are not faults of any call.
       if (this.#closed) return;
-      // ioredis repeats the store's SELECT on a new connection and emits its refusal here; #selectDatabase reports it.
+      // ioredis repeats the store's SELECT on a new connection and may emit its refusal here; #handshake reports it.
       if ((error as { command?: { name?: unknown } } | null)?.command?.name === 'select') return;
-      this.#report(classifyFault('connection', error), true);
+      const fault = classifyFault('connection', error);
+      const attempt = this.#attempt;
+      // The connection was not made, or its AUTH was not answered, in time: said as the attempt's timeout.
+      if (attempt !== undefined && fault.code === 'ETIMEDOUT') return this.#abandonAttempt();
+      this.#report(fault, true);
+      if (attempt !== undefined) {
+        // The attempt failed (ioredis closes the connection and reconnects): its waiters are told now.
+        this.#endAttempt();
+        this.#settleAttempt(false);
+      }
     });
-    this.client.on('ready', () => {
-      this.#outage = undefined;
-      this.#selectDatabase();
-    });
+    this.client.on('connecting', () => this.#beginAttempt());
+    this.client.on('ready', () => this.#handshake());
     this.client.on('close', () => {
-      this.#selected = this.options.database === 0;
+      this.#ready = false;
+      this.#endAttempt();
     });
     if (!resolved.keepProcessAlive) {
-      // Only a call in flight holds the process: the connection is unreferenced once made, and so is
-      // each wait before reconnecting (ioredis sets that timer right after it says 'reconnecting').
+      // Only a call in flight holds the process: the connection is unreferenced from its start (see #beginAttempt) and
+      // once made, and so is each wait before reconnecting (ioredis sets that timer right after it says 'reconnecting').
       this.client.on('connect', () => this.#syncRef());
       this.client.on('reconnecting', () => queueMicrotask(() => (this.client as unknown as { reconnectTimeout?: NodeJS.Timeout | null }).reconnectTimeout?.unref()));
     }
     this.client.connect().catch(() => undefined); // the 'error' event reported it; the retry strategy reconnects
-    // Calls made meanwhile wait for the first attempt (see #connection): until it settles, the client is closed, or,
-    // as a last resort, a second after connectTimeoutMs (ioredis's own connect timeout fails the attempt first).
-    this.#firstAttempt = this.#attemptSettled(resolved.connectTimeoutMs + 1000, { holdProcess: false, orEnd: true }).then(() => {
+    // Calls made meanwhile wait for the first attempt (see #connection): until the server answered the handshake, the
+    // attempt failed, the client is closed, or connectTimeoutMs passed since it began (#beginAttempt's deadline).
+    this.#firstAttempt = this.#attemptSettled(undefined, { holdProcess: false, orEnd: true }).then(() => {
       this.#firstAttempt = undefined;
     });
   }
@@ -175,9 +226,9 @@ export class RedisStore implements Store {
     return store;
   }
 
-  /** Whether the client is connected, in the URL's database, and ready now. */
+  /** Whether the client is connected, the server answered on this connection, in the URL's database, and it is ready now. */
   get connected(): boolean {
-    return this.client.status === 'ready' && this.#selected;
+    return this.client.status === 'ready' && this.#ready;
   }
 
   /**
@@ -192,25 +243,27 @@ export class RedisStore implements Store {
 
   /**
    * Resolves when the connection attempt in flight settles: with whether the
-   * store can be used, once the server selected or refused the URL's
-   * database; false when the attempt fails (ioredis says 'reconnecting' after
-   * the 'error' listener said why) or, with `orEnd`, when the client ends;
-   * else after `timeoutMs`, with whether it is connected then. With
-   * `holdProcess` false, the wait alone does not keep the process running.
+   * store can be used, once the server answered its handshake (and selected
+   * or refused the URL's database); false when the attempt fails (ioredis says
+   * 'reconnecting' after the 'error' listener said why), is given up at its
+   * deadline, or, with `orEnd`, when the client ends; else after `timeoutMs`
+   * (without one, the attempt's own deadline bounds the wait), with whether it
+   * is connected then. With `holdProcess` false, the wait alone does not keep
+   * the process running.
    */
-  #attemptSettled(timeoutMs: number, { holdProcess, orEnd }: { holdProcess: boolean; orEnd: boolean }): Promise<boolean> {
+  #attemptSettled(timeoutMs: number | undefined, { holdProcess, orEnd }: { holdProcess: boolean; orEnd: boolean }): Promise<boolean> {
     const failures = orEnd ? ['reconnecting', 'end'] : ['reconnecting'];
     return new Promise((resolve) => {
       const done = (value: boolean): void => {
         clearTimeout(timer);
-        this.#selectionWaiters.delete(done);
+        this.#attemptWaiters.delete(done);
         for (const event of failures) this.client.off(event, onFailed);
         resolve(value);
       };
       const onFailed = (): void => done(false);
-      const timer = setTimeout(() => done(this.connected), timeoutMs);
-      if (!holdProcess) timer.unref();
-      this.#selectionWaiters.add(done);
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => done(this.connected), timeoutMs);
+      if (!holdProcess) timer?.unref();
+      this.#attemptWaiters.add(done);
       for (const event of failures) this.client.on(event, onFailed);
     });
   }
@@ -326,10 +379,19 @@ export class RedisStore implements Store {
     this.#closed = true;
     clearTimeout(this.#probe);
     await Promise.allSettled([...this.#background]);
-    if (this.client.status === 'ready') {
-      await Promise.race([this.client.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, this.options.commandTimeoutMs).unref())]);
+    this.#endAttempt();
+    // Closing is a call in flight: its QUIT holds the process until it is answered (or the command timeout passes).
+    const release = this.#hold();
+    try {
+      if (this.connected) {
+        await Promise.race([this.client.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, this.options.commandTimeoutMs).unref())]);
+      }
+      this.client.disconnect(false);
+      // Whatever is left of the connection goes now: ioredis would otherwise wait (2 s) for a server that does not answer to close it.
+      (this.client.stream as ClientStream)?.destroy();
+    } finally {
+      release();
     }
-    this.client.disconnect(false);
   }
 
   async #read(key: string): Promise<Uint8Array | undefined> {
@@ -456,42 +518,137 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Runs on every new connection: selects the URL's database (nothing for
-   * database 0) and tells `ready()` whether the store can be used. A refusal
-   * (a number beyond the server's \`databases\`, a proxy without SELECT) is a
-   * fault, said once: every call misses or stores nothing until a new
-   * connection selects it, and no other database is ever used.
+   * Adjusts each command ioredis sends. A SELECT it repeats on its own on a
+   * new connection (the last database it saw selected) is awaited by nobody:
+   * its failure must not be an unhandled rejection (the store selects the
+   * database itself, see #handshake). Without `keepProcessAlive`, a command's
+   * timeout does not hold the process: a call in flight does (its socket is
+   * referenced until the call ends), the handshake and the background PING
+   * after a timeout do not.
    */
-  #selectDatabase(): void {
-    const { database } = this.options;
-    if (database === 0) {
-      this.#settleSelection(true);
-      return;
-    }
-    this.#selected = false;
-    this.client.select(database).then(
-      () => {
-        this.#selected = this.client.status === 'ready';
-        this.#selectFailure = undefined;
-        this.#settleSelection(this.#selected);
-      },
-      (error: unknown) => {
-        const reason = error instanceof Error ? error.message : String(error);
-        this.#selectFailure = `Redis at ${this.location} refused to select database ${database} (${reason}); the store uses no other database, so it misses and stores nothing`;
-        if (!this.#closed) this.#faults.report({ operation: 'select database', code: 'ESELECT', message: this.#selectFailure });
-        this.#settleSelection(false);
-      },
-    );
+  #adjustCommands(): void {
+    const client = this.client;
+    const send = client.sendCommand.bind(client);
+    const unreferenced = !this.options.keepProcessAlive;
+    client.sendCommand = (command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown => {
+      if (command.name === 'select') command.promise.catch(() => undefined);
+      if (unreferenced) command.setTimeout = unreferencedTimeout(command);
+      return send(command, stream);
+    };
   }
 
-  #settleSelection(selected: boolean): void {
-    for (const waiter of [...this.#selectionWaiters]) waiter(selected);
+  /**
+   * A connection attempt begins (ioredis's 'connecting'): it must be answered
+   * within `connectTimeoutMs`, the connection and the store's handshake on it
+   * together, or it is given up (#abandonAttempt). The deadline does not hold
+   * the process, nor, without `keepProcessAlive`, does the new socket.
+   */
+  #beginAttempt(): void {
+    this.#endAttempt();
+    if (this.#closed) return;
+    const id = ++this.#attempts;
+    const deadline = setTimeout(() => {
+      if (this.#attempt?.id === id) this.#abandonAttempt();
+    }, this.options.connectTimeoutMs);
+    deadline.unref();
+    this.#attempt = { id, deadline };
+    // ioredis's connector makes the socket on a later tick; it is there once they have run.
+    if (!this.options.keepProcessAlive) setImmediate(() => this.#syncRef());
+  }
+
+  /** The attempt in progress has settled (or the connection closed): its deadline goes. */
+  #endAttempt(): void {
+    if (this.#attempt === undefined) return;
+    clearTimeout(this.#attempt.deadline);
+    this.#attempt = undefined;
+  }
+
+  /**
+   * Gives up the attempt in progress: not connected, or connected and not
+   * answered, in time (a server that is frozen, overloaded, or not Redis).
+   * Said as ETIMEDOUT naming the server, once per outage; the waiters are told
+   * at once, and the connection is dropped (destroyed, so nothing waits for
+   * the server to close it), so ioredis reconnects with backoff.
+   */
+  #abandonAttempt(): void {
+    if (this.#attempt === undefined) return;
+    this.#endAttempt();
+    const { connectTimeoutMs, commandTimeoutMs } = this.options;
+    const connected = this.client.status === 'connect' || this.client.status === 'ready';
+    const message = connected
+      ? `Redis at ${this.location} accepted the connection but did not answer within ${Math.min(connectTimeoutMs, commandTimeoutMs)} ms, as a frozen or overloaded server does; reconnecting in the background`
+      : `Redis at ${this.location} could not be connected within ${connectTimeoutMs} ms, the connection or its TLS handshake not answered; reconnecting in the background`;
+    this.#report({ operation: 'connect', code: 'ETIMEDOUT', message }, true);
+    this.#settleAttempt(false);
+    (this.client.stream as ClientStream)?.destroy();
+  }
+
+  /**
+   * Runs on every new connection (ioredis's 'ready', which comes as soon as
+   * it is made): the server must answer a PING, and select the URL's database
+   * (nothing to select for database 0), before any call uses the connection.
+   * The connection is named too (CLIENT SETNAME; an ACL may forbid it, which
+   * is ignored). Whatever the outcome, `ready()` and the calls waiting for the
+   * first attempt are told. A database the server refuses (a number beyond
+   * its `databases`, a proxy without SELECT) is a fault, said once: every call
+   * misses or stores nothing until a new connection selects it, and no other
+   * database is ever used.
+   */
+  #handshake(): void {
+    const attempt = this.#attempt;
+    if (attempt === undefined || this.#closed) return;
+    const { database } = this.options;
+    const pinged = this.client.ping();
+    const selected = database === 0 ? Promise.resolve('OK') : this.client.select(database);
+    this.client.client('SETNAME', CONNECTION_NAME).catch(() => undefined);
+    void Promise.allSettled([pinged, selected]).then(([ping, select]) => {
+      // Given up, failed or closed meanwhile: said by what ended it.
+      if (this.#attempt !== attempt || this.#closed) return;
+      // A server that answers, even with a refusal of PING by its ACL, is there.
+      const pingRefused = ping.status === 'rejected' && classifyFault('ping', ping.reason).code !== 'NOPERM';
+      if (pingRefused) return this.#handshakeFailed(ping.reason);
+      if (select.status === 'rejected') {
+        if (UNREACHABLE_FAULT_CODES.has(classifyFault('select database', select.reason).code)) return this.#handshakeFailed(select.reason);
+        this.#endAttempt();
+        const reason = select.reason instanceof Error ? select.reason.message : String(select.reason);
+        this.#selectFailure = `Redis at ${this.location} refused to select database ${database} (${reason}); the store uses no other database, so it misses and stores nothing`;
+        this.#outage = undefined; // the server answered
+        this.#faults.report({ operation: 'select database', code: 'ESELECT', message: this.#selectFailure });
+        this.#settleAttempt(false);
+        return;
+      }
+      this.#endAttempt();
+      this.#ready = true;
+      this.#selectFailure = undefined;
+      this.#outage = undefined;
+      this.#settleAttempt(true);
+    });
+  }
+
+  /**
+   * The handshake's PING failed: not answered in time (the attempt is given
+   * up, as at its deadline), or refused by the server (`NOAUTH` without
+   * credentials, `LOADING` while it loads its data): said under that code,
+   * and the connection dropped, so ioredis tries again with backoff.
+   */
+  #handshakeFailed(error: unknown): void {
+    const fault = classifyFault('connect', error);
+    if (fault.code === 'ETIMEDOUT') return this.#abandonAttempt();
+    this.#endAttempt();
+    this.#report(fault, true);
+    this.#settleAttempt(false);
+    (this.client.stream as ClientStream)?.destroy();
+  }
+
+  #settleAttempt(ready: boolean): void {
+    for (const waiter of [...this.#attemptWaiters]) waiter(ready);
   }
 
   /**
    * Whether a call can be made now, as `#requireConnection` says; a call made
    * while the client's first connection attempt is in flight waits for it
-   * first (at most about `connectTimeoutMs`, as `connect()` does). Turned away
+   * first (at most what is left of `connectTimeoutMs` since the store was
+   * made, as `connect()` does; the attempt's deadline gives it up). Turned away
    * meanwhile, it would be said first as "not connected", and the attempt's
    * real cause (a refused connection, a timeout) filed under it unsaid.
    */
@@ -501,8 +658,9 @@ export class RedisStore implements Store {
   }
 
   #requireConnection(): void {
-    if (this.client.status === 'ready' && !this.#selected) {
-      const message = this.#selectFailure ?? `Redis at ${this.location} is connected but database ${this.options.database} is not selected yet`;
+    if (this.client.status === 'ready' && !this.#ready) {
+      const handshake = this.options.database === 0 ? 'a PING' : `a PING and the SELECT of database ${this.options.database}`;
+      const message = this.#selectFailure ?? `Redis at ${this.location} is connected but has not answered yet (${handshake})`;
       throw Object.assign(new Error(message), { code: this.#selectFailure === undefined ? 'ENOTCONNECTED' : 'ESELECT' });
     }
     if (this.#unresponsive && this.client.status === 'ready') {
@@ -574,9 +732,11 @@ export class RedisStore implements Store {
   }
 
   #syncRef(): void {
-    const stream = this.client.stream as { ref?: () => void; unref?: () => void } | undefined;
-    if (this.#calls > 0) stream?.ref?.();
-    else stream?.unref?.();
+    const stream = this.client.stream as ClientStream;
+    // A destroyed socket (between reconnection attempts) holds nothing, and would only queue the call for a 'connect' that never comes.
+    if (stream === undefined || stream.destroyed) return;
+    if (this.#calls > 0) stream.ref();
+    else stream.unref();
   }
 
   #check(key: string): void {
