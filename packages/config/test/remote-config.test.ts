@@ -73,6 +73,16 @@ describe('RemoteCacheConfig', () => {
     );
   });
 
+  it('refuses a URL whose user name or password is not percent-encoded, without showing the password', () => {
+    for (const url of ['redis://app:50%off@h:1', 'redis://a%zz:pw@h:1/2', 'rediss://app:100%@h:1']) {
+      const problems = RemoteCacheConfig.create(url).withAllowUnsigned(true).problems();
+      expect(problems, url).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ setting: 'url', rule: expect.stringMatching(/percent-encoded.*%25/) });
+      expect(String(problems[0]?.value)).not.toMatch(/50%off|100%@/);
+    }
+    expect(RemoteCacheConfig.create('redis://app:50%25off@h:1').withAllowUnsigned(true).problems()).toEqual([]);
+  });
+
   it('refuses a URL whose path is not a database number, naming the setting and the value', () => {
     for (const url of ['redis://h:1/abc', 'redis://h:1/1.5', 'redis://h:1/-1', 'rediss://h:1/1/2', 'redis://user:secret-password@h:1/x']) {
       const problems = RemoteCacheConfig.create(url).withAllowUnsigned(true).problems();

@@ -47,10 +47,34 @@ function url() {
       },
       { error: 'must be redis://host[:port][/db] or rediss://host[:port][/db]' },
     ),
+    z.refine((text) => credentialsDecode(text), {
+      error: 'has a user name or password that is not percent-encoded: write a % in it as %25 (and @, :, / as %40, %3A, %2F)',
+    }),
     z.refine((text) => redisDatabaseOf(text) !== 'invalid', {
       error: 'has a database path that is not a database number: the path must be empty, "/" or "/<n>" with n a whole number from 0 (such as /0 or /3)',
     }),
   );
+}
+
+/**
+ * Whether a URL's user name and password decode (every `%` starts a valid
+ * escape), as the Redis client decodes them when it connects; true for text
+ * that is not a URL (reported by the URL rule).
+ */
+function credentialsDecode(text: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    return true;
+  }
+  try {
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
