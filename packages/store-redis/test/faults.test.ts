@@ -432,9 +432,9 @@ describe('RedisStore entries', () => {
       );
       expect((thrown as Error).message).not.toMatch(/50%|secret/);
     }
-    // The configuration accepts such a URL; opening the tier refuses it the same way, before anything connects.
+    // Given as a configuration, it is refused by its validation, naming url, before anything connects.
     const remote = RemoteCacheConfig.create('redis://app:50%off@127.0.0.1:6390').withSigningKey('percent-signing-key-0123456789abcdef0123');
-    await expect(connectRemoteTier(remote, { keepProcessAlive: false })).rejects.toThrow(InvalidRedisOptionError);
+    await expect(connectRemoteTier(remote, { keepProcessAlive: false })).rejects.toThrow(expect.objectContaining({ code: 'ERR_CACHE_CONFIG_INVALID', message: expect.stringMatching(/url.*percent-encoded/s) }));
     // Percent-encoded, it is the password.
     expect(resolveRedisOptions({ url: 'redis://app:50%25off@127.0.0.1:6390' }).password).toBe('50%off');
   });
