@@ -391,6 +391,9 @@ describe('the cache failing or closing under a compile', () => {
           module = await compiling;
           await closing;
         });
+        // A detached producer this compile started finishes on its own after close(): waited for, so that its artifact
+        // cannot land over the next round's foreign one.
+        await engine.idle();
         expect(run(module as WebAssembly.Module)).toBe(expected);
         addsUp(engine);
         expect(engine.stats()).toMatchObject({ compiles: 1, misses: 1, producerFailures: 0 });
