@@ -375,15 +375,9 @@ export class Maintenance {
           return { token };
         } catch (error) {
           const code = (error as { code?: unknown }).code;
-          if (code === 'EEXIST') {
-            if (!(await this.#lockIsStale(now))) return undefined;
-            await removeIfExists(this.#fs, this.#layout.cleanupLock);
-            continue;
-          }
-          if (code === 'ENOENT') {
-            await makeDirectory(this.#fs, this.#layout.storeDirectory);
-            continue;
-          }
+          const collision = await this.#lockNameTaken(code, now);
+          if (collision === 'held') return undefined;
+          if (collision === 'again') continue;
           if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
           return await this.#acquireLockExclusive(now, body, token);
         }
@@ -426,15 +420,10 @@ export class Maintenance {
       try {
         handle = await this.#fs.open(this.#layout.cleanupLock, 'wx', 0o644);
       } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (code === 'EEXIST') {
-          if (!(await this.#lockIsStale(now))) return undefined;
-          await removeIfExists(this.#fs, this.#layout.cleanupLock);
-          continue;
-        }
-        if (code !== 'ENOENT') throw error;
-        await makeDirectory(this.#fs, this.#layout.storeDirectory);
-        continue;
+        const collision = await this.#lockNameTaken((error as { code?: unknown }).code, now);
+        if (collision === 'held') return undefined;
+        if (collision === 'again') continue;
+        throw error;
       }
       try {
         return await this.#holdEmptyLock(handle, now, token);
@@ -443,6 +432,23 @@ export class Maintenance {
       }
     }
     return undefined;
+  }
+
+  /**
+   * After the lock's name could not be taken, by the error's code: `'held'`
+   * when another cleanup holds it; `'again'` to try again, once a stale lock
+   * was removed (EEXIST) or the `.store` folder made (ENOENT); `'other'` for
+   * any other error, for the caller to decide.
+   */
+  async #lockNameTaken(code: unknown, now: number): Promise<'held' | 'again' | 'other'> {
+    if (code === 'EEXIST') {
+      if (!(await this.#lockIsStale(now))) return 'held';
+      await removeIfExists(this.#fs, this.#layout.cleanupLock);
+      return 'again';
+    }
+    if (code !== 'ENOENT') return 'other';
+    await makeDirectory(this.#fs, this.#layout.storeDirectory);
+    return 'again';
   }
 
   /** Dates the lock file this cleanup just created without a body `now` (its staleness is judged by that date), and notes which file it is. */
