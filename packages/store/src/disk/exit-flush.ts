@@ -3,6 +3,7 @@ import { makeDirectorySync } from './make-directory.js';
 import { nodeBuiltin } from '../node/node-builtin.js';
 import { SMALL_FILE_BYTES } from './fs-helpers.js';
 import { READ_FLAGS } from './fs-layer.js';
+import { parseSidecar, type Sidecar } from './json-record.js';
 import type { Layout } from './layout.js';
 import type { UsageRecord } from './maintenance.js';
 
@@ -110,17 +111,15 @@ function readSmallFileSync(file: string): Buffer | undefined {
   }
 }
 
-/** A usage sidecar's content (`{"uses":n,"optimized":bool}`); an unreadable one counts as none. */
-function readSidecarSync(file: string): { uses: number; optimized: boolean } {
-  let record: unknown;
+/** A usage sidecar's content, read synchronously (see `parseSidecar`); one that cannot be read counts as none. */
+function readSidecarSync(file: string): Sidecar {
+  let data: Buffer | undefined;
   try {
-    record = JSON.parse(readSmallFileSync(file)?.toString('utf8') ?? 'null');
+    data = readSmallFileSync(file);
   } catch {
-    record = null;
+    data = undefined;
   }
-  if (typeof record !== 'object' || record === null) return { uses: 0, optimized: false };
-  const { uses, optimized } = record as { uses?: unknown; optimized?: unknown };
-  return { uses: typeof uses === 'number' && Number.isFinite(uses) ? uses : 0, optimized: optimized === true };
+  return parseSidecar(data);
 }
 
 /**

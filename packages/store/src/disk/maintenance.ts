@@ -11,7 +11,8 @@ import { READ_FLAGS, type FsFileHandle, type FsLayer } from './fs-layer.js';
 import { makeDirectory } from './make-directory.js';
 import { CLAIMED_STATS_PATTERN, INSTANCE_STATS_PATTERN, Layout, RECOMPRESS_PATTERN, TEMP_PATTERN } from './layout.js';
 import { nodeCrypto } from '../node/node-builtin.js';
-import { removeOtherTallies, startTally } from './write-tally.js';
+import { numberField, parseJson, parseSidecar, type Sidecar } from './json-record.js';
+import { readCleanupRecord, removeOtherTallies, startTally, type CleanupRecord } from './write-tally.js';
 
 /** Everything background work needs; plain data, so it can be sent to a worker. */
 export interface MaintenanceSettings extends EvictionLimits {
@@ -94,11 +95,6 @@ export interface StatsReport {
   readonly faults: readonly FaultRecord[];
 }
 
-interface Sidecar {
-  uses: number;
-  optimized: boolean;
-}
-
 interface LockBody {
   pid: number;
   at: number;
@@ -126,20 +122,6 @@ function foldedList(record: Record<string, unknown> | undefined): string[] {
   return Array.isArray(value) ? value.filter((name): name is string => typeof name === 'string') : [];
 }
 
-function parseJson(data: Buffer | undefined): Record<string, unknown> | undefined {
-  if (!data || data.byteLength === 0) return undefined;
-  try {
-    const value: unknown = JSON.parse(data.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function numberField(record: Record<string, unknown> | undefined, name: string): number | undefined {
-  const value = record?.[name];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
 
 /**
  * The disk store's background work: cleanup (eviction, stale temp files,
@@ -189,14 +171,14 @@ export class Maintenance {
     let held: HeldLock | undefined;
     try {
       held = await this.#acquireLock(request.now);
-      const last = await this.#lastCleanup();
+      const last = await readCleanupRecord(this.#fs, this.#layout).catch((): CleanupRecord => ({}));
       if (!held) return { ...base, ran: false, reason: 'locked', ...last.usage };
       if (!request.force && !this.#intervalElapsed(last.at, request.now)) return { ...base, ran: false, reason: 'interval', ...last.usage };
       // Dated now, before the scan, so no other process starts one meanwhile; the usage found comes at the end.
       // Best effort: on a full file system there is no room for it until the evictions below free some, and the
       // record written at the end reports whatever keeps it from being written.
       // It names a new write tally (write-tally.ts), and counts what the old one did; writers move to the new one.
-      const recorded = await startTally(this.#fs, this.#layout);
+      const recorded = await startTally(this.#fs, this.#layout, last);
       await this.#writeJson(this.#layout.lastCleanup, this.#layout.storeTemp('last-cleanup.json'), { at: request.now, pid: process.pid, ...recorded }, request.now).then(
         () => removeOtherTallies(this.#fs, this.#layout, recorded.tally, faults),
         () => undefined,
@@ -322,14 +304,6 @@ export class Maintenance {
       temp: path.dirname(temp),
       destination: path.dirname(target),
     });
-  }
-
-  /** The directory's last cleanup record: when it ran, and the entries and bytes it found (when known). */
-  async #lastCleanup(): Promise<{ at: number | undefined; usage: { entries?: number; bytes?: number } }> {
-    const record = parseJson(await readIfExists(this.#fs, this.#layout.lastCleanup).catch(() => undefined));
-    const entries = numberField(record, 'entries');
-    const bytes = numberField(record, 'bytes');
-    return { at: numberField(record, 'at'), usage: entries !== undefined && bytes !== undefined ? { entries, bytes } : {} };
   }
 
   #intervalElapsed(last: number | undefined, now: number): boolean {
@@ -645,8 +619,7 @@ export class Maintenance {
   }
 
   async #readSidecar(hash: string): Promise<Sidecar> {
-    const record = parseJson(await readIfExists(this.#fs, this.#layout.sidecar(hash)));
-    return { uses: numberField(record, 'uses') ?? 0, optimized: record?.['optimized'] === true };
+    return parseSidecar(await readIfExists(this.#fs, this.#layout.sidecar(hash)));
   }
 
   /** Rewrites one entry at the optimized level. The temp file doubles as a cross-process lock. */

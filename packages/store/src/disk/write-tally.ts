@@ -3,6 +3,7 @@ import { toFault, type FaultRecord } from '../faults/fault-reporter.js';
 import { isMissing, readIfExists, removeIfExists } from './fs-helpers.js';
 import { nodeBuiltin, nodeCrypto } from '../node/node-builtin.js';
 import type { FsFileHandle, FsLayer } from './fs-layer.js';
+import { numberField, parseJson } from './json-record.js';
 import type { Layout } from './layout.js';
 
 const { constants } = nodeBuiltin<typeof import('node:fs')>('node:fs');
@@ -58,22 +59,10 @@ export interface CleanupRecord {
   readonly tally?: string;
 }
 
-function numberField(record: Record<string, unknown>, name: string): number | undefined {
-  const value = record[name];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
 /** Parses a `last-cleanup.json`; an unparseable or missing one says nothing. */
 export function parseCleanupRecord(data: Buffer | undefined): CleanupRecord {
-  if (!data || data.byteLength === 0) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(data.toString('utf8'));
-  } catch {
-    return {};
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
-  const record = value as Record<string, unknown>;
+  const record = parseJson(data);
+  if (!record) return {};
   const entries = numberField(record, 'entries');
   const bytes = numberField(record, 'bytes');
   const tally = record['tally'];
@@ -177,9 +166,10 @@ export interface RecordedUsage {
  * files could be made (best effort: without one, writers go by their own
  * writes). Once that record is written, {@link removeOtherTallies} sends the
  * writers of the old tally to it.
+ *
+ * @param last the directory's last record, which the cleanup has just read.
  */
-export async function startTally(fs: FsLayer, layout: Layout): Promise<RecordedUsage> {
-  const last = await readCleanupRecord(fs, layout).catch((): CleanupRecord => ({}));
+export async function startTally(fs: FsLayer, layout: Layout, last: CleanupRecord): Promise<RecordedUsage> {
   const previous = last.tally === undefined ? undefined : await readTally(fs, layout, last.tally);
   const usage = last.usage && previous ? { entries: last.usage.entries + previous.entries, bytes: last.usage.bytes + previous.bytes } : last.usage;
   const token = nodeCrypto().randomBytes(8).toString('hex');
