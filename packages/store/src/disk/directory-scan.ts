@@ -2,7 +2,7 @@ import path from 'node:path';
 import { toFault, type FaultRecord } from '../faults/fault-reporter.js';
 import type { EvictionCandidate } from './eviction.js';
 import { isMissing } from './fs-helpers.js';
-import type { FsLayer } from './fs-layer.js';
+import { nodeFs, type FsLayer } from './fs-layer.js';
 import { ENTRY_PATTERN, isNamespace, Layout, SHARD_PATTERN, STATS_PATTERN } from './layout.js';
 
 /** An entry as cleanup sees it, with the namespace it lives in. */
@@ -44,6 +44,22 @@ async function isDirectoryOrMissing(fs: FsLayer, file: string): Promise<boolean>
 }
 
 /**
+ * Whether `name` in the cache directory `directory` is a namespace of the
+ * store's, as its cleanup takes one: a valid namespace name, a directory (not
+ * a link) holding the `v1/` folder (not a link), with its `v1/entries` folder
+ * or without it yet (a writer killed during its first put leaves only a temp
+ * file, a process that only read leaves only its statistics), but not with
+ * anything else in its place. Dot-folders (the store's `.store`, the engine's
+ * `.fingerprints` and `.producers`) and foreign folders never qualify. What
+ * cannot be looked at does not either.
+ */
+export async function isNamespaceFolder(directory: string, name: string, fs: FsLayer = nodeFs): Promise<boolean> {
+  if (!isNamespace(name)) return false;
+  const layout = new Layout(directory, name);
+  return (await isRealDirectory(fs, layout.namespaceDirectory)) && (await isRealDirectory(fs, layout.root)) && (await isDirectoryOrMissing(fs, layout.entries));
+}
+
+/**
  * The namespaces of the cache directory that cleanup looks after: `own`
  * (the calling store's, always), and every other directory (not a link)
  * whose name is a valid namespace and that holds the `v1/` folder (not a
@@ -64,11 +80,8 @@ export async function namespaceLayouts(fs: FsLayer, own: Layout, faults: FaultRe
     return [own];
   }
   const others: Layout[] = [];
-  await inChunks(names.filter((name) => name !== own.namespace && isNamespace(name)).sort(), async (name) => {
-    const layout = new Layout(own.directory, name);
-    if ((await isRealDirectory(fs, layout.namespaceDirectory)) && (await isRealDirectory(fs, layout.root)) && (await isDirectoryOrMissing(fs, layout.entries))) {
-      others.push(layout);
-    }
+  await inChunks(names.filter((name) => name !== own.namespace).sort(), async (name) => {
+    if (await isNamespaceFolder(own.directory, name, fs)) others.push(new Layout(own.directory, name));
   });
   return [own, ...others.sort((a, b) => (a.namespace < b.namespace ? -1 : 1))];
 }

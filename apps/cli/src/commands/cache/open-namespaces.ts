@@ -1,8 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
-import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import type { CacheConfig } from '@cache/config';
-import { DiskStore, errorCode, FORMAT_DIRECTORY, isNamespace, type CleanupReport, type FaultMessage } from '@cache/store';
+import { DiskStore, errorCode, isNamespaceFolder, type CleanupReport, type FaultMessage } from '@cache/store';
 import { CliError, EXIT } from '../../errors/cli-error.js';
 
 /** The channel the store publishes the faults it absorbs on (`@cache/store`'s `CHANNELS.fault`). */
@@ -35,27 +34,10 @@ export async function listNamespaces(directory: string): Promise<string[]> {
     if (code === 'ENOENT') return [];
     throw new CliError(`Cannot read cache directory ${directory}: ${code} (${error instanceof Error ? error.message : String(error)})`, EXIT.failure);
   }
-  // What the store's own cleanup takes for a namespace: a valid name, a folder (not a link) holding the format's
-  // folder (`v1/`, not a link), with or without its `entries/` folder yet (a writer killed during its first put
-  // leaves only a temp file, a process that only read leaves only its statistics: both the cleanup's to remove or
-  // fold). Anything else (dot-folders, an older layout's `_old`, foreign folders) is not the store's to open.
-  const found = await Promise.all(
-    names.filter(isNamespace).map(async (name) => {
-      const format = join(directory, name, FORMAT_DIRECTORY);
-      const ours = (await folderState(join(directory, name))) === 'folder' && (await folderState(format)) === 'folder' && (await folderState(join(format, 'entries'))) !== 'other';
-      return ours ? name : undefined;
-    }),
-  );
+  // What the store's own cleanup takes for a namespace (anything else, such as dot-folders, an older layout's `_old`
+  // or foreign folders, is not the store's to open).
+  const found = await Promise.all(names.map(async (name) => ((await isNamespaceFolder(directory, name)) ? name : undefined)));
   return found.filter((name): name is string => name !== undefined).sort();
-}
-
-/** What is at `path`: a folder itself (not a link to one), nothing, or anything else (also when it cannot be looked at). */
-async function folderState(path: string): Promise<'folder' | 'missing' | 'other'> {
-  try {
-    return (await lstat(path)).isDirectory() ? 'folder' : 'other';
-  } catch (error) {
-    return errorCode(error) === 'ENOENT' ? 'missing' : 'other';
-  }
 }
 
 /** How {@link collectingFaults} treats faults. */
