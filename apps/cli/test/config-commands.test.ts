@@ -122,6 +122,29 @@ describe('wasm-cache config (built binary)', () => {
     expect(run.stderr).toContain('directory = "relhome/.cache/wasm-cache" (default): the default cache directory is not an absolute path: it is built from HOME="relhome"');
   });
 
+  it('with a relative HOME, --dir (absolute or relative) names the directory instead of the default one that HOME would make', async () => {
+    const cwd = tempDir('cli-relative-home-dir-');
+    const relativeHome = { HOME: 'relhome', XDG_CONFIG_HOME: '', XDG_CACHE_HOME: '' };
+    const absolute = join(cwd, 'given');
+    for (const [args, expected] of [
+      [['--dir', absolute, 'cache', 'path'], absolute],
+      [['cache', 'path', '--dir', 'below'], join(cwd, 'below')],
+    ] as const) {
+      const run = await cli([...args], relativeHome, undefined, cwd);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe(`${expected}\n`);
+    }
+    const show = await cli(['config', 'show', '--json', '--dir', absolute], relativeHome, undefined, cwd);
+    expect(show.code, show.stderr).toBe(0);
+    expect((JSON.parse(show.stdout) as { settings: { directory: { value: string; origin: string } } }).settings.directory).toEqual({ value: absolute, origin: 'flag --dir' });
+    // The flag is over the environment too, and a bad variable is still reported.
+    const overEnv = await cli(['cache', 'path', '--dir', absolute], { ...relativeHome, WASM_CACHE_DIRECTORY: join(cwd, 'from-env') }, undefined, cwd);
+    expect(overEnv).toMatchObject({ code: 0, stdout: `${absolute}\n` });
+    const badEnv = await cli(['cache', 'path', '--dir', absolute], { ...relativeHome, WASM_CACHE_CLEANUP_INTERVAL: '10' }, undefined, cwd);
+    expect(badEnv.code).toBe(3);
+    expect(badEnv.stderr).toContain('WASM_CACHE_CLEANUP_INTERVAL');
+  });
+
   it('an empty WASM_CACHE_CONFIG_FILE counts as unset: the per-user file is still read', async () => {
     const home = join(dir, 'xdg-config');
     mkdirSync(join(home, 'wasm-cache'), { recursive: true });

@@ -58,11 +58,14 @@ export function resolveCliConfig(options: GlobalOptions, env: NodeJS.ProcessEnv 
   const defaultFile = absoluteDefaultConfigFilePath();
   const file = named ?? (defaultFile !== undefined && existsSync(defaultFile) ? defaultFile : undefined);
   const loaded = file ? loadCacheFileSync(file, { env }) : undefined;
-  const base = loaded?.cache ?? CacheConfig.default();
   const remote = loaded?.remote ?? (env['WASM_CACHE_REMOTE_URL'] ? RemoteCacheConfig.fromEnv(env).validate() : undefined);
+  // --dir is laid under the environment as well as over it: fromEnv validates what it builds, and the
+  // default directory it would otherwise check (a relative HOME makes it invalid) is not the one used.
+  const withFlag = (config: CacheConfig): CacheConfig =>
+    options.dir === undefined ? config : config.withSetting('directory', flagDirectory(options.dir), { kind: 'object', label: 'flag --dir' });
+  const base = withFlag(loaded?.cache ?? CacheConfig.default());
   // The engine's own variables (WASM_CACHE_PRELOAD, ...) are known to fromEnv (NON_SETTING_ENV_VARIABLES).
-  let config = CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base });
-  if (options.dir !== undefined) config = config.withSetting('directory', flagDirectory(options.dir), { kind: 'object', label: 'flag --dir' });
+  const config = withFlag(CacheConfig.fromEnv(env, DEFAULT_ENV_PREFIX, { base }));
   return { config: config.validate(), file, remote };
 }
 
