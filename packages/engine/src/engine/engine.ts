@@ -19,7 +19,7 @@ import { takeProducerFailureNote, tryAcquireProducerLock, type ProducerLock } fr
 import { startProducer } from '../producer/producer-client.js';
 import { refusalStillHolding } from '../producer/refusal-note.js';
 import { emptyStats, StatsRecorder, type EngineStats } from '../stats/engine-stats.js';
-import { asUint8Array, originalWasm, type WasmBytes } from '../wasm/wasm-api.js';
+import { asUint8Array, isSharedMemory, originalWasm, privateCopyOf, type WasmBytes } from '../wasm/wasm-api.js';
 
 /** Options of an {@link Engine}. */
 export interface EngineOptions {
@@ -165,8 +165,7 @@ export class Engine {
     }
     // Memory another thread can write at any moment is copied first, whatever the caller promises:
     // bytes checked against an artifact must be the bytes V8 gets with it.
-    // (By its tag, not instanceof: a SharedArrayBuffer from another realm, a vm context, is shared too.)
-    const wire = Object.prototype.toString.call(view.buffer) === '[object SharedArrayBuffer]' ? view.slice() : view;
+    const wire = isSharedMemory(view) ? view.slice() : view;
     this.#record.add('compiles');
     const fingerprint = await this.#cachingFingerprint();
     if (!fingerprint) return this.#compileUncached(wire, url);
@@ -261,17 +260,23 @@ export class Engine {
    * Loads an artifact from {@link Engine.precompile}, after verifying it is
    * intact, belongs to `bytes`, and was made by an engine like this one: the
    * equivalent of Wasmtime's `Module::deserialize`, but safe: nothing reaches
-   * V8 unverified.
+   * V8 unverified. The artifact is copied first; as with {@link Engine.compile},
+   * `bytes` are not (unless in a `SharedArrayBuffer`): do not change them
+   * until the returned promise settles.
    *
    * @throws ArtifactInvalidError when the artifact is damaged or for other bytes.
    * @throws ArtifactIncompatibleError when it was made by another engine.
    * @throws NativeUnavailableError when the native addon cannot be used here.
    */
   async deserialize(artifact: Uint8Array, bytes: WasmBytes): Promise<WebAssembly.Module> {
-    const wire = asUint8Array(bytes);
-    if (!wire || !(artifact instanceof Uint8Array)) throw new EngineArgumentError('Engine.deserialize: expected (artifact: Uint8Array, bytes: module bytes)');
+    const view = asUint8Array(bytes);
+    // The artifact is checked and handed to V8 as a copy of its own (V8 reads it later, and runs
+    // whatever code it is given); the module bytes are copied when another thread can change them.
+    const copy = privateCopyOf(artifact);
+    if (!view || !copy) throw new EngineArgumentError('Engine.deserialize: expected (artifact: Uint8Array, bytes: module bytes)');
+    const wire = isSharedMemory(view) ? view.slice() : view;
     const fingerprint = await this.#fingerprint(true);
-    const fields = decodeArtifact(artifact);
+    const fields = decodeArtifact(copy);
     const hash = moduleHash(wire);
     try {
       checkArtifactBelongs(fields, hash, fingerprint);
@@ -527,7 +532,10 @@ export class Engine {
       // Where the cache's own disk store has just computed the CRC-32 of these very bytes, the check
       // uses it instead of reading them again (same answer: see decodeArtifact's contentCrc32).
       const contentCrc32 = storage.verifiedCrc32?.(stored);
-      return decodeArtifact(stored, contentCrc32 === undefined ? {} : { contentCrc32 });
+      if (contentCrc32 !== undefined) return decodeArtifact(stored, { contentCrc32 });
+      // Any other value (a store given in code, a remote tier, the memory backend) is checked and handed
+      // to V8 as a copy of its own: the store's code, or another thread, could change it in between.
+      return decodeArtifact(privateCopyOf(stored) ?? stored);
     } catch (error) {
       await this.#discard(error, storage, key);
       return undefined;

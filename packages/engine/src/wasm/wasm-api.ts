@@ -102,7 +102,9 @@ export function asUint8Array(bytes: unknown): Uint8Array | undefined {
     const byteLength = typedArrayByteLength.call(bytes);
     // A view of a detached buffer has no bytes, and no new view of its buffer can be made.
     if (byteLength === 0) return new Uint8Array(0);
-    return tag === 'Uint8Array' ? (bytes as Uint8Array) : new Uint8Array(typedArrayBuffer.call(bytes), typedArrayByteOffset.call(bytes), byteLength);
+    // This realm's Uint8Array over the same memory: code that checks `instanceof Uint8Array` (the
+    // addon's wrapper, the artifact decoder) takes one of another realm (a vm context) too.
+    return bytes instanceof Uint8Array ? bytes : new Uint8Array(typedArrayBuffer.call(bytes), typedArrayByteOffset.call(bytes), byteLength);
   }
   let byteLength: number;
   try {
@@ -125,6 +127,23 @@ export function copyOfBytes(bytes: unknown): Uint8Array | undefined {
   const view = asUint8Array(bytes);
   if (!view || view.byteLength === 0) return undefined;
   return new Uint8Array(view);
+}
+
+/**
+ * A copy, in this realm, of a Uint8Array of any realm; undefined for
+ * anything else. Bytes that passed through code other than this package's
+ * (a store given by the application) are copied before they are checked:
+ * that code, or another thread when they are shared memory, could change
+ * them after the check and before V8 reads them, and V8 runs whatever
+ * serialized code it is handed.
+ */
+export function privateCopyOf(value: unknown): Uint8Array | undefined {
+  return typedArrayTag.call(value) === 'Uint8Array' ? new Uint8Array(value as Uint8Array) : undefined;
+}
+
+/** Whether a view's memory is a SharedArrayBuffer (by its tag: one of another realm, a vm context, is shared too), which another thread may change at any moment. */
+export function isSharedMemory(view: Uint8Array): boolean {
+  return Object.prototype.toString.call(view.buffer) === '[object SharedArrayBuffer]';
 }
 
 /** `ArrayBuffer.isView`, as it was when this module was loaded: true for a typed array or a DataView, of any realm. */
