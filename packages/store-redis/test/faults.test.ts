@@ -2,7 +2,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { RemoteCacheConfig } from '@cache/config';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectRemoteTier, InvalidRedisOptionError, RedisLayout, RedisStore, resolveRedisOptions, type RedisStoreOptions } from '../src/index.js';
-import type { PutResult } from '@cache/store';
+import { CHANNELS, type MissMessage, type PutResult } from '@cache/store';
 import { expectTurnedAway, pseudoRandom, until, warningsDuring } from './helpers.js';
 import { freePort, RedisServer } from './redis-server.js';
 
@@ -272,6 +272,85 @@ describe('RedisStore entries', () => {
     expect(await redis.get('y')).toBeUndefined();
     expect(Buffer.from((await redis.get('x')) ?? []).toString()).toBe('value of x');
     expect(redis.stats().corruptEntries).toBe(3);
+  });
+
+  it('removes an unreadable manifest only if it is still the one read: a put that replaced it meanwhile is kept, chunks and all', async () => {
+    const reader = store({ url: server.url, keyPrefix: 'race:' });
+    const writer = store({ url: server.url, keyPrefix: 'race:' });
+    await Promise.all([reader.ready(5000), writer.ready(5000)]);
+    const layout = new RedisLayout('race:');
+    await writer.client.set(layout.manifestKey('k'), '{"format":1,"damaged');
+    // The reader's reply for the manifest arrives only once the writer has stored a fresh value (another process's put).
+    const fresh = Buffer.from('fresh valid value');
+    const client = reader.client as unknown as Record<'get' | 'getBuffer', (name: string) => Promise<unknown>>;
+    for (const method of ['get', 'getBuffer'] as const) {
+      const real = client[method].bind(client);
+      client[method] = async (name) => {
+        const reply = await real(name);
+        expect(await writer.put('k', fresh)).toEqual({ stored: true });
+        return reply;
+      };
+    }
+    expect(await reader.get('k')).toBeUndefined();
+    expect(reader.stats().corruptEntries).toBe(1);
+    await reader.close(); // waits for its background removals
+    expect(Buffer.from((await writer.get('k')) ?? []).equals(fresh)).toBe(true);
+    expect(await writer.client.keys('race:c:*')).toHaveLength(1);
+  });
+
+  it('leaves alone a manifest of another (newer) format: a miss, not damage, and not removed', async () => {
+    const redis = store({ url: server.url, keyPrefix: 'format:' });
+    await redis.ready(5000);
+    const layout = new RedisLayout('format:');
+    const newer = JSON.stringify({ format: 2, key: 'k', version: 'v', size: 3, chunkSize: 4, checksumKind: 1, checksums: ['00'], extra: 1 });
+    await redis.client.set(layout.manifestKey('k'), newer);
+    const misses: MissMessage[] = [];
+    const onMiss = (message: unknown): void => void misses.push(message as MissMessage);
+    diagnostics.subscribe(CHANNELS.miss, onMiss);
+    try {
+      expect(await redis.get('k')).toBeUndefined();
+    } finally {
+      diagnostics.unsubscribe(CHANNELS.miss, onMiss);
+    }
+    expect(misses.map((message) => message.reason)).toEqual(['other-version']);
+    expect(redis.stats()).toMatchObject({ misses: 1, corruptEntries: 0 });
+    await redis.close();
+    const other = store({ url: server.url, keyPrefix: 'format:' });
+    await other.ready(5000);
+    expect(await other.client.get(layout.manifestKey('k'))).toBe(newer);
+  });
+
+  it('a manifest larger than maxEntryBytes is a too-large miss, read no further: no chunk fetched, nothing removed; the store that wrote it reads it', async () => {
+    const writer = store({ url: server.url, keyPrefix: 'limit:', chunkBytes: 64 * 1024, maxEntryBytes: 4 * 1024 * 1024 });
+    const reader = store({ url: server.url, keyPrefix: 'limit:', maxEntryBytes: 1024 * 1024 });
+    await Promise.all([writer.ready(5000), reader.ready(5000)]);
+    const value = pseudoRandom(2 * 1024 * 1024, 'limit');
+    expect(await writer.put('big', value)).toEqual({ stored: true });
+    const misses: MissMessage[] = [];
+    const onMiss = (message: unknown): void => void misses.push(message as MissMessage);
+    diagnostics.subscribe(CHANNELS.miss, onMiss);
+    try {
+      expect(await reader.get('big')).toBeUndefined();
+    } finally {
+      diagnostics.unsubscribe(CHANNELS.miss, onMiss);
+    }
+    expect(misses.map((message) => [message.store, message.key, message.reason])).toEqual([['redis', 'big', 'too-large']]);
+    expect(reader.stats()).toMatchObject({ hits: 0, misses: 1, bytesRead: 0, corruptEntries: 0, evictions: 0 });
+    await reader.close();
+    expect(Buffer.from((await writer.get('big')) ?? []).equals(value)).toBe(true);
+  });
+
+  it('a manifest whose chunks no store writes (a chunk size out of range) is damage, found without fetching them', async () => {
+    const redis = store({ url: server.url, keyPrefix: 'chunks:' });
+    await redis.ready(5000);
+    const layout = new RedisLayout('chunks:');
+    // 3 one-byte chunks: consistent in count, yet of a size no RedisStore writes (64 KiB at least).
+    const manifest = JSON.stringify({ format: 1, key: 'k', version: 'v', size: 3, chunkSize: 1, checksumKind: 1, checksums: ['00', '00', '00'] });
+    await redis.client.set(layout.manifestKey('k'), manifest);
+    expect(await redis.get('k')).toBeUndefined();
+    // Damage (counted, removed), not chunks found missing (an eviction).
+    expect(redis.stats()).toMatchObject({ misses: 1, corruptEntries: 1, evictions: 0 });
+    await until(async () => (await redis.client.exists(layout.manifestKey('k'))) === 0);
   });
 
   it('replaces a value without leaving the old version behind, and never mixes versions', async () => {

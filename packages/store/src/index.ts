@@ -24,6 +24,7 @@ export {
   HEADER_LENGTH,
   parseHeader,
   type ChecksumKind,
+  type DecodeOptions,
   type DecodeResult,
   type EncodedEntry,
   type EntryHeader,
@@ -48,6 +49,7 @@ export { readDirectoryStats, type DirectoryStats, type NamespaceStats } from './
 export { clockMs } from './stats/clock.js';
 export { addCounters, COUNTER_NAMES, snapshot, zeroCounters, type StatsCounters } from './stats/stats-counter.js';
 export {
+  CompressedDataError,
   InvalidKeyError,
   InvalidNamespaceError,
   InvalidStoreOptionError,

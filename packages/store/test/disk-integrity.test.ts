@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import diagnostics from 'node:diagnostics_channel';
-import { closeSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crc32 } from 'node:zlib';
-import { CHANNELS, CODEC_ZSTD, DiskStore, hashKey, MemoryStore, parseHeader, readDirectoryStats, nodeFs, TieredStore, type CorruptMessage, type FaultMessage, type MissMessage } from '../src/index.js';
+import { CHANNELS, CODEC_ZSTD, DiskStore, hashKey, HEADER_LENGTH, loadZstd, MemoryStore, parseHeader, readDirectoryStats, nodeFs, TieredStore, type CorruptMessage, type FaultMessage, type MissMessage } from '../src/index.js';
 import { configFor, endedProcessPid, faultyFs, listFiles, pseudoRandom, tempDirectory } from './helpers.js';
 
 /** Damages a file in place: the byte at `offset` (from the end when negative) XORed with `mask`. */
@@ -180,6 +180,54 @@ describe('DiskStore integrity, statistics and background work', () => {
     expect(report).toMatchObject({ ran: true, reason: 'evicted' });
     expect(existsSync(file)).toBe(false);
     expect(await store.has('small')).toBe(true);
+  });
+
+  it('a compressed entry holding more than this store\'s capacity is a too-large miss, not decompressed, kept, not counted damaged; put refuses such a value', async () => {
+    // Compressed, the 2 MiB value takes a few kB of disk: a store of a larger capacity wrote it.
+    const large = await open(configFor(dir.path).withCapacity('8Mi'), { compression: true, background: 'inline' });
+    const value = Buffer.alloc(2 * 1024 * 1024, 3);
+    expect((await large.put('big', value)).stored).toBe(true);
+    const file = large.layout.entry(hashKey('big'));
+    expect(statSync(file).size).toBeLessThan(64 * 1024);
+    const store = await open(configFor(dir.path).withCapacity('1Mi'), { compression: true, background: 'inline' });
+    const misses: MissMessage[] = [];
+    const onMiss = (message: unknown): void => void misses.push(message as MissMessage);
+    diagnostics.subscribe(CHANNELS.miss, onMiss);
+    const corrupt = await corruptMessagesDuring(async () => {
+      expect(await store.get('big')).toBeUndefined();
+      expect(await store.inspect('big')).toBeUndefined();
+      expect(await store.peek('big', 16)).toBeUndefined();
+    }).finally(() => diagnostics.unsubscribe(CHANNELS.miss, onMiss));
+    expect(corrupt).toEqual([]);
+    expect(misses.map((message) => [message.key, message.reason])).toEqual([['big', 'too-large']]);
+    expect(store.stats()).toMatchObject({ hits: 0, misses: 1, bytesRead: 0, corruptEntries: 0, errors: 0 });
+    expect(existsSync(file)).toBe(true);
+    // The store that wrote it still reads it; this one does not store such a value, however well it compresses.
+    expect(Buffer.from((await large.get('big')) ?? []).equals(value)).toBe(true);
+    expect(await store.put('other', value)).toEqual({ stored: false, reason: `value of ${value.byteLength} bytes exceeds the ${1024 * 1024}-byte capacity` });
+  });
+
+  it('a compressed entry whose payload would inflate far past the content length its header records is damage, found before it is decompressed', async () => {
+    const store = await open(configFor(dir.path).withCapacity('1Mi'), { compression: false, background: 'inline' });
+    expect((await store.put('k', new Uint8Array(300))).stored).toBe(true);
+    const file = store.layout.entry(hashKey('k'));
+    // The real entry's header (content length 300 and its checksum) and key, with a payload of zstd frames holding
+    // 64 MiB of zeros in a few kB: a decompression bomb on the disk, within the capacity.
+    const codec = loadZstd().codec as NonNullable<ReturnType<typeof loadZstd>['codec']>;
+    const frame = Buffer.from(await codec.compress(Buffer.alloc(16 * 1024 * 1024), 3));
+    const bomb = Buffer.concat([frame, frame, frame, frame]);
+    const head = Buffer.from(readFileSync(file).subarray(0, HEADER_LENGTH + 1));
+    head[5] = CODEC_ZSTD;
+    head.writeBigUInt64LE(BigInt(bomb.byteLength), 24);
+    writeFileSync(file, Buffer.concat([head, bomb]));
+    expect(await store.peek('k', 16)).toBeUndefined();
+    const corrupt = await corruptMessagesDuring(async () => {
+      expect(await store.get('k')).toBeUndefined();
+    });
+    // Refused by its frames' headers (the codec's CompressedDataError), not by the length of 64 MiB decompressed.
+    expect(corrupt.map((message) => [message.key, message.reason])).toEqual([['k', expect.stringMatching(/^decompression failed: Refusing compressed data: /)]]);
+    expect(store.stats()).toMatchObject({ hits: 0, misses: 1, corruptEntries: 1 });
+    expect(existsSync(file)).toBe(false);
   });
 
   it('detects truncated and empty entries', async () => {

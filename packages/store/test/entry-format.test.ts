@@ -66,6 +66,38 @@ describe('entry format', () => {
     }
   });
 
+  it('the zstd codec refuses a payload that would decompress far past the size it is said to hold, and decompresses what zstd writes at any level', async () => {
+    const codec = zstd as NonNullable<typeof zstd>;
+    // Four frames of 16 MiB of zeros each: a few kB that inflate to 64 MiB, said to hold 300 bytes.
+    const frame = Buffer.from(await codec.compress(Buffer.alloc(16 * 1024 * 1024), 3));
+    const bomb = Buffer.concat([frame, frame, frame, frame]);
+    expect(bomb.byteLength).toBeLessThan(64 * 1024);
+    // (Its length when it resolves: a failure message must not print 64 MiB.)
+    const refused = await codec.decompress(bomb, 300).then((output) => output.byteLength, (error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'ERR_CACHE_STORE_COMPRESSED_DATA' });
+    // Said to hold what it holds, it decompresses.
+    expect((await codec.decompress(frame, 16 * 1024 * 1024)).byteLength).toBe(16 * 1024 * 1024);
+    // Not whole frames: refused as well.
+    await expect(codec.decompress(frame.subarray(0, frame.byteLength - 2), 16 * 1024 * 1024)).rejects.toThrow();
+    // What zstd writes, small or large, at low and high levels (these split blocks), is decompressed as before.
+    const mixed = Buffer.concat([pseudoRandom(300_000, 'm'), Buffer.alloc(300_000, 7), Buffer.from('abcdefgh'.repeat(40_000))]);
+    for (const value of [Buffer.from('small value'), Buffer.alloc(1), mixed]) {
+      for (const level of [1, 3, 19, 21]) {
+        const compressed = await codec.compress(value, level);
+        expect(Buffer.from(await codec.decompress(compressed, value.byteLength)).equals(value)).toBe(true);
+      }
+    }
+  });
+
+  it('a zstd entry whose header says it holds more than maxContentLength is refused as too large, before it is decompressed', async () => {
+    const value = Buffer.alloc(2 * 1024 * 1024, 5);
+    const file = await encoded('big', value, true);
+    expect(file.byteLength).toBeLessThan(1024 * 1024);
+    expect(await decodeEntry(file, 'big', zstd, { maxContentLength: 1024 * 1024 })).toMatchObject({ ok: false, corrupt: false, tooLarge: true });
+    const decoded = await decodeEntry(file, 'big', zstd, { maxContentLength: value.byteLength });
+    expect(decoded.ok && Buffer.from(decoded.value).equals(value)).toBe(true);
+  });
+
   it('reports a zstd entry as unreadable, not corrupt, when no codec is loaded', async () => {
     const file = await encoded('z', Buffer.alloc(10_000), true);
     expect(await decodeEntry(file, 'z', undefined)).toMatchObject({ ok: false, corrupt: false });

@@ -1,5 +1,6 @@
 import { redisDatabaseOf } from '@cache/config';
 import { InvalidRedisOptionError } from '../errors/redis-store-error.js';
+import { MAX_CHUNK_BYTES, MIN_CHUNK_BYTES } from '../layout/manifest.js';
 
 /** TLS settings for a `rediss://` connection. */
 export interface RedisTlsOptions {
@@ -35,7 +36,13 @@ export interface RedisStoreOptions {
   ttlMs?: number;
   /** Whether a hit extends the entry's time to live. @default true */
   refreshTtlOnHit?: boolean;
-  /** Largest value stored, in the bytes given to `put` (behind a `SignedStore`, the signed envelope's); a larger `put` reports `{ stored: false }`. @default 320 MiB */
+  /**
+   * Largest value stored and read, in the bytes given to `put` (behind a
+   * `SignedStore`, the signed envelope's); a larger `put` reports
+   * `{ stored: false }`, and a `get` of an entry whose manifest says it is
+   * larger (a store of a larger limit wrote it) is a miss (`too-large`)
+   * before any of it is fetched. @default 320 MiB
+   */
   maxEntryBytes?: number;
   /** Bytes per Redis value (Redis allows 512 MB; small chunks keep each command short). From 64 KiB to 256 MiB. @default 4 MiB */
   chunkBytes?: number;
@@ -138,7 +145,7 @@ export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisSt
   if (typeof database !== 'number') {
     throw new InvalidRedisOptionError('url', `the path must be empty, "/" or "/<n>" with n a database number (a whole number from 0), got ${redactUrl(url)}`);
   }
-  const chunkBytes = integer('chunkBytes', options.chunkBytes ?? 4 * MiB, 64 * 1024, 256 * MiB);
+  const chunkBytes = integer('chunkBytes', options.chunkBytes ?? 4 * MiB, MIN_CHUNK_BYTES, MAX_CHUNK_BYTES);
   return {
     url,
     database,

@@ -19,7 +19,7 @@ import {
   type StoreCapabilities,
   type StoreStats,
 } from '@cache/store';
-import { chunkCount, decodeManifest, encodeManifest, MANIFEST_FORMAT, type Manifest } from '../layout/manifest.js';
+import { chunkCount, decodeManifest, encodeManifest, MANIFEST_FORMAT, otherManifestFormat, type Manifest } from '../layout/manifest.js';
 import { RedisLayout } from '../layout/redis-keys.js';
 import { classifyFault } from './classify-fault.js';
 import { redactUrl, resolveRedisOptions, type RedisStoreOptions, type ResolvedRedisStoreOptions } from './redis-options.js';
@@ -320,7 +320,7 @@ export class RedisStore implements Store {
     const release = this.#hold();
     try {
       await this.#connection();
-      const manifest = await this.#manifest(key);
+      const { manifest } = await this.#manifest(key);
       const removed = await this.client.unlink(this.#layout.manifestKey(key));
       if (manifest) await this.#unlinkChunks(key, manifest);
       return removed > 0;
@@ -396,9 +396,17 @@ export class RedisStore implements Store {
 
   async #read(key: string): Promise<Uint8Array | undefined> {
     await this.#connection();
-    const manifest = await this.#manifest(key);
-    if (!manifest) {
-      publish.miss(() => ({ store: this.kind, location: this.location, key, reason: 'absent' }));
+    const read = await this.#manifest(key);
+    if (read.manifest === undefined) {
+      publish.miss(() => ({ store: this.kind, location: this.location, key, reason: read.miss }));
+      return undefined;
+    }
+    const { manifest, stored } = read;
+    if (manifest.size > this.options.maxEntryBytes) {
+      // Checked before a chunk is fetched or memory taken for it. Not damage: a store of a larger limit sharing the
+      // server wrote it, and reads it (as the disk store's entries larger than its capacity). Its checksums are
+      // unchecked, and a forged one has nothing to gain: it is kept, and expires with its time to live.
+      publish.miss(() => ({ store: this.kind, location: this.location, key, reason: 'too-large' }));
       return undefined;
     }
     const value = Buffer.allocUnsafe(manifest.size);
@@ -418,11 +426,11 @@ export class RedisStore implements Store {
         if (!Buffer.isBuffer(chunk)) {
           // Evicted by Redis (maxmemory), expired, or replaced meanwhile: a miss, and the rest of the entry goes.
           this.#counters.evictions++;
-          this.#dropEntry(key, manifest, 'a chunk is missing (evicted or replaced)', false);
+          this.#dropEntry(key, manifest, stored, 'a chunk is missing (evicted or replaced)', false);
           return undefined;
         }
         if (chunk.byteLength !== expected || checksumHex(chunk, manifest.checksumKind) !== manifest.checksums[index]) {
-          this.#dropEntry(key, manifest, `chunk ${index} has the wrong ${chunk.byteLength !== expected ? 'length' : 'checksum'}`, true);
+          this.#dropEntry(key, manifest, stored, `chunk ${index} has the wrong ${chunk.byteLength !== expected ? 'length' : 'checksum'}`, true);
           return undefined;
         }
         chunk.copy(value, offset);
@@ -468,29 +476,41 @@ export class RedisStore implements Store {
     }
   }
 
-  async #manifest(key: string): Promise<Manifest | undefined> {
-    const text = await this.client.get(this.#layout.manifestKey(key));
-    if (text === null) return undefined;
+  /**
+   * The manifest of `key`, with its bytes as stored; or why there is none to
+   * read: `absent`; `other-version`, one of another manifest format (another
+   * version of this package wrote it, and reads it): left alone, not counted;
+   * `corrupt`, damaged, a manifest of another key, or one that does not
+   * describe its chunks (their count, their size): counted, and removed if it
+   * is still the one read (a concurrent `put` may have replaced it).
+   */
+  async #manifest(key: string): Promise<{ manifest: Manifest; stored: Buffer } | { manifest?: undefined; miss: 'absent' | 'other-version' | 'corrupt' }> {
+    const stored = await this.client.getBuffer(this.#layout.manifestKey(key));
+    if (stored === null) return { miss: 'absent' };
+    const text = stored.toString('utf8');
     const manifest = decodeManifest(text);
-    if (manifest && manifest.key === key) return manifest;
+    if (manifest && manifest.key === key) return { manifest, stored };
+    if (!manifest && otherManifestFormat(text) !== undefined) return { miss: 'other-version' };
     // Not ours, damaged, or a manifest moved from another key.
     this.#counters.corruptEntries++;
     publish.corrupt(() => ({ store: this.kind, location: this.location, key, reason: 'invalid manifest' }));
-    this.#track(this.client.unlink(this.#layout.manifestKey(key)));
-    return undefined;
+    this.#track(this.#unlinkManifestIfStill(key, stored));
+    return { miss: 'corrupt' };
   }
 
-  #dropEntry(key: string, manifest: Manifest, reason: string, corrupt: boolean): void {
+  #dropEntry(key: string, manifest: Manifest, stored: Buffer, reason: string, corrupt: boolean): void {
     if (corrupt) {
       this.#counters.corruptEntries++;
       publish.corrupt(() => ({ store: this.kind, location: this.location, key, reason }));
     }
     publish.miss(() => ({ store: this.kind, location: this.location, key, reason: corrupt ? 'corrupt' : 'absent' }));
-    // Remove the manifest only if it is still this version (a newer put may have replaced it).
+    this.#track(this.#unlinkManifestIfStill(key, stored).then(() => this.#unlinkChunks(key, manifest)));
+  }
+
+  /** Removes the manifest of `key` only if it still holds `stored`, the bytes read: a newer `put` may have replaced it. */
+  async #unlinkManifestIfStill(key: string, stored: Buffer): Promise<void> {
     const script = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('UNLINK', KEYS[1]) end return 0";
-    this.#track(
-      (this.client.eval(script, 1, this.#layout.manifestKey(key), encodeManifest(manifest)) as Promise<unknown>).then(() => this.#unlinkChunks(key, manifest)),
-    );
+    await this.client.eval(script, 1, this.#layout.manifestKey(key), stored);
   }
 
   async #unlinkChunks(key: string, manifest: Pick<Manifest, 'version' | 'size' | 'chunkSize'>): Promise<void> {

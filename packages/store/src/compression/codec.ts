@@ -11,6 +11,12 @@ export interface Codec {
   readonly implementation: string;
   /** Compresses at `level`. */
   compress(data: Uint8Array, level: number): Promise<Uint8Array>;
-  /** Decompresses a frame whose content is `size` bytes. */
+  /**
+   * Decompresses a payload whose content is `size` bytes (as the entry's
+   * header says). Bounded by `size`: it rejects, without producing it, output
+   * much larger than `size` (a damaged or forged payload, a decompression
+   * bomb), so what it allocates stays in proportion to `size`. The caller
+   * still checks the length of what it returns.
+   */
   decompress(data: Uint8Array, size: number): Promise<Uint8Array>;
 }

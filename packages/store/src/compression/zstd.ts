@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { CODEC_ZSTD, type Codec } from './codec.js';
 import { nodeZlib } from '../node/node-builtin.js';
+import { CompressedDataError } from '../errors/store-error.js';
+import { scanZstdFrames, ZSTD_BLOCK_MAX } from './zstd-frames.js';
 
 type ZlibCallback = (error: Error | null, result: Buffer) => void;
 type ZlibZstd = {
@@ -30,6 +32,7 @@ function fromZlib(): Codec | undefined {
       new Promise((resolve, reject) => {
         z.zstdCompress(data, { params: { [levelParam]: level } }, (error, result) => (error ? reject(error) : resolve(result)));
       }),
+    // node:zlib stops decoding (ERR_BUFFER_TOO_LARGE) as soon as the output passes `size`.
     decompress: (data, size) =>
       new Promise((resolve, reject) => {
         z.zstdDecompress(data, { maxOutputLength: Math.max(1, size) }, (error, result) => (error ? reject(error) : resolve(result)));
@@ -47,8 +50,42 @@ function fromMongo(): Codec | undefined {
     id: CODEC_ZSTD,
     implementation: '@mongodb-js/zstd',
     compress: (data, level) => binding.compress(asBuffer(data), level),
-    decompress: async (data) => binding.decompress(asBuffer(data)),
+    decompress: async (data, size) => {
+      // The binding decodes the whole payload, however large, before returning: bound it by its headers first.
+      const buffer = asBuffer(data);
+      checkZstdBound(buffer, size);
+      const result = await binding.decompress(buffer);
+      if (result.byteLength > size) throw new CompressedDataError(`zstd payload decompressed to ${result.byteLength} bytes, more than the ${size} it holds`);
+      return result;
+    },
   };
+}
+
+/**
+ * How much more than its content a zstd payload may decompress to, by its
+ * block headers ({@link scanZstdFrames}), and still be decompressed by a
+ * codec that cannot stop at a length (`@mongodb-js/zstd`): at most this
+ * times the content, plus one block. zstd's own output stays well under it
+ * (about 1.0 to 1.8 at levels 1 to 21: only the last block of a frame is
+ * short, and high levels split some blocks); a payload past it is damaged
+ * or forged.
+ */
+export const ZSTD_BOUND_FACTOR = 4;
+
+/**
+ * Refuses a zstd payload said to hold `size` bytes when its headers say
+ * otherwise: not whole frames, frames that declare another content size, or
+ * blocks that could decompress to more than {@link ZSTD_BOUND_FACTOR} times
+ * `size` (plus one block). @throws CompressedDataError
+ */
+function checkZstdBound(data: Uint8Array, size: number): void {
+  const scan = scanZstdFrames(data);
+  if (typeof scan === 'string') throw new CompressedDataError(scan);
+  if (scan.declared !== undefined ? scan.declared !== size : scan.declaredSoFar > size) {
+    throw new CompressedDataError(`zstd frames declare ${scan.declared ?? `at least ${scan.declaredSoFar}`} bytes, the payload holds ${size}`);
+  }
+  const limit = ZSTD_BOUND_FACTOR * size + ZSTD_BLOCK_MAX;
+  if (scan.bound > limit) throw new CompressedDataError(`zstd blocks could decompress to ${scan.bound} bytes, far more than the ${size} the payload holds`);
 }
 
 let loaded: { codec: Codec | undefined; error: string | undefined } | undefined;

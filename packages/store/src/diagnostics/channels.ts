@@ -29,9 +29,15 @@ export interface HitMessage extends ChannelMessageBase { readonly key: string; r
  * Published on `cache:store:miss`. `reason`: `absent`; `corrupt` (damaged,
  * removed); `fault` (an I/O error); `codec` (compressed, and no codec to
  * read it in this process; kept); `too-large` (larger than this store's
- * capacity, written by a store of a larger one: not read, kept).
+ * capacity or entry limit, written by a store of a larger one: not read,
+ * kept); `other-version` (stored in a format of another version of the
+ * store, such as a newer Redis manifest format: not read, kept, not counted
+ * as damage).
  */
-export interface MissMessage extends ChannelMessageBase { readonly key: string; readonly reason: 'absent' | 'corrupt' | 'fault' | 'codec' | 'too-large' }
+export interface MissMessage extends ChannelMessageBase {
+  readonly key: string;
+  readonly reason: 'absent' | 'corrupt' | 'fault' | 'codec' | 'too-large' | 'other-version';
+}
 /** Published on `cache:store:write`. */
 export interface WriteMessage extends ChannelMessageBase { readonly key: string; readonly bytes: number; readonly storedBytes: number }
 /** Published on `cache:store:corrupt`. */

@@ -359,9 +359,14 @@ export class DiskStore implements Store {
         return this.#miss(use, key, 'too-large');
       }
       const decoded: Awaited<ReturnType<typeof decodeEntry>> = data
-        ? await decodeEntry(data, key, this.#codecToRead(headerCodec(data)))
+        ? await decodeEntry(data, key, this.#codecToRead(headerCodec(data)), { maxContentLength: this.#settings.maxBytes })
         : { ok: false, corrupt: true, reason: 'not a regular file' };
       await closing;
+      if (!decoded.ok && 'tooLarge' in decoded) {
+        // Compressed, and holding more than this store's capacity: not decompressed, and no damage (as for a file
+        // too large to read, a store of a larger capacity sharing the directory wrote it).
+        return this.#miss(use, key, 'too-large');
+      }
       if (decoded.ok && decoded.contentCrc32 !== undefined) this.#verifiedCrc32s.set(decoded.value, decoded.contentCrc32);
       if (decoded.ok && !use) return decoded.value;
       if (decoded.ok) {
@@ -397,6 +402,10 @@ export class DiskStore implements Store {
       const hash = hashKey(key);
       // Read while the entry is written: the limit check after the write needs the directory's last record.
       const record = this.#learnRecord();
+      if (value.byteLength > this.#settings.maxBytes) {
+        // However well it compresses: no store of this capacity reads a content larger than it (see `#read`).
+        return { stored: false, reason: `value of ${value.byteLength} bytes exceeds the ${this.#settings.maxBytes}-byte capacity` };
+      }
       const encoded = await encodeEntry(key, value, this.#codec, this.#baselineLevel);
       if (encoded.totalLength > this.#settings.maxBytes) {
         return { stored: false, reason: `entry of ${encoded.totalLength} bytes exceeds the ${this.#settings.maxBytes}-byte capacity` };
@@ -481,7 +490,8 @@ export class DiskStore implements Store {
       if (head.byteLength < wanted || !keyBytes.equals(head.subarray(HEADER_LENGTH, HEADER_LENGTH + header.keyLength))) return undefined;
       if (header.codec !== CODEC_NONE) {
         // Compressed: its first bytes are only known by decompressing it, checked as a read checks it.
-        const decoded = await decodeEntry(await readExactly(handle, size), key, this.#codecToRead(header.codec));
+        // Not one holding more than this store's capacity (a `too-large` miss for `get`), nor more than its header says.
+        const decoded = await decodeEntry(await readExactly(handle, size), key, this.#codecToRead(header.codec), { maxContentLength: this.#settings.maxBytes });
         // A copy: a view would keep the whole decompressed value alive for a few bytes.
         return decoded.ok ? new Uint8Array(decoded.value.subarray(0, length)) : undefined;
       }

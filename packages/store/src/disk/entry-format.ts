@@ -156,15 +156,36 @@ export type DecodeResult =
       readonly contentCrc32?: number;
     }
   | { readonly ok: false; readonly corrupt: true; readonly reason: string }
-  | { readonly ok: false; readonly corrupt: false; readonly reason: string };
+  | { readonly ok: false; readonly corrupt: false; readonly reason: string }
+  | {
+      readonly ok: false;
+      readonly corrupt: false;
+      /** Its header's content length is past `maxContentLength`: intact as far as checked, and not decompressed. */
+      readonly tooLarge: true;
+      readonly reason: string;
+    };
+
+/** Options of {@link decodeEntry}. */
+export interface DecodeOptions {
+  /**
+   * The largest content accepted: an entry whose header says it holds more
+   * is refused (`tooLarge`) once its header, length and key are checked,
+   * before a byte is decompressed. Unbounded when undefined.
+   */
+  readonly maxContentLength?: number;
+}
 
 /**
  * Decodes and verifies a whole entry file read for `key`: magic, version,
  * lengths, the key itself (a swapped file is caught), decompression and the
  * checksum of the content. `corrupt: false` means it could not be checked
- * here (a codec this process lacks), not that it is damaged.
+ * here (a codec this process lacks; `tooLarge`: a content larger than
+ * `options.maxContentLength`), not that it is damaged. Decompression is
+ * bounded by the content length the header records (see `Codec.decompress`):
+ * a payload that would decompress to more is damage, found without
+ * decompressing it whole.
  */
-export async function decodeEntry(data: Uint8Array, key: string | undefined, codec: Codec | undefined): Promise<DecodeResult> {
+export async function decodeEntry(data: Uint8Array, key: string | undefined, codec: Codec | undefined, options: DecodeOptions = {}): Promise<DecodeResult> {
   const header = parseHeader(data);
   if (typeof header === 'string') return { ok: false, corrupt: true, reason: header };
   const expectedLength = HEADER_LENGTH + header.keyLength + header.payloadLength;
@@ -174,6 +195,9 @@ export async function decodeEntry(data: Uint8Array, key: string | undefined, cod
   const keyBytes = data.subarray(HEADER_LENGTH, HEADER_LENGTH + header.keyLength);
   if (key !== undefined && Buffer.compare(keyBytes, Buffer.from(key, 'utf8')) !== 0) {
     return { ok: false, corrupt: true, reason: 'entry holds another key' };
+  }
+  if (options.maxContentLength !== undefined && header.contentLength > options.maxContentLength) {
+    return { ok: false, corrupt: false, tooLarge: true, reason: `content of ${header.contentLength} bytes exceeds ${options.maxContentLength}` };
   }
   const payload = data.subarray(HEADER_LENGTH + header.keyLength);
   let value: Uint8Array;

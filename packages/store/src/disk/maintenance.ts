@@ -676,7 +676,8 @@ export class Maintenance {
       const header = parseHeader(data);
       if (typeof header !== 'string' && header.codec === CODEC_ZSTD && header.level >= this.#settings.optimizedLevel) return 'not-needed';
       const prefix = keyFromPrefix(data);
-      const decoded = await decodeEntry(data, prefix?.key, codec);
+      // Not one holding more than this store's capacity (a store of a larger one wrote it, and recompresses it).
+      const decoded = await decodeEntry(data, prefix?.key, codec, { maxContentLength: this.#settings.maxBytes });
       if (!decoded.ok) {
         if (decoded.corrupt && (await this.#sameFile(entryPath, identity.ino))) await removeIfExists(this.#fs, entryPath);
         return decoded.corrupt ? 'corrupt' : 'not-needed';

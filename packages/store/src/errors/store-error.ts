@@ -1,7 +1,9 @@
 /**
  * Base class of every error this package throws. Errors are thrown only for
  * programmer mistakes (a bad key, a closed store, an unsafe directory); faults
- * of the file system never throw out of `get`/`put`/`delete`/`has`.
+ * of the file system never throw out of `get`/`put`/`delete`/`has`, nor does
+ * damaged data ({@link CompressedDataError} is a codec's, which the stores
+ * catch: a damaged entry is a miss).
  */
 export abstract class StoreError extends Error {
   /** Stable code for programmatic handling. */
@@ -124,5 +126,25 @@ export class SigningKeyRequiredError extends StoreError {
       `${what}: a signing key is required (set WASM_CACHE_SIGNING_KEY, a signing key file, or the signingKey option), or opt in to an unsigned shared cache explicitly with allowUnsigned: true`,
     );
     this.name = 'SigningKeyRequiredError';
+  }
+}
+
+/**
+ * Compressed data a codec refused to decompress (`Codec.decompress`): not a
+ * whole payload of its format, or one that could decompress to more than the
+ * size it was said to hold, refused before it is decompressed, so a damaged
+ * or forged entry cannot make a reader allocate more than that. The stores
+ * catch it: the entry is damaged.
+ */
+export class CompressedDataError extends StoreError {
+  /** Stable code for programmatic handling. */
+  readonly code = 'ERR_CACHE_STORE_COMPRESSED_DATA' as const;
+  /** What is wrong with the data. */
+  readonly reason: string;
+
+  constructor(reason: string) {
+    super(`Refusing compressed data: ${reason}`);
+    this.name = 'CompressedDataError';
+    this.reason = reason;
   }
 }
