@@ -175,32 +175,51 @@ void LoaderCallback(const FunctionCallbackInfo<Value>& info) {
 
   Local<Object> request = source.As<Object>();
   std::shared_ptr<WasmStreaming> streaming = WasmStreaming::Unpack(isolate, info.Data());
+  // The request is the caller's object: its getters, setters or Proxy traps run JavaScript that may
+  // throw. Whatever throws (or fails) rejects this compileStreaming call; nothing is left pending.
+  v8::TryCatch try_catch(isolate);
+  auto abort = [&](const char* message) {
+    if (try_catch.HasTerminated()) {
+      try_catch.ReThrow();                    // a terminating worker: the termination goes on,
+      streaming->Abort(MaybeLocal<Value>());  // and the promise is left unsettled
+    } else {
+      streaming->Abort(try_catch.HasCaught() ? try_catch.Exception()
+                                             : v8::Exception::TypeError(Str(isolate, message)));
+    }
+  };
+
+  // The module's script URL, as Node's own callback sets a Response's: stack traces and the
+  // inspector name the module by it. Without one V8 names it wasm://wasm/<hash>, as a module
+  // compiled from bytes. Read before the bytes: a getter cannot change them once they are taken.
+  Local<Value> url;
+  if (!request->Get(context, Str(isolate, "url")).ToLocal(&url)) {
+    abort("@cache/v8: request.url could not be read");
+    return;
+  }
   Local<Uint8Array> serialized;
   Local<Uint8Array> wire_bytes;
   if (!GetBytes(context, request, "serialized", &serialized) ||
       !GetBytes(context, request, "wireBytes", &wire_bytes)) {
-    streaming->Abort(v8::Exception::TypeError(
-        Str(isolate, "@cache/v8: request.serialized and request.wireBytes must be Uint8Arrays")));
+    abort("@cache/v8: request.serialized and request.wireBytes must be Uint8Arrays");
     return;
   }
-
   std::shared_ptr<BackingStore> serialized_store;
   std::shared_ptr<BackingStore> wire_store;
   const uint8_t* serialized_data = BytesOf(serialized, &serialized_store);
   const uint8_t* wire_data = BytesOf(wire_bytes, &wire_store);
-
-  // The module's script URL, as Node's own callback sets a Response's: stack traces and the
-  // inspector name the module by it. Without one V8 names it wasm://wasm/<hash>, as a module
-  // compiled from bytes.
-  Local<Value> url;
-  if (request->Get(context, Str(isolate, "url")).ToLocal(&url) && url->IsString() &&
-      url.As<String>()->Length() > 0) {
+  if (url->IsString() && url.As<String>()->Length() > 0) {
     String::Utf8Value text(isolate, url);
     if (*text != nullptr) streaming->SetUrl(*text, static_cast<size_t>(text.length()));
   }
   bool accepted = serialized_data != nullptr &&
                   streaming->SetCompiledModuleBytes(serialized_data, serialized->ByteLength());
-  request->Set(context, Str(isolate, "acceptedByV8"), Boolean::New(isolate, accepted)).Check();
+  // Defined as a data property of the request's own: no setter (own or inherited) and no Proxy
+  // `set` trap runs. A Proxy's defineProperty trap may still throw, and a frozen request refuses it.
+  if (!request->CreateDataProperty(context, Str(isolate, "acceptedByV8"), Boolean::New(isolate, accepted))
+           .FromMaybe(false)) {
+    abort("@cache/v8: request.acceptedByV8 could not be set (a frozen or non-extensible request?)");
+    return;
+  }
   if (wire_data != nullptr) streaming->OnBytesReceived(wire_data, wire_bytes->ByteLength());
   // Deserialization happens inside Finish, while the backing stores are held.
   streaming->Finish(true);
@@ -362,11 +381,16 @@ void Sha256Begin(const FunctionCallbackInfo<Value>& info) {
   }
   Local<v8::ObjectTemplate> shape = v8::ObjectTemplate::New(isolate);
   shape->SetInternalFieldCount(1);
-  Local<Object> handle = shape->NewInstance(context).ToLocalChecked();
+  Local<Object> handle;
+  // Fails only when JavaScript cannot run any more (a terminating worker): nothing to return to.
+  if (!shape->NewInstance(context).ToLocal(&handle) ||
+      !handle->SetPrivate(context, StepsTag(isolate), v8::True(isolate)).FromMaybe(false)) {
+    digests.ctx_free(ctx);
+    return;
+  }
   auto* steps = new Sha256Steps{ctx, v8::Global<Object>(isolate, handle)};
   steps->handle.SetWeak(steps, FreeSteps, v8::WeakCallbackType::kParameter);
   handle->SetAlignedPointerInInternalField(0, steps);
-  handle->SetPrivate(context, StepsTag(isolate), v8::True(isolate)).Check();
   info.GetReturnValue().Set(handle);
 }
 
@@ -435,14 +459,20 @@ void InstallLoader(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
   Local<Context> context = isolate->GetCurrentContext();
   Local<Uint8Array> unused;
+  v8::TryCatch try_catch(isolate);
   if (info.Length() < 1 || !info[0]->IsObject() ||
       !GetBytes(context, info[0].As<Object>(), "serialized", &unused) ||
-      !GetBytes(context, info[0].As<Object>(), "wireBytes", &unused)) {
+      !GetBytes(context, info[0].As<Object>(), "wireBytes", &unused) ||
+      !info[0].As<Object>()->SetPrivate(context, RequestTag(isolate), v8::True(isolate)).FromMaybe(false)) {
+    // A getter that threw: its exception goes to the caller, as is.
+    if (try_catch.HasCaught()) {
+      try_catch.ReThrow();
+      return;
+    }
     ThrowTypeError(isolate,
                    "installLoader: argument must be { serialized: Uint8Array, wireBytes: Uint8Array }");
     return;
   }
-  info[0].As<Object>()->SetPrivate(context, RequestTag(isolate), v8::True(isolate)).Check();
   isolate->SetWasmStreamingCallback(LoaderCallback);
 }
 
@@ -460,25 +490,32 @@ void RestoreNodeStreaming(const FunctionCallbackInfo<Value>& info) {
 NODE_MODULE_INIT(/* exports, module, context */) {
   using namespace cache_v8;
   Isolate* isolate = context->GetIsolate();
+  // `exports` is the caller's object (process.dlopen takes any): defined as data properties, so no
+  // setter of its runs; a refusal (a frozen object, a throwing Proxy trap) leaves the rest out, and
+  // its exception, if any, is thrown by dlopen.
+  bool ok = true;
   auto set = [&](const char* name, Local<Value> value) {
-    exports->Set(context, Str(isolate, name), value).Check();
+    ok = ok && !value.IsEmpty() && exports->CreateDataProperty(context, Str(isolate, name), value).FromMaybe(false);
   };
-  set("serialize", v8::Function::New(context, Serialize).ToLocalChecked());
-  set("installLoader", v8::Function::New(context, InstallLoader).ToLocalChecked());
-  set("restoreNodeStreaming", v8::Function::New(context, RestoreNodeStreaming).ToLocalChecked());
+  auto function = [&](v8::FunctionCallback callback) -> Local<Value> {
+    return v8::Function::New(context, callback).FromMaybe(Local<v8::Function>());
+  };
+  set("serialize", function(Serialize));
+  set("installLoader", function(InstallLoader));
+  set("restoreNodeStreaming", function(RestoreNodeStreaming));
   set("canRestoreNodeStreaming", Boolean::New(isolate, NodeStreamingCallback() != nullptr));
   set("nodeStreamingSymbol", Str(isolate, kNodeStreamingSymbol));
-  set("cachedDataVersionTag", v8::Function::New(context, CachedDataVersionTag).ToLocalChecked());
+  set("cachedDataVersionTag", function(CachedDataVersionTag));
   const Digests& digests = NodeDigests();
   if (digests.HasSha256()) {
-    set("sha256", v8::Function::New(context, Sha256).ToLocalChecked());
-    set("sha256Each", v8::Function::New(context, Sha256Each).ToLocalChecked());
+    set("sha256", function(Sha256));
+    set("sha256Each", function(Sha256Each));
   }
   set("threads", v8::Integer::NewFromUnsigned(isolate, uv_available_parallelism()));
   if (digests.HasSha256Steps()) {
-    set("sha256Begin", v8::Function::New(context, Sha256Begin).ToLocalChecked());
-    set("sha256Update", v8::Function::New(context, Sha256Update).ToLocalChecked());
-    set("sha256End", v8::Function::New(context, Sha256End).ToLocalChecked());
+    set("sha256Begin", function(Sha256Begin));
+    set("sha256Update", function(Sha256Update));
+    set("sha256End", function(Sha256End));
   }
-  if (digests.crc32 != nullptr) set("crc32", v8::Function::New(context, Crc32).ToLocalChecked());
+  if (digests.crc32 != nullptr) set("crc32", function(Crc32));
 }

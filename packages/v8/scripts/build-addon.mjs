@@ -15,8 +15,15 @@
 // Any problem (other runtime, no headers, no compiler, build error) prints one
 // line starting with "@cache/v8:" and exits 0: the package then reports the
 // addon as unavailable at run time.
+//
+// One build at a time: every Node version builds in the same `build/` folder
+// (node-gyp's `rebuild` empties it first), and tests start this script for
+// several versions, or several packages at once. A run takes the lock folder
+// `.build-addon.lock` (holding its pid) before node-gyp, waits while a live
+// process holds it, takes it over from a dead one, and once it has it looks
+// again whether the addon is up to date: built by the run it waited for.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,17 +41,22 @@ function skip(reason) {
 
 if (process.env.CACHE_V8_SKIP_BUILD === '1') skip('CACHE_V8_SKIP_BUILD=1');
 
-// Up to date: the addon for this ABI is newer than every native source. Tests call this script for
-// each Node version; rebuilding would also let two of them run node-gyp in one build folder at once.
+// Up to date: the addon for this ABI is newer than every native source (with --force: built since
+// this run started, by another one it waited for). Tests call this script for each Node version;
+// rebuilding would also make every run wait for the lock.
 const target = join(outputDir, 'cache_v8.node');
-if (existsSync(target) && !process.argv.includes('--force')) {
+const force = process.argv.includes('--force');
+const startedAt = Date.now();
+function exitIfUpToDate() {
+  if (!existsSync(target)) return;
   const sources = [join(packageDir, 'binding.gyp'), ...readdirSync(join(packageDir, 'native')).map((name) => join(packageDir, 'native', name))];
-  const newestSource = Math.max(...sources.map((file) => statSync(file).mtimeMs));
-  if (statSync(target).mtimeMs >= newestSource) {
+  const newerThan = force ? startedAt : Math.max(...sources.map((file) => statSync(file).mtimeMs));
+  if (statSync(target).mtimeMs >= newerThan) {
     console.log(`@cache/v8: ${join('addon', abiDir, 'cache_v8.node')} is up to date for Node ${process.versions.node}`);
     process.exit(0);
   }
 }
+if (!force) exitIfUpToDate();
 if (typeof globalThis.Bun !== 'undefined' || typeof globalThis.Deno !== 'undefined' || !process.versions.v8) {
   skip('not running on Node.js (the addon uses the V8/Node C++ API)');
 }
@@ -72,6 +84,76 @@ try {
 for (const tool of ['make', process.env.CXX ?? 'c++']) {
   if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).error) skip(`no "${tool}" on PATH (a C++ toolchain is needed)`);
 }
+
+// The build lock (see the top of this file).
+const lockDir = join(packageDir, '.build-addon.lock');
+const lockOwner = join(lockDir, 'owner');
+/** How long a run waits for others' builds before it gives up (a build takes well under a minute). */
+const LOCK_WAIT_MS = Number(process.env.CACHE_V8_BUILD_LOCK_WAIT_MS ?? 10 * 60_000);
+
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/** The pid in the lock folder; undefined while its owner has not written it yet, or when there is no lock. */
+function ownerOf(dir) {
+  try {
+    const pid = Number(readFileSync(join(dir, 'owner'), 'utf8'));
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Takes the lock (true), or says why it cannot (a string). */
+function takeLock() {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(lockOwner, String(process.pid));
+      process.on('exit', () => rmSync(lockDir, { recursive: true, force: true }));
+      return true;
+    } catch (error) {
+      if (error.code !== 'EEXIST') return `cannot create ${lockDir} (${error.code ?? error.message})`;
+    }
+    const owner = ownerOf(lockDir);
+    let age = 0;
+    try {
+      age = Date.now() - statSync(lockDir).mtimeMs;
+    } catch {
+      continue; // released meanwhile
+    }
+    // A dead owner's lock (or one whose owner died before writing its pid) is moved aside, then removed;
+    // moving is atomic, and only a lock still owned by that dead pid is removed.
+    if (owner === undefined ? age > 10_000 : !alive(owner)) {
+      const aside = `${lockDir}.stale.${process.pid}`;
+      try {
+        renameSync(lockDir, aside);
+        if (ownerOf(aside) === owner) rmSync(aside, { recursive: true, force: true });
+        else renameSync(aside, lockDir); // a new owner took it in between: put it back
+      } catch {
+        // another run moved it first
+      }
+      continue;
+    }
+    if (Date.now() > deadline) return `another build (pid ${owner ?? '?'}) held ${lockDir} for over ${Math.round(LOCK_WAIT_MS / 1000)} s`;
+    sleep(200);
+  }
+}
+
+const locked = takeLock();
+if (locked !== true) skip(locked);
+exitIfUpToDate();
 
 const env = { ...process.env, npm_config_nodedir: nodedir };
 for (const key of Object.keys(env)) {

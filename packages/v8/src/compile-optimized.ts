@@ -3,7 +3,7 @@ import { FlagsNotRestoredError, InvalidArgumentError, NotSerializableError } fro
 import { keepingAlive } from './keep-alive.js';
 import { nodeBuiltin } from './node-builtin.js';
 import { cachedDataVersionTag } from './node-digests.js';
-import { wasmApi } from './wasm-types.js';
+import { isUint8Array, wasmApi } from './wasm-types.js';
 
 /** What {@link compileOptimized} resolves to. */
 export interface OptimizedArtifact {
@@ -40,7 +40,7 @@ const DEFAULT_FLAGS = ['--liftoff', '--wasm-lazy-compilation', '--wasm-dynamic-t
  */
 export async function compileOptimized(wireBytes: Uint8Array): Promise<OptimizedArtifact> {
   const addon = requireAddon();
-  if (!(wireBytes instanceof Uint8Array) || wireBytes.byteLength === 0) {
+  if (!isUint8Array(wireBytes) || wireBytes.byteLength === 0) {
     throw new InvalidArgumentError('compileOptimized: wireBytes must be a non-empty Uint8Array');
   }
   const api = wasmApi();

@@ -1,7 +1,7 @@
 import { type LoadRequest, requireAddon } from './addon.js';
 import { AddonUnavailableError, InvalidArgumentError } from './errors.js';
 import { keepingAlive } from './keep-alive.js';
-import { wasmApi } from './wasm-types.js';
+import { isUint8Array, v8CompileStreaming } from './wasm-types.js';
 
 /** What {@link deserialize} resolves to. */
 export interface DeserializeResult {
@@ -32,10 +32,12 @@ export interface DeserializeOptions {
  * Hands serialized code back to V8 through the streaming-compile path and
  * resolves to the module.
  *
- * Installs the addon's wasm streaming callback, calls
- * `WebAssembly.compileStreaming` with a request object, and restores Node's own
- * callback right after that synchronous call, so `compileStreaming(response)`
- * elsewhere keeps working. The event loop is kept alive until V8 settles.
+ * Installs the addon's wasm streaming callback, calls V8's own
+ * `WebAssembly.compileStreaming` (as it was when this package was loaded, so a
+ * library's wrapper of the global is not in the way) with a request object,
+ * and restores Node's own callback right after that synchronous call, so
+ * `compileStreaming(response)` elsewhere keeps working. The event loop is kept
+ * alive until V8 settles. Both arrays may come from another realm (a `vm` context).
  *
  * **Safety: V8 checks only the header.** Damaged or foreign bytes with a valid
  * header can load broken code or crash the process. Pass only bytes that V8
@@ -52,13 +54,14 @@ export interface DeserializeOptions {
  */
 export async function deserialize(serialized: Uint8Array, wireBytes: Uint8Array, options: DeserializeOptions = {}): Promise<DeserializeResult> {
   const addon = requireAddon();
-  if (!(serialized instanceof Uint8Array)) throw new InvalidArgumentError('deserialize: serialized must be a Uint8Array');
-  if (!(wireBytes instanceof Uint8Array) || wireBytes.byteLength === 0) {
+  if (!isUint8Array(serialized)) throw new InvalidArgumentError('deserialize: serialized must be a Uint8Array');
+  if (!isUint8Array(wireBytes) || wireBytes.byteLength === 0) {
     throw new InvalidArgumentError('deserialize: wireBytes must be a non-empty Uint8Array');
   }
   const { url } = options;
   if (url !== undefined && typeof url !== 'string') throw new InvalidArgumentError('deserialize: options.url must be a string');
-  const compileStreaming = wasmApi()?.compileStreaming;
+  // V8's own, captured when this package was loaded: not whatever wraps the global now (see v8CompileStreaming).
+  const compileStreaming = v8CompileStreaming;
   if (compileStreaming === undefined) {
     throw new AddonUnavailableError('WebAssembly.compileStreaming does not exist in this runtime');
   }

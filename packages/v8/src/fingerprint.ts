@@ -58,6 +58,35 @@ export interface FingerprintOptions {
 
 const cache = new Map<number, SerializedHeader>();
 
+/** A V8 boolean flag's value as the last of `args` that names it sets it (`--name`, `--no-name`, `--noname`, `_` for `-`); undefined when none does. */
+function flagValue(args: readonly string[], name: string): boolean | undefined {
+  let value: boolean | undefined;
+  for (const arg of args) {
+    const match = /^--?(no-?)?([a-z0-9_-]+)(?:=(.*))?$/.exec(arg.toLowerCase());
+    if (match?.[2]?.replace(/_/g, '-') !== name) continue;
+    const given = match[3] === undefined || !/^(false|0|no)$/.test(match[3]);
+    value = match[1] === undefined ? given : !given;
+  }
+  return value;
+}
+
+/**
+ * The V8 flags among `execArgv` that keep V8 from ever compiling WebAssembly
+ * with TurboFan, and so from serializing any, as given; undefined when there
+ * are none. V8 then runs only Liftoff code: with `--liftoff-only`, or with
+ * both `--no-wasm-tier-up` and `--no-wasm-dynamic-tiering` (either alone still
+ * tiers up), unless `--no-liftoff` makes TurboFan the first tier. Flags set at
+ * run time (`v8.setFlagsFromString`) are not seen.
+ */
+export function tierUpDisabledBy(execArgv: readonly string[] = process.execArgv): string | undefined {
+  if (flagValue(execArgv, 'liftoff-only') === true) return '--liftoff-only';
+  if (flagValue(execArgv, 'liftoff') === false) return undefined;
+  if (flagValue(execArgv, 'wasm-tier-up') === false && flagValue(execArgv, 'wasm-dynamic-tiering') === false) {
+    return '--no-wasm-tier-up --no-wasm-dynamic-tiering';
+  }
+  return undefined;
+}
+
 /**
  * The exact 16-byte header that serialized code needs to load in this process
  * (magic, V8 version hash, CPU features, flag hash), learned from V8 itself.
@@ -67,8 +96,10 @@ const cache = new Map<number, SerializedHeader>();
  * `--no-liftoff`), serializes it and reads the header. It changes no flags. The
  * result is cached per `v8.cachedDataVersionTag()`.
  *
- * @returns the header, or null when tier-up did not happen within the timeout
- *   (e.g. a process started with `--liftoff-only`).
+ * @returns the header, or null: at once where there is no WebAssembly
+ *   (`--jitless`) or the process was started with flags that keep V8 from
+ *   tiering up (see {@link tierUpDisabledBy}), else when tier-up did not
+ *   happen within the timeout.
  * @throws {AddonUnavailableError} the native addon cannot be used here.
  */
 export async function currentFingerprint(options: FingerprintOptions = {}): Promise<SerializedHeader | null> {
@@ -77,7 +108,7 @@ export async function currentFingerprint(options: FingerprintOptions = {}): Prom
   const known = cache.get(tag);
   if (known !== undefined) return known;
   const api = wasmApi();
-  if (api === undefined) return null;
+  if (api === undefined || tierUpDisabledBy() !== undefined) return null;
   const module = new api.Module(PROBE_MODULE);
   const probe = new api.Instance(module).exports.f as (n: number) => number;
   const deadline = Date.now() + (options.timeoutMs ?? 500);

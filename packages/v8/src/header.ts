@@ -1,4 +1,5 @@
 import { BadHeaderError, InvalidArgumentError } from './errors.js';
+import { isUint8Array } from './wasm-types.js';
 
 /** Length in bytes of the header V8 writes in front of serialized wasm code. */
 export const SERIALIZED_HEADER_SIZE = 16;
@@ -27,7 +28,7 @@ export interface SerializedHeader {
  * @throws {BadHeaderError} fewer than 16 bytes, or no V8 magic (`0xC0DE....`).
  */
 export function readSerializedHeader(bytes: Uint8Array): SerializedHeader {
-  if (!(bytes instanceof Uint8Array)) {
+  if (!isUint8Array(bytes)) {
     throw new InvalidArgumentError('readSerializedHeader: bytes must be a Uint8Array');
   }
   if (bytes.byteLength < SERIALIZED_HEADER_SIZE) {

@@ -33,6 +33,7 @@ export { compileOptimized, type OptimizedArtifact } from './compile-optimized.js
 export {
   currentFingerprint,
   processIdentity,
+  tierUpDisabledBy,
   type FingerprintOptions,
   type ProcessIdentity,
 } from './fingerprint.js';

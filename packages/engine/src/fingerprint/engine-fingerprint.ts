@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { addonStatus, cachedDataVersionTag, currentFingerprint, readSerializedHeader, type SerializedHeader } from '@cache/v8';
+import { addonStatus, cachedDataVersionTag, currentFingerprint, readSerializedHeader, tierUpDisabledBy, type SerializedHeader } from '@cache/v8';
 import { ARTIFACT_VERSION } from '../artifact/artifact-format.js';
 import { sha256 } from '../artifact/checksum.js';
 import { makeDirectorySync } from '@cache/store';
@@ -82,18 +82,39 @@ function writeMemo(path: string, header: SerializedHeader): void {
   }
 }
 
+/** How long the probe may wait for V8 to tier up (about 1 ms where it can). */
+const PROBE_TIMEOUT_MS = 2000;
+
+/**
+ * Why this process has no V8 header to learn, said before any probe: it has
+ * no WebAssembly, or was started with flags that keep V8 from compiling any
+ * with TurboFan (a probe would wait `PROBE_TIMEOUT_MS` for nothing). Else undefined.
+ */
+function noHeaderReason(): string | undefined {
+  if ((globalThis as { WebAssembly?: unknown }).WebAssembly === undefined) {
+    return 'this process has no WebAssembly (is it running with --jitless or --no-expose-wasm?)';
+  }
+  const flags = tierUpDisabledBy();
+  return flags === undefined ? undefined : `V8 compiles no optimized WebAssembly code in this process, which runs with ${flags}`;
+}
+
 async function compute(memoDirectory: string | undefined): Promise<FingerprintResult> {
   const status = addonStatus();
   if (!status.available) return { ok: false, reason: status.reason };
+  const noHeader = noHeaderReason();
+  if (noHeader !== undefined) return { ok: false, reason: noHeader };
   const memoPath = memoDirectory === undefined ? undefined : fingerprintMemoPath(memoDirectory);
   let header = memoPath === undefined ? undefined : readMemo(memoPath);
   const rememberedIn = header === undefined ? undefined : memoPath;
   if (header === undefined) {
-    header = (await currentFingerprint({ timeoutMs: 2000 })) ?? undefined;
+    header = (await currentFingerprint({ timeoutMs: PROBE_TIMEOUT_MS })) ?? undefined;
     if (header !== undefined && memoPath !== undefined) writeMemo(memoPath, header);
   }
   if (header === undefined) {
-    return { ok: false, reason: 'V8 produced no optimized code to fingerprint (is the process running with --liftoff-only or --no-wasm-tier-up?)' };
+    return {
+      ok: false,
+      reason: `V8 produced no optimized code to fingerprint within ${PROBE_TIMEOUT_MS / 1000} s (were V8's WebAssembly tiering flags changed at run time, such as --liftoff-only?)`,
+    };
   }
   const identity = {
     node: process.versions.node,
@@ -116,7 +137,7 @@ async function compute(memoDirectory: string | undefined): Promise<FingerprintRe
  */
 export async function wrongRememberedHeader(fingerprint: EngineFingerprint): Promise<string | undefined> {
   if (fingerprint.rememberedIn === undefined) return undefined;
-  const header = await currentFingerprint({ timeoutMs: 2000 });
+  const header = await currentFingerprint({ timeoutMs: PROBE_TIMEOUT_MS });
   return header && header.hex !== fingerprint.header.hex ? header.hex : undefined;
 }
 
