@@ -41,7 +41,7 @@ describe('a background production that fails is counted and said once, never sil
     // Refused for its size, not for a fault: the next run does not spend an optimizing compile on the same refusal.
     expect(next.stats).toMatchObject({ producerFailures: 0, artifactsProduced: 0 });
     expect(printed(next.stderr, 'CACHE_ENGINE_PRODUCER_FAILED')).toBe(1);
-    expect(next.stderr).toMatch(/Not producing an optimized WebAssembly artifact the store refused before \(entry of \d+ bytes exceeds the 4096-byte capacity\)/);
+    expect(next.stderr).toMatch(/Not producing an optimized WebAssembly artifact the store refused before \(value of \d+ bytes exceeds the 4096-byte capacity\)/);
     expect(readdirSync(join(cacheDir, '.producers')).filter((name) => name.endsWith('.lock'))).toEqual([]);
     // A larger capacity decides again, and the artifact is produced and stored.
     const raised = await runChild(process.execPath, [cacheDir, wasm.path, '--capacity', '64Mi', '--idle']);

@@ -98,6 +98,12 @@ describe('entry format', () => {
     expect(decoded.ok && Buffer.from(decoded.value).equals(value)).toBe(true);
   });
 
+  it('an uncompressed entry whose content length was changed (a flipped bit) is damage, not an entry too large to read', async () => {
+    const file = await encoded('plain', Buffer.alloc(1000, 9), false);
+    file[16 + 2] = (file[16 + 2] as number) ^ 0x10; // the content length's third byte: about 1 MiB more
+    expect(await decodeEntry(file, 'plain', zstd, { maxContentLength: 64 * 1024 })).toMatchObject({ ok: false, corrupt: true, reason: 'stored length differs from content length' });
+  });
+
   it('reports a zstd entry as unreadable, not corrupt, when no codec is loaded', async () => {
     const file = await encoded('z', Buffer.alloc(10_000), true);
     expect(await decodeEntry(file, 'z', undefined)).toMatchObject({ ok: false, corrupt: false });

@@ -196,13 +196,17 @@ export async function decodeEntry(data: Uint8Array, key: string | undefined, cod
   if (key !== undefined && Buffer.compare(keyBytes, Buffer.from(key, 'utf8')) !== 0) {
     return { ok: false, corrupt: true, reason: 'entry holds another key' };
   }
+  // Stored as is, the content is the payload: a content length that says otherwise is damage (a flipped bit of
+  // the header), not an entry too large for this store.
+  if (header.codec === CODEC_NONE && header.payloadLength !== header.contentLength) {
+    return { ok: false, corrupt: true, reason: 'stored length differs from content length' };
+  }
   if (options.maxContentLength !== undefined && header.contentLength > options.maxContentLength) {
     return { ok: false, corrupt: false, tooLarge: true, reason: `content of ${header.contentLength} bytes exceeds ${options.maxContentLength}` };
   }
   const payload = data.subarray(HEADER_LENGTH + header.keyLength);
   let value: Uint8Array;
   if (header.codec === CODEC_NONE) {
-    if (header.payloadLength !== header.contentLength) return { ok: false, corrupt: true, reason: 'stored length differs from content length' };
     value = payload;
   } else if (codec && header.codec === codec.id) {
     try {
