@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { CacheConfig, type RemoteCacheConfig } from '@cache/config';
-import { createStore, DiskStore, provideDigests, TieredStore, type Store } from '@cache/store';
+import { createStore, DiskStore, errorCode, provideDigests, TieredStore, type Store } from '@cache/store';
 import { nativeDigests } from '@cache/v8';
 import { warnOnce } from '../diagnostics/warn-once.js';
 import { describeArgument, EngineArgumentError } from '../errors/engine-errors.js';
@@ -112,16 +112,37 @@ export async function putArtifact(store: Store, key: string, artifact: Uint8Arra
   throw new Error(`the store did not take the artifact: ${result.reason}`);
 }
 
-/** Counts a store's `corruptEntries` as they grow, each one once. */
+/**
+ * Counts a store's `corruptEntries` as they grow, each one once. A store
+ * given to the cache may not keep that counter (a JavaScript store reporting
+ * only the counters it has): a count that is not a number is 0, so such a
+ * store reports no damage rather than NaN.
+ */
 function storeDamageCounter(store: Store): () => number {
-  let seen = store.stats().corruptEntries;
+  const count = (): number => {
+    const value: unknown = store.stats().corruptEntries;
+    return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+  };
+  let seen = count();
   return () => {
-    const now = store.stats().corruptEntries;
+    const now = count();
     const found = Math.max(0, now - seen);
     seen = now;
     return found;
   };
 }
+
+/**
+ * Codes of a file system that is full (ENOSPC, EDQUOT) or will not be written
+ * (EROFS, EACCES, EPERM). Met by the hot tier handing its last snapshot to a
+ * detached writer as the process exits, such a fault is the disk's, which the
+ * store says itself (`WASM_CACHE_STORE_<CODE>`, once per code) whenever it
+ * writes: said again at exit, it would be said by every short-lived process,
+ * each ending the same way, as long as the disk stays full. Any other failure
+ * (a file where the writer's folder goes, a writer that cannot be started) is
+ * still said (`CACHE_ENGINE_HOT_SNAPSHOT_FAILED`).
+ */
+const DISK_FAULT_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM']);
 
 /** An artifact read from the store, and the key it was read under (empty when nothing was read). */
 export interface StoredArtifact {
@@ -279,13 +300,23 @@ export class Cache {
     return true;
   }
 
-  /** At exit nothing asynchronous runs: a detached producer writes the artifact (disk stores only). */
+  /**
+   * At exit nothing asynchronous runs: a detached producer writes the artifact (disk stores only).
+   * A full or read-only disk keeps the job file from being written: that is a store fault, which the
+   * store says when it writes (once per code), not the hot tier, and not at every process's exit: the
+   * snapshot is dropped without a word (see {@link DISK_FAULT_CODES}).
+   */
   #putHotAtExit(target: HotTarget, artifact: Uint8Array): void {
     if (this.#closed) return;
     const delivery = target.storage.delivery(target.key, undefined);
     const lockPath = target.storage.lockPath(target.key);
     if (delivery.kind !== 'store' || !lockPath) return;
-    startProducer({ type: 'deliver', artifact, delivery }, this.config.optimizingCompressionTaskTimeout, { jobFile: `${lockPath}.${process.pid}.deliver`, env: this.producerEnv });
+    try {
+      startProducer({ type: 'deliver', artifact, delivery }, this.config.optimizingCompressionTaskTimeout, { jobFile: `${lockPath}.${process.pid}.deliver`, env: this.producerEnv });
+    } catch (error) {
+      if (DISK_FAULT_CODES.has(errorCode(error))) return;
+      throw error;
+    }
     target.record.add('artifactsProduced');
   }
 

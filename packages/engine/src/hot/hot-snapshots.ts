@@ -4,6 +4,7 @@ import { encodeArtifact } from '../artifact/artifact-format.js';
 import type { ArtifactStorage } from '../cache/cache.js';
 import { warningsNow } from '../diagnostics/warn-once.js';
 import { onExitOrTerminate } from './exit-hook.js';
+import { grewEnough, storedSnapshotBytes } from './stored-snapshot.js';
 import type { EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
 import type { StatsRecorder } from '../stats/engine-stats.js';
 
@@ -14,13 +15,6 @@ import type { StatsRecorder } from '../stats/engine-stats.js';
  * last one the module is no longer held.
  */
 export const HOT_SNAPSHOT_DELAYS_MS: readonly number[] = [1_000, 5_000, 20_000, 60_000];
-
-/**
- * A snapshot is stored only when it holds this much more code than what is
- * stored already (a fraction of that size): each run adds what it made hot,
- * and a run that made nothing new hot writes nothing.
- */
-export const HOT_SNAPSHOT_MIN_GROWTH = 0.05;
 
 /** One module whose optimized code is saved as it becomes hot. */
 export interface HotTarget {
@@ -71,6 +65,7 @@ export interface HotSnapshotSink {
  */
 export class HotSnapshots {
   readonly #sink: HotSnapshotSink;
+  /** `lastMs`: when the last timer's snapshot was taken, set once it has been stored (or found not worth storing). */
   readonly #targets = new Map<string, { target: HotTarget; timers: NodeJS.Timeout[]; lastMs: number | undefined }>();
   /**
    * The snapshot being taken of a module, while one is: the next one waits
@@ -92,8 +87,10 @@ export class HotSnapshots {
     HOT_SNAPSHOT_DELAYS_MS.forEach((delay, index) => {
       const last = index === HOT_SNAPSHOT_DELAYS_MS.length - 1;
       const timer = setTimeout(() => {
-        entry.lastMs = clockMs();
-        void this.#snapshot(target);
+        const takenMs = clockMs();
+        void this.#snapshot(target).then(() => {
+          entry.lastMs = takenMs;
+        });
         if (last) this.#untrack(target.key);
       }, delay);
       timer.unref();
@@ -142,7 +139,7 @@ export class HotSnapshots {
   #grownArtifact(target: HotTarget): { artifact: Uint8Array; bytes: number } | undefined {
     const payload = serialize(target.module);
     if (payload.byteLength <= SERIALIZED_HEADER_SIZE) return undefined; // nothing tiered up yet
-    if (payload.byteLength <= target.storedBytes * (1 + HOT_SNAPSHOT_MIN_GROWTH)) return undefined;
+    if (!grewEnough(payload.byteLength, target.storedBytes)) return undefined;
     // Same process, same V8: this differs only when the fingerprint was remembered wrong (a damaged
     // file). Nothing is stored that another process of this fingerprint could not load, and the
     // module is no longer tracked: every snapshot of it would disagree the same way.
@@ -170,6 +167,11 @@ export class HotSnapshots {
     try {
       const grown = this.#grownArtifact(target);
       if (!grown) return;
+      // What is stored now may be another process's snapshot, larger than any this one knows of: the
+      // growth rule holds against it too, and later snapshots compare with it.
+      const stored = await storedSnapshotBytes(target.storage.store, target.key, grown.artifact);
+      if (stored > target.storedBytes) target.storedBytes = stored;
+      if (!grewEnough(grown.bytes, target.storedBytes)) return;
       // Not stored: what is stored has not grown, and the next snapshot tries again.
       if (await this.#sink.put(target, grown.artifact)) target.storedBytes = Math.max(target.storedBytes, grown.bytes);
     } catch (error) {
@@ -180,8 +182,9 @@ export class HotSnapshots {
   #snapshotAllAtExit(): void {
     const now = clockMs();
     for (const entry of this.#targets.values()) {
-      // A snapshot taken moments ago already holds what tiered up since.
-      if (entry.lastMs !== undefined && now - entry.lastMs < 250) continue;
+      // A snapshot taken moments ago, and stored since, already holds what tiered up since. One still being
+      // written is not skipped: nothing asynchronous finishes once the process ends, so its write would be lost.
+      if (entry.lastMs !== undefined && now - entry.lastMs < 250 && !this.#inFlight.has(entry.target)) continue;
       try {
         const grown = this.#grownArtifact(entry.target);
         if (grown) this.#sink.putAtExit(entry.target, grown.artifact);

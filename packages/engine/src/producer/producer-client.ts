@@ -6,7 +6,7 @@ import { ProducerError } from '../errors/engine-errors.js';
 import { makeDirectorySync } from '@cache/store';
 import { nodeBuiltin } from '../node/node-builtin.js';
 import { sweepAbandonedJobs } from './abandoned-jobs.js';
-import { PRODUCER_ENV, type DeliveryJob, type ProducerJob, type ProducerReply } from './producer-protocol.js';
+import { PRODUCER_DEADLINE_ENV, PRODUCER_ENV, type DeliveryJob, type ProducerJob, type ProducerReply } from './producer-protocol.js';
 
 const { existsSync, rmSync, writeFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
@@ -28,10 +28,53 @@ function producerPath(): string {
   return join(dirname(fileURLToPath(import.meta.url)), 'producer.js');
 }
 
-/** Flags that decide what a process runs (code, hooks, modes), with the ones that take a value. */
-const DROPPED_WITH_VALUE = new Set(['-e', '--eval', '-p', '--print', '--input-type', '--import', '-r', '--require', '--loader', '--experimental-loader', '--watch-path', '--env-file', '--run', '--test-name-pattern', '--test-reporter', '--test-reporter-destination']);
-const DROPPED = new Set(['-i', '--interactive', '-c', '--check', '--watch', '--watch-preserve-output', '--test', '--test-only', '--prof']);
-const DROPPED_PREFIXES = ['--inspect', '--debug', '--cpu-prof', '--heap-prof', '--test-'];
+/**
+ * Flags that decide what a process runs (code, hooks, modes, a startup
+ * snapshot whose main function is the application), with the ones that take
+ * a value. `--prof` is not one: it is in V8's flag hash, and the producer
+ * removes the profile it writes itself (see producer-main.ts).
+ */
+const DROPPED_WITH_VALUE = new Set([
+  '-e',
+  '--eval',
+  '-p',
+  '--print',
+  '-pe',
+  '--input-type',
+  '--experimental-default-type',
+  '--import',
+  '-r',
+  '--require',
+  '--loader',
+  '--experimental-loader',
+  '--watch-path',
+  '--env-file',
+  '--env-file-if-exists',
+  '--run',
+  '--test-name-pattern',
+  '--test-reporter',
+  '--test-reporter-destination',
+  '--snapshot-blob',
+  '--build-snapshot-config',
+  '--experimental-sea-config',
+  '--build-sea',
+  '--experimental-config-file',
+]);
+const DROPPED = new Set([
+  '-i',
+  '--interactive',
+  '-c',
+  '--check',
+  '--watch',
+  '--watch-preserve-output',
+  '--test',
+  '--test-only',
+  '--build-snapshot',
+  '--entry-url',
+  '--prof-process',
+  '--experimental-default-config-file',
+]);
+const DROPPED_PREFIXES = ['--inspect', '--debug', '--cpu-prof', '--heap-prof', '--test-', '--watch-'];
 
 /**
  * The arguments in a `NODE_OPTIONS` value, split as Node splits them: at
@@ -71,13 +114,16 @@ export function nodeOptionsArgs(value: string): string[] {
  * but nothing that decides what a process runs: `-e`/`-p` code,
  * `--input-type`, `--import`/`--require` hooks (the register hook would route
  * the producer's compile through a cache), loaders, watch and test modes,
- * inspectors. The producer itself runs with an empty `NODE_OPTIONS`.
+ * inspectors, a startup snapshot (`--snapshot-blob`: Node would run its main
+ * function, the application, instead of the producer), snapshot and SEA
+ * builds. The producer itself runs with an empty `NODE_OPTIONS`.
  */
 export function producerExecArgv(execArgv: readonly string[] = [...nodeOptionsArgs(process.env['NODE_OPTIONS'] ?? ''), ...process.execArgv]): string[] {
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i += 1) {
     const arg = execArgv[i] as string;
-    const name = arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
+    // Node takes `_` for `-` in an option's name (`--snapshot_blob`).
+    const name = (arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg).replace(/(?<=^--.*)_/g, '-');
     if (DROPPED_WITH_VALUE.has(name)) {
       if (!arg.includes('=')) i += 1; // its value is the next argument
       continue;
@@ -108,7 +154,8 @@ export interface ProducerHandle {
  * inherits this process's V8 flags (so its code carries the same flag hash) but
  * not its `--import`/`--require` hooks, and it is unref'd: it never keeps this
  * process alive, and with a `store` delivery it finishes its work even after
- * this process has exited. It is killed after `timeoutMs`.
+ * this process has exited. It is killed after `timeoutMs`, and gives up by
+ * itself then when this process is gone (see `PRODUCER_DEADLINE_ENV`).
  */
 export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number, options: { jobFile?: string; env?: Readonly<Record<string, string>> } = {}): ProducerHandle {
   const path = producerPath();
@@ -134,7 +181,8 @@ export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number,
   }
   const child = childProcess().fork(path, jobFile ? [jobFile] : [], {
     execArgv: producerExecArgv(),
-    env: { ...process.env, ...options.env, [PRODUCER_ENV]: '1', NODE_OPTIONS: '' },
+    // The producer keeps to the timeout itself: a detached one outlives the timer below, set in this process.
+    env: { ...process.env, ...options.env, [PRODUCER_ENV]: '1', [PRODUCER_DEADLINE_ENV]: String(Date.now() + timeoutMs), NODE_OPTIONS: '' },
     serialization: 'advanced',
     // A detached producer may outlive this process: its stderr must not be a pipe to us.
     stdio: ['ignore', 'ignore', detached ? 'ignore' : 'pipe', 'ipc'],

@@ -7,10 +7,12 @@ import { encodeArtifact } from '../artifact/artifact-format.js';
 import { RemoteView } from '../remote/remote-view.js';
 import { PRODUCER_REMOTE_ENV, remoteFromEnv } from '../remote/remote-env.js';
 import { remoteTierAt } from '../remote/register-remote-tier.js';
-import type { DeliveryJob, ProducerDelivery, ProducerJob, ProducerReply } from './producer-protocol.js';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { producerFailureNotePath } from './producer-lock.js';
+import { PRODUCER_DEADLINE_ENV, type DeliveryJob, type ProducerDelivery, type ProducerJob, type ProducerReply } from './producer-protocol.js';
+import { readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { adoptProducerLock, producerFailureNotePath, type AdoptedProducerLock } from './producer-lock.js';
 import { leaveRefusalNote } from './refusal-note.js';
+import { largerSnapshotStored } from '../hot/delivered-snapshot.js';
 import { deserialize } from 'node:v8';
 
 function reply(message: ProducerReply): Promise<void> {
@@ -22,6 +24,12 @@ function reply(message: ProducerReply): Promise<void> {
 
 async function run(job: ProducerJob | DeliveryJob): Promise<void> {
   if (job.type === 'deliver') {
+    // A hot snapshot handed over at exit: a larger one another process stored meanwhile is kept.
+    const larger = await largerSnapshotStored(job.delivery, job.artifact);
+    if (larger !== undefined) {
+      await reply(storedReply(job.artifact.byteLength, 0, { stored: false, reason: `a larger snapshot is stored (${larger} bytes of code)` }));
+      return;
+    }
     await reply(storedReply(job.artifact.byteLength, 0, await writeToStore(job.delivery, job.artifact)));
     return;
   }
@@ -54,6 +62,7 @@ function storedReply(bytes: number, compileMs: number, result: PutResult): Produ
  */
 async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' }>, artifact: Uint8Array): Promise<PutResult> {
   const { settings, compression, namespace, key, lockPath } = delivery;
+  writing = true;
   try {
     const { enabled, ...rest } = settings;
     const config = CacheConfig.default().merge({ ...rest, enabled: enabled !== false }, 'producer job');
@@ -72,8 +81,66 @@ async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' 
       if (delivery.remoteModule) await writeToRemote(delivery.remoteModule, namespace, key, artifact, config.directory);
     }
   } finally {
-    if (lockPath) rmSync(lockPath, { force: true });
+    // Only while it is still this job's: one taken over meanwhile is another producer's.
+    if (lockPath) ownLock?.release();
   }
+}
+
+/** The lock this producer was started under, while it holds it (see `adoptProducerLock`). */
+let ownLock: AdoptedProducerLock | undefined;
+/** Set once the artifact is being written: the deadline no longer stops the producer (the store's temporary file would stay). */
+let writing = false;
+let failed = false;
+
+/**
+ * Gives up at the deadline the parent set (its timeout): the parent's timer
+ * kills a producer only while the parent lives, and a detached producer left
+ * running would hold its lock past the age at which the next process takes it
+ * over, and be joined by more. Not once it writes: that is short, and cut off
+ * it would leave a temporary file.
+ */
+function keepDeadline(job: ProducerJob | DeliveryJob): void {
+  const deadline = Number(process.env[PRODUCER_DEADLINE_ENV]);
+  if (!Number.isFinite(deadline)) return;
+  setTimeout(() => {
+    // process.exit() would wait for V8's compile threads to finish the very compile given up on (25 s for swc).
+    if (!writing) void fail(job, new Error('the producer did not finish within optimizing-compression-task-timeout'), true);
+  }, Math.max(0, deadline - Date.now())).unref();
+}
+
+/**
+ * Removes the V8 logs this process writes under `--prof` (or `--log`): the
+ * flag is kept for the producer, as it is in V8's flag hash, but the profile
+ * the user asked for is the application's. V8 names a log
+ * `isolate-0x<isolate>-<pid>-...`, in the working folder unless `--logfile`
+ * says where: the producer's are found by its pid, among the files it has open
+ * (/proc, Linux) and in the working folder (those of threads that have
+ * ended), made since it started. Run as it exits; best effort.
+ */
+function removeOwnV8Logs(): void {
+  const ours = (name: string): boolean => /^isolate-0x[0-9a-f]+-(\d+)-.*\.log$/.exec(name)?.[1] === String(process.pid);
+  const found = new Set<string>();
+  try {
+    for (const fd of readdirSync('/proc/self/fd')) {
+      try {
+        const target = readlinkSync(join('/proc/self/fd', fd));
+        if (ours(basename(target))) found.add(target);
+      } catch {
+        // Closed meanwhile (the descriptor readdir itself used).
+      }
+    }
+  } catch {
+    // No /proc: the working folder alone.
+  }
+  const started = Date.now() - process.uptime() * 1000 - 1000;
+  try {
+    for (const name of readdirSync('.')) {
+      if (ours(name) && statSync(name).mtimeMs >= started) found.add(resolve(name));
+    }
+  } catch {
+    // The working folder cannot be read: nothing there is removed.
+  }
+  for (const path of found) rmSync(path, { force: true });
 }
 
 /**
@@ -130,17 +197,31 @@ function leaveFailureNote(job: ProducerJob | DeliveryJob, reason: string): void 
   }
 }
 
-function start(job: ProducerJob | DeliveryJob): void {
-  run(job)
-    .then(() => process.exit(0))
-    .catch(async (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      leaveFailureNote(job, message);
-      await reply({ type: 'error', message, ...(error instanceof HeaderMismatch ? { header: error.header } : {}) });
-      process.exit(1);
-    });
+/** Ends the producer after a failure: its reason left beside the lock, the lock removed (if still its own), the parent told. */
+async function fail(job: ProducerJob | DeliveryJob, error: unknown, now = false): Promise<void> {
+  if (failed) return;
+  failed = true;
+  const message = error instanceof Error ? error.message : String(error);
+  leaveFailureNote(job, message);
+  ownLock?.release();
+  await reply({ type: 'error', message, ...(error instanceof HeaderMismatch ? { header: error.header } : {}) });
+  if (now) {
+    if (process.execArgv.length > 0) removeOwnV8Logs();
+    process.kill(process.pid, 'SIGKILL');
+  }
+  process.exit(1);
 }
 
+function start(job: ProducerJob | DeliveryJob): void {
+  const lockPath = job.delivery.kind === 'store' ? job.delivery.lockPath : undefined;
+  if (lockPath !== undefined) ownLock = adoptProducerLock(lockPath);
+  keepDeadline(job);
+  run(job)
+    .then(() => process.exit(0))
+    .catch((error: unknown) => fail(job, error));
+}
+
+if (process.execArgv.length > 0) process.on('exit', removeOwnV8Logs);
 // A detached producer's job comes in a file (see producer-client.ts); an attached one's over IPC.
 const jobFile = process.argv[2];
 if (jobFile) {

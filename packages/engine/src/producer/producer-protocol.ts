@@ -59,3 +59,11 @@ export type ProducerReply =
 
 /** Set in the producer's environment so `@cache/engine/register` does nothing there. */
 export const PRODUCER_ENV = 'WASM_CACHE_PRODUCER';
+
+/**
+ * Set in the producer's environment: the time (`Date.now()`) by which it gives
+ * up, its timeout. The parent kills a producer that outlives it, but a
+ * detached producer outlives its parent; without a deadline of its own it
+ * would run on past the age at which the next process takes its lock over.
+ */
+export const PRODUCER_DEADLINE_ENV = 'WASM_CACHE_PRODUCER_DEADLINE';
