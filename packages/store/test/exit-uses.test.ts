@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskStore, hashKey } from '../src/index.js';
 import { EXIT_USES_LIMIT, recordUsesSync } from '../src/disk/exit-flush.js';
-import { TALLY_UNIT, tallyUnits } from '../src/disk/write-tally.js';
+import { TALLY_REST_UNIT, TALLY_UNIT, tallyBytes, tallyUnits } from '../src/disk/write-tally.js';
 import { configFor, tempDirectory } from './helpers.js';
 
 describe('uses written as a process exits', () => {
@@ -35,17 +35,21 @@ describe('uses written as a process exits', () => {
 });
 
 describe('the write tally', () => {
-  it('rounds bytes to whole units, up or down in proportion to the remainder', () => {
-    expect(tallyUnits(0)).toBe(0);
-    expect(tallyUnits(-5)).toBe(0);
-    expect(tallyUnits(3 * TALLY_UNIT)).toBe(3);
-    expect(tallyUnits(TALLY_UNIT + 1024, () => 0.24)).toBe(2);
-    expect(tallyUnits(TALLY_UNIT + 1024, () => 0.26)).toBe(1);
-    // Many small entries add up to what they weigh, on average.
-    let units = 0;
-    for (let i = 0; i < 10_000; i++) units += tallyUnits(400);
-    expect(units * TALLY_UNIT).toBeGreaterThan(10_000 * 400 * 0.9);
-    expect(units * TALLY_UNIT).toBeLessThan(10_000 * 400 * 1.1);
+  it('counts bytes as whole units and the rest rounded up: never less than written, less than a rest unit more', () => {
+    expect(tallyUnits(0)).toEqual({ units: 0, rest: 0 });
+    expect(tallyUnits(-5)).toEqual({ units: 0, rest: 0 });
+    expect(tallyUnits(3 * TALLY_UNIT)).toEqual({ units: 3, rest: 0 });
+    expect(tallyUnits(TALLY_UNIT + 1)).toEqual({ units: 1, rest: 1 });
+    expect(tallyUnits(8066)).toEqual({ units: 1, rest: Math.ceil((8066 - TALLY_UNIT) / TALLY_REST_UNIT) });
+    for (let bytes = 1; bytes < 3 * TALLY_UNIT; bytes += 7) {
+      const counted = tallyBytes(tallyUnits(bytes));
+      expect(counted).toBeGreaterThanOrEqual(bytes);
+      expect(counted).toBeLessThan(bytes + TALLY_REST_UNIT);
+    }
+    // What a put appends stays small: at most a rest unit's worth beyond one byte per whole unit.
+    const { units, rest } = tallyUnits(10 * 1024 * 1024 + 4095);
+    expect(units).toBe(2560);
+    expect(rest).toBeLessThanOrEqual(TALLY_UNIT / TALLY_REST_UNIT);
   });
 
   it('a FIFO in a tally file\'s place does not hold a put, which then goes by its own writes', async () => {

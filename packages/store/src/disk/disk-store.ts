@@ -18,7 +18,7 @@ import { makeDirectory } from './make-directory.js';
 import { nodeFs, READ_FLAGS, type FsFileHandle, type FsLayer } from './fs-layer.js';
 import { ENTRY_PATTERN, hashKey, Layout, SHARD_PATTERN } from './layout.js';
 import type { CleanupReport, MaintenanceSettings, UsesReport } from './maintenance.js';
-import { appendToTally, readCleanupRecord, readTally, TALLY_UNIT, tallyUnits, type CleanupRecord, type Usage } from './write-tally.js';
+import { appendToTally, readCleanupRecord, readTally, tallyBytes, tallyUnits, type CleanupRecord, type Usage } from './write-tally.js';
 import { clockMs } from '../stats/clock.js';
 
 /** Options of {@link DiskStore.open}; limits and levels come from the CacheConfig. */
@@ -173,8 +173,8 @@ export class DiskStore implements Store {
    * the tally it names is replaced; undefined until then.
    */
   #record: Promise<CleanupRecord> | undefined;
-  /** What this store added to the write tally `token`: entries, units, and the exact bytes they stand for. */
-  #tallied: { token: string; entries: number; units: number; bytes: number } | undefined;
+  /** What this store added to the write tally `token`: entries, units and rest (see `tallyUnits`), and the exact bytes they stand for. */
+  #tallied: { token: string; entries: number; units: number; rest: number; bytes: number } | undefined;
   /** Unregisters the cleanup asked for as the process ends, when a put found no record of any (done by `close()`). */
   #cancelFirstCleanup: (() => void) | undefined;
   /** Cleanups asked again in a row because the directory was still over a limit after one (see {@link CLEANUP_RETRY_DELAYS}). */
@@ -878,7 +878,8 @@ export class DiskStore implements Store {
    * write-time limit check: the last cleanup's record plus the write tally,
    * to which the put adds its own (so writes of every process since the last
    * scan count, even of processes that wrote once and exited; this store's
-   * own count exactly, the others' as the tally rounds them); without a
+   * own count exactly, the others' as the tally counts them: never less than
+   * they wrote, less than 64 bytes more a put); without a
    * tally (none made yet, or it cannot be written), the record plus this
    * process's own writes since.
    */
@@ -887,15 +888,17 @@ export class DiskStore implements Store {
       let current = record;
       for (let attempt = 0; attempt < 2 && current.tally !== undefined && current.usage; attempt++) {
         const token = current.tally;
-        const adding = { entries: Math.max(0, added.entries), units: tallyUnits(added.bytes) };
+        const adding = { entries: Math.max(0, added.entries), ...tallyUnits(added.bytes) };
         const tally = await appendToTally(this.#fs, this.layout, token, adding);
         if (tally) {
-          if (this.#tallied?.token !== token) this.#tallied = { token, entries: 0, units: 0, bytes: 0 };
+          if (this.#tallied?.token !== token) this.#tallied = { token, entries: 0, units: 0, rest: 0, bytes: 0 };
           const own = this.#tallied;
           own.entries += adding.entries;
           own.units += adding.units;
+          own.rest += adding.rest;
           own.bytes += Math.max(0, added.bytes);
-          const others = Math.max(0, tally.units - own.units) * TALLY_UNIT;
+          // Never less than the others wrote (see `tallyUnits`): the put that takes the directory past a limit sees it.
+          const others = tallyBytes({ units: Math.max(0, tally.units - own.units), rest: Math.max(0, tally.rest - own.rest) });
           return { entries: current.usage.entries + tally.entries, bytes: current.usage.bytes + others + own.bytes };
         }
         // Gone: a cleanup replaced it since, and the record now names its new one (unless another put read it already).

@@ -10,28 +10,46 @@ const { constants } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /*
  * The write tally: what every process wrote to the cache directory since the
- * last cleanup started, kept in two append-only files of `.store` that a
+ * last cleanup started, kept in three append-only files of `.store` that a
  * cleanup creates, names in `last-cleanup.json` (`tally`) and replaces:
  *
  * ```
  * .store/written-<16 hex>.entries   one byte per entry a put added
- * .store/written-<16 hex>.bytes     one byte per TALLY_UNIT bytes a put added
+ * .store/written-<16 hex>.bytes     one byte per whole TALLY_UNIT (4 KiB) of the bytes a put added
+ * .store/written-<16 hex>.rest      one byte per TALLY_REST_UNIT (64 bytes), or part of one, of the rest
  * ```
  *
- * A put appends to both (`O_APPEND`: concurrent appends of many processes
- * are all kept) and reads their sizes, so a process that writes once and
- * exits still sees what every other process wrote since the last scan: the
- * directory's size is then the last cleanup's record plus the tally. Files
+ * A put appends to all three (`O_APPEND`: concurrent appends of many
+ * processes are all kept) and reads their sizes, so a process that writes
+ * once and exits still sees what every other process wrote since the last
+ * scan: the directory's size is then at most the last cleanup's record plus
+ * the tally. The tally never counts a write for less than it is (the whole
+ * units are rounded down, the rest up; at most 63 bytes more each), so the
+ * put that takes the directory past a limit always sees it past. (Bytes
+ * rounded to 4 KiB units at random, up or down, could hide that put: two
+ * 8 kB entries tallied as one unit each hid 8 kB, and the put that took a
+ * 100 kB directory to 105 kB did not clean.) Files
  * are only appended to, never created, by a put (`O_APPEND` without
  * `O_CREAT`): a tally a cleanup replaced and removed is ENOENT, which sends
  * the writer to read the new record.
  */
 
-/** One byte of the bytes tally per this many bytes written. */
+/** One byte of the bytes tally per whole this many bytes a put wrote (the rest goes to the rest tally). */
 export const TALLY_UNIT = 4096;
 
-/** A tally file: `written-<token>.entries` or `written-<token>.bytes`. */
-export const TALLY_PATTERN = /^written-([0-9a-f]{16})\.(entries|bytes)$/;
+/**
+ * One byte of the rest tally per this many bytes, or part of them, a put
+ * wrote beyond its whole {@link TALLY_UNIT}s: a put is counted for less than
+ * this many bytes more than it wrote, and appends at most this many bytes
+ * to the rest tally.
+ */
+export const TALLY_REST_UNIT = 64;
+
+/** A tally's files, by what they count. */
+const TALLY_KINDS = ['entries', 'bytes', 'rest'] as const;
+
+/** A tally file: `written-<token>.entries`, `.bytes` or `.rest`. */
+export const TALLY_PATTERN = /^written-([0-9a-f]{16})\.(entries|bytes|rest)$/;
 
 /** A tally token: 16 lowercase hex digits. */
 const TOKEN = /^[0-9a-f]{16}$/;
@@ -78,21 +96,34 @@ export async function readCleanupRecord(fs: FsLayer, layout: Layout): Promise<Cl
   return parseCleanupRecord(await readIfExists(fs, layout.lastCleanup));
 }
 
-/** The path of one of a tally's two files. */
-export function tallyFile(layout: Layout, token: string, kind: 'entries' | 'bytes'): string {
+/** The path of one of a tally's files. */
+export function tallyFile(layout: Layout, token: string, kind: (typeof TALLY_KINDS)[number]): string {
   return path.join(layout.storeDirectory, `written-${token}.${kind}`);
 }
 
+/** Bytes as the tally counts them: whole units of {@link TALLY_UNIT}, and the rest in units of {@link TALLY_REST_UNIT}. */
+export interface TallyBytes {
+  readonly units: number;
+  readonly rest: number;
+}
+
 /**
- * The tally units for `bytes` written: a whole number, rounded up or down at
- * random in proportion to the remainder, so that many small entries add up
- * to what they weigh on average (rounding always up or always down would
- * count an entry of a few hundred bytes as 4 KiB, or as nothing).
+ * How the tally counts `bytes` written: the whole {@link TALLY_UNIT}s, and
+ * the rest in {@link TALLY_REST_UNIT}s rounded up, so that it never counts
+ * a write for less than it is (a put past a limit must see it past) and
+ * counts it at most 63 bytes more (an entry is at least 65 bytes: a small
+ * one is not counted as 4 KiB, which would have the directory scanned long
+ * before it is full). Nothing for none.
  */
-export function tallyUnits(bytes: number, random: () => number = Math.random): number {
-  if (!(bytes > 0)) return 0;
-  const whole = Math.floor(bytes / TALLY_UNIT);
-  return whole + (random() * TALLY_UNIT < bytes - whole * TALLY_UNIT ? 1 : 0);
+export function tallyUnits(bytes: number): TallyBytes {
+  if (!(bytes > 0)) return { units: 0, rest: 0 };
+  const units = Math.floor(bytes / TALLY_UNIT);
+  return { units, rest: Math.ceil((bytes - units * TALLY_UNIT) / TALLY_REST_UNIT) };
+}
+
+/** The bytes a tally count stands for: at least what was written, less than {@link TALLY_REST_UNIT} more per put. */
+export function tallyBytes(count: TallyBytes): number {
+  return count.units * TALLY_UNIT + count.rest * TALLY_REST_UNIT;
 }
 
 /** Appends `count` bytes to one tally file and returns its size after; undefined when the file does not exist. */
@@ -119,33 +150,37 @@ async function appendOne(fs: FsLayer, file: string, count: number): Promise<numb
   }
 }
 
-/** What a tally holds: entries, and bytes in units of {@link TALLY_UNIT}. */
-export interface TallyCount {
+/** What a tally holds: entries, and bytes as {@link tallyUnits} counts them. */
+export interface TallyCount extends TallyBytes {
   readonly entries: number;
-  readonly units: number;
 }
 
 /**
- * Adds a put's entries and units (see {@link tallyUnits}) to the tally
+ * Adds a put's entries and bytes (see {@link tallyUnits}) to the tally
  * `token` and returns what it holds after (every process's writes since it
  * was made): undefined when it is gone (a cleanup replaced it; read the
  * record again).
  * @throws a fault other than the tally missing.
  */
 export async function appendToTally(fs: FsLayer, layout: Layout, token: string, added: TallyCount): Promise<TallyCount | undefined> {
-  const [entries, units] = await Promise.all([
+  const [entries, units, rest] = await Promise.all([
     appendOne(fs, tallyFile(layout, token, 'entries'), added.entries),
     appendOne(fs, tallyFile(layout, token, 'bytes'), added.units),
+    appendOne(fs, tallyFile(layout, token, 'rest'), added.rest),
   ]);
-  return entries === undefined || units === undefined ? undefined : { entries, units };
+  return entries === undefined || units === undefined || rest === undefined ? undefined : { entries, units, rest };
 }
 
-/** What the tally `token` holds (bytes as the units times {@link TALLY_UNIT}), without adding to it; undefined when it is gone or cannot be read. */
+/** What the tally `token` holds (bytes as {@link tallyBytes} counts them), without adding to it; undefined when it is gone or cannot be read. */
 export async function readTally(fs: FsLayer, layout: Layout, token: string): Promise<Usage | undefined> {
   try {
-    const [entries, units] = await Promise.all([fs.stat(tallyFile(layout, token, 'entries')), fs.stat(tallyFile(layout, token, 'bytes'))]);
-    if (!entries.isFile() || !units.isFile()) return undefined;
-    return { entries: entries.size, bytes: units.size * TALLY_UNIT };
+    const [entries, units, rest] = await Promise.all([
+      fs.stat(tallyFile(layout, token, 'entries')),
+      fs.stat(tallyFile(layout, token, 'bytes')),
+      fs.stat(tallyFile(layout, token, 'rest')),
+    ]);
+    if (!entries.isFile() || !units.isFile() || !rest.isFile()) return undefined;
+    return { entries: entries.size, bytes: tallyBytes({ units: units.size, rest: rest.size }) };
   } catch {
     return undefined;
   }
@@ -162,7 +197,7 @@ export interface RecordedUsage {
  * For a cleanup starting (holding the lock): makes a new, empty write tally
  * and returns what the record it writes before its scan should say: the last
  * record's usage plus what the last tally counted since (what the directory
- * holds now, as far as is known), and the new tally's token when both its
+ * holds now, as far as is known), and the new tally's token when all its
  * files could be made (best effort: without one, writers go by their own
  * writes). Once that record is written, {@link removeOtherTallies} sends the
  * writers of the old tally to it.
@@ -175,7 +210,7 @@ export async function startTally(fs: FsLayer, layout: Layout, last: CleanupRecor
   const token = nodeCrypto().randomBytes(8).toString('hex');
   let made = 0;
   try {
-    for (const kind of ['entries', 'bytes'] as const) {
+    for (const kind of TALLY_KINDS) {
       const handle = await fs.open(tallyFile(layout, token, kind), 'wx', 0o644);
       made++;
       await handle.close();
@@ -183,7 +218,7 @@ export async function startTally(fs: FsLayer, layout: Layout, last: CleanupRecor
   } catch {
     // No tally this time (a full file system, say): writers go by their own writes, and the next cleanup makes one.
   }
-  return { ...usage, ...(made === 2 ? { tally: token } : {}) };
+  return { ...usage, ...(made === TALLY_KINDS.length ? { tally: token } : {}) };
 }
 
 /** Removes every tally file of `.store` but those of `keep` (the one the record names), so writers of an old one move on. */
