@@ -376,6 +376,10 @@ export class DiskStore implements Store {
         this.#recordUse(hash);
         return decoded.value;
       }
+      if (!decoded.ok && 'unbounded' in decoded) {
+        this.#faults.warnOnce('ZSTD_UNBOUNDED_READ', `${decoded.reason}; ${this.#zstdForRead?.codec?.implementation ?? 'this zstd'} cannot stop at a length, so such entries are not decompressed: misses in this process, kept`);
+        return this.#miss(use, key, 'codec');
+      }
       if (!decoded.corrupt) {
         const why = this.#zstdForRead?.error === undefined ? '' : ` (zstd could not be loaded: ${this.#zstdForRead.error})`;
         this.#faults.warnOnce('ZSTD_MISSING_FOR_READ', `${decoded.reason}${why}; such entries are misses in this process`);

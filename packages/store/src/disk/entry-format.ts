@@ -1,5 +1,6 @@
 import { CODEC_NONE, type Codec } from '../compression/codec.js';
 import { crc32, sha256, zlibHasCrc32 } from '../digests/digests.js';
+import { CompressedDataError } from '../errors/store-error.js';
 
 /** First bytes of every entry: `WMCE` (WebAssembly module cache entry). */
 export const ENTRY_MAGIC = 0x45434d57; // 'WMCE' read little-endian
@@ -163,6 +164,13 @@ export type DecodeResult =
       /** Its header's content length is past `maxContentLength`: intact as far as checked, and not decompressed. */
       readonly tooLarge: true;
       readonly reason: string;
+    }
+  | {
+      readonly ok: false;
+      readonly corrupt: false;
+      /** Its zstd payload could decompress to far more than its content length, and this codec cannot stop at a length: not decompressed, not damage. */
+      readonly unbounded: true;
+      readonly reason: string;
     };
 
 /** Options of {@link decodeEntry}. */
@@ -212,6 +220,8 @@ export async function decodeEntry(data: Uint8Array, key: string | undefined, cod
     try {
       value = await codec.decompress(payload, header.contentLength);
     } catch (error) {
+      // Not decompressed for what it could decompress to, by a codec that cannot stop at a length: kept, not damage.
+      if (error instanceof CompressedDataError && !error.damaged) return { ok: false, corrupt: false, unbounded: true, reason: error.message };
       return { ok: false, corrupt: true, reason: `decompression failed: ${error instanceof Error ? error.message : String(error)}` };
     }
   } else if (header.codec === 1) {

@@ -130,21 +130,26 @@ export class SigningKeyRequiredError extends StoreError {
 }
 
 /**
- * Compressed data a codec refused to decompress (`Codec.decompress`): not a
- * whole payload of its format, or one that could decompress to more than the
- * size it was said to hold, refused before it is decompressed, so a damaged
- * or forged entry cannot make a reader allocate more than that. The stores
- * catch it: the entry is damaged.
+ * Compressed data a codec refused to decompress (`Codec.decompress`), so
+ * that a damaged or forged entry cannot make a reader allocate far more than
+ * the size it was said to hold. `damaged`: the data is certainly wrong (not a
+ * whole payload of its format, or it decompresses to more than that size);
+ * else it only could decompress to far more (a codec that cannot stop at a
+ * length judges by the payload's headers), which zstd's own output may also
+ * do: not decompressed here, and not damage. The stores catch it.
  */
 export class CompressedDataError extends StoreError {
   /** Stable code for programmatic handling. */
   readonly code = 'ERR_CACHE_STORE_COMPRESSED_DATA' as const;
   /** What is wrong with the data. */
   readonly reason: string;
+  /** Whether the data is certainly damaged (else: not decompressed here, for what it could decompress to). */
+  readonly damaged: boolean;
 
-  constructor(reason: string) {
+  constructor(reason: string, damaged = true) {
     super(`Refusing compressed data: ${reason}`);
     this.name = 'CompressedDataError';
     this.reason = reason;
+    this.damaged = damaged;
   }
 }
