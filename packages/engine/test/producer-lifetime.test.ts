@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { producerExecArgv } from '../src/index.js';
+import { producerLaunch } from '../src/producer/producer-client.js';
 import { tryAcquireProducerLock } from '../src/producer/producer-lock.js';
 import { childScript, entryFiles, tempDir, until, wasmFile, type ChildReport } from './helpers.js';
 
@@ -245,5 +247,28 @@ describe('a process run with --prof', () => {
     // Only the two processes' own profiles (V8 writes one per isolate, named with the pid).
     const pids = new Set(readdirSync(cwd).map((name) => /^isolate-0x[0-9a-f]+-(\d+)-/.exec(name)?.[1]));
     expect([...pids].sort()).toEqual([String(first.pid), String(second.pid)].sort());
+  });
+
+  it('runs with V8\'s logging flags in a working folder of its own, or, for an absolute --logfile, without them', () => {
+    expect(producerLaunch(['--max-old-space-size=100'])).toEqual({ execArgv: ['--max-old-space-size=100'], privateCwd: false });
+    expect(producerLaunch(['--prof'])).toEqual({ execArgv: ['--prof'], privateCwd: true });
+    expect(producerLaunch(['--prof', '--no-logfile-per-isolate'])).toEqual({ execArgv: ['--prof', '--no-logfile-per-isolate'], privateCwd: true });
+    expect(producerLaunch(['--logfile=profile.log', '--prof'])).toEqual({ execArgv: ['--logfile=profile.log', '--prof'], privateCwd: true });
+    expect(producerLaunch(['--prof', '--logfile=/var/log/app.log', '--stack-size=900'])).toEqual({ execArgv: ['--stack-size=900'], privateCwd: false });
+    expect(producerLaunch(['--log_all', '--logfile', '/var/log/app.log', '--no-logfile-per-isolate', '--stack-size=900'])).toEqual({ execArgv: ['--stack-size=900'], privateCwd: false });
+  });
+
+  it('with --prof --no-logfile-per-isolate (one v8.log), the producer writes nothing into the application\'s log, and leaves no folder of its own', async () => {
+    const work = tempDir('engine-prof-one-');
+    const wasm = wasmFile(work, 150);
+    const cacheDir = join(work, 'cache');
+    const cwd = join(work, 'cwd');
+    mkdirSync(cwd);
+    const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('wasm-cache-producer-')));
+    const { stdout } = await run(['--prof', '--no-logfile-per-isolate', childScript, cacheDir, wasm.path, '--idle'], { cwd });
+    expect((JSON.parse(stdout) as ChildReport).stats).toMatchObject({ misses: 1, artifactsProduced: 1, producerFailures: 0 });
+    // (The producer used to open this same v8.log, truncating it, and write into it from its start.)
+    expect(readdirSync(cwd)).toEqual(['v8.log']);
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith('wasm-cache-producer-') && !before.has(name))).toEqual([]);
   });
 });

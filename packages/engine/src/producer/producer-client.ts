@@ -1,14 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProducerError } from '../errors/engine-errors.js';
 import { makeDirectorySync } from '@cache/store';
 import { nodeBuiltin } from '../node/node-builtin.js';
 import { sweepAbandonedJobs } from './abandoned-jobs.js';
-import { PRODUCER_DEADLINE_ENV, PRODUCER_ENV, type DeliveryJob, type ProducerJob, type ProducerReply } from './producer-protocol.js';
+import { PRODUCER_CWD_PREFIX, PRODUCER_DEADLINE_ENV, PRODUCER_ENV, PRODUCER_PRIVATE_CWD_ENV, type DeliveryJob, type ProducerJob, type ProducerReply } from './producer-protocol.js';
 
-const { existsSync, rmSync, writeFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
+const { existsSync, mkdtempSync, rmSync, writeFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
+const { tmpdir } = nodeBuiltin<typeof import('node:os')>('node:os');
 
 /**
  * `node:child_process`, loaded on the first producer start: only a miss needs it,
@@ -31,8 +32,8 @@ function producerPath(): string {
 /**
  * Flags that decide what a process runs (code, hooks, modes, a startup
  * snapshot whose main function is the application), with the ones that take
- * a value. `--prof` is not one: it is in V8's flag hash, and the producer
- * removes the profile it writes itself (see producer-main.ts).
+ * a value. `--prof` is not one: it is in V8's flag hash (see
+ * {@link producerLaunch} for where the producer's profile goes).
  */
 const DROPPED_WITH_VALUE = new Set([
   '-e',
@@ -75,6 +76,39 @@ const DROPPED = new Set([
   '--experimental-default-config-file',
 ]);
 const DROPPED_PREFIXES = ['--inspect', '--debug', '--cpu-prof', '--heap-prof', '--test-', '--watch-'];
+
+/** V8's logging flags (`--prof`, `--log…`, `--logfile…`), by name: in V8's flag hash, so the producer keeps them. */
+function isV8LogFlag(name: string): boolean {
+  return /^--(?:no-?)?(?:prof|log|logfile)(?:-.*)?$/.test(name);
+}
+
+/**
+ * How a producer is started so that it carries the application's V8 flags
+ * (its code must carry the same flag hash) but writes nothing into the
+ * application's V8 logs: with V8's logging flags it runs in a working folder
+ * of its own, where V8 writes its logs (by default `isolate-…-<pid>-v8.log`,
+ * or one `v8.log` with `--no-logfile-per-isolate`, which would otherwise be
+ * the application's own file, truncated), removed as it exits. A log file
+ * named by an absolute `--logfile` cannot be moved so: the logging flags are
+ * then dropped, and the producer's code does not match (the full tier is off
+ * in such a process, as it was before).
+ */
+export function producerLaunch(execArgv: readonly string[] = producerExecArgv()): { execArgv: string[]; privateCwd: boolean } {
+  const nameOf = (arg: string): string => (arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg).replace(/(?<=^--.*)_/g, '-');
+  if (!execArgv.some((arg) => isV8LogFlag(nameOf(arg)))) return { execArgv: [...execArgv], privateCwd: false };
+  const logfile = execArgv.reduce<string | undefined>((found, arg, i) => {
+    if (nameOf(arg) !== '--logfile') return found;
+    return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : execArgv[i + 1];
+  }, undefined);
+  if (logfile === undefined || !isAbsolute(logfile)) return { execArgv: [...execArgv], privateCwd: true };
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i += 1) {
+    const arg = execArgv[i] as string;
+    if (!isV8LogFlag(nameOf(arg))) kept.push(arg);
+    else if (nameOf(arg) === '--logfile' && !arg.includes('=')) i += 1; // its value
+  }
+  return { execArgv: kept, privateCwd: false };
+}
 
 /**
  * The arguments in a `NODE_OPTIONS` value, split as Node splits them: at
@@ -179,15 +213,31 @@ export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number,
       throw error;
     }
   }
-  const child = childProcess().fork(path, jobFile ? [jobFile] : [], {
-    execArgv: producerExecArgv(),
-    // The producer keeps to the timeout itself: a detached one outlives the timer below, set in this process.
-    env: { ...process.env, ...options.env, [PRODUCER_ENV]: '1', [PRODUCER_DEADLINE_ENV]: String(Date.now() + timeoutMs), NODE_OPTIONS: '' },
-    serialization: 'advanced',
-    // A detached producer may outlive this process: its stderr must not be a pipe to us.
-    stdio: ['ignore', 'ignore', detached ? 'ignore' : 'pipe', 'ipc'],
-    detached,
-  });
+  const launch = producerLaunch();
+  const cwd = launch.privateCwd ? mkdtempSync(join(tmpdir(), PRODUCER_CWD_PREFIX)) : undefined;
+  let child: ChildProcess;
+  try {
+    child = childProcess().fork(path, jobFile ? [jobFile] : [], {
+      execArgv: launch.execArgv,
+      // The producer keeps to the timeout itself: a detached one outlives the timer below, set in this process.
+      env: {
+        ...process.env,
+        ...options.env,
+        [PRODUCER_ENV]: '1',
+        [PRODUCER_DEADLINE_ENV]: String(Date.now() + timeoutMs),
+        ...(cwd === undefined ? {} : { [PRODUCER_PRIVATE_CWD_ENV]: '1' }),
+        NODE_OPTIONS: '',
+      },
+      ...(cwd === undefined ? {} : { cwd }),
+      serialization: 'advanced',
+      // A detached producer may outlive this process: its stderr must not be a pipe to us.
+      stdio: ['ignore', 'ignore', detached ? 'ignore' : 'pipe', 'ipc'],
+      detached,
+    });
+  } catch (error) {
+    if (cwd !== undefined) rmSync(cwd, { recursive: true, force: true });
+    throw error;
+  }
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

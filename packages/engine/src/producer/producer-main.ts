@@ -7,9 +7,10 @@ import { encodeArtifact } from '../artifact/artifact-format.js';
 import { RemoteView } from '../remote/remote-view.js';
 import { PRODUCER_REMOTE_ENV, remoteFromEnv } from '../remote/remote-env.js';
 import { remoteTierAt } from '../remote/register-remote-tier.js';
-import { PRODUCER_DEADLINE_ENV, type DeliveryJob, type ProducerDelivery, type ProducerJob, type ProducerReply } from './producer-protocol.js';
-import { readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { PRODUCER_CWD_PREFIX, PRODUCER_DEADLINE_ENV, PRODUCER_PRIVATE_CWD_ENV, type DeliveryJob, type ProducerDelivery, type ProducerJob, type ProducerReply } from './producer-protocol.js';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, resolve } from 'node:path';
 import { adoptProducerLock, producerFailureNotePath, type AdoptedProducerLock } from './producer-lock.js';
 import { leaveRefusalNote } from './refusal-note.js';
 import { largerSnapshotStored } from '../hot/delivered-snapshot.js';
@@ -109,38 +110,20 @@ function keepDeadline(job: ProducerJob | DeliveryJob): void {
 }
 
 /**
- * Removes the V8 logs this process writes under `--prof` (or `--log`): the
- * flag is kept for the producer, as it is in V8's flag hash, but the profile
- * the user asked for is the application's. V8 names a log
- * `isolate-0x<isolate>-<pid>-...`, in the working folder unless `--logfile`
- * says where: the producer's are found by its pid, among the files it has open
- * (/proc, Linux) and in the working folder (those of threads that have
- * ended), made since it started. Run as it exits; best effort.
+ * Removes the working folder of its own this producer was started in (see
+ * `producerLaunch`: with V8's logging flags, `--prof`, its logs go there, not
+ * into the application's), as it exits. Only a folder of that name in the
+ * system's temporary folder.
  */
-function removeOwnV8Logs(): void {
-  const ours = (name: string): boolean => /^isolate-0x[0-9a-f]+-(\d+)-.*\.log$/.exec(name)?.[1] === String(process.pid);
-  const found = new Set<string>();
+function removePrivateCwd(): void {
+  if (process.env[PRODUCER_PRIVATE_CWD_ENV] !== '1') return;
+  const cwd = process.cwd();
+  if (dirname(cwd) !== resolve(tmpdir()) || !basename(cwd).startsWith(PRODUCER_CWD_PREFIX)) return;
   try {
-    for (const fd of readdirSync('/proc/self/fd')) {
-      try {
-        const target = readlinkSync(join('/proc/self/fd', fd));
-        if (ours(basename(target))) found.add(target);
-      } catch {
-        // Closed meanwhile (the descriptor readdir itself used).
-      }
-    }
+    rmSync(cwd, { recursive: true, force: true });
   } catch {
-    // No /proc: the working folder alone.
+    // Best effort: a folder left in the temporary folder.
   }
-  const started = Date.now() - process.uptime() * 1000 - 1000;
-  try {
-    for (const name of readdirSync('.')) {
-      if (ours(name) && statSync(name).mtimeMs >= started) found.add(resolve(name));
-    }
-  } catch {
-    // The working folder cannot be read: nothing there is removed.
-  }
-  for (const path of found) rmSync(path, { force: true });
 }
 
 /**
@@ -206,7 +189,7 @@ async function fail(job: ProducerJob | DeliveryJob, error: unknown, now = false)
   ownLock?.release();
   await reply({ type: 'error', message, ...(error instanceof HeaderMismatch ? { header: error.header } : {}) });
   if (now) {
-    if (process.execArgv.length > 0) removeOwnV8Logs();
+    removePrivateCwd();
     process.kill(process.pid, 'SIGKILL');
   }
   process.exit(1);
@@ -221,7 +204,7 @@ function start(job: ProducerJob | DeliveryJob): void {
     .catch((error: unknown) => fail(job, error));
 }
 
-if (process.execArgv.length > 0) process.on('exit', removeOwnV8Logs);
+process.on('exit', removePrivateCwd);
 // A detached producer's job comes in a file (see producer-client.ts); an attached one's over IPC.
 const jobFile = process.argv[2];
 if (jobFile) {

@@ -67,3 +67,13 @@ export const PRODUCER_ENV = 'WASM_CACHE_PRODUCER';
  * would run on past the age at which the next process takes its lock over.
  */
 export const PRODUCER_DEADLINE_ENV = 'WASM_CACHE_PRODUCER_DEADLINE';
+
+/**
+ * Set in the environment of a producer started in a working folder of its
+ * own (see `producerLaunch`), which it removes as it exits: V8's logs
+ * (`--prof`), written there, are not the application's.
+ */
+export const PRODUCER_PRIVATE_CWD_ENV = 'WASM_CACHE_PRODUCER_PRIVATE_CWD';
+
+/** The name every such folder starts with, in the system's temporary folder. */
+export const PRODUCER_CWD_PREFIX = 'wasm-cache-producer-';
