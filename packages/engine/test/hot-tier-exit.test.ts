@@ -106,6 +106,14 @@ describe('the hot tier as a process ends, with several caches and other processe
     for (const dir of [hookDir, ownDir]) expect(await until(() => entryFiles(dir).length === 1, 30_000)).toBe(true);
   });
 
+  it('a process with a library that re-raises SIGTERM only when its listener is the last (signal-exit) still ends by SIGTERM, its code handed over', async () => {
+    const dir = join(work, 'reraise');
+    const ended = await terminated([wasm.path, dir, 'await-signal', '--reraise-if-alone']);
+    expect(ended.report.sigterm).toBe(2);
+    expect(ended.signal).toBe('SIGTERM');
+    expect(await until(() => entryFiles(dir).length === 1, 30_000)).toBe(true);
+  });
+
   it('a process that exits while a timer snapshot is being written still hands that code over', async () => {
     const dir = join(work, 'exit-during-put');
     const ended = await ran([wasm.path, dir, 'exit-during-put']);

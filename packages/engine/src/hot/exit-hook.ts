@@ -42,10 +42,12 @@ function install(shared: ExitRegistry): void {
   const exit = (): void => runSaves(shared);
   const terminate = (): void => {
     // Only the process's own listeners count: the listener here is this registry's, one for every cache.
-    if (process.listeners('SIGTERM').some((listener) => listener !== terminate)) return; // the process handles it: its exit saves, if it exits
+    const others = process.listeners('SIGTERM').some((listener) => listener !== terminate);
     runSaves(shared);
+    // Gone before the others run (they run from a copy of the list): a library that ends the process by the
+    // signal only when its listener is the last one (signal-exit's rule) sees itself alone, as without the cache.
     uninstall(shared);
-    process.kill(process.pid, 'SIGTERM');
+    if (!others) process.kill(process.pid, 'SIGTERM'); // else the process handles it, as it would without the cache
   };
   shared.listeners = { exit, terminate };
   process.on('exit', exit);
@@ -73,13 +75,14 @@ function uninstall(shared: ExitRegistry): void {
  * makes Node deliver it to JavaScript, which cannot run while the process is
  * busy (a long loop in wasm), so a process listening for SIGINT could no
  * longer be stopped with Ctrl-C. SIGINT and every other signal keep Node's
- * default. When the process listens for SIGTERM itself, its listeners are left
- * to decide (graceful shutdown): nothing is saved then, and the `exit` event
- * saves if the process exits. The SIGTERM listener is put first so that it
- * sees every other one, `once` listeners included (those remove themselves
- * before they run). When there is none, it runs every save, removes itself
- * and raises SIGTERM again, so the process ends by the signal, as without the
- * cache.
+ * default. The SIGTERM listener is put first so that it sees every other
+ * one, `once` listeners included (those remove themselves before they run).
+ * It runs every save and removes itself (and the `exit` listener) before the
+ * others run. When there is no other, it raises SIGTERM again, so the process
+ * ends by the signal, as without the cache; when there is, the process's
+ * listeners decide (a graceful shutdown), as without the cache: a library
+ * that raises the signal again only when its listener is the last one
+ * (signal-exit) finds itself alone.
  *
  * There is one listener of each kind for the whole process, shared by every
  * cache and every copy of this package: with a listener per cache, each would
