@@ -90,6 +90,12 @@ const lockDir = join(packageDir, '.build-addon.lock');
 const lockOwner = join(lockDir, 'owner');
 /** How long a run waits for others' builds before it gives up (a build takes well under a minute). */
 const LOCK_WAIT_MS = Number(process.env.CACHE_V8_BUILD_LOCK_WAIT_MS ?? 10 * 60_000);
+/**
+ * A lock older than this is taken over whatever its pid: a build that old was killed (SIGKILL leaves the
+ * lock), and its pid may name another process by now (reused, or one of another container's PID namespace
+ * sharing the folder), which would otherwise hold every later install for LOCK_WAIT_MS and then skip it.
+ */
+const LOCK_STALE_MS = Number(process.env.CACHE_V8_BUILD_LOCK_STALE_MS ?? 5 * 60_000);
 
 function sleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -133,9 +139,9 @@ function takeLock() {
     } catch {
       continue; // released meanwhile
     }
-    // A dead owner's lock (or one whose owner died before writing its pid) is moved aside, then removed;
-    // moving is atomic, and only a lock still owned by that dead pid is removed.
-    if (owner === undefined ? age > 10_000 : !alive(owner)) {
+    // A dead owner's lock (or one whose owner died before writing its pid, or one older than any build) is
+    // moved aside, then removed; moving is atomic, and only a lock still owned by that pid is removed.
+    if (owner === undefined ? age > 10_000 : !alive(owner) || age > LOCK_STALE_MS) {
       const aside = `${lockDir}.stale.${process.pid}`;
       try {
         renameSync(lockDir, aside);

@@ -1,6 +1,6 @@
 /** The install script never fails the install: every problem is one line and exit code 0. */
 import { execFile, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +90,17 @@ describe('scripts/build-addon.mjs run several times at once (one build folder fo
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     mkdirSync(join(copy, '.build-addon.lock'));
     writeFileSync(join(copy, '.build-addon.lock', 'owner'), dead.stdout);
+    const run = await installIn(copy);
+    expect(run).toEqual({ status: 0, stdout: builtLine });
+    expect(existsSync(join(copy, '.build-addon.lock'))).toBe(false);
+  });
+
+  it('takes over a lock older than any build, though its pid names a live process (reused, or of another PID namespace)', { timeout: 120_000 }, async () => {
+    const copy = packageCopy('old-lock');
+    mkdirSync(join(copy, '.build-addon.lock'));
+    writeFileSync(join(copy, '.build-addon.lock', 'owner'), String(process.pid));
+    const old = new Date(Date.now() - 60 * 60_000);
+    utimesSync(join(copy, '.build-addon.lock'), old, old);
     const run = await installIn(copy);
     expect(run).toEqual({ status: 0, stdout: builtLine });
     expect(existsSync(join(copy, '.build-addon.lock'))).toBe(false);
