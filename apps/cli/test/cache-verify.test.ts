@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CacheConfig, Config, Engine, engineFingerprint, lookupId, moduleHash } from '@cache/engine';
 import { DiskStore, hashKey, Layout, readDirectoryStats } from '@cache/store';
@@ -144,5 +144,21 @@ describe('wasm-cache cache verify (built binary)', () => {
     expect(human.stdout).not.toContain('checksum mismatch');
     // With the capacity they were written under, they are read, and intact.
     expect((await cli(['cache', 'verify'], { WASM_CACHE_DIRECTORY: cacheDir })).stdout).toContain('Checked 3 entries: all intact');
+  });
+
+  it('a compressed entry holding more than the capacity, though its file is smaller, is reported as not read, and kept', async () => {
+    const cacheDir = join(tempDir('cli-verify-large-z-'), 'cache');
+    const namespace = 'e'.repeat(24);
+    const writer = await DiskStore.open(CacheConfig.default().withDirectory(cacheDir).withCapacity('100Mi'), { namespace, compression: true });
+    expect((await writer.put('big-z', new Uint8Array(2_000_000).fill(3))).stored).toBe(true);
+    await writer.close();
+    const file = new Layout(cacheDir, namespace).entry(hashKey('big-z'));
+    expect(statSync(file).size).toBeLessThan(1024 * 1024);
+    const run = await cli(['cache', 'verify', '--json'], { WASM_CACHE_DIRECTORY: cacheDir, WASM_CACHE_FILES_TOTAL_SIZE_SOFT_LIMIT: '1Mi' });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { checked: number; damaged: unknown[]; notRead?: Array<{ namespace: string; key: string; reason: string }> };
+    expect(report).toMatchObject({ checked: 1, damaged: [] });
+    expect(report.notRead).toEqual([{ namespace, key: 'big-z', reason: "holds 2000000 bytes, more than this store's capacity (1048576 bytes): not read" }]);
+    expect(existsSync(file)).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ARTIFACT_VERSION, ArtifactInvalidError, decodeArtifact, peekLayoutVersion } from '@cache/engine';
-import { hashKey, Layout, readDirectoryStats } from '@cache/store';
+import { CODEC_NONE, hashKey, HEADER_LENGTH, Layout, parseHeader, readDirectoryStats } from '@cache/store';
 import { resolveCliConfig, type GlobalOptions } from '../../context/cli-config.js';
 import { counted } from '../../output/plural.js';
 import { startProgress } from '../../output/progress.js';
@@ -111,6 +111,33 @@ function removalOutcome(what: string, removed: boolean, fault: { readonly code: 
 }
 
 /**
+ * Why an entry the store gave nothing for, without counting it damaged, was
+ * not read: larger than the capacity on disk, or holding more than it once
+ * decompressed, or compressed and not decompressed in this process (no zstd
+ * codec, or a payload that could decompress to far more than it holds, which
+ * a codec that cannot stop at a length does not decompress). Undefined when
+ * there is no such entry (removed meanwhile).
+ */
+async function notReadReason(file: string, capacity: number): Promise<string | undefined> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  if (info.size > capacity) return `larger than this store's capacity (${capacity} bytes): not read`;
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const head = Buffer.alloc(HEADER_LENGTH);
+    const { bytesRead } = await handle.read(head, 0, HEADER_LENGTH, 0);
+    const header = parseHeader(head.subarray(0, bytesRead));
+    if (typeof header === 'string') return undefined;
+    if (header.contentLength > capacity) return `holds ${header.contentLength} bytes, more than this store's capacity (${capacity} bytes): not read`;
+    if (header.codec !== CODEC_NONE) return 'compressed, and not decompressed in this process (no zstd codec here, or a payload that could decompress to far more than it holds): not read';
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * `cache verify`: reads every entry as a check, not a use (no hit counted, and
  * what a cleanup evicts first unchanged; the store checks its checksum and
  * removes a damaged one), removes entry files whose header names no key (no
@@ -154,11 +181,10 @@ export async function cacheVerify(options: JsonOption): Promise<void> {
           continue;
         }
         if (value === undefined) {
-          // The store reads no entry larger than its capacity (nor counts it damaged): say so rather than pass it.
-          const info = await stat(file).catch(() => undefined);
-          if (info?.isFile() && info.size > config.capacity) {
-            notRead.push({ namespace, key, reason: `larger than this store's capacity (${config.capacity} bytes): not read` });
-          }
+          // Not read, and not damaged (a store of a larger capacity wrote it, or it cannot be decompressed here): say so
+          // rather than pass it.
+          const reason = await notReadReason(file, config.capacity);
+          if (reason !== undefined) notRead.push({ namespace, key, reason });
           continue;
         }
         if (value && ARTIFACT_KEY.test(key)) {
