@@ -9,7 +9,6 @@ import { sweepAbandonedJobs } from './abandoned-jobs.js';
 import { PRODUCER_CWD_PREFIX, PRODUCER_DEADLINE_ENV, PRODUCER_ENV, PRODUCER_PRIVATE_CWD_ENV, type DeliveryJob, type ProducerJob, type ProducerReply } from './producer-protocol.js';
 
 const { existsSync, mkdtempSync, rmSync, writeFileSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
-const { tmpdir } = nodeBuiltin<typeof import('node:os')>('node:os');
 
 /**
  * `node:child_process`, loaded on the first producer start: only a miss needs it,
@@ -214,7 +213,8 @@ export function startProducer(job: ProducerJob | DeliveryJob, timeoutMs: number,
     }
   }
   const launch = producerLaunch();
-  const cwd = launch.privateCwd ? mkdtempSync(join(tmpdir(), PRODUCER_CWD_PREFIX)) : undefined;
+  // (node:os only then: a hit loads nothing it does not need.)
+  const cwd = launch.privateCwd ? mkdtempSync(join(nodeBuiltin<typeof import('node:os')>('node:os').tmpdir(), PRODUCER_CWD_PREFIX)) : undefined;
   let child: ChildProcess;
   try {
     child = childProcess().fork(path, jobFile ? [jobFile] : [], {
