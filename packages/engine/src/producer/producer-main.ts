@@ -8,7 +8,7 @@ import { RemoteView } from '../remote/remote-view.js';
 import { PRODUCER_REMOTE_ENV, remoteFromEnv } from '../remote/remote-env.js';
 import { remoteTierAt } from '../remote/register-remote-tier.js';
 import { PRODUCER_CWD_PREFIX, PRODUCER_DEADLINE_ENV, PRODUCER_PRIVATE_CWD_ENV, type DeliveryJob, type ProducerDelivery, type ProducerJob, type ProducerReply } from './producer-protocol.js';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { adoptProducerLock, producerFailureNotePath, type AdoptedProducerLock } from './producer-lock.js';
@@ -117,9 +117,9 @@ function keepDeadline(job: ProducerJob | DeliveryJob): void {
  */
 function removePrivateCwd(): void {
   if (process.env[PRODUCER_PRIVATE_CWD_ENV] !== '1') return;
-  const cwd = process.cwd();
-  if (dirname(cwd) !== resolve(tmpdir()) || !basename(cwd).startsWith(PRODUCER_CWD_PREFIX)) return;
+  const cwd = process.cwd(); // (symbolic links resolved, as the temporary folder's are below)
   try {
+    if (dirname(cwd) !== realpathSync(resolve(tmpdir())) || !basename(cwd).startsWith(PRODUCER_CWD_PREFIX)) return;
     rmSync(cwd, { recursive: true, force: true });
   } catch {
     // Best effort: a folder left in the temporary folder.
