@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { producerExecArgv } from '../src/index.js';
 import { producerLaunch } from '../src/producer/producer-client.js';
-import { tryAcquireProducerLock } from '../src/producer/producer-lock.js';
+import { isAlive, tryAcquireProducerLock } from '../src/producer/producer-lock.js';
 import { childScript, entryFiles, tempDir, until, wasmFile, type ChildReport } from './helpers.js';
 
 const engineDist = join(import.meta.dirname, '..', 'dist');
@@ -18,15 +18,6 @@ function run(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } 
       error ? reject(new Error(`child failed (${error.signal ?? error.code}): ${stderr}`)) : resolve({ stdout, stderr, pid: child.pid ?? -1 }),
     );
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The lock files of a cache folder's producers. */

@@ -59,7 +59,8 @@ export function pidNamespace(): string {
   return namespaceId;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this PID namespace has `pid` (one of another user's counts: EPERM). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
