@@ -146,7 +146,7 @@ export function decodeArtifact(artifact: Uint8Array, options: DecodeOptions = {}
   }
   return {
     tier,
-    fingerprintId: hex(artifact.subarray(8, 20)),
+    fingerprintId: fingerprintIdField(artifact),
     compileMs: view.getUint32(20, true),
     moduleHash: moduleHashField(artifact),
     payload,
@@ -173,9 +173,38 @@ export function peekLayoutVersion(artifact: Uint8Array): number | undefined {
   return startsLikeArtifact(artifact) ? new DataView(artifact.buffer, artifact.byteOffset, 6).getUint16(4, true) : undefined;
 }
 
+/** What an artifact's header says it is for, and how much code it holds (see {@link peekArtifactHeader}). */
+export interface ArtifactHeaderFields {
+  /** The tier's code (its byte in the header, unchecked). */
+  readonly tierCode: number;
+  readonly fingerprintId: string;
+  readonly moduleHash: string;
+  readonly payloadLength: number;
+}
+
+/**
+ * An artifact's header fields (tier, fingerprint id, module hash, payload
+ * length), read without checking anything but its magic and layout version
+ * (undefined for bytes that do not start like an artifact of this layout).
+ * For questions only, such as comparing two snapshots' sizes: nothing may
+ * reach V8 without {@link decodeArtifact} and {@link checkArtifactBelongs}.
+ */
+export function peekArtifactHeader(artifact: Uint8Array): ArtifactHeaderFields | undefined {
+  if (peekLayoutVersion(artifact) !== ARTIFACT_VERSION) return undefined;
+  const view = new DataView(artifact.buffer, artifact.byteOffset, ARTIFACT_HEADER_SIZE);
+  const payloadLength = view.getBigUint64(56, true);
+  if (payloadLength > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  return { tierCode: view.getUint8(6), fingerprintId: fingerprintIdField(artifact), moduleHash: moduleHashField(artifact), payloadLength: Number(payloadLength) };
+}
+
 /** Whether bytes hold at least an artifact's header and start with its magic. */
 function startsLikeArtifact(artifact: Uint8Array): boolean {
   return artifact.byteLength >= ARTIFACT_HEADER_SIZE && new DataView(artifact.buffer, artifact.byteOffset, 4).getUint32(0, true) === MAGIC;
+}
+
+/** The engine fingerprint id field of an artifact's header (offset 8, 12 bytes), as hex. */
+function fingerprintIdField(artifact: Uint8Array): string {
+  return hex(artifact.subarray(8, 20));
 }
 
 /** The module hash field of an artifact's header (offset 24, 32 bytes), as hex. */

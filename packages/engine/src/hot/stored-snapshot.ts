@@ -1,5 +1,5 @@
 import type { Store } from '@cache/store';
-import { ARTIFACT_HEADER_SIZE, ARTIFACT_VERSION, peekLayoutVersion, peekModuleHash } from '../artifact/artifact-format.js';
+import { ARTIFACT_HEADER_SIZE, peekArtifactHeader } from '../artifact/artifact-format.js';
 
 /**
  * A snapshot is stored only when it holds this much more code than what is
@@ -11,35 +11,6 @@ export const HOT_SNAPSHOT_MIN_GROWTH = 0.05;
 /** Whether a snapshot of `bytes` of V8 code is worth storing over one of `storedBytes` (the growth rule). */
 export function grewEnough(bytes: number, storedBytes: number): boolean {
   return bytes > storedBytes * (1 + HOT_SNAPSHOT_MIN_GROWTH);
-}
-
-/** The fields of an artifact's header that say which module, engine and tier it is for, and its payload's length. */
-interface SnapshotHeader {
-  readonly moduleHash: string;
-  readonly fingerprintId: string;
-  readonly tier: number;
-  readonly payloadBytes: number;
-}
-
-/**
- * Reads an artifact's header (see the layout in `artifact-format.ts`: tier at
- * 6, fingerprint id at 8, module hash at 24, payload length at 56), checking
- * nothing but its magic and layout version; undefined for bytes that do not
- * start like an artifact of this layout.
- */
-function readHeader(head: Uint8Array): SnapshotHeader | undefined {
-  if (head.byteLength < ARTIFACT_HEADER_SIZE || peekLayoutVersion(head) !== ARTIFACT_VERSION) return undefined;
-  const moduleHash = peekModuleHash(head);
-  if (moduleHash === undefined) return undefined;
-  const view = new DataView(head.buffer, head.byteOffset, ARTIFACT_HEADER_SIZE);
-  const payloadBytes = view.getBigUint64(56, true);
-  if (payloadBytes > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
-  return {
-    moduleHash,
-    fingerprintId: Buffer.from(head.buffer, head.byteOffset + 8, 12).toString('hex'),
-    tier: view.getUint8(6),
-    payloadBytes: Number(payloadBytes),
-  };
 }
 
 /**
@@ -57,7 +28,7 @@ function readHeader(head: Uint8Array): SnapshotHeader | undefined {
  * throws counts as holding nothing: the snapshot is stored as before.
  */
 export async function storedSnapshotBytes(store: Store, key: string, artifact: Uint8Array): Promise<number> {
-  const own = readHeader(artifact);
+  const own = peekArtifactHeader(artifact);
   if (!own) return 0;
   let head: Uint8Array | undefined;
   try {
@@ -65,7 +36,21 @@ export async function storedSnapshotBytes(store: Store, key: string, artifact: U
   } catch {
     return 0;
   }
-  const stored = head && readHeader(head);
-  if (!stored || stored.moduleHash !== own.moduleHash || stored.fingerprintId !== own.fingerprintId || stored.tier !== own.tier) return 0;
-  return stored.payloadBytes;
+  const stored = head && peekArtifactHeader(head);
+  if (!stored || stored.moduleHash !== own.moduleHash || stored.fingerprintId !== own.fingerprintId || stored.tierCode !== own.tierCode) return 0;
+  return stored.payloadLength;
+}
+
+/**
+ * For the detached writer of a hot snapshot handed over at exit: the payload
+ * bytes of the snapshot the store holds now under `key`, when the one handed
+ * over is not larger by the growth rule; undefined when it is to be written
+ * (larger, or nothing comparable stored, or the store could not be asked).
+ * The exiting process compared only with what it knew of (nothing, after a
+ * miss); another process that compiled the module at the same time may have
+ * stored more code since, which a lighter run's snapshot must not replace.
+ */
+export async function largerSnapshotStored(store: Store, key: string, artifact: Uint8Array): Promise<number | undefined> {
+  const stored = await storedSnapshotBytes(store, key, artifact);
+  return stored > 0 && !grewEnough(artifact.byteLength - ARTIFACT_HEADER_SIZE, stored) ? stored : undefined;
 }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { adoptProducerLock, producerFailureNotePath, type AdoptedProducerLock } from './producer-lock.js';
 import { leaveRefusalNote } from './refusal-note.js';
-import { largerSnapshotStored } from '../hot/delivered-snapshot.js';
+import { largerSnapshotStored } from '../hot/stored-snapshot.js';
 import { deserialize } from 'node:v8';
 
 function reply(message: ProducerReply): Promise<void> {
@@ -26,12 +26,7 @@ function reply(message: ProducerReply): Promise<void> {
 async function run(job: ProducerJob | DeliveryJob): Promise<void> {
   if (job.type === 'deliver') {
     // A hot snapshot handed over at exit: a larger one another process stored meanwhile is kept.
-    const larger = await largerSnapshotStored(job.delivery, job.artifact);
-    if (larger !== undefined) {
-      await reply(storedReply(job.artifact.byteLength, 0, { stored: false, reason: `a larger snapshot is stored (${larger} bytes of code)` }));
-      return;
-    }
-    await reply(storedReply(job.artifact.byteLength, 0, await writeToStore(job.delivery, job.artifact)));
+    await reply(storedReply(job.artifact.byteLength, 0, await writeToStore(job.delivery, job.artifact, { keepLarger: true })));
     return;
   }
   const started = clockMs();
@@ -61,15 +56,19 @@ function storedReply(bytes: number, compileMs: number, result: PutResult): Produ
  * A store's refusal that is no fault (an artifact larger than the capacity)
  * is noted beside the lock, so later runs do not produce it again.
  */
-async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' }>, artifact: Uint8Array): Promise<PutResult> {
+async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' }>, artifact: Uint8Array, options: { keepLarger?: boolean } = {}): Promise<PutResult> {
   const { settings, compression, namespace, key, lockPath } = delivery;
   writing = true;
   try {
     const { enabled, ...rest } = settings;
     const config = CacheConfig.default().merge({ ...rest, enabled: enabled !== false }, 'producer job');
+    let larger: number | undefined;
     try {
       const store = await createStore(config, { namespace, compression });
       try {
+        // A hot snapshot (`keepLarger`) is not written over a larger one of the same module and engine, here nor remotely.
+        larger = options.keepLarger ? await largerSnapshotStored(store, key, artifact) : undefined;
+        if (larger !== undefined) return { stored: false, reason: `a larger snapshot is stored (${larger} bytes of code)` };
         const faultsBefore = store.stats().errors;
         const result = await store.put(key, artifact);
         // Refused without a fault: the same artifact is refused by every run until these settings change.
@@ -79,7 +78,7 @@ async function writeToStore(delivery: Extract<ProducerDelivery, { kind: 'store' 
         await store.close();
       }
     } finally {
-      if (delivery.remoteModule) await writeToRemote(delivery.remoteModule, namespace, key, artifact, config.directory);
+      if (delivery.remoteModule && larger === undefined) await writeToRemote(delivery.remoteModule, namespace, key, artifact, config.directory);
     }
   } finally {
     // Only while it is still this job's: one taken over meanwhile is another producer's.
