@@ -20,6 +20,16 @@ export const READ_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0)
  *   for something other than a regular file, `EFBIG` for a larger one.
  */
 export function readRegularFileSync(path: string, maxBytes: number): Buffer {
+  return readRegularFileAndStatsSync(path, maxBytes).bytes;
+}
+
+/**
+ * {@link readRegularFileSync}, with the file's stats as they were when it
+ * was read (of the very file read: taken from its descriptor).
+ *
+ * @throws as {@link readRegularFileSync}.
+ */
+export function readRegularFileAndStatsSync(path: string, maxBytes: number): { bytes: Buffer; stats: import('node:fs').Stats } {
   const fd = fs.openSync(path, READ_FLAGS);
   try {
     const stats = fs.fstatSync(fd);
@@ -28,7 +38,7 @@ export function readRegularFileSync(path: string, maxBytes: number): Buffer {
     const buffer = Buffer.allocUnsafe(stats.size);
     let length = 0;
     for (let read = -1; read !== 0 && length < buffer.length; length += read) read = fs.readSync(fd, buffer, length, buffer.length - length, length);
-    return buffer.subarray(0, length);
+    return { bytes: buffer.subarray(0, length), stats };
   } finally {
     fs.closeSync(fd);
   }

@@ -76,6 +76,11 @@ const DROPPED = new Set([
 ]);
 const DROPPED_PREFIXES = ['--inspect', '--debug', '--cpu-prof', '--heap-prof', '--test-', '--watch-'];
 
+/** An option's name as Node reads it: without its `=value`, and with `-` for `_` (`--snapshot_blob`). */
+function optionName(arg: string): string {
+  return (arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg).replace(/(?<=^--.*)_/g, '-');
+}
+
 /** V8's logging flags (`--prof`, `--log…`, `--logfile…`), by name: in V8's flag hash, so the producer keeps them. */
 function isV8LogFlag(name: string): boolean {
   return /^--(?:no-?)?(?:prof|log|logfile)(?:-.*)?$/.test(name);
@@ -93,18 +98,17 @@ function isV8LogFlag(name: string): boolean {
  * in such a process, as it was before).
  */
 export function producerLaunch(execArgv: readonly string[] = producerExecArgv()): { execArgv: string[]; privateCwd: boolean } {
-  const nameOf = (arg: string): string => (arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg).replace(/(?<=^--.*)_/g, '-');
-  if (!execArgv.some((arg) => isV8LogFlag(nameOf(arg)))) return { execArgv: [...execArgv], privateCwd: false };
+  if (!execArgv.some((arg) => isV8LogFlag(optionName(arg)))) return { execArgv: [...execArgv], privateCwd: false };
   const logfile = execArgv.reduce<string | undefined>((found, arg, i) => {
-    if (nameOf(arg) !== '--logfile') return found;
+    if (optionName(arg) !== '--logfile') return found;
     return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : execArgv[i + 1];
   }, undefined);
   if (logfile === undefined || !isAbsolute(logfile)) return { execArgv: [...execArgv], privateCwd: true };
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i += 1) {
     const arg = execArgv[i] as string;
-    if (!isV8LogFlag(nameOf(arg))) kept.push(arg);
-    else if (nameOf(arg) === '--logfile' && !arg.includes('=')) i += 1; // its value
+    if (!isV8LogFlag(optionName(arg))) kept.push(arg);
+    else if (optionName(arg) === '--logfile' && !arg.includes('=')) i += 1; // its value
   }
   return { execArgv: kept, privateCwd: false };
 }
@@ -155,8 +159,7 @@ export function producerExecArgv(execArgv: readonly string[] = [...nodeOptionsAr
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i += 1) {
     const arg = execArgv[i] as string;
-    // Node takes `_` for `-` in an option's name (`--snapshot_blob`).
-    const name = (arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg).replace(/(?<=^--.*)_/g, '-');
+    const name = optionName(arg);
     if (DROPPED_WITH_VALUE.has(name)) {
       if (!arg.includes('=')) i += 1; // its value is the next argument
       continue;

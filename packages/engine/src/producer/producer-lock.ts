@@ -1,9 +1,9 @@
 import { makeDirectorySync } from '@cache/store';
 import { dirname } from 'node:path';
 import { nodeBuiltin } from '../node/node-builtin.js';
-import { readRegularFileSync, READ_FLAGS, SMALL_FILE_BYTES } from '../node/read-regular-file.js';
+import { readRegularFileAndStatsSync, readRegularFileSync, SMALL_FILE_BYTES } from '../node/read-regular-file.js';
 
-const { openSync, rmSync, statSync, writeSync, closeSync, fstatSync, linkSync, readSync, readFileSync, readlinkSync, renameSync, utimesSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
+const { openSync, rmSync, statSync, writeSync, closeSync, linkSync, readFileSync, readlinkSync, renameSync, utimesSync } = nodeBuiltin<typeof import('node:fs')>('node:fs');
 
 /** How often the process named in a lock refreshes its modification time: a lock's age is the time since its last heartbeat. */
 export const LOCK_HEARTBEAT_MS = 2000;
@@ -89,11 +89,12 @@ interface LockSnapshot {
  * be read (its mode) is judged by its age.
  */
 function snapshot(path: string): LockSnapshot | undefined {
-  let fd: number;
+  let read: { bytes: Buffer; stats: { ino: number; mtimeMs: number; size: number } };
   try {
-    fd = openSync(path, READ_FLAGS);
+    read = readRegularFileAndStatsSync(path, SMALL_FILE_BYTES);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // Not a small regular file, or one that cannot be read (its mode): its age alone.
     try {
       const stats = statSync(path);
       return { text: '', owner: undefined, ino: stats.ino, mtimeMs: stats.mtimeMs, size: stats.size };
@@ -101,26 +102,16 @@ function snapshot(path: string): LockSnapshot | undefined {
       return undefined;
     }
   }
+  const text = read.bytes.toString('utf8');
+  let owner: LockOwner | undefined;
   try {
-    const stats = fstatSync(fd);
-    let text = '';
-    if (stats.isFile() && stats.size <= SMALL_FILE_BYTES) {
-      const buffer = Buffer.allocUnsafe(stats.size);
-      let length = 0;
-      for (let read = -1; read !== 0 && length < buffer.length; length += read) read = readSync(fd, buffer, length, buffer.length - length, length);
-      text = buffer.subarray(0, length).toString('utf8');
-    }
-    let owner: LockOwner | undefined;
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null) owner = parsed as LockOwner;
-    } catch {
-      // Unreadable or half-written (an earlier version wrote it in two steps): judged by age alone.
-    }
-    return { text, owner, ino: stats.ino, mtimeMs: stats.mtimeMs, size: stats.size };
-  } finally {
-    closeSync(fd);
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null) owner = parsed as LockOwner;
+  } catch {
+    // Unreadable or half-written (an earlier version wrote it in two steps): judged by age alone.
   }
+  const { ino, mtimeMs, size } = read.stats;
+  return { text, owner, ino, mtimeMs, size };
 }
 
 /** Whether two reads of a lock saw the same file, unchanged (a heartbeat changes its time). */
