@@ -403,13 +403,13 @@ export class DiskStore implements Store {
     validateValue(value);
     const started = clockMs();
     try {
-      const hash = hashKey(key);
-      // Read while the entry is written: the limit check after the write needs the directory's last record.
-      const record = this.#learnRecord();
       if (value.byteLength > this.#settings.maxBytes) {
         // However well it compresses: no store of this capacity reads a content larger than it (see `#read`).
         return { stored: false, reason: `value of ${value.byteLength} bytes exceeds the ${this.#settings.maxBytes}-byte capacity` };
       }
+      const hash = hashKey(key);
+      // Read while the entry is written: the limit check after the write needs the directory's last record.
+      const record = this.#learnRecord();
       const encoded = await encodeEntry(key, value, this.#codec, this.#baselineLevel);
       if (encoded.totalLength > this.#settings.maxBytes) {
         return { stored: false, reason: `entry of ${encoded.totalLength} bytes exceeds the ${this.#settings.maxBytes}-byte capacity` };
