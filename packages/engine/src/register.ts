@@ -22,6 +22,13 @@
  * exactly those bytes is handed the preloaded module; later ones get V8's
  * reuse of its code. ESM only (it awaits the preload): use `--import`.
  *
+ * Worker threads run the hook too, each with its own engine over the same
+ * cache. A worker thread hands each module whose hot code it saves to the
+ * main thread's hook, which saves it as well: a thread stopped by
+ * `worker.terminate()` runs nothing more, and a pool that stops its threads
+ * soon after their work would otherwise never save any (see
+ * `register/thread-handoff.ts`).
+ *
  * @packageDocumentation
  */
 import type { Engine } from '@cache/engine';
@@ -31,6 +38,7 @@ import { PRODUCER_ENV } from './producer/producer-protocol.js';
 import { loadHookScript, type HookCodeCacheState, type HookScript } from './register/hook-script.js';
 import { patchWebAssembly } from './register/patch-webassembly.js';
 import { readPreloadFiles } from './register/preload.js';
+import { adoptFromWorkerThreads, handOverToMainThread } from './register/thread-handoff.js';
 import { originalWasm } from './wasm/wasm-api.js';
 
 // Built-ins are taken with nodeBuiltin rather than ES imports here and in the modules this one imports: Node builds
@@ -104,7 +112,11 @@ export function loadRegisteredEngine(): Promise<Engine | undefined> {
     async ({ exports, codeCache }) => {
       hookCodeCache = codeCache;
       // The script runs through node:vm, which has no module loader for its import(): it uses this module's.
-      return (registeredEngine = await exports.createRegisterEngine(process.env, { importModule: (url) => import(url) }));
+      const engine = await exports.createRegisterEngine(process.env, { importModule: (url) => import(url) });
+      // In a worker thread, the modules whose hot code the engine saves go to the main thread's hook too.
+      const directory = engine?.cache.ownDirectory;
+      if (engine && directory !== undefined) engine.cache.hot.onTrack = handOverToMainThread(directory);
+      return (registeredEngine = engine);
     },
     (error: unknown) => {
       warnOnce('CACHE_ENGINE_LOAD_FAILED', `@cache/engine/register: the WebAssembly cache is off because it could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
@@ -130,6 +142,7 @@ if (process.env[PRODUCER_ENV] !== '1') {
     // Without an engine (an invalid configuration, a cache that could not load), V8's own streaming functions.
     routesStreaming: async () => (await loadRegisteredEngine())?.routesStreaming() ?? false,
   });
+  adoptFromWorkerThreads(loadRegisteredEngine);
   // The files are read while the cache loads: the reads run off the main thread, the load on it.
   const preloads = readPreloadFiles();
   if (preloads.length > 0) {

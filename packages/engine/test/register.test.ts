@@ -132,7 +132,7 @@ describe('node --import @cache/engine/register', () => {
     expect(usage).toHaveLength(1);
   });
 
-  it("its compile does not load node:fs/promises, nor on a hit node:crypto, node:zlib and node:v8 (1-2 and 3-7 ms of a process's time to first result)", async () => {
+  it("its compile does not load node:fs/promises, nor on a hit node:crypto, node:zlib and node:v8 (1-2 and 3-7 ms of a process's time to first result), nor node:worker_threads where no thread was started", async () => {
     const cacheDir = join(work, 'cache-builtins');
     const fixture = join(import.meta.dirname, 'fixtures', 'register-builtins-child.mjs');
     interface Loaded {
@@ -141,6 +141,7 @@ describe('node --import @cache/engine/register', () => {
       zlib: boolean;
       v8: boolean;
       os: boolean;
+      workerThreads: boolean;
     }
     interface BuiltinsReport {
       before: Loaded;
@@ -172,6 +173,11 @@ describe('node --import @cache/engine/register', () => {
     expect(hit.atExit).toMatchObject({ crypto: false, zlib: false, v8: false });
     const statsFiles = readdirSync(cacheDir, { recursive: true, encoding: 'utf8' }).filter((name) => name.includes(`stats-${hit.pid}.`));
     expect(statsFiles).toHaveLength(1);
+    // Telling whether a module's hot code goes to the main thread (only a worker thread's does) loads no
+    // node:worker_threads (1.3 ms) in a process that started no thread: not at the compile, nor at the exit snapshot.
+    const hot = report((await runUnderHook(fixture, [wasm.path], { ...env, WASM_CACHE_ARTIFACT_TIER: 'hot', WASM_CACHE_DIRECTORY: join(work, 'cache-builtins-hot') })).stdout);
+    expect(hot).toMatchObject({ misses: 1, before: { workerThreads: false }, after: { workerThreads: false }, atExit: { workerThreads: false } });
+    for (const run of [miss, hit]) expect([run.before.workerThreads, run.after.workerThreads, run.atExit.workerThreads]).toEqual([false, false, false]);
   });
 
   it('loads the cache only at the first WebAssembly call it routes, not at start-up', async () => {

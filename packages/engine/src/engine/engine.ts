@@ -15,6 +15,7 @@ import {
   ProducerError,
 } from '../errors/engine-errors.js';
 import { engineFingerprint, wrongRememberedHeader, type EngineFingerprint } from '../fingerprint/engine-fingerprint.js';
+import type { HandedOverModule } from '../hot/hot-snapshots.js';
 import { takeProducerFailureNote, tryAcquireProducerLock, type ProducerLock } from '../producer/producer-lock.js';
 import { startProducer } from '../producer/producer-client.js';
 import { refusalStillHolding } from '../producer/refusal-note.js';
@@ -325,6 +326,23 @@ export class Engine {
       if (this.cache.enabled) warnOnce('CACHE_ENGINE_STORE_FAILED', `Reading the WebAssembly cache failed (${error instanceof Error ? error.message : String(error)}).`);
     }
     return false;
+  }
+
+  /**
+   * @internal For `@cache/engine/register` in the main thread: saves the hot
+   * code of a module a worker thread of this process compiled through its
+   * hook, as if compiled here (a worker thread may be stopped by
+   * `worker.terminate()` or by its process's end before it saves it itself).
+   * Resolves whether the module is tracked: only by a hot-tier engine over
+   * the same cache folder, with the same engine fingerprint.
+   */
+  async adoptHandedOver(handed: HandedOverModule): Promise<boolean> {
+    const directory = this.cache.ownDirectory;
+    if (this.config.artifactTier !== 'hot' || directory === undefined || directory !== handed.directory) return false;
+    const context = await this.#context();
+    if (!context || context.fingerprint.id !== handed.fingerprintId) return false;
+    this.#trackHot(handed.module, handed.moduleHash, handed.key, context, handed.compileMs, handed.storedBytes);
+    return true;
   }
 
   /** Whether the store holds an artifact of this module for a tier, under its lookup id or (after a shared sampled id) its hash. */

@@ -31,6 +31,26 @@ export interface HotTarget {
   storedBytes: number;
 }
 
+/**
+ * A module another thread of this process compiled through a cache and
+ * tracks, handed over so that this thread saves its hot code too (see
+ * `register/thread-handoff.ts`). V8 shares a module's code between the
+ * threads that hold it, so what the other thread makes hot is in this
+ * thread's snapshot.
+ */
+export interface HandedOverModule {
+  readonly module: WebAssembly.Module;
+  readonly moduleHash: string;
+  /** Its store key in the other thread's cache. */
+  readonly key: string;
+  /** The other thread's engine fingerprint, and its cache's own folder: taken only by a cache of the same. */
+  readonly fingerprintId: string;
+  readonly directory: string;
+  readonly compileMs: number;
+  /** Payload bytes of what the other thread stored or loaded for it (0 when none). */
+  readonly storedBytes: number;
+}
+
 /** What saving a snapshot needs from the engine. */
 export interface HotSnapshotSink {
   /**
@@ -75,6 +95,12 @@ export class HotSnapshots {
   readonly #inFlight = new Map<HotTarget, Promise<void>>();
   /** Removes the exit and fatal-signal handler, while one is installed. */
   #removeExitHook: (() => void) | undefined;
+  /**
+   * @internal Told of each module it starts tracking, once tracked (set by
+   * `@cache/engine/register`, whose worker threads hand their modules to the
+   * main thread: see `register/thread-handoff.ts`). What it throws is ignored.
+   */
+  onTrack: ((target: HotTarget) => void) | undefined;
 
   constructor(sink: HotSnapshotSink) {
     this.#sink = sink;
@@ -101,6 +127,11 @@ export class HotSnapshots {
       this.#removeExitHook = undefined;
       warningsNow(() => this.#snapshotAllAtExit());
     });
+    try {
+      this.onTrack?.(target);
+    } catch {
+      // An observer's failure is not the module's: it is tracked here as before.
+    }
   }
 
   /** Number of modules being tracked. */
