@@ -26,10 +26,11 @@ describe('node --import @cache/engine/register in worker threads', () => {
     const env = { WASM_CACHE_DIRECTORY: join(work, 'cache-full'), WASM_CACHE_ARTIFACT_TIER: 'full' };
     const first = await runThreads(wasm.path, 3, env, '--idle');
     expect(first).toHaveLength(3);
-    for (const thread of first) {
-      expect(thread.outcomes).toEqual(['miss']);
-      expect(thread.serializedAfterLoad).toBe(0);
-    }
+    // A thread slow to start (a loaded machine) may find the artifact another thread's producer already stored.
+    const outcomes = first.map((thread) => thread.outcomes);
+    expect(outcomes).toContainEqual(['miss']);
+    for (const thread of first) expect([['miss'], ['hit']]).toContainEqual(thread.outcomes);
+    for (const thread of first) if (thread.outcomes[0] === 'miss') expect(thread.serializedAfterLoad).toBe(0);
     // Each thread has an engine of its own; the producer lock lets one of them produce.
     expect(entryFiles(join(work, 'cache-full'))).toHaveLength(1);
     const second = await runThreads(wasm.path, 3, env);
@@ -60,7 +61,8 @@ describe('node --import @cache/engine/register in worker threads', () => {
     const cache = join(work, 'cache-terminated');
     const env = { WASM_CACHE_DIRECTORY: cache };
     const first = await runThreads(wasm.path, 2, env, '--hot-terminated');
-    for (const thread of first) expect(thread.outcomes).toEqual(['miss']);
+    // A thread slow to start may find a snapshot the other's already stored; at least one compiled it.
+    expect(first.map((thread) => thread.outcomes)).toContainEqual(['miss']);
     expect(await until(() => entryFiles(cache).length === 1, 30_000)).toBe(true);
     const second = await runThreads(wasm.path, 2, env, '--hot-terminated');
     for (const thread of second) {
