@@ -38,7 +38,7 @@ import { PRODUCER_ENV } from './producer/producer-protocol.js';
 import { loadHookScript, type HookCodeCacheState, type HookScript } from './register/hook-script.js';
 import { patchWebAssembly } from './register/patch-webassembly.js';
 import { readPreloadFiles } from './register/preload.js';
-import { adoptFromWorkerThreads, handOverToMainThread } from './register/thread-handoff.js';
+import { adoptFromWorkerThreads, handOverToMainThread, inWorkerThread } from './register/thread-handoff.js';
 import { originalWasm } from './wasm/wasm-api.js';
 
 // Built-ins are taken with nodeBuiltin rather than ES imports here and in the modules this one imports: Node builds
@@ -115,7 +115,7 @@ export function loadRegisteredEngine(): Promise<Engine | undefined> {
       const engine = await exports.createRegisterEngine(process.env, { importModule: (url) => import(url) });
       // In a worker thread, the modules whose hot code the engine saves go to the main thread's hook too.
       const directory = engine?.cache.ownDirectory;
-      if (engine && directory !== undefined) engine.cache.hot.onTrack = handOverToMainThread(directory);
+      if (engine && directory !== undefined && inWorkerThread()) engine.cache.hot.onTrack = handOverToMainThread(directory);
       return (registeredEngine = engine);
     },
     (error: unknown) => {

@@ -38,14 +38,13 @@ export function inWorkerThread(): boolean {
 
 /**
  * The observer a worker thread's hook sets on its cache's hot snapshots
- * (`HotSnapshots.onTrack`): posts each module it starts tracking to the main
- * thread, at once (the thread may be stopped any moment after). Does nothing
- * in the main thread. A module the channel cannot take is saved by this
- * thread alone, as before.
+ * (`HotSnapshots.onTrack`; see {@link inWorkerThread}): posts each module it
+ * starts tracking to the main thread, at once (the thread may be stopped any
+ * moment after). A module the channel cannot take is saved by this thread
+ * alone, as before.
  */
 export function handOverToMainThread(directory: string): (target: HotTarget) => void {
   return (target) => {
-    if (!inWorkerThread()) return;
     const message: HandedOverModule = {
       module: target.module,
       moduleHash: target.moduleHash,
